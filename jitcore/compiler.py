@@ -1,0 +1,52 @@
+"""The pipeline, in the order data flows: bytecode -> IR -> passes -> registers -> x86-64 -> memory.
+
+`compile_function` runs every stage and keeps what each one produced, so
+that tests, `disassemble` and the command line can show any stage.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from types import FunctionType
+from typing import Dict, List, Tuple
+
+from .frontend import build_ir
+from .passes import optimize
+from .regalloc import Allocation, allocate
+from .runtime import CodeBlock
+from .x86_64.lower import lower
+
+
+@dataclass
+class Compiled:
+    name: str
+    nparams: int
+    ir_before: str  # the IR as the front end built it
+    passes: List[Tuple[int, str, int]]  # (round, pass, changes)
+    ir: str  # the IR after the passes
+    allocation: Allocation
+    code: bytes
+    block: CodeBlock
+    timings_ns: Dict[str, int] = field(default_factory=dict)
+
+
+def compile_function(func: FunctionType) -> Compiled:
+    """Compile a Python function to native code, or raise CompileError / ExecMemError."""
+    timings: Dict[str, int] = {}
+    clock = time.perf_counter_ns
+    t0 = clock()
+    ir = build_ir(func)
+    ir_before = ir.dump()
+    t1 = clock()
+    report = optimize(ir)
+    t2 = clock()
+    alloc = allocate(ir)
+    t3 = clock()
+    code = lower(ir, alloc).assemble()
+    t4 = clock()
+    block = CodeBlock(code)
+    t5 = clock()
+    timings.update(frontend=t1 - t0, passes=t2 - t1, regalloc=t3 - t2, encode=t4 - t3, memory=t5 - t4)
+    return Compiled(func.__qualname__, len(ir.params), ir_before, report, ir.dump(), alloc, code,
+                    block, timings)

@@ -1,0 +1,60 @@
+"""A hypothesis strategy for random straight-line integer functions (shared by tests)."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+BINOPS = ["+", "-", "*", "&", "|", "^"]
+CONSTS = [0, 1, -1, 2, 3, 101, -7, 2**31 - 1, -(2**31), 2**31, 2**40 + 3, 2**63 - 1, -(2**63)]
+
+
+@st.composite
+def expressions(draw, names, depth=3):
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        if draw(st.booleans()):
+            return draw(st.sampled_from(names))
+        return str(draw(st.sampled_from(CONSTS)))
+    kind = draw(st.integers(0, 5))
+    if kind == 0:
+        op = draw(st.sampled_from(["-", "~", "+"]))
+        return f"({op}{draw(expressions(names, depth - 1))})"
+    op = draw(st.sampled_from(BINOPS))
+    left = draw(expressions(names, depth - 1))
+    right = draw(expressions(names, depth - 1))
+    return f"({left} {op} {right})"
+
+
+@st.composite
+def programs(draw):
+    nparams = draw(st.integers(1, 4))
+    names = [f"p{i}" for i in range(nparams)]
+    lines = []
+    for i in range(draw(st.integers(0, 14))):
+        target = draw(st.sampled_from(names + [f"x{i}"]))
+        aug = draw(st.sampled_from(["=", "=", "+=", "-=", "*=", "^="])) if target in names else "="
+        lines.append(f"    {target} {aug} {draw(expressions(names))}")
+        if target not in names:
+            names.append(target)
+    if draw(st.booleans()):
+        a, b = draw(st.sampled_from(names)), draw(st.sampled_from(names))
+        if a != b:
+            lines.append(f"    {a}, {b} = {b}, {a}")
+    # Return something that keeps many values alive at once.
+    live = draw(st.lists(st.sampled_from(names), min_size=1, max_size=12))
+    ops = [draw(st.sampled_from(BINOPS)) for _ in live[1:]]
+    result = live[0] + "".join(f" {op} {name}" for op, name in zip(ops, live[1:]))
+    lines.append(f"    return {result}")
+    params = ", ".join(f"p{i}" for i in range(nparams))
+    return f"def generated({params}):\n" + "\n".join(lines) + "\n"
+
+
+def make(source):
+    namespace = {}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    return namespace["generated"]
+
+
+def has_only_int64_constants(func):
+    """CPython folds constant subexpressions (`-(-2**63)`) into constants that
+    may not fit in int64; jitcore refuses those at compile time."""
+    return all(not isinstance(c, int) or -(2**63) <= c < 2**63 for c in func.__code__.co_consts)

@@ -1,0 +1,34 @@
+"""python -m jitcore: the demo a new user runs first."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "jitcore", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_demo():
+    out = run("demo")
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    for expected in ["Installing JIT for <function", "JIT-compiling <function",
+                     "Installed native code for", "foo(1, 2) => -3", "foo(2, 3) => -5",
+                     "foo(2**32, 1) => 18446744073709551615", "Disassembly of foo", "imul", "ret"]:
+        assert expected in text, f"{expected!r} missing from:\n{text}"
+    assert text.index("Installing JIT") < text.index("Calling foo") < text.index("JIT-compiling")
+
+
+def test_help_lists_commands():
+    out = run("--help")
+    assert out.returncode == 0
+    assert "demo" in out.stdout
+
+
+def test_no_command_prints_help_and_fails():
+    out = run()
+    assert out.returncode == 2
+    assert "demo" in out.stdout

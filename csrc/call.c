@@ -1,0 +1,46 @@
+/*
+ * call.c -- calling generated code from C (the native-call trampoline).
+ *
+ * Every generated function has one entry ABI (System V x86-64):
+ *
+ *     int64_t entry(const int64_t *args, int64_t *out);
+ *
+ *     rdi -> args[0..n-1], the int64 arguments
+ *     rsi -> out, one int64 result slot
+ *     rax <- status: 0 = ok, *out holds the result;
+ *            anything else = "re-run this call in the interpreter"
+ *            (e.g. int64 overflow); *out is then undefined.
+ *
+ * jc_call checks the handle, calls the code and reports the status.  It
+ * takes no lock: the caller (jitcore.runtime.CodeBlock) keeps the block
+ * alive for the duration of the call.
+ */
+#include "jc_internal.h"
+
+#include <limits.h>
+
+typedef int64_t (*jc_entry_fn)(const int64_t *args, int64_t *out);
+
+int jc_call(const jc_code *code, const int64_t *args, int64_t *out)
+{
+    jc_entry_fn fn;
+    int64_t status;
+    if (code == NULL || code->magic != JC_CODE_MAGIC) {
+        jc_set_error("jc_call: %s code handle",
+                     code == NULL ? "NULL" : "invalid or freed");
+        return -1;
+    }
+    if (out == NULL) {
+        jc_set_error("jc_call: out is NULL");
+        return -1;
+    }
+    fn = (jc_entry_fn)code->addr;
+    status = fn(args, out);
+    if (status == 0)
+        return 0;
+    /* -1 is reserved for a bad handle: keep any other status non-zero and
+     * positive. */
+    if (status > 0 && status <= INT_MAX)
+        return (int)status;
+    return INT_MAX;
+}

@@ -1,0 +1,83 @@
+/*
+ * jitcore.h -- the C side of jitcore: executable code memory and native calls.
+ *
+ * This header is the whole public interface of the C module; build_ffi.py
+ * repeats it as the cffi cdef (keep the two in step) and the Python face is
+ * jitcore/runtime.py.
+ *
+ * Executable memory (execmem.c) is never writable and executable at once on
+ * Linux; see the comment at the top of execmem.c for the strategies.
+ * All functions are thread-safe.  Failures return an error code and leave a
+ * message in a thread-local buffer, read with jc_last_error().
+ */
+#ifndef JITCORE_H
+#define JITCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Size of one shared arena chunk; a function larger than this gets a chunk
+ * of its own, rounded up to whole pages. */
+#define JC_CHUNK_SIZE 65536
+/* Every block starts on this boundary. */
+#define JC_CODE_ALIGN 16
+
+/* One function's block of executable code; opaque. */
+typedef struct jc_code jc_code;
+
+/* Copy `len` bytes of machine code into a new executable block.
+ * Returns 0 and sets *out, or -1 (message via jc_last_error()). */
+int jc_code_new(const unsigned char *bytes, size_t len, jc_code **out);
+
+/* Return the block to the arena.  NULL and already-freed handles are
+ * ignored (the latter is a defence, not a guarantee). */
+void jc_code_free(jc_code *code);
+
+/* Address of the executable copy; 0 for a bad handle. */
+uintptr_t jc_code_address(const jc_code *code);
+
+/* Length of the code as given to jc_code_new; 0 for a bad handle. */
+size_t jc_code_size(const jc_code *code);
+
+/* Copy the first `len` bytes of the executable copy into buf (for
+ * disassembly).  0, or -1 if the handle is bad or len > jc_code_size(). */
+int jc_code_read(const jc_code *code, unsigned char *buf, size_t len);
+
+/* Thread-local message of this thread's last failure ("" if none). */
+const char *jc_last_error(void);
+
+/* The strategy in use for new code: "mprotect", "dualmap-memfd",
+ * "dualmap-shm", "dualmap-file", "map_jit", or "none" when every strategy
+ * was refused.  Probes on first use. */
+const char *jc_strategy(void);
+
+/* For tests: restrict the strategies tried to `name` -- one of the names
+ * above, "dualmap" (any dual-mapping backing), "auto" (all, the default) or
+ * "none" (refuse everything).  Existing chunks are retired (unmapped once
+ * empty, never written again); the new strategy is probed at once.
+ * Returns 0, or -1 if the name is unknown or the strategy is unavailable. */
+int jc_force_strategy(const char *name);
+
+/* Arena statistics; any pointer may be NULL.  bytes_mapped counts each
+ * chunk once even when it is mapped twice (dual mapping). */
+void jc_stats(size_t *chunks, size_t *bytes_mapped, size_t *bytes_live,
+              size_t *blocks_live);
+
+/* Run a generated function.  Entry ABI of every generated function:
+ *     int64_t entry(const int64_t *args, int64_t *out)
+ * rdi -> the int64 arguments, rsi -> one int64 result slot; rax is a status:
+ * 0 = ok (*out holds the result), anything else = "re-run this call in the
+ * interpreter".  Returns the status: 0, or a positive value (statuses
+ * outside 1..INT_MAX are reported as INT_MAX), or -1 with jc_last_error()
+ * set if `code` is NULL / not a live block or `out` is NULL. */
+int jc_call(const jc_code *code, const int64_t *args, int64_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* JITCORE_H */

@@ -1,0 +1,153 @@
+"""The thin Python face of jitcore's C module (jitcore._native, csrc/).
+
+    block = CodeBlock(machine_code)        # executable copy, W^X on Linux
+    status, result = block.call([a, b])    # int64 args; status 0 = ok
+    block.free()                           # or let the garbage collector do it
+
+Generated code follows one entry ABI, ``int64_t entry(const int64_t *args,
+int64_t *out)``: rdi -> the arguments, rsi -> one result slot, rax = status
+(0 = ok, anything else = re-run the call in the interpreter).
+
+How executable memory is obtained (mprotect with atomic page replacement,
+dual mapping, MAP_JIT) is explained at the top of csrc/execmem.c; strategy()
+says which one this process uses.  Importing this module does nothing beyond
+loading the C module.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Sequence, Tuple
+
+from ._native import ffi as _ffi
+from ._native import lib as _lib
+
+__all__ = ["CHUNK_SIZE", "CodeBlock", "ExecMemError", "force_strategy", "stats", "strategy"]
+
+#: Size of one shared chunk of executable memory; larger code gets its own.
+CHUNK_SIZE: int = _lib.JC_CHUNK_SIZE
+
+_new = _ffi.new
+_gc = _ffi.gc
+_release = _ffi.release
+_jc_call = _lib.jc_call
+_jc_code_free = _lib.jc_code_free
+
+# Result slots for call(), recycled: a slot is popped for the duration of one
+# call (list pop/append are atomic, so concurrent calls never share a slot).
+_slots: list = []
+_slot_pop = _slots.pop
+_slot_push = _slots.append
+
+
+class ExecMemError(RuntimeError):
+    """The system gave no executable memory (or refused to write it).
+
+    The message comes from the C side and names every strategy tried and why
+    each failed. Functions then run in CPython instead.
+    """
+
+
+def _last_error() -> str:
+    return _ffi.string(_lib.jc_last_error()).decode("utf-8", "replace")
+
+
+class CodeBlock:
+    """An executable copy of machine code, in memory shared with other blocks."""
+
+    __slots__ = ("_ptr", "_address", "_size", "__weakref__")
+
+    def __init__(self, code: bytes) -> None:
+        data = code if type(code) is bytes else memoryview(code).tobytes()
+        out = _new("jc_code **")
+        if _lib.jc_code_new(data, len(data), out) != 0:
+            raise ExecMemError(_last_error())
+        # The block goes back to the arena when this object dies, or at free().
+        self._ptr = _gc(out[0], _jc_code_free, len(data))
+        self._address: int = int(_lib.jc_code_address(self._ptr))
+        self._size = len(data)
+
+    @property
+    def address(self) -> int:
+        """Address of the executable code."""
+        return self._address
+
+    @property
+    def size(self) -> int:
+        """Length of the code in bytes."""
+        return self._size
+
+    @property
+    def freed(self) -> bool:
+        return self._ptr is None
+
+    def read(self) -> bytes:
+        """The code bytes as they are in executable memory."""
+        ptr = self._ptr
+        if ptr is None:
+            raise ValueError("CodeBlock has been freed")
+        buf = _new("unsigned char[]", self._size)
+        if _lib.jc_code_read(ptr, buf, self._size) != 0:
+            raise ExecMemError(_last_error())
+        return bytes(_ffi.buffer(buf, self._size))
+
+    def call(self, args: Sequence[int]) -> Tuple[int, int]:
+        """Run the code on int64 `args`; return (status, result).
+
+        status 0: result is the function's value; any other status: re-run the
+        call in the interpreter (result is meaningless). Arguments outside
+        int64 raise OverflowError, non-integers TypeError.
+        """
+        try:
+            out = _slot_pop()
+        except IndexError:
+            out = _new("int64_t *")
+        try:
+            # cffi turns a list or tuple into a temporary int64_t array.
+            status = _jc_call(self._ptr, args, out)
+        except TypeError:
+            if self._ptr is None:
+                raise ValueError("CodeBlock has been freed") from None
+            if isinstance(args, (list, tuple)):
+                raise
+            status = _jc_call(self._ptr, _new("int64_t[]", list(args)), out)
+        result = out[0]
+        _slot_push(out)
+        if status < 0:
+            raise ExecMemError(_last_error())
+        return status, result
+
+    def free(self) -> None:
+        """Return the memory to the arena now. Idempotent; the block must not
+        be running (on another thread) when it is freed."""
+        ptr = self._ptr
+        if ptr is not None:
+            self._ptr = None
+            _release(ptr)  # runs jc_code_free now, and only once
+
+    def __repr__(self) -> str:
+        if self._ptr is None:
+            return "<CodeBlock freed>"
+        return f"<CodeBlock {self._size} bytes at 0x{self._address:x}>"
+
+
+def strategy() -> str:
+    """How this process gets executable memory: "mprotect", "dualmap-memfd",
+    "dualmap-shm", "dualmap-file", "map_jit", or "none" (every strategy was
+    refused). Probes on first use."""
+    return _ffi.string(_lib.jc_strategy()).decode("ascii")
+
+
+def stats() -> Dict[str, int]:
+    """Arena statistics: chunks, bytes_mapped, bytes_live, blocks_live."""
+    v = _new("size_t[4]")
+    _lib.jc_stats(v, v + 1, v + 2, v + 3)
+    return {"chunks": v[0], "bytes_mapped": v[1], "bytes_live": v[2], "blocks_live": v[3]}
+
+
+def force_strategy(name: str) -> None:
+    """For tests: use only `name` ("mprotect", "dualmap", "dualmap-memfd",
+    "dualmap-shm", "dualmap-file", "map_jit", "none", or "auto" for the
+    default). Existing blocks stay valid; their chunks are never written
+    again. Raises ExecMemError if the strategy is unknown or unavailable."""
+    if _lib.jc_force_strategy(name.encode("ascii")) != 0:
+        raise ExecMemError(_last_error())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -103,11 +104,11 @@ def test_strict_raises_compile_error_naming_file_line_construct():
 @pytest.mark.parametrize("source, construct", [
     ("def f(a):\n    return a / 2\n", "operator /"),
     ("def f(a):\n    return a.real\n", "attribute"),
-    ("def f(*a):\n    return 1\n", "*args"),
+    ("def f(*a):\n    return 1\n", r"\*args"),
     ("def f(a):\n    yield a\n", "generator"),
     ("def f(a):\n    return a + 123456789012345678901234\n", "64 bits"),
     ("def f(a):\n    return 1.5\n", "float"),
-    ("def f(a):\n    if a:\n        return 1\n    return 2\n", "branch"),
+    ("def f(a):\n    while a:\n        a -= 1\n    return 2\n", "(branch|truth test)"),
     ("def f(a):\n    return [a]\n", "list"),
 ])
 def test_strict_errors_name_the_construct(source, construct):
@@ -116,7 +117,7 @@ def test_strict_errors_name_the_construct(source, construct):
     jitted = jit(strict=True)(namespace["f"])
     with pytest.raises(CompileError) as info:
         jitted(1)
-    assert construct in str(info.value)
+    assert re.search(construct, str(info.value))
     assert info.value.filename == "<src>"
 
 

@@ -7,8 +7,8 @@ Used two ways:
 * directly, ``python build_ffi.py``, which builds the module in place so that
   ``jitcore/_native*.so`` sits next to the package for development.
 
-The cdef below repeats csrc/jitcore.h; the C compiler checks that the two
-agree whenever the module is built.
+The cdef below repeats csrc/jitcore.h and csrc/numeric.h; the C compiler
+checks that they agree whenever the module is built.
 """
 
 from __future__ import annotations
@@ -37,10 +37,33 @@ int jc_force_strategy(const char *name);
 void jc_stats(size_t *chunks, size_t *bytes_mapped, size_t *bytes_live,
               size_t *blocks_live);
 int jc_call(const jc_code *code, const int64_t *args, int64_t *out);
+typedef union { int64_t i; double d; } jc_value;
+int jc_call_packed(const jc_code *code, const char *args, jc_value *out);
+
+/* csrc/numeric.h: helpers called by generated code; status 0 = ok */
+int jc_float_floordiv(double a, double b, double *out);
+int jc_float_mod(double a, double b, double *out);
+int jc_float_pow(double a, double b, double *out);
+int jc_float_round(double x, int64_t *out);
+int jc_float_to_int(double x, int64_t *out);
+int jc_float_floor(double x, int64_t *out);
+int jc_float_ceil(double x, int64_t *out);
+int jc_int_pow(int64_t base, int64_t exp, int64_t *out);
+int jc_int_floordiv(int64_t a, int64_t b, int64_t *out);
+int jc_int_mod(int64_t a, int64_t b, int64_t *out);
+int jc_int_truediv(int64_t a, int64_t b, double *out);
+int jc_math_sqrt(double x, double *out);
+int jc_math_exp(double x, double *out);
+int jc_math_log(double x, double *out);
+int jc_math_sin(double x, double *out);
+int jc_math_cos(double x, double *out);
+int jc_math_fabs(double x, double *out);
+int jc_math_hypot(double x, double y, double *out);
+int jc_math_copysign(double x, double y, double *out);
 """
 
-SOURCES = ["csrc/execmem.c", "csrc/call.c"]
-HEADERS = ["csrc/jitcore.h", "csrc/jc_internal.h"]
+SOURCES = ["csrc/execmem.c", "csrc/call.c", "csrc/numeric.c"]
+HEADERS = ["csrc/jitcore.h", "csrc/jc_internal.h", "csrc/numeric.h"]
 
 
 def _extra_compile_args() -> list[str]:
@@ -53,7 +76,7 @@ def _libraries() -> list[str]:
     # shm_open lives in librt on glibc < 2.34 (manylinux2014 has 2.17);
     # newer glibc and musl keep an empty librt for compatibility.
     if sys.platform.startswith("linux"):
-        return ["rt"]
+        return ["rt", "m"]  # m: numeric.c calls libm (the same one CPython uses)
     return []
 
 
@@ -65,7 +88,7 @@ def make_builder(prefix: str = "") -> FFI:
     builder.cdef(CDEF)
     builder.set_source(
         "jitcore._native",
-        '#include "jitcore.h"',
+        '#include "jitcore.h"\n#include "numeric.h"',
         sources=[p(s) for s in SOURCES],
         depends=[p(h) for h in HEADERS],
         include_dirs=[p("csrc")],

@@ -44,3 +44,14 @@ int jc_call(const jc_code *code, const int64_t *args, int64_t *out)
         return (int)status;
     return INT_MAX;
 }
+
+/*
+ * jc_call_packed: the dispatcher's fast path. `args` is the arguments packed
+ * by Python's struct module (8 bytes each: int64 or a double's bits), passed
+ * without a copy; `out` is a union array, so a double result is read as
+ * .d without another conversion in Python.
+ */
+int jc_call_packed(const jc_code *code, const char *args, jc_value *out)
+{
+    return jc_call(code, (const int64_t *)args, (int64_t *)out);
+}

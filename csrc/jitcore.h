@@ -76,6 +76,12 @@ void jc_stats(size_t *chunks, size_t *bytes_mapped, size_t *bytes_live,
  * set if `code` is NULL / not a live block or `out` is NULL. */
 int jc_call(const jc_code *code, const int64_t *args, int64_t *out);
 
+/* One argument or result slot of generated code: an int64, or a double's bits. */
+typedef union { int64_t i; double d; } jc_value;
+
+/* jc_call with arguments packed as bytes (8 each) and union result slots. */
+int jc_call_packed(const jc_code *code, const char *args, jc_value *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,12 +16,21 @@ loading the C module.
 
 from __future__ import annotations
 
-from typing import Dict, Sequence, Tuple
+from typing import Any, Dict, Sequence, Tuple
 
 from ._native import ffi as _ffi
 from ._native import lib as _lib
 
-__all__ = ["CHUNK_SIZE", "CodeBlock", "ExecMemError", "force_strategy", "stats", "strategy"]
+__all__ = [
+    "CHUNK_SIZE",
+    "CodeBlock",
+    "ExecMemError",
+    "HELPERS",
+    "force_strategy",
+    "helper_address",
+    "stats",
+    "strategy",
+]
 
 #: Size of one shared chunk of executable memory; larger code gets its own.
 CHUNK_SIZE: int = _lib.JC_CHUNK_SIZE
@@ -77,6 +86,11 @@ class CodeBlock:
         return self._size
 
     @property
+    def handle(self) -> Any:
+        """The C handle, for call_packed()."""
+        return self._ptr
+
+    @property
     def freed(self) -> bool:
         return self._ptr is None
 
@@ -130,6 +144,16 @@ class CodeBlock:
         return f"<CodeBlock {self._size} bytes at 0x{self._address:x}>"
 
 
+#: call_packed(handle, args_bytes, results) -> status: the dispatcher's fast
+#: path (arguments packed with struct, 8 bytes each; results a new_results()).
+call_packed = _lib.jc_call_packed
+
+
+def new_results(slots: int) -> Any:
+    """Result slots for call_packed: `.i` reads an int64, `.d` a double."""
+    return _new("jc_value[]", slots)
+
+
 def strategy() -> str:
     """How this process gets executable memory: "mprotect", "dualmap-memfd",
     "dualmap-shm", "dualmap-file", "map_jit", or "none" (every strategy was
@@ -151,3 +175,46 @@ def force_strategy(name: str) -> None:
     again. Raises ExecMemError if the strategy is unknown or unavailable."""
     if _lib.jc_force_strategy(name.encode("ascii")) != 0:
         raise ExecMemError(_last_error())
+
+
+#: Names of the numeric helpers (csrc/numeric.h) that generated code calls by
+#: absolute address. Each returns an int status: 0 = ok (result written
+#: through its last, pointer argument), 1 = re-run the call in CPython.
+HELPERS: Tuple[str, ...] = (
+    "jc_float_floordiv",
+    "jc_float_mod",
+    "jc_float_pow",
+    "jc_float_round",
+    "jc_float_to_int",
+    "jc_float_floor",
+    "jc_float_ceil",
+    "jc_int_pow",
+    "jc_int_floordiv",
+    "jc_int_mod",
+    "jc_int_truediv",
+    "jc_math_sqrt",
+    "jc_math_exp",
+    "jc_math_log",
+    "jc_math_sin",
+    "jc_math_cos",
+    "jc_math_fabs",
+    "jc_math_hypot",
+    "jc_math_copysign",
+)
+
+# Filled on first use so that importing this module stays cheap.
+_helper_addresses: Dict[str, int] = {}
+
+
+def helper_address(name: str) -> int:
+    """Absolute address of the numeric helper `name` (one of HELPERS), for
+    generated code to call directly. Raises KeyError for any other name."""
+    try:
+        return _helper_addresses[name]
+    except KeyError:
+        pass
+    if name not in HELPERS:
+        raise KeyError(f"{name!r} is not a jitcore numeric helper (see jitcore.runtime.HELPERS)")
+    address = int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, name)))
+    _helper_addresses[name] = address  # same value if two threads race here
+    return address

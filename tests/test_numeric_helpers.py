@@ -1,0 +1,362 @@
+"""csrc/numeric.c: the numeric helpers generated code calls, checked against CPython.
+
+Each helper returns a status: 0 with its result written through the out
+pointer, or 1 for "CPython would raise here, or give a value of another type
+or an int outside int64". For every input we ask CPython itself: where it
+returns a value of the expected type, the helper must return 0 and the very
+same bits (struct-packed, so -0.0 != 0.0; any NaN matches any NaN); where it
+raises ZeroDivisionError / ValueError / OverflowError or returns something
+else (complex, float from int ** negative, a big int), the helper must
+return 1.
+
+Inputs: fixed lists of special values (all pairs for the two-argument
+helpers), seeded random sweeps over raw bit patterns, and hypothesis.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import random
+import struct
+
+import pytest
+from conftest import INT64_EDGES
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jitcore import runtime
+from jitcore._native import ffi, lib
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INF, NAN = math.inf, math.nan
+RAISES = (ZeroDivisionError, ValueError, OverflowError)
+
+FLOAT_SPECIALS = [
+    0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 2.0, -2.0, 3.0, -3.0,
+    0.1, -0.1, 7.0, -7.0, 10.0, math.pi, -math.e, 0.49999999999999994, 1e-5,
+    INF, -INF, NAN,
+    5e-324, -5e-324, 1e-310, 2.2250738585072014e-308, 1e-300,
+    1.7976931348623157e308, -1.7976931348623157e308, 1e308, 1e300, -1e300,
+    1e16, 1e22, 4503599627370495.5, -4503599627370495.5,
+    2.0**52, 2.0**53, float(2**53 + 1), 2.0**53 + 2, -(2.0**53),
+    2.0**63, -(2.0**63), 9.2233720368547748e18, -9.2233720368547748e18,
+    math.nextafter(2.0**63, 0.0), math.nextafter(-(2.0**63), -INF), 2.0**64,
+    709.78, 710.0, -745.2, -746.0, 1023.0, -1074.0, 0.3333333333333333,
+]
+
+INT_SPECIALS = sorted(set(INT64_EDGES + [
+    2**53, 2**53 + 1, -(2**53) - 1, 2**54 + 3, 5, -5, 62, 63, 64, -7, 2**62 + 1,
+    INT64_MAX - 1, 10**18, -(10**18) - 7,
+]))
+
+# Pairs where CPython 3.12 changed math.hypot's last bit (all near the
+# subnormal range); these pin down that the build picked the running
+# interpreter's algorithm.
+HYPOT_VERSION_PAIRS = [
+    (5.31793241623626e-309, 2.66101338045648e-309),
+    (1.13297974557246e-310, 2.63168333499183e-309),
+    (6.8749252167987e-311, 2.997597343152724e-309),
+    (6.749669537462e-311, 5.127734011417274e-309),
+    (2.6178791706256e-311, 1.530504784120474e-309),
+    (1.5051950969204e-311, 5.7106134435905e-310),
+    (2.397393003489485e-309, 1.257067496879606e-309),
+]
+
+
+def _int_pow(a: int, b: int):
+    # CPython would compute |a| ** b >= 2 ** 64 here, which takes too long
+    # for b near 2 ** 63; its result is a big int either way.
+    if abs(a) >= 2 and b >= 64:
+        return 2**64
+    return a**b
+
+
+def _float_pow(a: float, b: float):
+    return a**b
+
+
+# helper name -> (what CPython does, argument kind, result type)
+CASES = {
+    "jc_float_floordiv": (operator.floordiv, "ff", float),
+    "jc_float_mod": (operator.mod, "ff", float),
+    "jc_float_pow": (_float_pow, "ff", float),
+    "jc_float_round": (round, "f", int),
+    "jc_float_to_int": (int, "f", int),
+    "jc_float_floor": (math.floor, "f", int),
+    "jc_float_ceil": (math.ceil, "f", int),
+    "jc_int_pow": (_int_pow, "ii", int),
+    "jc_int_floordiv": (operator.floordiv, "ii", int),
+    "jc_int_mod": (operator.mod, "ii", int),
+    "jc_int_truediv": (operator.truediv, "ii", float),
+    "jc_math_sqrt": (math.sqrt, "f", float),
+    "jc_math_exp": (math.exp, "f", float),
+    "jc_math_log": (math.log, "f", float),
+    "jc_math_sin": (math.sin, "f", float),
+    "jc_math_cos": (math.cos, "f", float),
+    "jc_math_fabs": (math.fabs, "f", float),
+    "jc_math_hypot": (math.hypot, "ff", float),
+    "jc_math_copysign": (math.copysign, "ff", float),
+}
+FLOAT1 = [n for n, c in CASES.items() if c[1] == "f"]
+FLOAT2 = [n for n, c in CASES.items() if c[1] == "ff"]
+INT2 = [n for n, c in CASES.items() if c[1] == "ii"]
+
+_out = {float: ffi.new("double *"), int: ffi.new("int64_t *")}
+
+FAIL = "status 1"
+
+
+def _expected(py, args, rtype):
+    """CPython's value, or FAIL where the helper must return status 1."""
+    try:
+        value = py(*args)
+    except RAISES:
+        return FAIL
+    if type(value) is not rtype:
+        return FAIL
+    if rtype is int and not INT64_MIN <= value <= INT64_MAX:
+        return FAIL
+    return value
+
+
+def _bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+def check(name: str, *args) -> None:
+    py, _, rtype = CASES[name]
+    out = _out[rtype]
+    status = getattr(lib, name)(*args, out)
+    expected = _expected(py, args, rtype)
+    where = f"{name}{args!r}"
+    if expected is FAIL:
+        assert status == 1, f"{where}: CPython raises or changes type, helper gave {out[0]!r}"
+        return
+    assert status == 0, f"{where}: helper failed, CPython gives {expected!r}"
+    got = out[0]
+    if rtype is int:
+        assert got == expected, f"{where}: {got!r} != CPython's {expected!r}"
+    elif math.isnan(expected):
+        assert math.isnan(got), f"{where}: {got!r}, CPython gives nan"
+    else:
+        assert _bits(got) == _bits(expected), f"{where}: {got!r} != CPython's {expected!r}"
+
+
+def _random_double(rng: random.Random) -> float:
+    """Any double, uniform over bit patterns (so over exponents), with a
+    share of small integers and halves where the interesting cases are."""
+    k = rng.random()
+    if k < 0.6:
+        return struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]
+    if k < 0.8:
+        return rng.randint(-300, 300) / 2
+    return rng.uniform(-50.0, 50.0)
+
+
+def _random_int64(rng: random.Random) -> int:
+    k = rng.random()
+    if k < 0.5:
+        return rng.randint(INT64_MIN, INT64_MAX)
+    if k < 0.8:
+        return rng.randint(-(2 ** rng.randint(1, 63)), 2 ** rng.randint(1, 63) - 1)
+    return rng.randint(-100, 100)
+
+
+# ------------------------------------------------------------ specials
+
+
+def test_cases_cover_every_helper():
+    assert sorted(CASES) == sorted(runtime.HELPERS)
+
+
+@pytest.mark.parametrize("name", FLOAT1)
+def test_float1_specials(name):
+    for x in FLOAT_SPECIALS:
+        check(name, x)
+
+
+@pytest.mark.parametrize("name", FLOAT2)
+def test_float2_special_pairs(name):
+    for a in FLOAT_SPECIALS:
+        for b in FLOAT_SPECIALS:
+            check(name, a, b)
+
+
+@pytest.mark.parametrize("name", INT2)
+def test_int2_special_pairs(name):
+    for a in INT_SPECIALS:
+        for b in INT_SPECIALS:
+            check(name, a, b)
+
+
+def test_float_pow_integral_exponents():
+    # bases around 1 and powers of two against exponents near the overflow
+    # and underflow edges, odd and even (sign of negative bases)
+    bases = [2.0, -2.0, 0.5, -0.5, 1.0000001, -0.9999999, 10.0, -10.0, 1.1, 3.0, -3.0]
+    for a in bases:
+        for b in range(-1100, 1100, 7):
+            check("jc_float_pow", a, float(b))
+        for b in (-1075, -1074, -1073, -1022, 1023, 1024, 1025):
+            check("jc_float_pow", a, float(b))
+            check("jc_float_pow", a, b + 0.5)
+
+
+def test_float_to_int_edges():
+    for x in FLOAT_SPECIALS + [-9223372036854775808.0, 9223372036854775807.0, 0.5000000000000001]:
+        for v in (x, math.nextafter(x, INF), math.nextafter(x, -INF)):
+            for name in ("jc_float_round", "jc_float_to_int", "jc_float_floor", "jc_float_ceil"):
+                check(name, v)
+
+
+def test_float_round_halfway_cases():
+    for k in range(-200, 200):
+        check("jc_float_round", k + 0.5)
+    for e in range(50, 64):
+        for x in (2.0**e + 0.5, 2.0**e - 0.5, 2.0**e + 1.0, -(2.0**e) - 1.0):
+            check("jc_float_round", x)
+
+
+def test_int_pow_small_bases_all_exponents():
+    for a in list(range(-20, 21)) + [3037000499, 3037000500, -3037000500, 2**31, -(2**31), 2**21]:
+        for b in range(-2, 70):
+            check("jc_int_pow", a, b)
+
+
+def test_int_pow_powers_of_two_edges():
+    for e in range(64):
+        for a in (2, -2, 4, -4, 8, -8, min(2**e, INT64_MAX), -(2**e)):
+            for b in (e - 1, e, e + 1, 62, 63, 64):
+                if b >= 0:
+                    check("jc_int_pow", a, b)
+    check("jc_int_pow", -1, INT64_MAX)
+    check("jc_int_pow", -1, INT64_MAX - 1)
+    check("jc_int_pow", INT64_MIN, 1)
+
+
+def test_int_truediv_ties_and_big_operands():
+    rng = random.Random(53)
+    for _ in range(3000):
+        a = rng.randint(INT64_MIN, INT64_MAX)
+        # powers of two and small odd divisors make exact halfway cases
+        for b in (2 ** rng.randint(0, 62), -(2 ** rng.randint(0, 63)), rng.choice([3, 5, 7, -3, 9, 11])):
+            check("jc_int_truediv", a, b)
+    for e in range(53, 64):
+        for d in range(-3, 4):
+            a = max(INT64_MIN, min(INT64_MAX, 2**e + d))
+            for b in (1, -1, 2, 3, 4, 2**e - 1, INT64_MIN, INT64_MAX, 2**53 + 1):
+                check("jc_int_truediv", a, b)
+                check("jc_int_truediv", -a, b)
+    for b in (2**60, -(2**60), INT64_MIN):
+        check("jc_int_truediv", 0, b)  # signed zero
+
+
+def test_hypot_version_specific_inputs():
+    for x, y in HYPOT_VERSION_PAIRS:
+        for a, b in ((x, y), (y, x), (-x, y)):
+            check("jc_math_hypot", a, b)
+
+
+# ------------------------------------------------------- random sweeps
+
+
+@pytest.mark.parametrize("name", FLOAT1)
+def test_float1_random_sweep(name):
+    rng = random.Random(name)
+    for _ in range(4000):
+        check(name, _random_double(rng))
+
+
+@pytest.mark.parametrize("name", FLOAT2)
+def test_float2_random_sweep(name):
+    rng = random.Random(name)
+    for _ in range(6000):
+        check(name, _random_double(rng), _random_double(rng))
+
+
+@pytest.mark.parametrize("name", INT2)
+def test_int2_random_sweep(name):
+    rng = random.Random(name)
+    for _ in range(6000):
+        b = _random_int64(rng)
+        if name == "jc_int_pow":
+            b = rng.choice([b, rng.randint(0, 70)])
+        check(name, _random_int64(rng), b)
+
+
+def test_hypot_random_sweep_near_subnormals():
+    # where 3.10/3.11 and 3.12+ part ways (and where both divide or rescale)
+    rng = random.Random(1074)
+    for _ in range(20000):
+        x = rng.uniform(0.0, 1.0) * 2.0 ** rng.randint(-1074, -1000)
+        check("jc_math_hypot", x, x * rng.uniform(0.01, 100.0))
+
+
+# ----------------------------------------------------------- hypothesis
+
+any_float = st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True)
+floats_or_specials = st.one_of(any_float, st.sampled_from(FLOAT_SPECIALS))
+int64s = st.one_of(st.integers(INT64_MIN, INT64_MAX), st.sampled_from(INT_SPECIALS))
+HYP = settings(max_examples=200, deadline=None)
+
+
+@HYP
+@given(x=floats_or_specials)
+def test_float1_hypothesis(x):
+    for name in FLOAT1:
+        check(name, x)
+
+
+@HYP
+@given(a=floats_or_specials, b=floats_or_specials)
+def test_float2_hypothesis(a, b):
+    for name in FLOAT2:
+        check(name, a, b)
+
+
+@HYP
+@given(a=floats_or_specials, b=st.one_of(st.integers(-1100, 1100).map(float), floats_or_specials))
+def test_float_pow_hypothesis(a, b):
+    check("jc_float_pow", a, b)
+    check("jc_float_pow", a, b + 0.5)
+
+
+@HYP
+@given(a=int64s, b=int64s)
+def test_int2_hypothesis(a, b):
+    for name in INT2:
+        check(name, a, b)
+
+
+@HYP
+@given(a=int64s, b=st.integers(-3, 70))
+def test_int_pow_hypothesis(a, b):
+    check("jc_int_pow", a, b)
+
+
+# ---------------------------------------------------- helper_address
+
+
+def test_helper_address_distinct_nonzero():
+    addresses = [runtime.helper_address(name) for name in runtime.HELPERS]
+    assert all(isinstance(a, int) and a > 0 for a in addresses)
+    assert len(set(addresses)) == len(runtime.HELPERS)
+    assert [runtime.helper_address(name) for name in runtime.HELPERS] == addresses  # cached, stable
+
+
+@pytest.mark.parametrize("name", ["jc_nonexistent", "jc_call", "jc_float_pow ", ""])
+def test_helper_address_unknown_name(name):
+    with pytest.raises(KeyError, match="not a jitcore numeric helper"):
+        runtime.helper_address(name)
+
+
+def test_helper_addresses_are_the_functions():
+    # what generated code does: call the raw address with the System V ABI
+    pow2 = ffi.cast("int (*)(double, double, double *)", runtime.helper_address("jc_float_pow"))
+    out = ffi.new("double *")
+    assert pow2(2.0, 10.0, out) == 0 and out[0] == 1024.0
+    assert pow2(0.0, -1.0, out) == 1
+    ipow = ffi.cast("int (*)(int64_t, int64_t, int64_t *)", runtime.helper_address("jc_int_pow"))
+    iout = ffi.new("int64_t *")
+    assert ipow(-2, 63, iout) == 0 and iout[0] == INT64_MIN
+    assert ipow(2, 63, iout) == 1

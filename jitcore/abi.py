@@ -4,13 +4,21 @@ Every compiled function has one native entry point:
 
     int64_t entry(const int64_t *args, int64_t *out);
 
-`args` (rdi) points to the arguments as int64, `out` (rsi) to one int64 slot
-for the result, and the return value (rax) is a status that says how to read
-`out`. The C trampoline (csrc/) calls entries; lower.py generates them; the
-dispatcher reads the status. Everything else is System V: rbx, rbp, r12-r15
-are preserved and the stack stays 16-byte aligned.
+`args` (rdi) points to the arguments, one 8-byte slot each (an int, a bool
+as 0/1, or a float's IEEE bits); `out` (rsi) to the result slots, and the
+return value (rax) is a status that says how to read them. The C trampoline
+(csrc/) calls entries; lower.py generates them; the dispatcher reads the
+status. Everything else is System V: rbx, rbp, r12-r15 are preserved and the
+stack is 16-byte aligned at calls.
 """
 
-STATUS_INT = 0  # *out holds an int
-STATUS_DEOPT = 1  # native code cannot give CPython's answer (int64 overflow): re-run in CPython
-STATUS_NONE = 2  # the function returned None; *out is unused
+STATUS_INT = 0  # out[0] holds an int
+STATUS_DEOPT = 1  # native code cannot give CPython's answer: re-run the call in CPython
+STATUS_NONE = 2  # the function returned None; out is unused
+STATUS_BOOL = 3  # out[0] is 0 or 1
+STATUS_FLOAT = 4  # out[0] holds a double's bits
+STATUS_TUPLE = 16  # 16 + i: a tuple of shape i (the compiled function lists its shapes)
+
+SCALAR_STATUS = {"int": STATUS_INT, "bool": STATUS_BOOL, "float": STATUS_FLOAT, "none": STATUS_NONE}
+
+MAX_RESULT_SLOTS = 16  # the longest tuple a function may return natively

@@ -1,7 +1,8 @@
 """The pipeline, in the order data flows: bytecode -> IR -> passes -> registers -> x86-64 -> memory.
 
-`compile_function` runs every stage and keeps what each one produced, so
-that tests, `disassemble` and the command line can show any stage.
+`compile_function` runs every stage for one signature (the IR types of the
+arguments) and keeps what each stage produced, so that tests, `disassemble`
+and the command line can show any stage.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from types import FunctionType
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .frontend import build_ir
 from .passes import optimize
@@ -21,32 +22,38 @@ from .x86_64.lower import lower
 @dataclass
 class Compiled:
     name: str
-    nparams: int
+    signature: Tuple[str, ...]  # IR types of the arguments
     ir_before: str  # the IR as the front end built it
     passes: List[Tuple[int, str, int]]  # (round, pass, changes)
     ir: str  # the IR after the passes
     allocation: Allocation
     code: bytes
     block: CodeBlock
+    tuple_shapes: List[Tuple[str, ...]]  # STATUS_TUPLE + i returns a tuple of shape i
     timings_ns: Dict[str, int] = field(default_factory=dict)
 
+    @property
+    def nparams(self) -> int:
+        return len(self.signature)
 
-def compile_function(func: FunctionType) -> Compiled:
-    """Compile a Python function to native code, or raise CompileError / ExecMemError."""
-    timings: Dict[str, int] = {}
+
+def compile_function(func: FunctionType, signature: Optional[Sequence[str]] = None) -> Compiled:
+    """Compile func for argument types `signature` (default: all int), or raise
+    CompileError / ExecMemError."""
     clock = time.perf_counter_ns
     t0 = clock()
-    ir = build_ir(func)
+    ir = build_ir(func, signature)
     ir_before = ir.dump()
     t1 = clock()
     report = optimize(ir)
     t2 = clock()
     alloc = allocate(ir)
     t3 = clock()
-    code = lower(ir, alloc).assemble()
+    asm, shapes = lower(ir, alloc)
+    code = asm.assemble()
     t4 = clock()
     block = CodeBlock(code)
     t5 = clock()
-    timings.update(frontend=t1 - t0, passes=t2 - t1, regalloc=t3 - t2, encode=t4 - t3, memory=t5 - t4)
-    return Compiled(func.__qualname__, len(ir.params), ir_before, report, ir.dump(), alloc, code,
-                    block, timings)
+    timings = dict(frontend=t1 - t0, passes=t2 - t1, regalloc=t3 - t2, encode=t4 - t3, memory=t5 - t4)
+    return Compiled(func.__qualname__, tuple(p.type for p in ir.params), ir_before, report,
+                    ir.dump(), alloc, code, block, shapes, timings)

@@ -1,55 +1,70 @@
 """The IR every stage after the front end reads and writes.
 
 A `Function` is a list of `Block`s; a block is a list of three-address
-`Inst`s over virtual registers (`Value`) and constants (`Const`), ending in a
-terminator (`ret`, and later `jmp`/`br`).
+`Inst`s over typed virtual registers (`Value`) and constants (`Const`), and
+ends in exactly one terminator (`jmp`, `br` or `ret`).
 
-Values are not SSA: each Python local is one `Value` that may be assigned many
-times, while temporaries made by the front end are assigned once. That keeps
-the front end simple (no phi nodes) and is all a linear-scan allocator needs.
+Values are not SSA: each Python local (of one type) is one `Value` that may be
+assigned many times, while temporaries made by the front end are assigned
+once. That keeps the front end simple (no phi nodes) and is all a linear-scan
+allocator needs.
 
-Instruction set (dst on the left):
+Types: INT (int64), BOOL (0 or 1 in a general register) and FLOAT (an IEEE
+double in an SSE register). Instruction set (dst on the left):
 
-    v = mov a              copy
-    v = add a, b           a + b            .ovf: leave to the interpreter on int64 overflow
-    v = sub a, b           a - b            .ovf
-    v = mul a, b           a * b            .ovf
-    v = neg a              -a               .ovf
-    v = not a              ~a (bitwise)
-    v = and|or|xor a, b    bitwise
-    ret a                  return a (`kind` says how the caller boxes it)
+    v = mov a                 copy (same type)
+    v = add|sub|mul a, b      int64 arithmetic       .ovf: deopt on overflow
+    v = neg a                 -a                     .ovf
+    v = not a                 ~a (bitwise)
+    v = and|or|xor a, b       bitwise
+    v = floordiv|mod a, b     Python's // and % on ints (deopt: b == 0, overflow)
+    v = shl|shr a, b          << and >> (deopt: negative count, lost bits)
+    v = abs a                 abs() of an int      .ovf (abs(-2**63))
+    v = min|max a, b          of ints (Python's: the first of equals wins)
+    v = cmp.<cc> a, b         int compare -> BOOL     cc: lt le eq ne gt ge
+    v = fcmp.<cc> a, b        float compare -> BOOL (false when unordered, but ne)
+    v = truth a               bool(a) for INT/BOOL (a != 0)
+    v = ftruth a              bool(a) for FLOAT (nan is true)
+    v = fadd|fsub|fmul a, b   double arithmetic
+    v = fdiv a, b             a / b (deopt: b == 0)
+    v = fneg|fabs a           sign flip / clear
+    v = fmin|fmax a, b        Python's min/max of two floats (nan rules included)
+    v = i2f a                 float(int)
+    v = i2f_exact a           float(int), deopt unless exact (for int-float compares)
+    v = helper.<name> a, ...  call a C helper from csrc/numeric.c (deopt on status != 0)
+    jmp B
+    br a, T, F                go to T if a (BOOL) else F
+    ret a, ...                return; `kind` names the result shape (see abi.py)
+    deopt                     leave to the interpreter: CPython raises here, or its
+                              result does not fit the native types
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Union
+from typing import Iterator, List, Optional, Tuple, Union
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
-# Return kinds: the status the native entry reports for each (see lower.py).
-RET_INT = "int"
-RET_NONE = "none"
+INT = "int"
+BOOL = "bool"
+FLOAT = "float"
+TYPES = (INT, BOOL, FLOAT)
 
-# Which ops exist, how many operands each takes, and what we know about them.
-#   commutative: operands may be swapped
-#   pure: no effect besides defining dst (dead ones can be deleted).  Checked
-#         int arithmetic stays pure: its only "effect" is leaving to the
-#         interpreter on overflow, and CPython would compute the same
-#         unobservable big int.
-BINARY_OPS = {"add", "sub", "mul", "and", "or", "xor"}
-UNARY_OPS = {"neg", "not", "mov"}
-COMMUTATIVE = {"add", "mul", "and", "or", "xor"}
-TERMINATORS = {"ret"}
+COMMUTATIVE = {"add", "mul", "and", "or", "xor", "fadd", "fmul"}
+TERMINATORS = {"jmp", "br", "ret", "deopt"}
+# Ops that may leave to the interpreter (never deleted even when dead).
+MAY_DEOPT = {"floordiv", "mod", "shl", "shr", "fdiv", "i2f_exact", "helper", "deopt"}
 
 
 @dataclass(eq=False)
 class Value:
-    """A virtual register holding an int64."""
+    """A virtual register."""
 
     id: int
     name: str  # a Python local's name, or "" for a temporary
+    type: str = INT
 
     def __repr__(self) -> str:
         return self.name if self.name else f"v{self.id}"
@@ -57,12 +72,15 @@ class Value:
 
 @dataclass(frozen=True)
 class Const:
-    """An int64 constant operand."""
+    """A constant operand; `value` is an int (INT, BOOL as 0/1) or a float."""
 
-    value: int
+    value: Union[int, float]
+    type: str = INT
 
     def __repr__(self) -> str:
-        return str(self.value)
+        if self.type == BOOL:
+            return "True" if self.value else "False"
+        return repr(self.value)
 
 
 Operand = Union[Value, Const]
@@ -73,8 +91,9 @@ class Inst:
     op: str
     dst: Optional[Value]
     args: List[Operand]
-    checked: bool = False  # leave to the interpreter on int64 overflow
-    kind: str = ""  # ret only: how the result is boxed
+    checked: bool = False  # deopt on int64 overflow
+    kind: str = ""  # cmp/fcmp: condition; helper: C function; ret: result shape
+    targets: Tuple["Block", ...] = ()  # jmp: (B,), br: (T, F)
     line: Optional[int] = None  # Python source line, for errors and listings
 
     def uses(self) -> Iterator[Value]:
@@ -82,10 +101,14 @@ class Inst:
             if isinstance(a, Value):
                 yield a
 
+    @property
+    def may_deopt(self) -> bool:
+        return self.checked or self.op in MAY_DEOPT
+
     def __repr__(self) -> str:
-        name = self.op + (".ovf" if self.checked else "") + (f".{self.kind}" if self.kind else "")
-        args = ", ".join(repr(a) for a in self.args)
-        text = f"{name} {args}".rstrip()
+        name = self.op + (f".{self.kind}" if self.kind else "") + (".ovf" if self.checked else "")
+        parts = [repr(a) for a in self.args] + [t.name for t in self.targets]
+        text = f"{name} {', '.join(parts)}".rstrip()
         return f"{self.dst!r} = {text}" if self.dst is not None else text
 
 
@@ -93,6 +116,17 @@ class Inst:
 class Block:
     name: str
     insts: List[Inst] = field(default_factory=list)
+
+    @property
+    def terminator(self) -> Optional[Inst]:
+        if self.insts and self.insts[-1].op in TERMINATORS:
+            return self.insts[-1]
+        return None
+
+    @property
+    def successors(self) -> Tuple["Block", ...]:
+        term = self.terminator
+        return term.targets if term is not None else ()
 
     def __repr__(self) -> str:
         return f"<Block {self.name}: {len(self.insts)} insts>"
@@ -107,8 +141,8 @@ class Function:
     firstlineno: int = 0
     _next_id: int = 0
 
-    def new_value(self, name: str = "") -> Value:
-        value = Value(self._next_id, name)
+    def new_value(self, name: str = "", type: str = INT) -> Value:
+        value = Value(self._next_id, name, type)
         self._next_id += 1
         return value
 
@@ -118,7 +152,7 @@ class Function:
 
     def dump(self) -> str:
         """The IR as text, one instruction a line (used by tests and explain)."""
-        params = ", ".join(repr(p) for p in self.params)
+        params = ", ".join(f"{p!r}: {p.type}" for p in self.params)
         lines = [f"function {self.name}({params}):"]
         for block in self.blocks:
             lines.append(f"  {block.name}:")

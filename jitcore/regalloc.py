@@ -2,15 +2,22 @@
 
 Poletto & Sarkar's linear scan: number the instructions in layout order, give
 every value one live interval [first definition, last use] (widened to whole
-blocks where liveness says it crosses a block boundary), walk the intervals by
-start and hand out free registers; when none is free, the interval that ends
-last goes to a stack slot.
+blocks where liveness says it crosses a block boundary, which also covers
+loops), walk the intervals by start and hand out free registers; when none is
+free, the interval that ends last goes to a stack slot.
+
+Two register classes: FLOAT values live in SSE registers, everything else in
+general-purpose ones. A call to a C helper clobbers every caller-saved
+register (all SSE registers among them), so a value live across a call gets a
+callee-saved register or a slot.
 
 Registers that are never handed out:
     rsp          the stack pointer
     rdi, rsi     the entry ABI's argument and result pointers (see abi.py)
     rax, r11     scratch for the code generator (two-address fix-ups,
                  64-bit immediates, memory-to-memory moves, status codes)
+    rdx          scratch too: idiv and cqo write it, and it passes helper arguments
+    xmm14, xmm15 scratch for float code
 Caller-saved registers come first, so that small functions need no
 push/pop of callee-saved ones.
 """
@@ -20,12 +27,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Union
 
-from .ir import Function, Value
-from .passes.liveness import live_sets
-from .x86_64.registers import (CALLEE_SAVED, Reg, r8, r9, r10, r12, r13, r14, r15, rbp, rbx, rcx,
-                               rdx)
+from .ir import FLOAT, Function, Value
+from .passes.liveness import live_in_out
+from .x86_64.registers import (CALLEE_SAVED, XMMS, Reg, r8, r9, r10, r12, r13, r14, r15, rbp,
+                               rbx, rcx)
 
-ALLOCATABLE: List[Reg] = [rcx, rdx, r8, r9, r10, rbx, r12, r13, r14, r15, rbp]
+ALLOCATABLE: List[Reg] = [rcx, r8, r9, r10, rbx, r12, r13, r14, r15, rbp]
+ALLOCATABLE_XMM: List[Reg] = list(XMMS[:14])
+CALL_OPS = {"helper"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,7 @@ class Interval:
     start: int
     end: int
     hint: Optional[Value] = None  # a value whose register this one would like to share
+    crosses_call: bool = False
 
 
 @dataclass
@@ -60,38 +70,50 @@ class Allocation:
         return [r for r in CALLEE_SAVED if r in used]
 
     def dump(self) -> str:
-        return "\n".join(f"{v!r:>6} -> {loc!r}" for v, loc in
+        return "\n".join(f"{v!r:>8} -> {loc!r}" for v, loc in
                          sorted(self.locations.items(), key=lambda item: item[0].id))
 
 
-def allocate(func: Function, registers: List[Reg] = ALLOCATABLE) -> Allocation:
+def allocate(func: Function, registers: List[Reg] = ALLOCATABLE,
+             xmm_registers: List[Reg] = ALLOCATABLE_XMM) -> Allocation:
     alloc = Allocation()
+    intervals = _intervals(func)
+    _scan([iv for iv in intervals if iv.value.type != FLOAT], registers, alloc)
+    _scan([iv for iv in intervals if iv.value.type == FLOAT], xmm_registers, alloc)
+    return alloc
+
+
+def _scan(intervals: List[Interval], registers: List[Reg], alloc: Allocation) -> None:
     free = list(registers)
     active: List[Interval] = []  # sorted by end
-    for current in _intervals(func):
+    for current in intervals:
         # Registers of intervals that ended by now are free again. An interval
         # ending where the current one starts may share its register: the
         # instruction reads its operands before it writes its result.
         for done in [iv for iv in active if iv.end <= current.start]:
             active.remove(done)
             free.append(alloc.locations[done.value])  # type: ignore[arg-type]
-        reg = _pick(free, registers, current, alloc)
+        allowed = [r for r in free if not current.crosses_call or r in CALLEE_SAVED]
+        reg = _pick(allowed, registers, current, alloc)
         if reg is not None:
             free.remove(reg)
             alloc.locations[current.value] = reg
             active.append(current)
             active.sort(key=lambda iv: iv.end)
             continue
-        # No register: spill whichever of the active ones and this one ends last.
-        victim = active[-1]
-        if victim.end > current.end:
+        # No register: spill whichever ends last, of this one and the active
+        # ones whose register this one could use.
+        candidates = [iv for iv in active
+                      if not current.crosses_call or alloc.locations[iv.value] in CALLEE_SAVED]
+        victim = candidates[-1] if candidates else None
+        if victim is not None and victim.end > current.end:
             alloc.locations[current.value] = alloc.locations[victim.value]
             alloc.locations[victim.value] = _new_slot(alloc)
-            active[-1] = current
+            active.remove(victim)
+            active.append(current)
             active.sort(key=lambda iv: iv.end)
         else:
             alloc.locations[current.value] = _new_slot(alloc)
-    return alloc
 
 
 def _pick(free: List[Reg], order: List[Reg], current: Interval, alloc: Allocation) -> Optional[Reg]:
@@ -111,8 +133,9 @@ def _new_slot(alloc: Allocation) -> Slot:
 
 def _intervals(func: Function) -> List[Interval]:
     """Live intervals in order of start. Parameters are defined at position 0."""
-    live_out = live_sets(func)
+    live_in, live_out = live_in_out(func)
     spans: Dict[Value, Interval] = {}
+    calls: List[int] = []
 
     def touch(value: Value, pos: int) -> Interval:
         iv = spans.get(value)
@@ -126,8 +149,12 @@ def _intervals(func: Function) -> List[Interval]:
     pos = 0
     for block in func.blocks:
         block_start = pos + 1
+        for value in live_in[block]:
+            touch(value, block_start)
         for inst in block.insts:
             pos += 1
+            if inst.op in CALL_OPS:
+                calls.append(pos)
             for value in inst.uses():
                 touch(value, pos)
             if inst.dst is not None:
@@ -135,8 +162,9 @@ def _intervals(func: Function) -> List[Interval]:
                 if iv.hint is None and inst.args and isinstance(inst.args[0], Value):
                     iv.hint = inst.args[0]
         for value in live_out[block]:
-            touch(value, block_start)
-            touch(value, pos)
+            touch(value, pos + 1)  # live past the block's last instruction
     used = set(v for inst in func.insts() for v in inst.uses())
     intervals = [iv for v, iv in spans.items() if v in used or v not in func.params]
+    for iv in intervals:
+        iv.crosses_call = any(iv.start < p < iv.end for p in calls)
     return sorted(intervals, key=lambda iv: (iv.start, iv.value.id))

@@ -102,14 +102,17 @@ def test_strict_raises_compile_error_naming_file_line_construct():
 
 
 @pytest.mark.parametrize("source, construct", [
-    ("def f(a):\n    return a / 2\n", "operator /"),
+    ("def f(a):\n    return a @ 2\n", "operator @"),
     ("def f(a):\n    return a.real\n", "attribute"),
     ("def f(*a):\n    return 1\n", r"\*args"),
     ("def f(a):\n    yield a\n", "generator"),
     ("def f(a):\n    return a + 123456789012345678901234\n", "64 bits"),
-    ("def f(a):\n    return 1.5\n", "float"),
-    ("def f(a):\n    while a:\n        a -= 1\n    return 2\n", "(branch|truth test)"),
+    ("def f(a):\n    return 'abc'\n", "str"),
     ("def f(a):\n    return [a]\n", "list"),
+    ("def f(a):\n    return a is None\n", "'is'"),
+    ("def f(a):\n    x = 0\n    for i in range(a):\n        x = x + 0.5\n    return x\n",
+     "'x' has different types on different paths"),
+    ("def f(a):\n    return print(a)\n", "print"),
 ])
 def test_strict_errors_name_the_construct(source, construct):
     namespace = {}
@@ -160,9 +163,9 @@ def test_threads_race_on_first_call_compile_once(monkeypatch):
     calls = []
     real = dispatcher.compile_function
 
-    def counting(func):
+    def counting(func, signature):
         calls.append(func)
-        return real(func)
+        return real(func, signature)
 
     monkeypatch.setattr(dispatcher, "compile_function", counting)
     jitted = jit(strict=True)(add)

@@ -1,44 +1,39 @@
-"""Vocabulary instructions -> IR, by running CPython's operand stack at compile time.
+"""Vocabulary instructions -> typed IR, by running CPython's operand stack at compile time.
 
-The stack holds IR operands instead of objects: `load_local a` pushes the
-Value that stands for local `a`, `binary +` pops two operands and pushes the
-temporary that an `add` instruction defines. When the bytecode ends, no stack
-is left: the IR is plain three-address code.
+The function is compiled for one signature: the types of its arguments (int,
+bool or float). Walking the bytecode's basic blocks in reverse postorder, the
+stack holds IR operands instead of objects (`load_local a` pushes the Value
+that stands for local `a`; `binary +` pops two operands and pushes the
+temporary an `add` defines) or compile-time things (a global function, a range
+iterator, a tuple). Every block remembers the state it is entered with: the
+type of each local and what is on the stack. Where control flow merges, types
+must agree; if a loop's back edge brings a local in with another type than
+the loop was compiled for, the translation restarts with that local marked
+unusable at the loop head (reading it then is a CompileError).
+
+Each local has one Value per type it takes, so merging paths never needs
+moves for locals; values left on the stack across a jump (`a and b`, `x if c
+else y`) go through per-block entry Values.
 
 This stage also decides what jitcore compiles at all; anything else raises
-CompileError naming the construct and its source line.
+CompileError naming the construct and its source line. Operations whose
+operand types make CPython raise (`1.5 << 2`) become a `deopt`: the call runs
+in CPython, which raises exactly its exception.
 """
 
 from __future__ import annotations
 
+import bisect
+import builtins
 import inspect
-from types import CodeType, FunctionType
-from typing import Dict, List, Optional, Union
+import math
+from dataclasses import dataclass, field
+from types import CodeType, FunctionType, ModuleType
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from ..errors import CompileError
-from ..ir import RET_INT, RET_NONE, Block, Const, Function, Inst, Operand, Value, fits_int64
+from ..ir import BOOL, FLOAT, INT, Block, Const, Function, Inst, Operand, Value, fits_int64
 from .bytecode import Instr, decode
-
-
-class _NoneConst:
-    """The constant None on the simulated stack (only `return None` uses it)."""
-
-    def __repr__(self) -> str:
-        return "None"
-
-
-NONE = _NoneConst()
-StackItem = Union[Operand, _NoneConst]
-
-# Python operator -> (IR op, checked for int64 overflow)
-BINARY = {
-    "+": ("add", True),
-    "-": ("sub", True),
-    "*": ("mul", True),
-    "&": ("and", False),
-    "|": ("or", False),
-    "^": ("xor", False),
-}
 
 # co_flags bits (inspect.CO_*) that put a function outside what we compile.
 UNSUPPORTED_FLAGS = (
@@ -49,138 +44,892 @@ UNSUPPORTED_FLAGS = (
     (inspect.CO_VARKEYWORDS, "**kwargs parameter"),
 )
 
+POISON = "?"  # a local whose type differs between paths, or that may be unbound
+UNBOUND = None
 
-def build_ir(func: FunctionType) -> Function:
-    """The IR of a Python function, or CompileError."""
+PYTHON_TYPES = {int: INT, bool: BOOL, float: FLOAT}
+CONDITIONS = {"<": "lt", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", ">=": "ge"}
+
+# math functions of one float argument implemented by C helpers (csrc/numeric.c)
+MATH_FLOAT_HELPERS = {math.sqrt: "math_sqrt", math.exp: "math_exp", math.log: "math_log",
+                      math.sin: "math_sin", math.cos: "math_cos"}
+MATH_CONSTANTS = {"pi", "e", "tau", "inf", "nan"}
+
+
+# -- compile-time things on the simulated stack --------------------------------
+class _NoneConst:
+    def __repr__(self) -> str:
+        return "None"
+
+
+NONE = _NoneConst()
+
+
+@dataclass(eq=False)
+class Known:
+    """A Python object known at compile time (a builtin, the math module, a function)."""
+
+    obj: Any
+
+
+@dataclass(eq=False)
+class RangeArgs:
+    """range(start, stop, step) before GET_ITER."""
+
+    start: Operand
+    stop: Operand
+    step: Operand
+
+
+@dataclass(eq=False)
+class RangeIter:
+    """An iterator over a range: its counter and bounds are fixed Values."""
+
+    counter: Value
+    stop: Operand
+    step: Operand
+    step_positive: Optional[Value]  # None when the step is a constant
+
+
+@dataclass(eq=False)
+class TupleItems:
+    items: List["StackItem"]
+
+
+class _Placeholder:
+    """What 3.12+ leave above an exhausted iterator (see versions.py)."""
+
+
+PLACEHOLDER = _Placeholder()
+
+StackItem = Union[Value, Const, _NoneConst, Known, RangeArgs, RangeIter, TupleItems, _Placeholder]
+
+
+def type_of(item: StackItem) -> Optional[str]:
+    return item.type if isinstance(item, (Value, Const)) else None
+
+
+def signature_of(args: Sequence[Any]) -> Optional[Tuple[str, ...]]:
+    """The IR types of call arguments, or None if native code cannot take them."""
+    sig = []
+    for arg in args:
+        t = PYTHON_TYPES.get(type(arg))
+        if t is None or (t == INT and not fits_int64(arg)):
+            return None
+        sig.append(t)
+    return tuple(sig)
+
+
+def build_ir(func: FunctionType, signature: Optional[Sequence[str]] = None) -> Function:
+    """The IR of a Python function for argument types `signature` (default: all int)."""
     code = func.__code__
     _check_code_shape(func, code)
-    return _Translator(func, code).run(decode(code))
+    if signature is None:
+        signature = (INT,) * code.co_argcount
+    instrs = decode(code)
+    poisoned: Set[Tuple[int, str]] = set()
+    for _ in range(16):
+        try:
+            return _Translator(func, code, tuple(signature), instrs, poisoned).run()
+        except _Restart:
+            continue
+    raise CompileError("types of locals do not settle", code.co_filename, code.co_firstlineno,
+                       func.__qualname__)
 
 
-def _check_code_shape(func: FunctionType, code: CodeType) -> None:
-    def fail(what: str) -> None:
-        raise CompileError(what, code.co_filename, code.co_firstlineno, func.__qualname__)
+def check_code_shape(func: FunctionType) -> Optional[CompileError]:
+    """What in the function's signature or kind rules it out, whatever its body."""
+    code = func.__code__
+
+    def error(what: str) -> CompileError:
+        return CompileError(what, code.co_filename, code.co_firstlineno, func.__qualname__)
 
     for flag, what in UNSUPPORTED_FLAGS:
         if code.co_flags & flag:
-            fail(what)
+            return error(what)
     if code.co_kwonlyargcount:
-        fail("keyword-only parameter")
+        return error("keyword-only parameter")
     if code.co_freevars or code.co_cellvars:
-        fail("closure (nested function using outer variables)")
+        return error("closure (nested function using outer variables)")
+    return None
+
+
+def _check_code_shape(func: FunctionType, code: CodeType) -> None:
+    problem = check_code_shape(func)
+    if problem is not None:
+        raise problem
+
+
+class _Restart(Exception):
+    """A back edge brought a local in with a type the loop was not compiled for."""
+
+
+# -- basic blocks of the bytecode ------------------------------------------------
+CONTROL = {"jump", "branch", "branch_or_pop", "for_iter", "return", "unsupported"}
+
+
+@dataclass(eq=False)
+class _BytecodeBlock:
+    start: int
+    items: List[Instr]
+    ir: Block
+    successors: List[int] = field(default_factory=list)
+    entry: Optional["_State"] = None
+    emitted: bool = False
+
+
+@dataclass
+class _State:
+    locals: Dict[str, Optional[str]]
+    stack: List[StackItem]
+
+    def copy(self) -> "_State":
+        return _State(dict(self.locals), list(self.stack))
+
+
+def _split_blocks(instrs: List[Instr]) -> Tuple[Dict[int, _BytecodeBlock], Dict[int, int]]:
+    """Basic blocks by start offset, and where each jump target's block starts.
+
+    Some CPython instructions give no vocabulary at all (RESUME, NOP); a jump
+    to one of them lands on the next instruction that does.
+    """
+    offsets = sorted({ins.offset for ins in instrs})
+
+    def resolve(target: int) -> int:
+        return offsets[bisect.bisect_left(offsets, target)]
+
+    targets: Dict[int, int] = {}
+    leaders = {offsets[0]}
+    for i, ins in enumerate(instrs):
+        if ins.op in ("jump", "branch", "branch_or_pop", "for_iter"):
+            target = ins.arg if ins.op == "jump" else ins.arg[0] if ins.op == "for_iter" else ins.arg[1]
+            targets[target] = resolve(target)
+            leaders.add(targets[target])
+        if ins.op in CONTROL and i + 1 < len(instrs) and instrs[i + 1].offset != ins.offset:
+            leaders.add(instrs[i + 1].offset)
+    blocks: Dict[int, _BytecodeBlock] = {}
+    current: Optional[_BytecodeBlock] = None
+    for ins in instrs:
+        if ins.offset in leaders and (current is None or current.start != ins.offset):
+            current = blocks[ins.offset] = _BytecodeBlock(ins.offset, [], Block(f"L{ins.offset}"))
+        assert current is not None
+        current.items.append(ins)
+    starts = sorted(blocks)
+    for n, start in enumerate(starts):
+        block = blocks[start]
+        last = block.items[-1]
+        following = starts[n + 1] if n + 1 < len(starts) else None
+        if last.op == "jump":
+            block.successors = [targets[last.arg]]  # type: ignore[index]
+        elif last.op in ("branch", "branch_or_pop"):
+            block.successors = [following, targets[last.arg[1]]]  # type: ignore[list-item, index]
+        elif last.op == "for_iter":
+            block.successors = [following, targets[last.arg[0]]]  # type: ignore[list-item, index]
+        elif last.op in ("return", "unsupported"):
+            block.successors = []
+        else:
+            block.successors = [following]  # type: ignore[list-item]
+        block.successors = [s for s in block.successors if s is not None]
+    return blocks, targets
+
+
+def _reverse_postorder(blocks: Dict[int, _BytecodeBlock], entry: int) -> List[_BytecodeBlock]:
+    order: List[_BytecodeBlock] = []
+    seen: Set[int] = {entry}
+    stack: List[Tuple[int, int]] = [(entry, 0)]
+    while stack:
+        start, i = stack.pop()
+        succs = blocks[start].successors
+        if i < len(succs):
+            stack.append((start, i + 1))
+            nxt = succs[i]
+            if nxt not in seen and nxt in blocks:
+                seen.add(nxt)
+                stack.append((nxt, 0))
+        else:
+            order.append(blocks[start])
+    order.reverse()
+    return order
 
 
 class _Translator:
-    def __init__(self, func: FunctionType, code: CodeType) -> None:
+    def __init__(self, func: FunctionType, code: CodeType, signature: Tuple[str, ...],
+                 instrs: List[Instr], poisoned: Set[Tuple[int, str]]) -> None:
+        if len(signature) != code.co_argcount:
+            raise CompileError(f"{len(signature)} argument types for {code.co_argcount} parameters",
+                               code.co_filename, code.co_firstlineno, func.__qualname__)
         self.func = func
         self.code = code
-        names = code.co_varnames[: code.co_argcount]
-        self.ir = Function(func.__qualname__, [], [Block("entry")], code.co_filename, code.co_firstlineno)
-        self.locals: Dict[str, Value] = {}
-        for name in names:
-            value = self.ir.new_value(name)
-            self.locals[name] = value
-            self.ir.params.append(value)
-        self.assigned = set(names)
-        self.stack: List[StackItem] = []
+        self.poisoned = poisoned
+        self.ir = Function(func.__qualname__, [], [], code.co_filename, code.co_firstlineno)
+        self.local_values: Dict[Tuple[str, str], Value] = {}
         self.line: Optional[int] = code.co_firstlineno
+        self.blocks, self.targets = _split_blocks(instrs)
+        self.entry = min(self.blocks)
+        names = code.co_varnames[: code.co_argcount]
+        entry_locals: Dict[str, Optional[str]] = {name: t for name, t in zip(names, signature)}
+        for name, t in entry_locals.items():
+            self.ir.params.append(self.local(name, t))  # type: ignore[arg-type]
+        first = self.blocks[self.entry]
+        first.entry = _State(entry_locals, [])
+        self.apply_poison(first)
+        self.block: Block = first.ir  # where instructions go
+        self.current = first  # the bytecode block being translated
+        self.state = _State({}, [])
 
     # -- helpers ---------------------------------------------------------
     def fail(self, what: str) -> CompileError:
         return CompileError(what, self.code.co_filename, self.line, self.func.__qualname__)
 
-    def emit(self, op: str, dst: Optional[Value], args: List[Operand], **extra: object) -> None:
-        self.ir.blocks[-1].insts.append(Inst(op, dst, args, line=self.line, **extra))  # type: ignore[arg-type]
+    def local(self, name: str, t: str) -> Value:
+        value = self.local_values.get((name, t))
+        if value is None:
+            taken = any(n == name for n, _ in self.local_values)
+            value = self.ir.new_value(f"{name}.{t}" if taken else name, t)
+            self.local_values[(name, t)] = value
+        return value
 
-    def pop_operand(self, what: str) -> Operand:
-        item = self.stack.pop()
+    def emit(self, op: str, dst: Optional[Value], args: List[Operand], **extra: Any) -> Optional[Value]:
+        self.block.insts.append(Inst(op, dst, args, line=self.line, **extra))
+        return dst
+
+    def temp(self, op: str, t: str, args: List[Operand], **extra: Any) -> Value:
+        dst = self.ir.new_value("", t)
+        self.emit(op, dst, args, **extra)
+        return dst
+
+    def new_block(self, hint: str) -> Block:
+        block = Block(f"{self.block.name}.{hint}{len(self.ir.blocks)}")
+        self.ir.blocks.append(block)
+        return block
+
+    def switch_to(self, block: Block) -> None:
+        self.block = block
+
+    @property
+    def stack(self) -> List[StackItem]:
+        return self.state.stack
+
+    def pop(self) -> StackItem:
+        return self.stack.pop()
+
+    def push(self, item: StackItem) -> None:
+        self.stack.append(item)
+
+    def operand(self, item: StackItem, what: str) -> Operand:
+        if isinstance(item, (Value, Const)):
+            return item
         if item is NONE:
             raise self.fail(f"None used in {what}")
-        return item  # type: ignore[return-value]
+        raise self.fail(f"{what} on {self.describe(item)}")
 
-    # -- the walk --------------------------------------------------------
-    def run(self, instrs: List[Instr]) -> Function:
-        for instr in instrs:
-            self.line = instr.line
-            handler = getattr(self, "do_" + instr.op)
-            if handler(instr.arg) == "stop":
-                return self.ir
-        raise self.fail("function body does not end in a return")
+    def describe(self, item: StackItem) -> str:
+        if isinstance(item, Known):
+            return getattr(item.obj, "__name__", type(item.obj).__name__)
+        if isinstance(item, TupleItems):
+            return "a tuple"
+        if isinstance(item, (RangeArgs, RangeIter)):
+            return "a range"
+        return type(item).__name__
 
+    def as_int(self, x: Operand) -> Operand:
+        """A BOOL used where Python treats it as an int (same bits, other type)."""
+        if x.type != BOOL:
+            return x
+        if isinstance(x, Const):
+            return Const(x.value, INT)
+        return self.temp("mov", INT, [x])
+
+    def as_float(self, x: Operand) -> Operand:
+        if x.type == FLOAT:
+            return x
+        if isinstance(x, Const):
+            return Const(float(x.value), FLOAT)
+        return self.temp("i2f", FLOAT, [x])
+
+    def truth(self, x: StackItem) -> Operand:
+        """bool(x) as a BOOL operand."""
+        if x is NONE:
+            return Const(0, BOOL)
+        x = self.operand(x, "truth test")
+        if x.type == BOOL:
+            return x
+        if isinstance(x, Const):
+            return Const(int(bool(x.value)), BOOL)
+        return self.temp("ftruth" if x.type == FLOAT else "truth", BOOL, [x])
+
+    def deopt(self) -> None:
+        """This path always ends in CPython (which will raise); stop translating it."""
+        self.emit("deopt", None, [])
+        raise _PathEnds()
+
+    # -- walking the blocks -------------------------------------------------
+    def run(self) -> Function:
+        for bb in _reverse_postorder(self.blocks, self.entry):
+            if bb.entry is None:
+                continue  # unreachable
+            self.ir.blocks.append(bb.ir)
+            self.block = bb.ir
+            self.current = bb
+            bb.emitted = True
+            self.state = bb.entry.copy()
+            self.translate_block(bb)
+        return self.ir
+
+    def translate_block(self, bb: _BytecodeBlock) -> None:
+        try:
+            for instr in bb.items:
+                self.line = instr.line
+                handler = getattr(self, "do_" + instr.op)
+                handler(instr.arg)
+        except _PathEnds:
+            return
+        # Fell off the end of the block: continue into the next one.
+        if bb.successors and (self.block.terminator is None):
+            self.jump_to(bb.successors[0])
+
+    def flow(self, target: int) -> Tuple[Block, List[Tuple[Value, Operand]]]:
+        """Merge the current state into block `target`'s entry; the moves the edge needs."""
+        bb = self.blocks[self.targets.get(target, target)]
+        moves: List[Tuple[Value, Operand]] = []
+        if bb.entry is None:
+            stack: List[StackItem] = []
+            for item in self.stack:
+                if isinstance(item, (Value, Const)):
+                    slot = self.ir.new_value("", item.type)
+                    moves.append((slot, item))
+                    stack.append(slot)
+                else:
+                    stack.append(item)
+            bb.entry = _State(dict(self.state.locals), stack)
+            self.apply_poison(bb)
+            return bb.ir, moves
+        entry = bb.entry
+        if len(entry.stack) != len(self.stack):
+            raise self.fail("stack depths differ where paths meet")
+        for have, want in zip(self.stack, entry.stack):
+            if isinstance(want, Value):
+                if type_of(have) != want.type:
+                    raise self.fail(f"a value is {type_of(have) or self.describe(have)} on one path "
+                                    f"and {want.type} on another where they meet")
+                moves.append((want, have))  # type: ignore[arg-type]
+            elif have is not want and not (isinstance(have, Known) and isinstance(want, Known)
+                                           and have.obj is want.obj):
+                raise self.fail("different kinds of values meet on the stack")
+        for name in set(entry.locals) | set(self.state.locals):
+            mine, theirs = self.state.locals.get(name, UNBOUND), entry.locals.get(name, UNBOUND)
+            if mine != theirs and theirs != POISON:
+                if bb.emitted:
+                    self.poisoned.add((bb.start, name))
+                    raise _Restart()
+                entry.locals[name] = POISON
+        return bb.ir, moves
+
+    def apply_poison(self, bb: _BytecodeBlock) -> None:
+        """Mark the locals an earlier attempt found to differ on bb's back edges."""
+        assert bb.entry is not None
+        for start, name in self.poisoned:
+            if start == bb.start:
+                bb.entry.locals[name] = POISON
+
+    def jump_to(self, target: int) -> None:
+        block, moves = self.flow(target)
+        for dst, src in moves:
+            self.emit("mov", dst, [src])
+        self.emit("jmp", None, [], targets=(block,))
+
+    def edge(self, target: int) -> Block:
+        """A block to branch to for `target`: the target itself, or a block doing the moves."""
+        block, moves = self.flow(target)
+        if not moves:
+            return block
+        edge = Block(f"{self.block.name}.to.{block.name}")
+        self.ir.blocks.append(edge)
+        for dst, src in moves:
+            edge.insts.append(Inst("mov", dst, [src], line=self.line))
+        edge.insts.append(Inst("jmp", None, [], targets=(block,), line=self.line))
+        return edge
+
+    def branch(self, cond: Operand, if_true: int, if_false: int,
+               true_state: Optional[_State] = None) -> None:
+        """Branch on a BOOL; `true_state` is the state on the true edge if it differs."""
+        false_state = self.state
+        if isinstance(cond, Const):
+            if cond.value and true_state is not None:
+                self.state = true_state
+            self.jump_to(if_true if cond.value else if_false)
+            raise _PathEnds()
+        if true_state is not None:
+            self.state = true_state
+        t = self.edge(if_true)
+        self.state = false_state
+        f = self.edge(if_false)
+        self.emit("br", None, [cond], targets=(t, f))
+        raise _PathEnds()
+
+    # -- the vocabulary ------------------------------------------------------
     def do_unsupported(self, what: object) -> None:
         raise self.fail(f"unsupported construct: {what}")
 
     def do_load_local(self, name: object) -> None:
         assert isinstance(name, str)
-        if name not in self.assigned:
-            # CPython raises UnboundLocalError here; let it.
-            raise self.fail(f"local variable {name!r} read before assignment")
-        self.stack.append(self.locals[name])
+        t = self.state.locals.get(name, UNBOUND)
+        if t is UNBOUND:
+            self.deopt()  # CPython raises UnboundLocalError here
+        if t == POISON:
+            raise self.fail(f"local variable {name!r} has different types on different paths "
+                            "(or may be unbound) where it is read")
+        self.push(self.local(name, t))  # type: ignore[arg-type]
 
     def do_store_local(self, name: object) -> None:
         assert isinstance(name, str)
-        item = self.stack.pop()
-        if item is NONE:
-            raise self.fail(f"None assigned to {name!r}")
-        target = self.locals.get(name)
-        if target is None:
-            target = self.locals[name] = self.ir.new_value(name)
+        item = self.pop()
+        if not isinstance(item, (Value, Const)):
+            raise self.fail(f"assigning {self.describe(item)} to {name!r}")
+        target = self.local(name, item.type)
         # A local is a mutable register: if the stack still refers to its
         # old value (as in `a, b = b, a + b`), keep that value in a temporary.
         if any(entry is target for entry in self.stack):
-            saved = self.ir.new_value()
-            self.emit("mov", saved, [target])
-            self.stack = [saved if entry is target else entry for entry in self.stack]
-        self.emit("mov", target, [item])  # type: ignore[list-item]
-        self.assigned.add(name)
+            saved = self.temp("mov", target.type, [target])
+            self.state.stack = [saved if entry is target else entry for entry in self.stack]
+        self.emit("mov", target, [item])
+        self.state.locals[name] = item.type
 
     def do_load_const(self, value: object) -> None:
+        self.push(self.constant(value))
+
+    def constant(self, value: object) -> StackItem:
         if value is None:
-            self.stack.append(NONE)
-        elif type(value) is int and fits_int64(value):
-            self.stack.append(Const(value))
-        elif type(value) is int:
-            raise self.fail(f"integer constant {value} does not fit in 64 bits")
+            return NONE
+        if type(value) is bool:
+            return Const(int(value), BOOL)
+        if type(value) is int:
+            if not fits_int64(value):
+                raise self.fail(f"integer constant {value} does not fit in 64 bits")
+            return Const(value, INT)
+        if type(value) is float:
+            return Const(value, FLOAT)
+        if type(value) is tuple:
+            return TupleItems([self.constant(v) for v in value])
+        raise self.fail(f"constant {value!r} of type {type(value).__name__}")
+
+    def do_load_global(self, name: object) -> None:
+        assert isinstance(name, str)
+        globals_ = self.func.__globals__
+        if name in globals_:
+            obj = globals_[name]
+        elif hasattr(builtins, name):
+            obj = getattr(builtins, name)
         else:
-            raise self.fail(f"constant {value!r} of type {type(value).__name__}")
+            self.deopt()  # NameError at run time
+        if type(obj) in (int, bool, float):
+            self.push(self.constant(obj))  # module constants are read at compile time
+        elif obj is math or obj in BUILTIN_CALLS or _is_jitted(obj):
+            self.push(Known(obj))
+        else:
+            raise self.fail(f"global name {name!r} ({type(obj).__name__})")
+
+    def do_load_attr(self, name: object) -> None:
+        owner = self.pop()
+        if isinstance(owner, Known) and owner.obj is math:
+            if name in MATH_CONSTANTS:
+                self.push(Const(getattr(math, name), FLOAT))  # type: ignore[arg-type]
+                return
+            fn = getattr(math, name, None)  # type: ignore[arg-type]
+            if fn is not None and fn in MATH_CALLS:
+                self.push(Known(fn))
+                return
+            raise self.fail(f"math.{name} is not supported")
+        raise self.fail(f"attribute access .{name}")
+
+    def do_call(self, n: object) -> None:
+        assert isinstance(n, int)
+        args = [self.pop() for _ in range(n)][::-1]
+        callee = self.pop()
+        if not isinstance(callee, Known):
+            raise self.fail(f"call of {self.describe(callee)}")
+        obj = callee.obj
+        if obj in BUILTIN_CALLS:
+            self.push(BUILTIN_CALLS[obj](self, args))
+        elif obj in MATH_CALLS:
+            self.push(MATH_CALLS[obj](self, args))
+        else:
+            raise self.fail(f"call to {getattr(obj, '__name__', obj)!r} (calls between jitted "
+                            "functions are not supported yet)")
 
     def do_binary(self, symbol: object) -> None:
-        if symbol not in BINARY:
+        b, a = self.pop(), self.pop()
+        self.push(self.binary(str(symbol), self.operand(a, f"operator {symbol}"),
+                              self.operand(b, f"operator {symbol}")))
+
+    def binary(self, symbol: str, a: Operand, b: Operand) -> Operand:
+        if symbol in BITWISE:
+            if FLOAT in (a.type, b.type):
+                self.deopt()  # TypeError
+            t = BOOL if a.type == b.type == BOOL else INT
+            return self.temp(BITWISE[symbol], t, [a, b])
+        if symbol in ("<<", ">>"):
+            if FLOAT in (a.type, b.type):
+                self.deopt()  # TypeError
+            return self.temp("shl" if symbol == "<<" else "shr", INT,
+                             [self.as_int(a), self.as_int(b)])
+        if FLOAT in (a.type, b.type):
+            fa, fb = self.as_float(a), self.as_float(b)
+            if symbol in FLOAT_ARITH:
+                return self.temp(FLOAT_ARITH[symbol], FLOAT, [fa, fb])
+            if symbol in FLOAT_HELPERS:
+                return self.temp("helper", FLOAT, [fa, fb], kind=FLOAT_HELPERS[symbol])
             raise self.fail(f"operator {symbol}")
-        op, checked = BINARY[symbol]  # type: ignore[index]
-        b = self.pop_operand(f"operator {symbol}")
-        a = self.pop_operand(f"operator {symbol}")
-        dst = self.ir.new_value()
-        self.emit(op, dst, [a, b], checked=checked)
-        self.stack.append(dst)
+        ia, ib = self.as_int(a), self.as_int(b)
+        if symbol in INT_ARITH:
+            op = INT_ARITH[symbol]
+            return self.temp(op, INT, [ia, ib], checked=op in ("add", "sub", "mul"))
+        if symbol == "/":
+            return self.temp("helper", FLOAT, [ia, ib], kind="int_truediv")
+        if symbol == "**":
+            return self.temp("helper", INT, [ia, ib], kind="int_pow")
+        raise self.fail(f"operator {symbol}")
 
     def do_unary(self, symbol: object) -> None:
-        a = self.pop_operand(f"unary {symbol}")
-        if symbol == "+":  # +x is x for an int
-            self.stack.append(a)
+        item = self.pop()
+        if symbol == "not":
+            self.push(self.logical_not(self.truth(item)))
             return
-        if symbol == "-":
-            op, checked = "neg", True
+        a = self.operand(item, f"unary {symbol}")
+        if symbol == "+":
+            self.push(self.as_int(a))
+        elif symbol == "-":
+            if a.type == FLOAT:
+                self.push(self.temp("fneg", FLOAT, [a]))
+            else:
+                self.push(self.temp("neg", INT, [self.as_int(a)], checked=a.type == INT))
         elif symbol == "~":
-            op, checked = "not", False
+            if a.type != INT:
+                self.deopt()  # TypeError for float; a DeprecationWarning for bool (3.12+)
+            self.push(self.temp("not", INT, [a]))
         else:
             raise self.fail(f"operator {symbol}")
-        dst = self.ir.new_value()
-        self.emit(op, dst, [a], checked=checked)
-        self.stack.append(dst)
+
+    def logical_not(self, b: Operand) -> Operand:
+        if isinstance(b, Const):
+            return Const(1 - int(b.value), BOOL)
+        return self.temp("xor", BOOL, [b, Const(1, BOOL)])
+
+    def do_compare(self, symbol: object) -> None:
+        b, a = self.pop(), self.pop()
+        self.push(self.compare(str(symbol), self.operand(a, f"comparison {symbol}"),
+                               self.operand(b, f"comparison {symbol}")))
+
+    def compare(self, symbol: str, a: Operand, b: Operand) -> Operand:
+        if symbol not in CONDITIONS:
+            raise self.fail(f"comparison {symbol}")
+        cc = CONDITIONS[symbol]
+        if FLOAT in (a.type, b.type):
+            # An int compares exactly with a float; deopt unless the int is exact as a double.
+            fa = a if a.type == FLOAT else self.exact_float(a)
+            fb = b if b.type == FLOAT else self.exact_float(b)
+            return self.temp("fcmp", BOOL, [fa, fb], kind=cc)
+        return self.temp("cmp", BOOL, [a, b], kind=cc)
+
+    def exact_float(self, x: Operand) -> Operand:
+        if isinstance(x, Const):
+            if float(x.value) != x.value:
+                raise self.fail(f"comparison of a float with {x.value}, which no double equals")
+            return Const(float(x.value), FLOAT)
+        return self.temp("i2f_exact", FLOAT, [x])
+
+    def do_to_bool(self, _: object) -> None:
+        self.push(self.truth(self.pop()))
 
     def do_swap(self, n: object) -> None:
         assert isinstance(n, int)
         self.stack[-1], self.stack[-n] = self.stack[-n], self.stack[-1]
 
-    def do_pop(self, _: object) -> None:
-        self.stack.pop()
+    def do_copy(self, n: object) -> None:
+        assert isinstance(n, int)
+        self.push(self.stack[-n])
 
-    def do_return(self, _: object) -> str:
-        item = self.stack.pop()
-        if item is NONE:
-            self.emit("ret", None, [], kind=RET_NONE)
+    def do_rot(self, n: object) -> None:
+        assert isinstance(n, int)
+        item = self.pop()
+        self.stack.insert(len(self.stack) - (n - 1), item)
+
+    def do_pop(self, _: object) -> None:
+        self.pop()
+
+    def do_build_tuple(self, n: object) -> None:
+        assert isinstance(n, int)
+        items = [self.pop() for _ in range(n)][::-1]
+        self.push(TupleItems(items))
+
+    def do_unpack(self, n: object) -> None:
+        item = self.pop()
+        if not isinstance(item, TupleItems):
+            raise self.fail(f"unpacking {self.describe(item)}")
+        if len(item.items) != n:
+            self.deopt()  # ValueError: wrong number of values to unpack
+        for x in reversed(item.items):
+            self.push(x)
+
+    def do_jump(self, target: object) -> None:
+        self.jump_to(target)  # type: ignore[arg-type]
+        raise _PathEnds()
+
+    def do_branch(self, arg: object) -> None:
+        sense, target = arg  # type: ignore[misc]
+        cond = self.truth(self.pop())
+        following = self.following()
+        if sense:
+            self.branch(cond, target, following)
         else:
-            self.emit("ret", None, [item], kind=RET_INT)  # type: ignore[list-item]
-        # Straight-line code: whatever follows a return is unreachable.
-        return "stop"
+            self.branch(cond, following, target)
+
+    def do_branch_or_pop(self, arg: object) -> None:
+        sense, target = arg  # type: ignore[misc]
+        top = self.stack[-1]
+        cond = self.truth(top)
+        keep = self.state.copy()  # the jump keeps the value on the stack
+        self.pop()
+        following = self.following()
+        if sense:
+            self.branch(cond, target, following, true_state=keep)
+        else:
+            # branch() takes the true edge with true_state: swap roles via not.
+            self.branch(self.logical_not(cond), target, following, true_state=keep)
+
+    def following(self) -> int:
+        """The bytecode block right after the current one (fall-through / not taken)."""
+        return self.current.successors[0]
+
+    def do_get_iter(self, _: object) -> None:
+        spec = self.pop()
+        if not isinstance(spec, RangeArgs):
+            raise self.fail(f"for loop over {self.describe(spec)} (only range() is supported)")
+        counter = self.temp("mov", INT, [spec.start])
+        stop = spec.stop if isinstance(spec.stop, Const) else self.temp("mov", INT, [spec.stop])
+        step = spec.step
+        positive: Optional[Value] = None
+        if isinstance(step, Const):
+            if step.value == 0:
+                self.deopt()  # ValueError: range() arg 3 must not be zero
+        else:
+            step = self.temp("mov", INT, [step])
+            zero = self.temp("cmp", BOOL, [step, Const(0)], kind="eq")
+            fail, ok = self.new_block("step0"), self.new_block("range")
+            self.emit("br", None, [zero], targets=(fail, ok))
+            fail.insts.append(Inst("deopt", None, [], line=self.line))
+            self.switch_to(ok)
+            positive = self.temp("cmp", BOOL, [step, Const(0)], kind="gt")
+        self.push(RangeIter(counter, stop, step, positive))
+
+    def do_for_iter(self, arg: object) -> None:
+        target, keep = arg  # type: ignore[misc]
+        it = self.stack[-1]
+        if not isinstance(it, RangeIter):
+            raise self.fail("for loop over something other than range()")
+        exit_state = self.state.copy()
+        if keep:
+            exit_state.stack.append(PLACEHOLDER)
+        else:
+            exit_state.stack.pop()
+        body_state = self.state
+        body = self.following()
+        if it.step_positive is None:
+            cc = "lt" if it.step.value > 0 else "gt"  # type: ignore[union-attr]
+            more = self.temp("cmp", BOOL, [it.counter, it.stop], kind=cc)
+        else:
+            up, down, join = self.new_block("up"), self.new_block("down"), self.new_block("more")
+            more = self.ir.new_value("", BOOL)
+            self.emit("br", None, [it.step_positive], targets=(up, down))
+            up.insts += [Inst("cmp", more, [it.counter, it.stop], kind="lt", line=self.line),
+                         Inst("jmp", None, [], targets=(join,), line=self.line)]
+            down.insts += [Inst("cmp", more, [it.counter, it.stop], kind="gt", line=self.line),
+                           Inst("jmp", None, [], targets=(join,), line=self.line)]
+            self.switch_to(join)
+        # Exit edge first (with its own state), then the body edge.
+        self.state = exit_state
+        exit_block = self.edge(target)
+        self.state = body_state
+        step_block = self.new_block("next")
+        self.emit("br", None, [more], targets=(step_block, exit_block))
+        self.switch_to(step_block)
+        value = self.temp("mov", INT, [it.counter])
+        # The counter only overflows when the loop is over anyway; CPython
+        # then gives the answer (this is rare: a range ending near 2**63).
+        self.emit("add", it.counter, [it.counter, it.step], checked=True)
+        self.push(value)
+        self.jump_to(body)
+        raise _PathEnds()
+
+    def do_return(self, _: object) -> None:
+        item = self.pop()
+        if item is NONE:
+            self.emit("ret", None, [], kind="none")
+        elif isinstance(item, (Value, Const)):
+            self.emit("ret", None, [item], kind=item.type)
+        elif isinstance(item, TupleItems):
+            elems = [self.operand(x, "returned tuple") for x in item.items]
+            self.emit("ret", None, elems, kind="tuple")
+        else:
+            raise self.fail(f"returning {self.describe(item)}")
+        raise _PathEnds()
+
+
+class _PathEnds(Exception):
+    """The current path ended (jump, branch, return or deopt)."""
+
+
+def _is_jitted(obj: Any) -> bool:
+    from ..dispatcher import Dispatcher
+
+    return isinstance(obj, Dispatcher)
+
+
+# -- operator tables ------------------------------------------------------------
+BITWISE = {"&": "and", "|": "or", "^": "xor"}
+INT_ARITH = {"+": "add", "-": "sub", "*": "mul", "//": "floordiv", "%": "mod"}
+FLOAT_ARITH = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
+FLOAT_HELPERS = {"//": "float_floordiv", "%": "float_mod", "**": "float_pow"}
+
+
+# -- builtins -------------------------------------------------------------------
+def _numbers(t: _Translator, args: List[StackItem], name: str, count: Optional[int] = None) -> List[Operand]:
+    if count is not None and len(args) != count:
+        t.deopt()  # TypeError: wrong number of arguments
+    return [t.operand(a, f"{name}()") for a in args]
+
+
+def _call_range(t: _Translator, args: List[StackItem]) -> StackItem:
+    if not 1 <= len(args) <= 3:
+        t.deopt()
+    ops = _numbers(t, args, "range")
+    if any(x.type == FLOAT for x in ops):
+        t.deopt()  # TypeError: 'float' object cannot be interpreted as an integer
+    ops = [t.as_int(x) for x in ops]
+    if len(ops) == 1:
+        return RangeArgs(Const(0), ops[0], Const(1))
+    if len(ops) == 2:
+        return RangeArgs(ops[0], ops[1], Const(1))
+    return RangeArgs(ops[0], ops[1], ops[2])
+
+
+def _call_abs(t: _Translator, args: List[StackItem]) -> StackItem:
+    (x,) = _numbers(t, args, "abs", 1)
+    if x.type == FLOAT:
+        return t.temp("fabs", FLOAT, [x])
+    if x.type == BOOL:
+        return t.as_int(x)
+    return t.temp("abs", INT, [x], checked=True)
+
+
+def _min_max(which: str):  # type: ignore[no-untyped-def]
+    def call(t: _Translator, args: List[StackItem]) -> StackItem:
+        if len(args) < 2:
+            raise t.fail(f"{which}() of an iterable")
+        ops = _numbers(t, args, which)
+        types = {x.type for x in ops}
+        if len(types) != 1:
+            raise t.fail(f"{which}() of mixed types {sorted(types)}: the result's type would depend "
+                         "on the values")
+        result = ops[0]
+        for x in ops[1:]:
+            op = ("f" if result.type == FLOAT else "") + which
+            result = t.temp(op, result.type, [result, x])
+        return result
+    return call
+
+
+def _call_int(t: _Translator, args: List[StackItem]) -> StackItem:
+    (x,) = _numbers(t, args, "int", 1)
+    if x.type == FLOAT:
+        return t.temp("helper", INT, [x], kind="float_to_int")
+    return t.as_int(x)
+
+
+def _call_float(t: _Translator, args: List[StackItem]) -> StackItem:
+    (x,) = _numbers(t, args, "float", 1)
+    return t.as_float(x)
+
+
+def _call_bool(t: _Translator, args: List[StackItem]) -> StackItem:
+    if len(args) != 1:
+        t.deopt()
+    return t.truth(args[0])
+
+
+def _call_round(t: _Translator, args: List[StackItem]) -> StackItem:
+    if len(args) != 1:
+        raise t.fail("round() with ndigits")
+    (x,) = _numbers(t, args, "round", 1)
+    if x.type == FLOAT:
+        return t.temp("helper", INT, [x], kind="float_round")
+    return t.as_int(x)
+
+
+def _call_divmod(t: _Translator, args: List[StackItem]) -> StackItem:
+    a, b = _numbers(t, args, "divmod", 2)
+    return TupleItems([t.binary("//", a, b), t.binary("%", a, b)])
+
+
+BUILTIN_CALLS = {
+    range: _call_range, abs: _call_abs, min: _min_max("min"), max: _min_max("max"),
+    int: _call_int, float: _call_float, bool: _call_bool, round: _call_round,
+    divmod: _call_divmod,
+}
+
+
+def _math_float(helper: str):  # type: ignore[no-untyped-def]
+    def call(t: _Translator, args: List[StackItem]) -> StackItem:
+        (x,) = _numbers(t, args, helper, 1)
+        return t.temp("helper", FLOAT, [t.as_float(x)], kind=helper)
+    return call
+
+
+def _math_fabs(t: _Translator, args: List[StackItem]) -> StackItem:
+    (x,) = _numbers(t, args, "fabs", 1)
+    return t.temp("fabs", FLOAT, [t.as_float(x)])
+
+
+def _math_round_to_int(helper: str):  # type: ignore[no-untyped-def]
+    def call(t: _Translator, args: List[StackItem]) -> StackItem:
+        (x,) = _numbers(t, args, helper, 1)
+        if x.type == FLOAT:
+            return t.temp("helper", INT, [x], kind=helper)
+        return t.as_int(x)
+    return call
+
+
+def _math_two(helper: str):  # type: ignore[no-untyped-def]
+    def call(t: _Translator, args: List[StackItem]) -> StackItem:
+        a, b = _numbers(t, args, helper, 2)
+        return t.temp("helper", FLOAT, [t.as_float(a), t.as_float(b)], kind=helper)
+    return call
+
+
+def _math_isnan(t: _Translator, args: List[StackItem]) -> StackItem:
+    (x,) = _numbers(t, args, "isnan", 1)
+    if x.type != FLOAT:
+        return Const(0, BOOL)
+    return t.temp("fcmp", BOOL, [x, x], kind="ne")
+
+
+def _math_isinf(t: _Translator, args: List[StackItem]) -> StackItem:
+    (x,) = _numbers(t, args, "isinf", 1)
+    if x.type != FLOAT:
+        return Const(0, BOOL)
+    magnitude = t.temp("fabs", FLOAT, [x])
+    return t.temp("fcmp", BOOL, [magnitude, Const(math.inf, FLOAT)], kind="eq")
+
+
+MATH_CALLS = {
+    **{fn: _math_float(name) for fn, name in MATH_FLOAT_HELPERS.items()},
+    math.fabs: _math_fabs,
+    math.floor: _math_round_to_int("float_floor"),
+    math.ceil: _math_round_to_int("float_ceil"),
+    math.hypot: _math_two("math_hypot"),
+    math.copysign: _math_two("math_copysign"),
+    math.isnan: _math_isnan,
+    math.isinf: _math_isinf,
+}
+
+__all__ = ["build_ir", "signature_of", "ModuleType"]

@@ -7,17 +7,35 @@ each supported version's instructions onto one small, version-independent
 vocabulary; nothing else in jitcore looks at opcode names or at
 `sys.version_info`.
 
-The vocabulary (each item is `(op, arg)`):
+The vocabulary (each item is `(op, arg)`; jump targets are bytecode offsets):
 
-    ("load_local", name)    push a local variable
-    ("store_local", name)   pop into a local variable
-    ("load_const", value)   push a constant
-    ("binary", symbol)      pop b, pop a, push a <symbol> b   ('+', '-', '*', ...)
-    ("unary", symbol)       pop a, push <symbol> a            ('-', '+', '~', 'not')
-    ("swap", n)             exchange the top of the stack with the n-th item
-    ("pop", None)           discard the top of the stack
-    ("return", None)        pop and return
-    ("unsupported", text)   anything jitcore cannot compile yet; text names it
+    ("load_local", name)      push a local variable
+    ("store_local", name)     pop into a local variable
+    ("load_const", value)     push a constant
+    ("load_global", name)     push a global (or builtin) by name
+    ("load_attr", name)       pop an object, push its attribute (method loads too)
+    ("call", n)               pop n arguments and a callable, push the result
+    ("binary", symbol)        pop b, pop a, push a <symbol> b   ('+', '-', '*', ...)
+    ("unary", symbol)         pop a, push <symbol> a            ('-', '+', '~', 'not')
+    ("compare", symbol)       pop b, pop a, push a <symbol> b   ('<', '==', ...)
+    ("to_bool", None)         pop a, push bool(a)
+    ("swap", n)               exchange the top of the stack with the n-th item
+    ("copy", n)               push a copy of the n-th item (1 = top)
+    ("rot", n)                move the top item down to position n (ROT_TWO..ROT_FOUR)
+    ("pop", None)             discard the top of the stack
+    ("build_tuple", n)        pop n items, push a tuple of them
+    ("unpack", n)             pop a sequence of n items, push them last-first
+    ("jump", target)          continue at target
+    ("branch", (sense, target))          pop a; if bool(a) == sense: continue at target
+    ("branch_or_pop", (sense, target))   if bool(top) == sense: continue at target
+                                         keeping it, else pop it (and/or values)
+    ("get_iter", None)        pop an iterable, push its iterator
+    ("for_iter", (target, keep))  next item of the iterator on top; when it is
+                              exhausted continue at target, with the iterator
+                              popped (keep=False) or left with a placeholder
+                              above it (keep=True, popped by the code there)
+    ("return", None)          pop and return
+    ("unsupported", text)     anything jitcore cannot compile yet; text names it
 
 A new CPython release is one more table here, plus its tests.
 """
@@ -108,6 +126,52 @@ def _store_fast_store_fast(ins: dis.Instruction) -> List[Item]:
     return [("store_local", first), ("store_local", second)]
 
 
+def _load_global(ins: dis.Instruction) -> List[Item]:
+    # 3.11+ fold a PUSH_NULL into LOAD_GLOBAL (low bit of arg); a NULL is
+    # only calling-convention plumbing and never reaches the vocabulary.
+    return [("load_global", ins.argval)]
+
+
+def _load_attr(ins: dis.Instruction) -> List[Item]:
+    return [("load_attr", ins.argval)]
+
+
+def _call(ins: dis.Instruction) -> List[Item]:
+    return [("call", ins.arg)]
+
+
+def _compare(ins: dis.Instruction) -> List[Item]:
+    return [("compare", ins.argval)]
+
+
+def _jump(ins: dis.Instruction) -> List[Item]:
+    return [("jump", ins.argval)]
+
+
+def _branch(sense: bool) -> Rule:
+    return lambda ins: [("branch", (sense, ins.argval))]
+
+
+def _branch_or_pop(sense: bool) -> Rule:
+    return lambda ins: [("branch_or_pop", (sense, ins.argval))]
+
+
+def _copy(ins: dis.Instruction) -> List[Item]:
+    return [("copy", ins.arg)]
+
+
+def _constant(op: str, arg: object) -> Rule:
+    return lambda ins: [(op, arg)]
+
+
+def _with_arg(op: str) -> Rule:
+    return lambda ins: [(op, ins.arg)]
+
+
+def _for_iter(keep: bool) -> Rule:
+    return lambda ins: [("for_iter", (ins.argval, keep))]
+
+
 # Rules every supported version shares.
 COMMON: Dict[str, Rule] = {
     "NOP": _nothing,
@@ -119,12 +183,32 @@ COMMON: Dict[str, Rule] = {
     "UNARY_NEGATIVE": _unary("-"),
     "UNARY_INVERT": _unary("~"),
     "UNARY_NOT": _unary("not"),
+    "EXTENDED_ARG": _nothing,  # dis already folded it into the next instruction's arg
+    "LOAD_GLOBAL": _load_global,
+    "LOAD_ATTR": _load_attr,
+    "COMPARE_OP": _compare,
+    "JUMP_FORWARD": _jump,
+    "BUILD_TUPLE": _with_arg("build_tuple"),
+    "UNPACK_SEQUENCE": _with_arg("unpack"),
+    "GET_ITER": _constant("get_iter", None),
 }
 
 PY310: Dict[str, Rule] = {
     **COMMON,
     "UNARY_POSITIVE": _unary("+"),
     "ROT_TWO": _rot_two,
+    "ROT_THREE": _constant("rot", 3),
+    "ROT_FOUR": _constant("rot", 4),
+    "DUP_TOP": _constant("copy", 1),
+    "LOAD_METHOD": _load_attr,
+    "CALL_METHOD": _call,
+    "CALL_FUNCTION": _call,
+    "JUMP_ABSOLUTE": _jump,
+    "POP_JUMP_IF_FALSE": _branch(False),
+    "POP_JUMP_IF_TRUE": _branch(True),
+    "JUMP_IF_FALSE_OR_POP": _branch_or_pop(False),
+    "JUMP_IF_TRUE_OR_POP": _branch_or_pop(True),
+    "FOR_ITER": _for_iter(keep=False),
     "BINARY_ADD": _binary("+"),
     "BINARY_SUBTRACT": _binary("-"),
     "BINARY_MULTIPLY": _binary("*"),
@@ -159,13 +243,39 @@ PY311: Dict[str, Rule] = {
     "UNARY_POSITIVE": _unary("+"),
     "BINARY_OP": _binary_op,
     "SWAP": _swap,
+    "COPY": _copy,
+    "PUSH_NULL": _nothing,
+    "PRECALL": _nothing,
+    "LOAD_METHOD": _load_attr,
+    "CALL": _call,
+    "JUMP_BACKWARD": _jump,
+    "JUMP_BACKWARD_NO_INTERRUPT": _jump,
+    "POP_JUMP_FORWARD_IF_FALSE": _branch(False),
+    "POP_JUMP_FORWARD_IF_TRUE": _branch(True),
+    "POP_JUMP_BACKWARD_IF_FALSE": _branch(False),
+    "POP_JUMP_BACKWARD_IF_TRUE": _branch(True),
+    "JUMP_IF_FALSE_OR_POP": _branch_or_pop(False),
+    "JUMP_IF_TRUE_OR_POP": _branch_or_pop(True),
+    "FOR_ITER": _for_iter(keep=False),
 }
 
+# 3.12 dropped these: jumps are relative in both directions again, and/or
+# values use COPY + POP_JUMP, method loads are LOAD_ATTR with a flag.
+_GONE_IN_312 = ("UNARY_POSITIVE", "PRECALL", "LOAD_METHOD", "POP_JUMP_FORWARD_IF_FALSE",
+                "POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_BACKWARD_IF_FALSE",
+                "POP_JUMP_BACKWARD_IF_TRUE", "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP")
+
 PY312: Dict[str, Rule] = {
-    **{k: v for k, v in PY311.items() if k != "UNARY_POSITIVE"},
+    **{k: v for k, v in PY311.items() if k not in _GONE_IN_312},
     "RETURN_CONST": _return_const,
     "LOAD_FAST_CHECK": _load_local,
     "CALL_INTRINSIC_1": _call_intrinsic_1,
+    "POP_JUMP_IF_FALSE": _branch(False),
+    "POP_JUMP_IF_TRUE": _branch(True),
+    # An exhausted FOR_ITER jumps to END_FOR with the iterator still there;
+    # in 3.12 END_FOR pops it and the placeholder.
+    "FOR_ITER": _for_iter(keep=True),
+    "END_FOR": lambda ins: [("pop", None), ("pop", None)],
 }
 
 PY313: Dict[str, Rule] = {
@@ -173,6 +283,9 @@ PY313: Dict[str, Rule] = {
     "LOAD_FAST_LOAD_FAST": _load_fast_load_fast,
     "STORE_FAST_LOAD_FAST": _store_fast_load_fast,
     "STORE_FAST_STORE_FAST": _store_fast_store_fast,
+    "TO_BOOL": _constant("to_bool", None),
+    # 3.13's END_FOR pops only the placeholder; a POP_TOP after it pops the iterator.
+    "END_FOR": _pop,
 }
 
 TABLES: Dict[Tuple[int, int], Dict[str, Rule]] = {

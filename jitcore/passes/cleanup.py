@@ -4,9 +4,10 @@
 - `t = add a, b` followed by `x = mov t`, with the temporary t used nowhere
   else, becomes `x = add a, b` (the seed's push/pop pairs and needless moves
   have no other form in a register IR);
-- instructions whose result is never read are deleted (all IR arithmetic is
-  pure: a dead checked op could only have sent the call to the interpreter,
-  which would then compute the same unobservable value).
+- instructions whose result is never read are deleted, unless they may
+  deopt to raise an exception in CPython (`x // 0`). A dead overflow-checked
+  op goes: it could only have sent the call to the interpreter, which would
+  then compute the same unobservable value.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import List, Set
 
-from ..ir import Function, Inst, Value
+from ..ir import MAY_DEOPT, Function, Inst, Value
 from .liveness import live_sets
 
 
@@ -71,7 +72,7 @@ def _drop_dead(func: Function) -> int:
         live: Set[Value] = set(live_out[block])
         kept: List[Inst] = []
         for inst in reversed(block.insts):
-            if inst.dst is not None and inst.dst not in live:
+            if inst.dst is not None and inst.dst not in live and inst.op not in MAY_DEOPT:
                 removed += 1
                 continue
             if inst.dst is not None:

@@ -2,28 +2,56 @@
 
 Walking a block forward, `known` maps a value to what it currently equals (a
 constant or another value). Operands are rewritten through it, instructions
-whose operands are all constants are evaluated at compile time (checked
-arithmetic only when the exact result fits in int64: otherwise the overflow
-is left for run time, where it sends the call to the interpreter), and
-identities such as `x + 0` become moves. Because locals are mutable values,
-redefining a value forgets everything known about it and through it.
+whose operands are all constants are evaluated at compile time with Python's
+own arithmetic (the same IEEE doubles and exact ints the native code
+imitates), and identities such as `x + 0` become moves. What could deopt at
+run time (overflow, division by zero, negative shifts) is left alone, so that
+the interpreter still gets to raise or compute the big result. Because locals
+are mutable values, redefining a value forgets everything known about it and
+through it.
 """
 
 from __future__ import annotations
 
+import operator
 from typing import Callable, Dict, Optional
 
-from ..ir import COMMUTATIVE, Const, Function, Inst, Operand, Value, fits_int64
+from ..ir import BOOL, COMMUTATIVE, FLOAT, Const, Function, Inst, Operand, Value, fits_int64
 
-EVALUATE: Dict[str, Callable[..., int]] = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "and": lambda a, b: a & b,
-    "or": lambda a, b: a | b,
-    "xor": lambda a, b: a ^ b,
-    "neg": lambda a: -a,
-    "not": lambda a: ~a,
+COMPARE: Dict[str, Callable[[object, object], bool]] = {
+    "lt": operator.lt, "le": operator.le, "eq": operator.eq,
+    "ne": operator.ne, "gt": operator.gt, "ge": operator.ge,
+}
+
+
+def _int_div(a: int, b: int) -> Optional[int]:
+    return a // b if b != 0 else None
+
+
+def _int_mod(a: int, b: int) -> Optional[int]:
+    return a % b if b != 0 else None
+
+
+def _shl(a: int, b: int) -> Optional[int]:
+    return a << b if 0 <= b < 64 else (0 if a == 0 and b >= 0 else None)
+
+
+def _shr(a: int, b: int) -> Optional[int]:
+    return a >> b if b >= 0 else None
+
+
+# op -> Python function giving the result, or None when it must stay for run time.
+EVALUATE: Dict[str, Callable[..., object]] = {
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul,
+    "and": operator.and_, "or": operator.or_, "xor": operator.xor,
+    "neg": operator.neg, "not": operator.invert,
+    "floordiv": _int_div, "mod": _int_mod, "shl": _shl, "shr": _shr,
+    "min": min, "max": max,
+    "truth": lambda a: int(a != 0), "ftruth": lambda a: int(a != 0.0),
+    "fadd": operator.add, "fsub": operator.sub, "fmul": operator.mul,
+    "fdiv": lambda a, b: a / b if b != 0.0 else None,
+    "fneg": operator.neg, "fabs": abs, "i2f": float,
+    "i2f_exact": lambda a: float(a) if float(a) == a else None,
 }
 
 
@@ -56,21 +84,32 @@ def _forget(known: Dict[Value, Operand], value: Value) -> None:
         del known[key]
 
 
+def _evaluate(inst: Inst) -> Optional[object]:
+    values = [a.value for a in inst.args]  # type: ignore[union-attr]
+    if inst.op in ("cmp", "fcmp"):
+        return int(COMPARE[inst.kind](*values))
+    fn = EVALUATE.get(inst.op)
+    return fn(*values) if fn is not None else None
+
+
 def _fold(inst: Inst) -> int:
-    if inst.op not in EVALUATE:
+    if inst.dst is None or inst.op == "mov" or not inst.args:
         return 0
     changes = 0
     if inst.op in COMMUTATIVE and isinstance(inst.args[0], Const) and isinstance(inst.args[1], Value):
         inst.args.reverse()  # constants second: the form x86 immediates take
         changes = 1
     if all(isinstance(a, Const) for a in inst.args):
-        result = EVALUATE[inst.op](*(a.value for a in inst.args))  # type: ignore[union-attr]
-        if not fits_int64(result):
-            # Only checked arithmetic can leave int64 (bitwise ops on int64
-            # values stay in range); it overflows on every call, so leave it
-            # to run time, which hands the call to the interpreter.
-            return 0
-        _become_move(inst, Const(result))
+        result = _evaluate(inst)
+        if result is None:
+            return changes
+        if inst.dst.type == FLOAT:
+            result = float(result)  # type: ignore[arg-type]
+        elif not fits_int64(result):  # type: ignore[arg-type]
+            # Checked arithmetic that overflows on every call: leave it to
+            # run time, which hands the call to the interpreter.
+            return changes
+        _become_move(inst, Const(result, inst.dst.type))  # type: ignore[arg-type]
         return 1
     simpler = _identity(inst)
     if simpler is not None:
@@ -80,37 +119,38 @@ def _fold(inst: Inst) -> int:
 
 
 def _identity(inst: Inst) -> Optional[Operand]:
-    """An operand equal to inst's result, when an algebraic identity gives one."""
+    """An operand equal to inst's result, when an integer identity gives one.
+
+    None for floats: x + 0.0 is not x when x is -0.0, and x * 1.0 keeps
+    signalling NaNs quiet differently, so float code is left as written.
+    """
     if len(inst.args) != 2:
         return None
     a, b = inst.args
     op = inst.op
 
     def is_const(x: Operand, value: int) -> bool:
-        return isinstance(x, Const) and x.value == value
+        return isinstance(x, Const) and x.type != FLOAT and x.value == value
 
-    if op in ("add", "or", "xor") and is_const(b, 0):
+    zero = Const(0, inst.dst.type if inst.dst is not None else BOOL)
+    if op in ("add", "or", "xor", "sub") and is_const(b, 0):
         return a
     if op in ("add", "or", "xor") and is_const(a, 0):
         return b
-    if op == "sub" and is_const(b, 0):
-        return a
     if op == "mul" and is_const(b, 1):
         return a
     if op == "mul" and is_const(a, 1):
         return b
     if op in ("mul", "and") and (is_const(a, 0) or is_const(b, 0)):
-        return Const(0)
+        return zero
     if op == "and" and is_const(b, -1):
         return a
-    if op == "and" and is_const(a, -1):
-        return b
     if op in ("sub", "xor") and isinstance(a, Value) and a is b:
-        return Const(0)
+        return zero
     if op in ("and", "or") and isinstance(a, Value) and a is b:
         return a
     return None
 
 
 def _become_move(inst: Inst, source: Operand) -> None:
-    inst.op, inst.args, inst.checked = "mov", [source], False
+    inst.op, inst.args, inst.checked, inst.kind = "mov", [source], False, ""

@@ -5,18 +5,18 @@ Used by dead-code elimination and by the register allocator.
 
 from __future__ import annotations
 
-from typing import Dict, List, Set
+from typing import Dict, Set, Tuple
 
 from ..ir import Block, Function, Value
 
 
-def successors(block: Block) -> List[Block]:
-    # Straight-line IR for now: `ret` ends the function, nothing follows.
-    return []
-
-
 def live_sets(func: Function) -> Dict[Block, Set[Value]]:
     """live_out[block]: values read after the block before being redefined."""
+    return live_in_out(func)[1]
+
+
+def live_in_out(func: Function) -> Tuple[Dict[Block, Set[Value]], Dict[Block, Set[Value]]]:
+    """(live_in, live_out) of every block."""
     uses: Dict[Block, Set[Value]] = {}
     defs: Dict[Block, Set[Value]] = {}
     for block in func.blocks:
@@ -34,10 +34,10 @@ def live_sets(func: Function) -> Dict[Block, Set[Value]]:
         changed = False
         for block in reversed(func.blocks):
             out: Set[Value] = set()
-            for succ in successors(block):
+            for succ in block.successors:
                 out |= live_in[succ]
             new_in = uses[block] | (out - defs[block])
             if out != live_out[block] or new_in != live_in[block]:
                 live_out[block], live_in[block] = out, new_in
                 changed = True
-    return live_out
+    return live_in, live_out

@@ -4,36 +4,52 @@ Frame layout after the prologue (higher addresses first):
 
     return address
     saved callee-saved registers (the ones the allocation uses)
-    [padding to keep rsp 16-byte aligned]
+    [padding to keep rsp 16-byte aligned at calls]
     stack slots: slot i at [rsp + 8*i]          <- rsp
+      (functions that call C helpers have two more: the saved result
+       pointer and the helper's result)
 
 x86 arithmetic is two-address (`add dst, src` overwrites dst), IR arithmetic
-is three-address (`d = add a, b`); `_binary` bridges the two, using rax when
-d cannot be computed in place. Checked ops are followed by `jo deopt`: the
-deopt exit returns STATUS_DEOPT and the dispatcher re-runs the call in CPython.
+is three-address (`d = add a, b`); the code below computes into d when it can
+and into a scratch register when d is in memory or holds an operand it still
+needs. Scratch registers (never allocated): rax, rdx, r11, xmm14, xmm15.
+
+Everything that may deopt jumps to one exit that returns STATUS_DEOPT: the
+dispatcher then runs the call in CPython, which raises or computes a result
+the native types cannot hold.
 """
 
 from __future__ import annotations
 
-from typing import Dict, Union
+import struct
+from collections import Counter
+from typing import Dict, List, Optional, Tuple, Union
 
-from ..abi import STATUS_DEOPT, STATUS_INT, STATUS_NONE
-from ..ir import RET_INT, RET_NONE, Const, Function, Inst, Operand, Value
-from ..regalloc import Allocation, Location, Slot
+from .. import abi
+from ..ir import BOOL, FLOAT, INT, Block, Const, Function, Inst, Operand, Value
+from ..regalloc import CALL_OPS, Allocation, Location, Slot
+from ..runtime import helper_address
 from .encoder import Assembler, Label, Mem
-from .registers import Reg, r11, rax, rdi, rsi, rsp
-
-SCRATCH = rax  # holds intermediate results; also the status on exit
-SCRATCH2 = r11  # holds 64-bit immediates
-
-ALU = {"add": "add", "sub": "sub", "and": "and_", "or": "or_", "xor": "xor"}
-RET_STATUS: Dict[str, int] = {RET_INT: STATUS_INT, RET_NONE: STATUS_NONE}
+from .registers import Reg, r11, rax, rcx, rdi, rdx, rsi, rsp, xmm0, xmm1, xmm14, xmm15
 
 Arg = Union[Reg, Mem, int]
+
+ALU = {"add": "add", "sub": "sub", "and": "and_", "or": "or_", "xor": "xor"}
+SSE = {"fadd": "addsd", "fsub": "subsd", "fmul": "mulsd", "fdiv": "divsd"}
+# Signed int conditions, and the one that holds with the operands swapped.
+INT_CC = {"lt": "l", "le": "le", "eq": "e", "ne": "ne", "gt": "g", "ge": "ge"}
+SWAPPED = {"lt": "gt", "le": "ge", "eq": "eq", "ne": "ne", "gt": "lt", "ge": "le"}
+SIGN_BIT = -(2**63)
+HELPER_INT_ARGS = (rdi, rsi, rdx)
+HELPER_FLOAT_ARGS = (xmm0, xmm1)
 
 
 def fits_imm32(value: int) -> bool:
     return -(2**31) <= value < 2**31
+
+
+def float_bits(value: float) -> int:
+    return struct.unpack("<q", struct.pack("<d", value))[0]
 
 
 class Lowering:
@@ -42,15 +58,21 @@ class Lowering:
         self.alloc = alloc
         self.asm = Assembler()
         self.exit = self.asm.label("exit")
-        self.deopt: Union[Label, None] = None
+        self.deopt: Optional[Label] = None
+        self.labels: Dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
         self.saved = alloc.callee_saved
-        # Slots, padded so that rsp stays 16-byte aligned as the ABI wants at
-        # calls. Leaf functions call nothing, and their frame need not be aligned.
-        frame = 8 * alloc.slots
-        makes_calls = any(inst.op == "call" for inst in func.insts())
-        if makes_calls and (8 + 8 * len(self.saved) + frame) % 16:  # 8: the return address
+        self.makes_calls = any(inst.op in CALL_OPS for inst in func.insts())
+        slots = alloc.slots
+        if self.makes_calls:
+            self.out_ptr_slot, self.helper_out_slot = slots, slots + 1
+            slots += 2
+        frame = 8 * slots
+        # At a call rsp must be 16-byte aligned; leaf functions need not bother.
+        if self.makes_calls and (8 + 8 * len(self.saved) + frame) % 16:  # 8: the return address
             frame += 8
         self.frame = frame
+        self.uses = Counter(v for inst in func.insts() for v in inst.uses())
+        self.tuple_shapes: List[Tuple[str, ...]] = []
 
     # -- locations -------------------------------------------------------
     def loc(self, value: Value) -> Union[Reg, Mem]:
@@ -59,10 +81,34 @@ class Lowering:
             return Mem(rsp, disp=8 * where.index)
         return where
 
+    def slot(self, index: int) -> Mem:
+        return Mem(rsp, disp=8 * index)
+
     def arg(self, operand: Operand) -> Arg:
+        """A general-register operand: register, memory or immediate."""
         if isinstance(operand, Const):
-            return operand.value
+            return int(operand.value)
         return self.loc(operand)
+
+    def xarg(self, operand: Operand, scratch: Reg = xmm14) -> Union[Reg, Mem]:
+        """A float operand as an SSE register or memory; constants go through `scratch`."""
+        if isinstance(operand, Const):
+            bits = float_bits(float(operand.value))
+            if bits == 0:
+                self.asm.xorpd(scratch, scratch)
+            else:
+                self.asm.mov(r11, bits)
+                self.asm.movq(scratch, r11)
+            return scratch
+        return self.loc(operand)
+
+    def xreg(self, operand: Operand, scratch: Reg) -> Reg:
+        """A float operand in an SSE register (loaded into `scratch` if need be)."""
+        x = self.xarg(operand, scratch)
+        if isinstance(x, Mem):
+            self.asm.movsd(scratch, x)
+            return scratch
+        return x
 
     def deopt_label(self) -> Label:
         if self.deopt is None:
@@ -72,14 +118,26 @@ class Lowering:
     # -- the function ----------------------------------------------------
     def run(self) -> Assembler:
         self.prologue()
-        insts = [inst for block in self.func.blocks for inst in block.insts]
-        for i, inst in enumerate(insts):
-            getattr(self, "do_" + inst.op)(inst, i == len(insts) - 1)
+        blocks = self.func.blocks
+        for n, block in enumerate(blocks):
+            self.asm.bind(self.labels[block])
+            self.next_block = blocks[n + 1] if n + 1 < len(blocks) else None
+            insts = block.insts
+            i = 0
+            while i < len(insts):
+                inst = insts[i]
+                following = insts[i + 1] if i + 1 < len(insts) else None
+                if self.fusable(inst, following):
+                    self.compare_and_branch(inst, following)  # type: ignore[arg-type]
+                    i += 2
+                    continue
+                getattr(self, "do_" + inst.op)(inst)
+                i += 1
         self.asm.bind(self.exit)
         self.epilogue()
         if self.deopt is not None:
             self.asm.bind(self.deopt)
-            self.asm.mov(rax, STATUS_DEOPT)
+            self.asm.mov(rax, abi.STATUS_DEOPT)
             self.asm.jmp(self.exit)
         return self.asm
 
@@ -88,9 +146,15 @@ class Lowering:
             self.asm.push(reg)
         if self.frame:
             self.asm.sub(rsp, self.frame)
+        if self.makes_calls:
+            self.asm.mov(self.slot(self.out_ptr_slot), rsi)
         for i, param in enumerate(self.func.params):
             if param in self.alloc.locations:
-                self.move(self.loc(param), Mem(rdi, disp=8 * i))
+                src = Mem(rdi, disp=8 * i)
+                if param.type == FLOAT:
+                    self.fmove(self.loc(param), src)
+                else:
+                    self.move(self.loc(param), src)
 
     def epilogue(self) -> None:
         if self.frame:
@@ -104,21 +168,47 @@ class Lowering:
         if dst == src:
             return
         if isinstance(dst, Mem) and (isinstance(src, Mem) or (isinstance(src, int) and not fits_imm32(src))):
-            self.asm.mov(SCRATCH2, src)
-            src = SCRATCH2
+            self.asm.mov(r11, src)
+            src = r11
         self.asm.mov(dst, src)
 
-    def small(self, value: Arg) -> Arg:
-        """An operand an ALU instruction can take: 64-bit immediates go to r11 first."""
+    def fmove(self, dst: Union[Reg, Mem], src: Union[Reg, Mem]) -> None:
+        if dst == src:
+            return
+        if isinstance(dst, Mem) and isinstance(src, Mem):
+            self.asm.movsd(xmm15, src)
+            src = xmm15
+        self.asm.movsd(dst, src)
+
+    def small(self, value: Arg, scratch: Reg = r11) -> Arg:
+        """An operand an ALU instruction can take: 64-bit immediates go to a register first."""
         if isinstance(value, int) and not fits_imm32(value):
-            self.asm.mov(SCRATCH2, value)
-            return SCRATCH2
+            self.asm.mov(scratch, value)
+            return scratch
         return value
 
-    # -- instructions ----------------------------------------------------
-    def do_mov(self, inst: Inst, last: bool) -> None:
+    def in_reg(self, value: Arg, scratch: Reg) -> Union[Reg, Mem]:
+        """A register-or-memory operand: immediates go to `scratch`."""
+        if isinstance(value, int):
+            self.asm.mov(scratch, value)
+            return scratch
+        return value
+
+    def store(self, inst: Inst, work: Reg) -> None:
         assert inst.dst is not None
-        self.move(self.loc(inst.dst), self.arg(inst.args[0]))
+        if inst.dst.type == FLOAT:
+            self.fmove(self.loc(inst.dst), work)
+        else:
+            self.move(self.loc(inst.dst), work)
+
+    # -- integer instructions ---------------------------------------------
+    def do_mov(self, inst: Inst) -> None:
+        assert inst.dst is not None
+        src = inst.args[0]
+        if inst.dst.type == FLOAT:
+            self.fmove(self.loc(inst.dst), self.xarg(src))
+        else:
+            self.move(self.loc(inst.dst), self.arg(src))
 
     def _binary(self, inst: Inst) -> None:
         assert inst.dst is not None
@@ -129,7 +219,7 @@ class Lowering:
             a, b = b, a  # compute in place into dst, or keep the constant second
         # Compute into dst itself unless dst is memory or b lives there
         # (writing a into dst first would destroy b, unless a is there too).
-        work = dst if isinstance(dst, Reg) and (b != dst or a == dst) else SCRATCH
+        work = dst if isinstance(dst, Reg) and (b != dst or a == dst) else rax
         if inst.op == "mul" and isinstance(b, int) and fits_imm32(b):
             if isinstance(a, int):  # both constant: only when it overflows (see fold.py)
                 self.move(work, a)
@@ -146,12 +236,12 @@ class Lowering:
             self.asm.jo(self.deopt_label())
         self.move(dst, work)
 
-    do_add = do_sub = do_mul = do_and = do_or = do_xor = lambda self, inst, last: self._binary(inst)
+    do_add = do_sub = do_mul = do_and = do_or = do_xor = _binary
 
     def _unary(self, inst: Inst) -> None:
         assert inst.dst is not None
         dst = self.loc(inst.dst)
-        work = dst if isinstance(dst, Reg) else SCRATCH
+        work = dst if isinstance(dst, Reg) else rax
         self.move(work, self.arg(inst.args[0]))
         if inst.op == "neg":
             self.asm.neg(work)
@@ -161,19 +251,358 @@ class Lowering:
             self.asm.jo(self.deopt_label())
         self.move(dst, work)
 
-    do_neg = do_not = lambda self, inst, last: self._unary(inst)
+    do_neg = do_not = _unary
 
-    def do_ret(self, inst: Inst, last: bool) -> None:
-        if inst.kind == RET_INT:
-            self.move(Mem(rsi), self.arg(inst.args[0]))
-        status = RET_STATUS[inst.kind]
+    def do_abs(self, inst: Inst) -> None:
+        a = self.in_reg(self.arg(inst.args[0]), r11)
+        self.asm.mov(rax, a)
+        self.asm.neg(rax)
+        self.asm.jo(self.deopt_label())  # abs(-2**63) does not fit
+        self.asm.cmovcc("s", rax, a)  # -a < 0: a was the positive one
+        self.store(inst, rax)
+
+    def _min_max(self, inst: Inst) -> None:
+        # Python's min(a, b) is b only if b < a, max(a, b) is b only if b > a.
+        self.asm.mov(rax, self.arg(inst.args[0]))
+        b = self.in_reg(self.arg(inst.args[1]), r11)
+        self.asm.cmp(rax, b)
+        self.asm.cmovcc("g" if inst.op == "min" else "l", rax, b)
+        self.store(inst, rax)
+
+    do_min = do_max = _min_max
+
+    def _divide(self, inst: Inst) -> None:
+        """Python's // and %: floor division (rounds toward -inf), remainder with b's sign."""
+        floordiv = inst.op == "floordiv"
+        done = self.asm.label()
+        self.asm.mov(rax, self.arg(inst.args[0]))
+        self.asm.mov(r11, self.arg(inst.args[1]))
+        b = inst.args[1]
+        if not (isinstance(b, Const) and b.value not in (0, -1)):
+            self.asm.test(r11, r11)
+            self.asm.jz(self.deopt_label())  # ZeroDivisionError
+            divide = self.asm.label()
+            self.asm.cmp(r11, -1)
+            self.asm.jne(divide)
+            # x // -1 is -x (idiv would trap on -2**63 // -1), x % -1 is 0.
+            if floordiv:
+                self.asm.neg(rax)
+                self.asm.jo(self.deopt_label())
+            else:
+                self.asm.xor(rax, rax)
+            self.asm.jmp(done)
+            self.asm.bind(divide)
+        self.asm.cqo()
+        self.asm.idiv(r11)  # rax = quotient rounded toward zero, rdx = remainder
+        if not floordiv:
+            self.asm.mov(rax, rdx)
+        # A nonzero remainder whose sign differs from b's: floor is one lower.
+        self.asm.test(rdx, rdx)
+        self.asm.jz(done)
+        self.asm.xor(rdx, r11)
+        self.asm.jns(done)
+        if floordiv:
+            self.asm.sub(rax, 1)
+        else:
+            self.asm.add(rax, r11)
+        self.asm.bind(done)
+        self.store(inst, rax)
+
+    do_floordiv = do_mod = _divide
+
+    def do_shl(self, inst: Inst) -> None:
+        """a << b; deopt when b < 0 (ValueError) or bits would be lost (a bigger int)."""
+        a, b = inst.args
+        self.asm.mov(rdx, self.arg(a))
+        if isinstance(b, Const) and b.value < 0:
+            self.asm.jmp(self.deopt_label())
+            return
+        big, done = self.asm.label(), self.asm.label()
+        self.asm.mov(r11, self.arg(b))
+        self.asm.test(r11, r11)
+        self.asm.js(self.deopt_label())
+        self.asm.cmp(r11, 63)
+        self.asm.ja(big)
+        self.asm.mov(rax, rdx)
+        with self.count_in_cl():
+            self.asm.shl(rax, rcx)
+            self.asm.mov(r11, rax)
+            self.asm.sar(r11, rcx)
+        self.asm.cmp(r11, rdx)
+        self.asm.jne(self.deopt_label())  # shifting back does not give a: bits were lost
+        self.asm.jmp(done)
+        self.asm.bind(big)  # a << 64 or more fits only when a is 0
+        self.asm.test(rdx, rdx)
+        self.asm.jnz(self.deopt_label())
+        self.asm.xor(rax, rax)
+        self.asm.bind(done)
+        self.store(inst, rax)
+
+    def do_shr(self, inst: Inst) -> None:
+        """a >> b, rounding toward -inf like Python; deopt when b < 0."""
+        a, b = inst.args
+        self.asm.mov(rax, self.arg(a))
+        if isinstance(b, Const):
+            if b.value < 0:
+                self.asm.jmp(self.deopt_label())
+                return
+            self.asm.sar(rax, min(int(b.value), 63))
+            self.store(inst, rax)
+            return
+        in_range = self.asm.label()
+        self.asm.mov(r11, self.arg(b))
+        self.asm.test(r11, r11)
+        self.asm.js(self.deopt_label())
+        self.asm.cmp(r11, 63)
+        self.asm.jbe(in_range)
+        self.asm.mov(r11, 63)  # shifting by 63 or more leaves only the sign
+        self.asm.bind(in_range)
+        with self.count_in_cl():
+            self.asm.sar(rax, rcx)
+        self.store(inst, rax)
+
+    def count_in_cl(self) -> "_CountInCl":
+        return _CountInCl(self.asm)
+
+    # -- comparisons and branches ------------------------------------------
+    def fusable(self, inst: Inst, following: Optional[Inst]) -> bool:
+        return (following is not None and following.op == "br" and inst.op in ("cmp", "fcmp", "truth")
+                and inst.dst is not None and following.args[0] is inst.dst and self.uses[inst.dst] == 1)
+
+    def int_compare(self, inst: Inst) -> str:
+        """Emit the flags for an int cmp/truth; return the x86 condition that means true."""
+        if inst.op == "truth":
+            a = self.arg(inst.args[0])
+            if isinstance(a, Reg):
+                self.asm.test(a, a)
+            else:
+                self.asm.cmp(self.in_reg(a, rax), 0)
+            return "ne"
+        a, b = self.arg(inst.args[0]), self.arg(inst.args[1])
+        cc = inst.kind
+        if isinstance(a, int):
+            a, b, cc = b, a, SWAPPED[cc]
+        if isinstance(a, Mem) and isinstance(b, Mem):
+            self.asm.mov(rax, a)
+            a = rax
+        self.asm.cmp(a, self.small(b))
+        return INT_CC[cc]
+
+    def float_compare(self, inst: Inst) -> Tuple[str, ...]:
+        """Emit the flags for fcmp; return how to read them: ("a"|"ae"|"feq"|"fne",)."""
+        a, b = inst.args
+        cc = inst.kind
+        if cc in ("lt", "le"):
+            a, b, cc = b, a, SWAPPED[cc]  # a < b is b > a: "above" is false when unordered
+        xa = self.xreg(a, xmm15)
+        self.asm.ucomisd(xa, self.xarg(b, xmm14))
+        return ({"gt": "a", "ge": "ae", "eq": "feq", "ne": "fne"}[cc],)
+
+    def do_cmp(self, inst: Inst) -> None:
+        self.set_bool(inst, self.int_compare(inst))
+
+    do_truth = do_cmp
+
+    def set_bool(self, inst: Inst, cc: str) -> None:
+        self.asm.setcc(cc, rax)
+        self.asm.movzx_b(rax, rax)
+        self.store(inst, rax)
+
+    def do_fcmp(self, inst: Inst) -> None:
+        (how,) = self.float_compare(inst)
+        self.float_flags_to_bool(inst, how)
+
+    def float_flags_to_bool(self, inst: Inst, how: str) -> None:
+        if how in ("a", "ae"):
+            self.set_bool(inst, how)
+            return
+        # ucomisd says "unordered" with PF=1 (and ZF=1): equal means ZF=1 and PF=0.
+        equal = how == "feq"
+        self.asm.setcc("e" if equal else "ne", rax)
+        self.asm.setcc("np" if equal else "p", r11)
+        self.asm.movzx_b(rax, rax)
+        self.asm.movzx_b(r11, r11)
+        if equal:
+            self.asm.and_(rax, r11)
+        else:
+            self.asm.or_(rax, r11)
+        self.store(inst, rax)
+
+    def do_ftruth(self, inst: Inst) -> None:
+        self.asm.xorpd(xmm14, xmm14)
+        self.asm.ucomisd(self.xreg(inst.args[0], xmm15), xmm14)
+        self.float_flags_to_bool(inst, "fne")  # nan is true, -0.0 false
+
+    def compare_and_branch(self, inst: Inst, br: Inst) -> None:
+        """A compare whose only use is the branch right after it: flags straight to jcc."""
+        how = self.float_compare(inst)[0] if inst.op == "fcmp" else self.int_compare(inst)
+        if_true, if_false = (self.labels[t] for t in br.targets)
+        if how == "feq":  # equal and ordered
+            self.asm.jp(if_false)
+            self.asm.je(if_true)
+        elif how == "fne":  # unequal or unordered
+            self.asm.jne(if_true)
+            self.asm.jp(if_true)
+        else:
+            self.asm.jcc(how, if_true)
+        self.jump(if_false, br.targets[1])
+
+    def jump(self, label: Label, block: Block) -> None:
+        if block is not self.next_block:
+            self.asm.jmp(label)
+
+    def do_br(self, inst: Inst) -> None:
+        cond = self.arg(inst.args[0])
+        if_true, if_false = (self.labels[t] for t in inst.targets)
+        if isinstance(cond, Reg):
+            self.asm.test(cond, cond)
+        else:
+            self.asm.cmp(self.in_reg(cond, rax), 0)
+        self.asm.jnz(if_true)
+        self.jump(if_false, inst.targets[1])
+
+    def do_jmp(self, inst: Inst) -> None:
+        self.jump(self.labels[inst.targets[0]], inst.targets[0])
+
+    def do_deopt(self, inst: Inst) -> None:
+        self.asm.jmp(self.deopt_label())
+
+    # -- returns -----------------------------------------------------------
+    def out_pointer(self) -> Reg:
+        if self.makes_calls:
+            self.asm.mov(rdx, self.slot(self.out_ptr_slot))
+            return rdx
+        return rsi
+
+    def do_ret(self, inst: Inst) -> None:
+        status = self.store_result(inst)
         if status == 0:
             self.asm.xor(rax, rax)  # shorter than mov eax, 0
         else:
             self.asm.mov(rax, status)
-        if not last:
-            self.asm.jmp(self.exit)
+        self.jump(self.exit, None)  # type: ignore[arg-type]
+
+    def store_result(self, inst: Inst) -> int:
+        if inst.kind == "none":
+            return abi.STATUS_NONE
+        out = self.out_pointer()
+        for i, x in enumerate(inst.args):
+            if x.type == FLOAT:
+                self.fmove(Mem(out, disp=8 * i), self.xarg(x))
+            else:
+                self.move(Mem(out, disp=8 * i), self.arg(x))
+        if inst.kind == "tuple":
+            shape = tuple(x.type for x in inst.args)
+            if shape not in self.tuple_shapes:
+                self.tuple_shapes.append(shape)
+            return abi.STATUS_TUPLE + self.tuple_shapes.index(shape)
+        return abi.SCALAR_STATUS[inst.kind]
+
+    # -- floats --------------------------------------------------------------
+    def _float_binary(self, inst: Inst) -> None:
+        assert inst.dst is not None
+        dst = self.loc(inst.dst)
+        a, b = inst.args
+        if inst.op in ("fadd", "fmul") and isinstance(b, Value) and self.loc(b) == dst and a is not b:
+            a, b = b, a
+        bx = self.xarg(b, xmm14)
+        if inst.op == "fdiv":
+            bx = self.xreg(b, xmm14)
+            ok = self.asm.label()
+            self.asm.xorpd(xmm15, xmm15)
+            self.asm.ucomisd(bx, xmm15)
+            self.asm.jp(ok)  # nan: not zero
+            self.asm.je(self.deopt_label())  # ZeroDivisionError
+            self.asm.bind(ok)
+        work = dst if isinstance(dst, Reg) and bx != dst else xmm15
+        self.fmove(work, self.xarg(a, xmm15) if work != xmm15 else self.xarg(a, xmm15))
+        getattr(self.asm, SSE[inst.op])(work, bx)
+        self.fmove(dst, work)
+
+    do_fadd = do_fsub = do_fmul = do_fdiv = _float_binary
+
+    def _sign_mask(self, inst: Inst) -> None:
+        mask = SIGN_BIT if inst.op == "fneg" else 2**63 - 1
+        self.asm.mov(r11, mask)
+        self.asm.movq(xmm14, r11)
+        dst = self.loc(inst.dst)  # type: ignore[arg-type]
+        work = dst if isinstance(dst, Reg) else xmm15
+        self.fmove(work, self.xarg(inst.args[0], xmm15))
+        if inst.op == "fneg":
+            self.asm.xorpd(work, xmm14)
+        else:
+            self.asm.andpd(work, xmm14)
+        self.fmove(dst, work)
+
+    do_fneg = do_fabs = _sign_mask
+
+    def _float_min_max(self, inst: Inst) -> None:
+        # min(a, b) is b if b < a else a: exactly minsd with b as destination
+        # (minsd keeps its second operand on ties and when either is nan).
+        a, b = inst.args
+        self.fmove(xmm15, self.xarg(b, xmm15))
+        self.asm.minsd(xmm15, self.xarg(a, xmm14)) if inst.op == "fmin" else \
+            self.asm.maxsd(xmm15, self.xarg(a, xmm14))
+        self.store(inst, xmm15)
+
+    do_fmin = do_fmax = _float_min_max
+
+    def do_i2f(self, inst: Inst) -> None:
+        self.asm.cvtsi2sd(xmm15, self.in_reg(self.arg(inst.args[0]), rax))
+        self.store(inst, xmm15)
+
+    def do_i2f_exact(self, inst: Inst) -> None:
+        """float(a) for comparing with a float; deopt unless the double is exactly a."""
+        a = self.in_reg(self.arg(inst.args[0]), rdx)
+        self.asm.cvtsi2sd(xmm15, a)
+        self.asm.cvttsd2si(rax, xmm15)
+        self.asm.cmp(rax, a)
+        self.asm.jne(self.deopt_label())
+        self.store(inst, xmm15)
+
+    # -- calls to C helpers (csrc/numeric.c) -----------------------------------
+    def do_helper(self, inst: Inst) -> None:
+        """status = helper(args..., &result): System V call; a nonzero status deopts."""
+        floats = [x for x in inst.args if x.type == FLOAT]
+        ints = [x for x in inst.args if x.type != FLOAT]
+        # Float arguments may sit in xmm0/xmm1 themselves: stage them first.
+        staged = [self.xreg(x, scratch) for x, scratch in zip(floats, (xmm14, xmm15))]
+        for reg, src in zip(HELPER_FLOAT_ARGS, staged):
+            if reg != src:
+                self.asm.movsd(reg, src)
+        for reg, x in zip(HELPER_INT_ARGS, ints):
+            self.asm.mov(reg, self.arg(x))
+        self.asm.lea(HELPER_INT_ARGS[len(ints)], self.slot(self.helper_out_slot))
+        self.asm.mov(rax, helper_address("jc_" + inst.kind))
+        self.asm.call(rax)
+        self.asm.shl(rax, 32)  # the status is a C int: only eax is defined
+        self.asm.jnz(self.deopt_label())
+        assert inst.dst is not None
+        if inst.dst.type == FLOAT:
+            self.fmove(self.loc(inst.dst), self.slot(self.helper_out_slot))
+        else:
+            self.move(self.loc(inst.dst), self.slot(self.helper_out_slot))
 
 
-def lower(func: Function, alloc: Allocation) -> Assembler:
-    return Lowering(func, alloc).run()
+class _CountInCl:
+    """Borrow rcx (an allocatable register) for a shift count held in r11.
+
+    The push/pop pair sits between instructions that address no stack slot,
+    and nothing inside may jump out (the stack would be off by 8).
+    """
+
+    def __init__(self, asm: Assembler) -> None:
+        self.asm = asm
+
+    def __enter__(self) -> None:
+        self.asm.push(rcx)
+        self.asm.mov(rcx, r11)
+
+    def __exit__(self, *exc: object) -> None:
+        self.asm.pop(rcx)
+
+
+def lower(func: Function, alloc: Allocation) -> Tuple[Assembler, List[Tuple[str, ...]]]:
+    """Machine code for func, and the tuple shapes its return statuses refer to."""
+    lowering = Lowering(func, alloc)
+    return lowering.run(), lowering.tuple_shapes

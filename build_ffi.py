@@ -38,7 +38,7 @@ void jc_stats(size_t *chunks, size_t *bytes_mapped, size_t *bytes_live,
               size_t *blocks_live);
 int jc_call(const jc_code *code, const int64_t *args, int64_t *out);
 typedef union { int64_t i; double d; } jc_value;
-int jc_call_packed(const jc_code *code, const char *args, jc_value *out);
+int jc_call_packed(const jc_code *code, const char *args, jc_value *out, int64_t depth);
 
 /* csrc/numeric.h: helpers called by generated code; status 0 = ok */
 int jc_float_floordiv(double a, double b, double *out);

@@ -3,10 +3,14 @@
  *
  * Every generated function has one entry ABI (System V x86-64):
  *
- *     int64_t entry(const int64_t *args, int64_t *out);
+ *     int64_t entry(const int64_t *args, int64_t *out, int64_t depth);
  *
- *     rdi -> args[0..n-1], the int64 arguments
- *     rsi -> out, one int64 result slot
+ *     rdi -> args[0..n-1], the arguments (8 bytes each)
+ *     rsi -> out, the result slots
+ *     rdx = depth: how many more nested native calls are allowed (generated
+ *           code that calls other generated code checks and decrements it,
+ *           so deep recursion hands the call to the interpreter instead of
+ *           overflowing the C stack)
  *     rax <- status: 0 = ok, *out holds the result;
  *            anything else = "re-run this call in the interpreter"
  *            (e.g. int64 overflow); *out is then undefined.
@@ -19,9 +23,18 @@
 
 #include <limits.h>
 
-typedef int64_t (*jc_entry_fn)(const int64_t *args, int64_t *out);
+typedef int64_t (*jc_entry_fn)(const int64_t *args, int64_t *out, int64_t depth);
+
+static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *out,
+                           int64_t depth);
 
 int jc_call(const jc_code *code, const int64_t *args, int64_t *out)
+{
+    return call_with_depth(code, args, out, JC_DEFAULT_DEPTH);
+}
+
+static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *out,
+                           int64_t depth)
 {
     jc_entry_fn fn;
     int64_t status;
@@ -35,7 +48,7 @@ int jc_call(const jc_code *code, const int64_t *args, int64_t *out)
         return -1;
     }
     fn = (jc_entry_fn)code->addr;
-    status = fn(args, out);
+    status = fn(args, out, depth);
     if (status == 0)
         return 0;
     /* -1 is reserved for a bad handle: keep any other status non-zero and
@@ -51,7 +64,7 @@ int jc_call(const jc_code *code, const int64_t *args, int64_t *out)
  * without a copy; `out` is a union array, so a double result is read as
  * .d without another conversion in Python.
  */
-int jc_call_packed(const jc_code *code, const char *args, jc_value *out)
+int jc_call_packed(const jc_code *code, const char *args, jc_value *out, int64_t depth)
 {
-    return jc_call(code, (const int64_t *)args, (int64_t *)out);
+    return call_with_depth(code, (const int64_t *)args, (int64_t *)out, depth);
 }

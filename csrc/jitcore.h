@@ -68,19 +68,23 @@ void jc_stats(size_t *chunks, size_t *bytes_mapped, size_t *bytes_live,
               size_t *blocks_live);
 
 /* Run a generated function.  Entry ABI of every generated function:
- *     int64_t entry(const int64_t *args, int64_t *out)
- * rdi -> the int64 arguments, rsi -> one int64 result slot; rax is a status:
+ *     int64_t entry(const int64_t *args, int64_t *out, int64_t depth)
+ * rdi -> the arguments, rsi -> the result slots, rdx = nested native calls
+ * still allowed (see call.c); rax is a status:
  * 0 = ok (*out holds the result), anything else = "re-run this call in the
  * interpreter".  Returns the status: 0, or a positive value (statuses
  * outside 1..INT_MAX are reported as INT_MAX), or -1 with jc_last_error()
  * set if `code` is NULL / not a live block or `out` is NULL. */
 int jc_call(const jc_code *code, const int64_t *args, int64_t *out);
 
+/* Nested native calls jc_call allows (jc_call_packed takes it as an argument). */
+#define JC_DEFAULT_DEPTH 1000
+
 /* One argument or result slot of generated code: an int64, or a double's bits. */
 typedef union { int64_t i; double d; } jc_value;
 
 /* jc_call with arguments packed as bytes (8 each) and union result slots. */
-int jc_call_packed(const jc_code *code, const char *args, jc_value *out);
+int jc_call_packed(const jc_code *code, const char *args, jc_value *out, int64_t depth);
 
 #ifdef __cplusplus
 }

@@ -2,11 +2,14 @@
 
 Every compiled function has one native entry point:
 
-    int64_t entry(const int64_t *args, int64_t *out);
+    int64_t entry(const int64_t *args, int64_t *out, int64_t depth);
 
 `args` (rdi) points to the arguments, one 8-byte slot each (an int, a bool
-as 0/1, or a float's IEEE bits); `out` (rsi) to the result slots, and the
-return value (rax) is a status that says how to read them. The C trampoline
+as 0/1, or a float's IEEE bits); `out` (rsi) to the result slots; `depth`
+(rdx) is how many more nested native calls are allowed: a function that
+calls other native code deopts when it reaches 0 and passes depth - 1 on,
+so deep recursion ends in CPython (RecursionError) instead of a crash. The
+return value (rax) is a status that says how to read the result slots. The C trampoline
 (csrc/) calls entries; lower.py generates them; the dispatcher reads the
 status. Everything else is System V: rbx, rbp, r12-r15 are preserved and the
 stack is 16-byte aligned at calls.
@@ -22,3 +25,8 @@ STATUS_TUPLE = 16  # 16 + i: a tuple of shape i (the compiled function lists its
 SCALAR_STATUS = {"int": STATUS_INT, "bool": STATUS_BOOL, "float": STATUS_FLOAT, "none": STATUS_NONE}
 
 MAX_RESULT_SLOTS = 16  # the longest tuple a function may return natively
+
+# Nested native calls allowed per call from Python: CPython's own recursion
+# limit, capped so that native frames (under ~200 bytes each) stay far from
+# the end of any thread's C stack.
+MAX_NATIVE_DEPTH = 10000

@@ -30,6 +30,7 @@ class Compiled:
     code: bytes
     block: CodeBlock
     tuple_shapes: List[Tuple[str, ...]]  # STATUS_TUPLE + i returns a tuple of shape i
+    returns: List[Tuple[str, ...]]  # what its returns give: ("int",), ("tuple", "int", "float"), ...
     timings_ns: Dict[str, int] = field(default_factory=dict)
 
     @property
@@ -37,12 +38,13 @@ class Compiled:
         return len(self.signature)
 
 
-def compile_function(func: FunctionType, signature: Optional[Sequence[str]] = None) -> Compiled:
+def compile_function(func: FunctionType, signature: Optional[Sequence[str]] = None,
+                     returns: Optional[List[Tuple[str, ...]]] = None) -> Compiled:
     """Compile func for argument types `signature` (default: all int), or raise
-    CompileError / ExecMemError."""
+    CompileError / ExecMemError. `returns`: see build_ir."""
     clock = time.perf_counter_ns
     t0 = clock()
-    ir = build_ir(func, signature)
+    ir = build_ir(func, signature, returns)
     ir_before = ir.dump()
     t1 = clock()
     report = optimize(ir)
@@ -55,5 +57,7 @@ def compile_function(func: FunctionType, signature: Optional[Sequence[str]] = No
     block = CodeBlock(code)
     t5 = clock()
     timings = dict(frontend=t1 - t0, passes=t2 - t1, regalloc=t3 - t2, encode=t4 - t3, memory=t5 - t4)
+    returns = sorted({(inst.kind,) + (inst.data if inst.kind == "tuple" else ())
+                      for inst in ir.insts() if inst.op == "ret"})
     return Compiled(func.__qualname__, tuple(p.type for p in ir.params), ir_before, report,
-                    ir.dump(), alloc, code, block, shapes, timings)
+                    ir.dump(), alloc, code, block, shapes, returns, timings)

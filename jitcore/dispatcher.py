@@ -20,6 +20,8 @@ import struct
 import threading
 import types
 import warnings
+from dataclasses import dataclass
+from sys import getrecursionlimit
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union, overload
 
 from . import abi
@@ -27,7 +29,7 @@ from .compiler import Compiled, compile_function
 from .errors import CompileError, JitWarning
 from .frontend import check_code_shape
 from .ir import BOOL, FLOAT, INT
-from .runtime import ExecMemError, call_packed, new_results
+from .runtime import ExecMemError, call_packed, deopt_stub, new_cell, new_results
 
 log = logging.getLogger("jitcore")
 
@@ -36,6 +38,40 @@ F = TypeVar("F", bound=Callable[..., Any])
 IR_TYPES = {int: INT, bool: BOOL, float: FLOAT}
 PY_TYPES = {INT: int, BOOL: bool, FLOAT: float}
 PACK_CODES = {INT: "q", BOOL: "q", FLOAT: "d"}
+
+
+# One lock for all compilation: compiling f may compile the functions f calls
+# (and, through recursion, f itself), so per-function locks could deadlock.
+_COMPILE_LOCK = threading.RLock()
+_MISSING = object()
+_nesting = [0]  # how many compiles are under way (all under _COMPILE_LOCK)
+# (dispatcher, signature) compiled, or cached as "runs in CPython", by the
+# compiles under way
+_compiled_while_compiling: List[Tuple["Dispatcher", Tuple[type, ...]]] = []
+
+
+def _forget_compiles(mark: int) -> None:
+    """Un-cache what was compiled since `mark`: it rests on a wrong recursion assumption."""
+    for dispatcher, key in _compiled_while_compiling[mark:]:
+        dispatcher._entries.pop(key, None)
+        if key in dispatcher._cells:  # native callers must not reach code about to be freed
+            dispatcher._cells[key][0][0] = deopt_stub().address
+    del _compiled_while_compiling[mark:]
+
+
+@dataclass(frozen=True)
+class NativeTarget:
+    """How compiled code calls another jitted function for one signature."""
+
+    name: str
+    cell: int  # address of the word holding the callee's entry address
+    status: int  # the status the callee returns with its (single) kind of result
+    results: Tuple[str, ...]  # IR types of the result: () for None, one, or a tuple's
+    is_tuple: bool
+    owner: "Dispatcher"  # keeps the callee (and its cells and code) alive
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class _Entry:
@@ -74,7 +110,15 @@ class Dispatcher:
         # argument types -> native code, or None: that signature runs in CPython
         self._entries: Dict[Tuple[type, ...], Optional[_Entry]] = {}
         self._warned = False
-        self._lock = threading.RLock()
+        # Cells through which native callers reach each signature's code:
+        # the deopt stub until that signature compiles.
+        self._cells: Dict[Tuple[type, ...], Tuple[Any, int]] = {}
+        # Signatures being compiled: the result their recursive calls assume if
+        # no return statement has been translated yet, the returns translated
+        # so far, and the results recursive calls were told to expect.
+        self._assumed: Dict[Tuple[type, ...], Tuple[str, ...]] = {}
+        self._returns_so_far: Dict[Tuple[type, ...], List[Tuple[str, ...]]] = {}
+        self._handed_out: Dict[Tuple[type, ...], set] = {}
         log.debug("Installing JIT for %r", py_func)
 
     def __repr__(self) -> str:
@@ -105,7 +149,8 @@ class Dispatcher:
             return self.py_func(*args)  # an int outside int64
         pool = entry.pool
         out = pool.pop() if pool else new_results(entry.slots)
-        status = call_packed(entry.handle, packed, out)
+        status = call_packed(entry.handle, packed, out,
+                             min(getrecursionlimit(), abi.MAX_NATIVE_DEPTH))
         if status == abi.STATUS_INT:
             result: Any = out[0].i
         elif status == abi.STATUS_FLOAT:
@@ -145,8 +190,100 @@ class Dispatcher:
                 self.py_func.__qualname__)
         return entry.compiled
 
+    def native_target(self, signature: Tuple[str, ...]) -> NativeTarget:
+        """Where and how native code calls this function with argument types
+        `signature`, compiling it first if need be (CompileError if it can't)."""
+        key = tuple(PY_TYPES[t] for t in signature)
+        name = self.py_func.__qualname__
+        with _COMPILE_LOCK:
+            cell = self._cell(key)[1]
+            if key in self._assumed:  # recursion: this signature is being compiled
+                seen = self._returns_so_far[key]
+                result = seen[0] if seen else self._assumed[key]
+                self._handed_out[key].add(result)
+                return self._target(name, cell, result, tuple_index=0)
+            entry = self._entries.get(key, _MISSING)
+            if entry is _MISSING:
+                entry = self._prepare(key)
+            if entry is None:
+                raise CompileError(f"call to {name}{_format(key)}, which runs in CPython"
+                                   + (f" ({self.failure})" if self.failure else ""))
+            returns = entry.compiled.returns  # type: ignore[union-attr]
+            if len(returns) != 1:
+                raise CompileError(f"call to {name}{_format(key)}, which returns "
+                                   f"{' or '.join(r[0] for r in returns)} on different paths")
+            result = returns[0]
+            index = 0
+            if result[0] == "tuple":
+                index = entry.compiled.tuple_shapes.index(result[1:])  # type: ignore[union-attr]
+            return self._target(name, cell, result, index)
+
+    def _target(self, name: str, cell: int, result: Tuple[str, ...], tuple_index: int) -> NativeTarget:
+        kind = result[0]
+        if kind == "tuple":
+            return NativeTarget(name, cell, abi.STATUS_TUPLE + tuple_index, result[1:], True, self)
+        results = () if kind == "none" else (kind,)
+        return NativeTarget(name, cell, abi.SCALAR_STATUS[kind], results, False, self)
+
+    def _cell(self, key: Tuple[type, ...]) -> Tuple[Any, int]:
+        if key not in self._cells:
+            self._cells[key] = new_cell(deopt_stub().address)
+        return self._cells[key]
+
+    def _nested_compile(self, key: Tuple[type, ...], signature: Tuple[str, ...]) -> Compiled:
+        """_compile, counting how deep compiles nest (compiling f compiles what f calls)."""
+        _nesting[0] += 1
+        try:
+            return self._compile(key, signature)
+        finally:
+            _nesting[0] -= 1
+            if _nesting[0] == 0:
+                del _compiled_while_compiling[:]
+
+    def _compile(self, key: Tuple[type, ...], signature: Tuple[str, ...]) -> Compiled:
+        """compile_function, handling recursion.
+
+        Calls of this very signature made while it is being compiled (direct
+        or mutual recursion) must assume a result kind: int first. If the
+        function turns out to return another single kind, or the assumption
+        makes a function in the cycle fail to compile, compile again assuming
+        bool or float; failures recorded by the wrong attempt are forgotten.
+        A wrong assumption is never a wrong answer: each native call checks
+        the kind its callee returned and deopts on a mismatch.
+        """
+        candidates: List[Tuple[str, ...]] = [(INT,), (BOOL,), (FLOAT,)]
+        tried: List[Tuple[str, ...]] = []
+        first_error: Optional[CompileError] = None
+        while candidates:
+            assumption = candidates.pop(0)
+            tried.append(assumption)
+            mark = len(_compiled_while_compiling)
+            self._assumed[key] = assumption
+            self._returns_so_far[key] = []
+            self._handed_out[key] = set()
+            try:
+                compiled = compile_function(self.py_func, signature, self._returns_so_far[key])
+            except CompileError as exc:
+                if not self._handed_out[key]:
+                    raise  # no recursion involved: another assumption cannot help
+                _forget_compiles(mark)
+                first_error = first_error or exc
+                continue
+            finally:
+                del self._assumed[key], self._returns_so_far[key]
+                handed_out = self._handed_out.pop(key)
+            returns = compiled.returns
+            if handed_out and len(returns) == 1 and handed_out != {returns[0]} \
+                    and returns[0] not in tried:
+                _forget_compiles(mark)
+                candidates.insert(0, returns[0])  # compile again assuming what it really returns
+                continue
+            return compiled
+        assert first_error is not None
+        raise first_error
+
     def _prepare(self, key: Tuple[type, ...]) -> Optional[_Entry]:
-        with self._lock:  # threads racing on the first call compile once
+        with _COMPILE_LOCK:  # threads racing on the first call compile once
             if key in self._entries:
                 return self._entries[key]
             signature = tuple(IR_TYPES.get(t) for t in key)
@@ -158,7 +295,7 @@ class Dispatcher:
             try:
                 if shape_problem is not None:
                     raise shape_problem
-                compiled = compile_function(self.py_func, signature)  # type: ignore[arg-type]
+                compiled = self._nested_compile(key, signature)  # type: ignore[arg-type]
             except CompileError as exc:
                 failure: Exception = exc
             except ExecMemError as exc:
@@ -168,6 +305,9 @@ class Dispatcher:
                 failure.__cause__ = exc
             else:
                 entry = self._entries[key] = _Entry(compiled)
+                self._cell(key)[0][0] = compiled.block.address  # native callers now reach it
+                if _nesting[0]:  # compiled for an outer compile, which may take it back
+                    _compiled_while_compiling.append((self, key))
                 log.debug("Installed native code for %r at 0x%x (%d bytes)", self.py_func,
                           compiled.block.address, len(compiled.code))
                 return entry
@@ -175,7 +315,9 @@ class Dispatcher:
             if self.strict:
                 raise failure
             self._entries[key] = None
-            if not self._warned:
+            if _nesting[0]:
+                _compiled_while_compiling.append((self, key))
+            if not self._warned and _nesting[0] == 0:
                 self._warned = True
                 warnings.warn(f"{failure}; running it in CPython", JitWarning, stacklevel=3)
             return None

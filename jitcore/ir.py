@@ -23,6 +23,7 @@ double in an SSE register). Instruction set (dst on the left):
     v = min|max a, b          of ints (Python's: the first of equals wins)
     v = cmp.<cc> a, b         int compare -> BOOL     cc: lt le eq ne gt ge
     v = fcmp.<cc> a, b        float compare -> BOOL (false when unordered, but ne)
+    v = select c, a, b        a if c (a BOOL) else b
     v = truth a               bool(a) for INT/BOOL (a != 0)
     v = ftruth a              bool(a) for FLOAT (nan is true)
     v = fadd|fsub|fmul a, b   double arithmetic
@@ -32,6 +33,9 @@ double in an SSE register). Instruction set (dst on the left):
     v = i2f a                 float(int)
     v = i2f_exact a           float(int), deopt unless exact (for int-float compares)
     v = helper.<name> a, ...  call a C helper from csrc/numeric.c (deopt on status != 0)
+    v = call.<f> a, ...       call another jitted function's native code (`data` says
+                              where and what it returns; deopt unless it returns that)
+    v = callres <i>           the i-th element of the tuple the last call returned
     jmp B
     br a, T, F                go to T if a (BOOL) else F
     ret a, ...                return; `kind` names the result shape (see abi.py)
@@ -42,7 +46,7 @@ double in an SSE register). Instruction set (dst on the left):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Tuple, Union
+from typing import Any, Iterator, List, Optional, Tuple, Union
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -55,7 +59,7 @@ TYPES = (INT, BOOL, FLOAT)
 COMMUTATIVE = {"add", "mul", "and", "or", "xor", "fadd", "fmul"}
 TERMINATORS = {"jmp", "br", "ret", "deopt"}
 # Ops that may leave to the interpreter (never deleted even when dead).
-MAY_DEOPT = {"floordiv", "mod", "shl", "shr", "fdiv", "i2f_exact", "helper", "deopt"}
+MAY_DEOPT = {"floordiv", "mod", "shl", "shr", "fdiv", "i2f_exact", "helper", "call", "deopt"}
 
 
 @dataclass(eq=False)
@@ -94,6 +98,7 @@ class Inst:
     checked: bool = False  # deopt on int64 overflow
     kind: str = ""  # cmp/fcmp: condition; helper: C function; ret: result shape
     targets: Tuple["Block", ...] = ()  # jmp: (B,), br: (T, F)
+    data: Any = None  # call: the NativeTarget; callres: the element index
     line: Optional[int] = None  # Python source line, for errors and listings
 
     def uses(self) -> Iterator[Value]:
@@ -108,6 +113,8 @@ class Inst:
     def __repr__(self) -> str:
         name = self.op + (f".{self.kind}" if self.kind else "") + (".ovf" if self.checked else "")
         parts = [repr(a) for a in self.args] + [t.name for t in self.targets]
+        if self.op == "callres":
+            parts = [str(self.data)]
         text = f"{name} {', '.join(parts)}".rstrip()
         return f"{self.dst!r} = {text}" if self.dst is not None else text
 

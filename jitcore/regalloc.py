@@ -34,7 +34,7 @@ from .x86_64.registers import (CALLEE_SAVED, XMMS, Reg, r8, r9, r10, r12, r13, r
 
 ALLOCATABLE: List[Reg] = [rcx, r8, r9, r10, rbx, r12, r13, r14, r15, rbp]
 ALLOCATABLE_XMM: List[Reg] = list(XMMS[:14])
-CALL_OPS = {"helper"}
+CALL_OPS = {"helper", "call"}
 
 
 @dataclass(frozen=True)
@@ -163,8 +163,10 @@ def _intervals(func: Function) -> List[Interval]:
                     iv.hint = inst.args[0]
         for value in live_out[block]:
             touch(value, pos + 1)  # live past the block's last instruction
-    used = set(v for inst in func.insts() for v in inst.uses())
-    intervals = [iv for v, iv in spans.items() if v in used or v not in func.params]
+    # A parameter nothing reads or writes needs no place (its load is skipped).
+    touched = set(v for inst in func.insts() for v in inst.uses())
+    touched.update(inst.dst for inst in func.insts() if inst.dst is not None)
+    intervals = [iv for v, iv in spans.items() if v in touched or v not in func.params]
     for iv in intervals:
         iv.crosses_call = any(iv.start < p < iv.end for p in calls)
     return sorted(intervals, key=lambda iv: (iv.start, iv.value.id))

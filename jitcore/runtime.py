@@ -154,6 +154,27 @@ def new_results(slots: int) -> Any:
     return _new("jc_value[]", slots)
 
 
+def new_cell(value: int) -> Tuple[Any, int]:
+    """A word of ordinary (non-executable) memory holding `value`, and its address.
+
+    Generated code calls other generated code through such cells, so a
+    callee can be compiled (or replaced) after its callers.
+    """
+    cell = _new("uintptr_t[1]", [value])
+    return cell, int(_ffi.cast("uintptr_t", cell))
+
+
+_deopt_stub: "CodeBlock | None" = None
+
+
+def deopt_stub() -> "CodeBlock":
+    """Native code that only answers "run this in CPython" (STATUS_DEOPT)."""
+    global _deopt_stub
+    if _deopt_stub is None:
+        _deopt_stub = CodeBlock(bytes([0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3]))  # mov eax, 1; ret
+    return _deopt_stub
+
+
 def strategy() -> str:
     """How this process gets executable memory: "mprotect", "dualmap-memfd",
     "dualmap-shm", "dualmap-file", "map_jit", or "none" (every strategy was

@@ -1,19 +1,21 @@
 """Vocabulary instructions -> typed IR, by running CPython's operand stack at compile time.
 
 The function is compiled for one signature: the types of its arguments (int,
-bool or float). Walking the bytecode's basic blocks in reverse postorder, the
-stack holds IR operands instead of objects (`load_local a` pushes the Value
-that stands for local `a`; `binary +` pops two operands and pushes the
-temporary an `add` defines) or compile-time things (a global function, a range
-iterator, a tuple). Every block remembers the state it is entered with: the
-type of each local and what is on the stack. Where control flow merges, types
-must agree; if a loop's back edge brings a local in with another type than
-the loop was compiled for, the translation restarts with that local marked
-unusable at the loop head (reading it then is a CompileError).
+bool or float). The stack holds IR operands instead of objects (`load_local
+a` pushes the Value that stands for local `a`; `binary +` pops two operands
+and pushes the temporary an `add` defines) or compile-time things (a global
+function, a range iterator, a tuple).
 
-Each local has one Value per type it takes, so merging paths never needs
-moves for locals; values left on the stack across a jump (`a and b`, `x if c
-else y`) go through per-block entry Values.
+Control flow is translated by basic block versioning: a bytecode block is
+translated once for every type state it is reached with (the types of the
+locals live there, and what is on the stack). So `x = 0` followed by a loop
+doing `x = x / 2` gives the loop head one version where x is an int and one
+where it is a float, and each runs with static types; a local that may be
+unbound gets a version where it is unbound, in which reading it deopts (CPython
+raises UnboundLocalError). Versions per block are capped, so code size stays
+bounded. Each local has one Value per type, so paths meeting in one version
+need no moves for locals; values left on the stack across a jump (`a and b`,
+`x if c else y`) go through per-version entry Values.
 
 This stage also decides what jitcore compiles at all; anything else raises
 CompileError naming the construct and its source line. Operations whose
@@ -27,10 +29,12 @@ import bisect
 import builtins
 import inspect
 import math
+import operator
 from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
+from ..abi import MAX_RESULT_SLOTS
 from ..errors import CompileError
 from ..ir import BOOL, FLOAT, INT, Block, Const, Function, Inst, Operand, Value, fits_int64
 from .bytecode import Instr, decode
@@ -44,11 +48,13 @@ UNSUPPORTED_FLAGS = (
     (inspect.CO_VARKEYWORDS, "**kwargs parameter"),
 )
 
-POISON = "?"  # a local whose type differs between paths, or that may be unbound
 UNBOUND = None
+MAX_VERSIONS = 12  # type states one bytecode block may be translated for
 
 PYTHON_TYPES = {int: INT, bool: BOOL, float: FLOAT}
 CONDITIONS = {"<": "lt", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", ">=": "ge"}
+COMPARE_PY = {"<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
+              ">": operator.gt, ">=": operator.ge}
 
 # math functions of one float argument implemented by C helpers (csrc/numeric.c)
 MATH_FLOAT_HELPERS = {math.sqrt: "math_sqrt", math.exp: "math_exp", math.log: "math_log",
@@ -92,6 +98,14 @@ class RangeIter:
 
 
 @dataclass(eq=False)
+class BigInt:
+    """An int constant that does not fit in 64 bits: using it deopts, except
+    where the result is known anyway (comparisons, masking a non-negative int)."""
+
+    value: int
+
+
+@dataclass(eq=False)
 class TupleItems:
     items: List["StackItem"]
 
@@ -102,7 +116,8 @@ class _Placeholder:
 
 PLACEHOLDER = _Placeholder()
 
-StackItem = Union[Value, Const, _NoneConst, Known, RangeArgs, RangeIter, TupleItems, _Placeholder]
+StackItem = Union[Value, Const, _NoneConst, Known, BigInt, RangeArgs, RangeIter, TupleItems,
+                  _Placeholder]
 
 
 def type_of(item: StackItem) -> Optional[str]:
@@ -120,21 +135,20 @@ def signature_of(args: Sequence[Any]) -> Optional[Tuple[str, ...]]:
     return tuple(sig)
 
 
-def build_ir(func: FunctionType, signature: Optional[Sequence[str]] = None) -> Function:
-    """The IR of a Python function for argument types `signature` (default: all int)."""
+def build_ir(func: FunctionType, signature: Optional[Sequence[str]] = None,
+             returns: Optional[List[Tuple[str, ...]]] = None) -> Function:
+    """The IR of a Python function for argument types `signature` (default: all int).
+
+    `returns`, if given, gets what each return statement gives as soon as it
+    is translated (("int",), ("tuple", "int", "float"), ...): recursive calls
+    of a function still being compiled look there for their result type.
+    """
     code = func.__code__
     _check_code_shape(func, code)
     if signature is None:
         signature = (INT,) * code.co_argcount
     instrs = decode(code)
-    poisoned: Set[Tuple[int, str]] = set()
-    for _ in range(16):
-        try:
-            return _Translator(func, code, tuple(signature), instrs, poisoned).run()
-        except _Restart:
-            continue
-    raise CompileError("types of locals do not settle", code.co_filename, code.co_firstlineno,
-                       func.__qualname__)
+    return _Translator(func, code, tuple(signature), instrs, returns).run()
 
 
 def check_code_shape(func: FunctionType) -> Optional[CompileError]:
@@ -160,10 +174,6 @@ def _check_code_shape(func: FunctionType, code: CodeType) -> None:
         raise problem
 
 
-class _Restart(Exception):
-    """A back edge brought a local in with a type the loop was not compiled for."""
-
-
 # -- basic blocks of the bytecode ------------------------------------------------
 CONTROL = {"jump", "branch", "branch_or_pop", "for_iter", "return", "unsupported"}
 
@@ -172,19 +182,26 @@ CONTROL = {"jump", "branch", "branch_or_pop", "for_iter", "return", "unsupported
 class _BytecodeBlock:
     start: int
     items: List[Instr]
-    ir: Block
     successors: List[int] = field(default_factory=list)
-    entry: Optional["_State"] = None
-    emitted: bool = False
+    live: Set[str] = field(default_factory=set)  # locals read before written from here on
 
 
 @dataclass
 class _State:
-    locals: Dict[str, Optional[str]]
+    locals: Dict[str, Optional[str]]  # name -> IR type (absent: unbound)
     stack: List[StackItem]
 
     def copy(self) -> "_State":
         return _State(dict(self.locals), list(self.stack))
+
+
+@dataclass(eq=False)
+class _Version:
+    """One translation of a bytecode block, for one type state."""
+
+    bb: _BytecodeBlock
+    entry: _State
+    ir: Block
 
 
 def _split_blocks(instrs: List[Instr]) -> Tuple[Dict[int, _BytecodeBlock], Dict[int, int]]:
@@ -211,7 +228,7 @@ def _split_blocks(instrs: List[Instr]) -> Tuple[Dict[int, _BytecodeBlock], Dict[
     current: Optional[_BytecodeBlock] = None
     for ins in instrs:
         if ins.offset in leaders and (current is None or current.start != ins.offset):
-            current = blocks[ins.offset] = _BytecodeBlock(ins.offset, [], Block(f"L{ins.offset}"))
+            current = blocks[ins.offset] = _BytecodeBlock(ins.offset, [])
         assert current is not None
         current.items.append(ins)
     starts = sorted(blocks)
@@ -233,49 +250,60 @@ def _split_blocks(instrs: List[Instr]) -> Tuple[Dict[int, _BytecodeBlock], Dict[
     return blocks, targets
 
 
-def _reverse_postorder(blocks: Dict[int, _BytecodeBlock], entry: int) -> List[_BytecodeBlock]:
-    order: List[_BytecodeBlock] = []
-    seen: Set[int] = {entry}
-    stack: List[Tuple[int, int]] = [(entry, 0)]
-    while stack:
-        start, i = stack.pop()
-        succs = blocks[start].successors
-        if i < len(succs):
-            stack.append((start, i + 1))
-            nxt = succs[i]
-            if nxt not in seen and nxt in blocks:
-                seen.add(nxt)
-                stack.append((nxt, 0))
-        else:
-            order.append(blocks[start])
-    order.reverse()
-    return order
+def _live_locals(blocks: Dict[int, _BytecodeBlock]) -> None:
+    """Fill each block's `live`: locals that may be read before being written
+    from its start on. Only those are part of a version's type state, so a
+    dead local (a finished loop's variable) never splits versions."""
+    gen: Dict[int, Set[str]] = {}
+    kill: Dict[int, Set[str]] = {}
+    for start, bb in blocks.items():
+        read: Set[str] = set()
+        written: Set[str] = set()
+        for ins in bb.items:
+            if ins.op == "load_local" and ins.arg not in written:
+                read.add(ins.arg)  # type: ignore[arg-type]
+            elif ins.op == "store_local":
+                written.add(ins.arg)  # type: ignore[arg-type]
+        gen[start], kill[start] = read, written
+    changed = True
+    while changed:
+        changed = False
+        for start in sorted(blocks, reverse=True):
+            bb = blocks[start]
+            out: Set[str] = set()
+            for succ in bb.successors:
+                out |= blocks[succ].live
+            live = gen[start] | (out - kill[start])
+            if live != bb.live:
+                bb.live = live
+                changed = True
 
 
 class _Translator:
     def __init__(self, func: FunctionType, code: CodeType, signature: Tuple[str, ...],
-                 instrs: List[Instr], poisoned: Set[Tuple[int, str]]) -> None:
+                 instrs: List[Instr], returns: Optional[List[Tuple[str, ...]]] = None) -> None:
         if len(signature) != code.co_argcount:
             raise CompileError(f"{len(signature)} argument types for {code.co_argcount} parameters",
                                code.co_filename, code.co_firstlineno, func.__qualname__)
         self.func = func
         self.code = code
-        self.poisoned = poisoned
+        self.returns = returns if returns is not None else []
         self.ir = Function(func.__qualname__, [], [], code.co_filename, code.co_firstlineno)
         self.local_values: Dict[Tuple[str, str], Value] = {}
         self.line: Optional[int] = code.co_firstlineno
         self.blocks, self.targets = _split_blocks(instrs)
-        self.entry = min(self.blocks)
+        _live_locals(self.blocks)
+        self.versions: Dict[Tuple[int, Tuple[Any, ...]], _Version] = {}
+        self.version_count: Dict[int, int] = {}
+        self.worklist: List[_Version] = []
         names = code.co_varnames[: code.co_argcount]
         entry_locals: Dict[str, Optional[str]] = {name: t for name, t in zip(names, signature)}
         for name, t in entry_locals.items():
             self.ir.params.append(self.local(name, t))  # type: ignore[arg-type]
-        first = self.blocks[self.entry]
-        first.entry = _State(entry_locals, [])
-        self.apply_poison(first)
-        self.block: Block = first.ir  # where instructions go
-        self.current = first  # the bytecode block being translated
-        self.state = _State({}, [])
+        self.state = _State(entry_locals, [])
+        self.block: Block = Block("entry")  # where instructions go
+        self.current = self.blocks[min(self.blocks)]  # the bytecode block being translated
+        self.first = self.version_for(min(self.blocks))
 
     # -- helpers ---------------------------------------------------------
     def fail(self, what: str) -> CompileError:
@@ -319,6 +347,8 @@ class _Translator:
     def operand(self, item: StackItem, what: str) -> Operand:
         if isinstance(item, (Value, Const)):
             return item
+        if isinstance(item, BigInt):
+            self.deopt()  # CPython computes with the big int
         if item is NONE:
             raise self.fail(f"None used in {what}")
         raise self.fail(f"{what} on {self.describe(item)}")
@@ -358,6 +388,17 @@ class _Translator:
             return Const(int(bool(x.value)), BOOL)
         return self.temp("ftruth" if x.type == FLOAT else "truth", BOOL, [x])
 
+    def guard(self, cond: Operand) -> None:
+        """Continue only if cond (a BOOL) holds; otherwise deopt."""
+        if isinstance(cond, Const):
+            if not cond.value:
+                self.deopt()
+            return
+        fail, ok = self.new_block("guard"), self.new_block("ok")
+        self.emit("br", None, [cond], targets=(ok, fail))
+        fail.insts.append(Inst("deopt", None, [], line=self.line))
+        self.switch_to(ok)
+
     def deopt(self) -> None:
         """This path always ends in CPython (which will raise); stop translating it."""
         self.emit("deopt", None, [])
@@ -365,15 +406,17 @@ class _Translator:
 
     # -- walking the blocks -------------------------------------------------
     def run(self) -> Function:
-        for bb in _reverse_postorder(self.blocks, self.entry):
-            if bb.entry is None:
-                continue  # unreachable
-            self.ir.blocks.append(bb.ir)
-            self.block = bb.ir
-            self.current = bb
-            bb.emitted = True
-            self.state = bb.entry.copy()
-            self.translate_block(bb)
+        # First in, first out: the fall-through side of a branch is created
+        # first, so code stays roughly in source order, and a base case
+        # (`if n < 2: return n`) is translated before the recursive call
+        # that needs its result type.
+        while self.worklist:
+            version = self.worklist.pop(0)
+            self.ir.blocks.append(version.ir)
+            self.block = version.ir
+            self.current = version.bb
+            self.state = version.entry.copy()
+            self.translate_block(version.bb)
         return self.ir
 
     def translate_block(self, bb: _BytecodeBlock) -> None:
@@ -388,49 +431,33 @@ class _Translator:
         if bb.successors and (self.block.terminator is None):
             self.jump_to(bb.successors[0])
 
-    def flow(self, target: int) -> Tuple[Block, List[Tuple[Value, Operand]]]:
-        """Merge the current state into block `target`'s entry; the moves the edge needs."""
-        bb = self.blocks[self.targets.get(target, target)]
-        moves: List[Tuple[Value, Operand]] = []
-        if bb.entry is None:
-            stack: List[StackItem] = []
-            for item in self.stack:
-                if isinstance(item, (Value, Const)):
-                    slot = self.ir.new_value("", item.type)
-                    moves.append((slot, item))
-                    stack.append(slot)
-                else:
-                    stack.append(item)
-            bb.entry = _State(dict(self.state.locals), stack)
-            self.apply_poison(bb)
-            return bb.ir, moves
-        entry = bb.entry
-        if len(entry.stack) != len(self.stack):
-            raise self.fail("stack depths differ where paths meet")
-        for have, want in zip(self.stack, entry.stack):
-            if isinstance(want, Value):
-                if type_of(have) != want.type:
-                    raise self.fail(f"a value is {type_of(have) or self.describe(have)} on one path "
-                                    f"and {want.type} on another where they meet")
-                moves.append((want, have))  # type: ignore[arg-type]
-            elif have is not want and not (isinstance(have, Known) and isinstance(want, Known)
-                                           and have.obj is want.obj):
-                raise self.fail("different kinds of values meet on the stack")
-        for name in set(entry.locals) | set(self.state.locals):
-            mine, theirs = self.state.locals.get(name, UNBOUND), entry.locals.get(name, UNBOUND)
-            if mine != theirs and theirs != POISON:
-                if bb.emitted:
-                    self.poisoned.add((bb.start, name))
-                    raise _Restart()
-                entry.locals[name] = POISON
-        return bb.ir, moves
+    def version_for(self, start: int) -> _Version:
+        """The version of block `start` for the current state, made if need be."""
+        bb = self.blocks[start]
+        local_types = {n: t for n, t in self.state.locals.items() if n in bb.live}
+        key = (tuple(sorted(local_types.items())), tuple(_stack_key(x) for x in self.stack))
+        version = self.versions.get((start, key))
+        if version is not None:
+            return version
+        count = self.version_count[start] = self.version_count.get(start, 0) + 1
+        if count > MAX_VERSIONS:
+            raise self.fail(f"too many combinations of local types reach line "
+                            f"{bb.items[0].line} (locals change type in a loop?)")
+        stack: List[StackItem] = [self.ir.new_value("", x.type) if isinstance(x, (Value, Const)) else x
+                                  for x in self.stack]
+        name = f"L{start}" + (f".{count}" if count > 1 else "")
+        version = _Version(bb, _State(local_types, stack), Block(name))
+        self.versions[(start, key)] = version
+        self.worklist.append(version)
+        return version
 
-    def apply_poison(self, bb: _BytecodeBlock) -> None:
-        """Mark the locals an earlier attempt found to differ on bb's back edges."""
-        assert bb.entry is not None
-        for start, name in self.poisoned:
-            if start == bb.start:
-                bb.entry.locals[name] = POISON
+    def flow(self, target: int) -> Tuple[Block, List[Tuple[Value, Operand]]]:
+        """The block that continues at bytecode `target` in the current state,
+        and the moves of stack values the edge needs."""
+        version = self.version_for(self.targets.get(target, target))
+        moves = [(want, have) for have, want in zip(self.stack, version.entry.stack)
+                 if isinstance(want, Value)]
+        return version.ir, moves  # type: ignore[return-value]
 
     def jump_to(self, target: int) -> None:
         block, moves = self.flow(target)
@@ -476,9 +503,6 @@ class _Translator:
         t = self.state.locals.get(name, UNBOUND)
         if t is UNBOUND:
             self.deopt()  # CPython raises UnboundLocalError here
-        if t == POISON:
-            raise self.fail(f"local variable {name!r} has different types on different paths "
-                            "(or may be unbound) where it is read")
         self.push(self.local(name, t))  # type: ignore[arg-type]
 
     def do_store_local(self, name: object) -> None:
@@ -504,9 +528,7 @@ class _Translator:
         if type(value) is bool:
             return Const(int(value), BOOL)
         if type(value) is int:
-            if not fits_int64(value):
-                raise self.fail(f"integer constant {value} does not fit in 64 bits")
-            return Const(value, INT)
+            return Const(value, INT) if fits_int64(value) else BigInt(value)
         if type(value) is float:
             return Const(value, FLOAT)
         if type(value) is tuple:
@@ -553,12 +575,39 @@ class _Translator:
             self.push(BUILTIN_CALLS[obj](self, args))
         elif obj in MATH_CALLS:
             self.push(MATH_CALLS[obj](self, args))
+        elif _is_jitted(obj):
+            self.push(self.call_jitted(obj, args))
         else:
-            raise self.fail(f"call to {getattr(obj, '__name__', obj)!r} (calls between jitted "
-                            "functions are not supported yet)")
+            raise self.fail(f"call to {getattr(obj, '__name__', obj)!r}")
+
+    def call_jitted(self, callee: Any, args: List[StackItem]) -> StackItem:
+        """A native call of another @jit function (or this one: recursion)."""
+        ops = [self.operand(a, f"argument of {callee.__name__}()") for a in args]
+        if len(ops) != callee.py_func.__code__.co_argcount:
+            raise self.fail(f"call to {callee.__name__}() with {len(ops)} arguments")
+        try:
+            target = callee.native_target(tuple(x.type for x in ops))
+        except CompileError as exc:
+            raise self.fail(str(exc)) from exc
+        if target.is_tuple:
+            self.emit("call", None, ops, kind=target.name, data=target)
+            return TupleItems([self.temp("callres", t, [], data=i) for i, t in enumerate(target.results)])
+        if not target.results:
+            self.emit("call", None, ops, kind=target.name, data=target)
+            return NONE
+        return self.temp("call", target.results[0], ops, kind=target.name, data=target)
 
     def do_binary(self, symbol: object) -> None:
         b, a = self.pop(), self.pop()
+        if symbol == "&" and isinstance(b, BigInt) and isinstance(a, (Value, Const)):
+            a, b = b, a
+        if symbol == "&" and isinstance(a, BigInt) and isinstance(b, (Value, Const)) \
+                and b.type != FLOAT and a.value > 0 and (a.value + 1) & a.value == 0:
+            # x & (2**k - 1) with k >= 64 is x itself for x >= 0 (a negative x
+            # gives a big int: CPython's job).
+            self.guard(self.compare(">=", b, Const(0)))
+            self.push(self.as_int(b))
+            return
         self.push(self.binary(str(symbol), self.operand(a, f"operator {symbol}"),
                               self.operand(b, f"operator {symbol}")))
 
@@ -617,6 +666,18 @@ class _Translator:
 
     def do_compare(self, symbol: object) -> None:
         b, a = self.pop(), self.pop()
+        big = a if isinstance(a, BigInt) else b if isinstance(b, BigInt) else None
+        if big is not None and isinstance(a if big is b else b, (Value, Const)) \
+                and symbol in CONDITIONS:
+            # Every int64 (and every float's comparison with it) lies on one side
+            # of a constant beyond int64... except floats: let CPython compare those.
+            other = a if big is b else b
+            if other.type == FLOAT:
+                self.deopt()
+            probe = 0  # stands for any int64: the answer is the same for all of them
+            left, right = (probe, big.value) if big is b else (big.value, probe)
+            self.push(Const(int(COMPARE_PY[symbol](left, right)), BOOL))  # type: ignore[arg-type]
+            return
         self.push(self.compare(str(symbol), self.operand(a, f"comparison {symbol}"),
                                self.operand(b, f"comparison {symbol}")))
 
@@ -634,7 +695,7 @@ class _Translator:
     def exact_float(self, x: Operand) -> Operand:
         if isinstance(x, Const):
             if float(x.value) != x.value:
-                raise self.fail(f"comparison of a float with {x.value}, which no double equals")
+                self.deopt()  # no double equals it: CPython compares exactly
             return Const(float(x.value), FLOAT)
         return self.temp("i2f_exact", FLOAT, [x])
 
@@ -763,16 +824,34 @@ class _Translator:
 
     def do_return(self, _: object) -> None:
         item = self.pop()
+        if isinstance(item, BigInt):
+            self.deopt()  # CPython returns the big int
         if item is NONE:
             self.emit("ret", None, [], kind="none")
+            self.returns.append(("none",))
         elif isinstance(item, (Value, Const)):
             self.emit("ret", None, [item], kind=item.type)
+            self.returns.append((item.type,))
         elif isinstance(item, TupleItems):
             elems = [self.operand(x, "returned tuple") for x in item.items]
-            self.emit("ret", None, elems, kind="tuple")
+            if len(elems) > MAX_RESULT_SLOTS:
+                raise self.fail(f"returning a tuple of {len(elems)} items (at most {MAX_RESULT_SLOTS})")
+            shape = tuple(x.type for x in elems)
+            self.emit("ret", None, elems, kind="tuple", data=shape)
+            self.returns.append(("tuple",) + shape)
         else:
             raise self.fail(f"returning {self.describe(item)}")
         raise _PathEnds()
+
+
+def _stack_key(item: StackItem) -> Tuple[Any, ...]:
+    """What a stack item contributes to a version's key: runtime values by
+    type, compile-time things by identity."""
+    if isinstance(item, (Value, Const)):
+        return ("value", item.type)
+    if isinstance(item, Known):
+        return ("object", id(item.obj))
+    return ("object", id(item))
 
 
 class _PathEnds(Exception):
@@ -823,18 +902,29 @@ def _call_abs(t: _Translator, args: List[StackItem]) -> StackItem:
 
 
 def _min_max(which: str):  # type: ignore[no-untyped-def]
+    """min/max of 2+ numbers, Python's way: the first argument wins ties, and
+    the result is the winning argument itself, with its type. With mixed types
+    the work is done in the widest type, tracking whether the winner has
+    another type; if it does, the call deopts (the result's type would differ)."""
     def call(t: _Translator, args: List[StackItem]) -> StackItem:
         if len(args) < 2:
             raise t.fail(f"{which}() of an iterable")
         ops = _numbers(t, args, which)
-        types = {x.type for x in ops}
-        if len(types) != 1:
-            raise t.fail(f"{which}() of mixed types {sorted(types)}: the result's type would depend "
-                         "on the values")
-        result = ops[0]
+        wide = FLOAT if any(x.type == FLOAT for x in ops) else INT
+        if all(x.type == ops[0].type for x in ops):
+            wide = ops[0].type
+        convert = t.exact_float if wide == FLOAT else t.as_int
+        result = ops[0] if ops[0].type == wide else convert(ops[0])
+        other_type: Operand = Const(int(ops[0].type != wide), BOOL)
         for x in ops[1:]:
-            op = ("f" if result.type == FLOAT else "") + which
-            result = t.temp(op, result.type, [result, x])
+            cx = x if x.type == wide else convert(x)
+            if wide == ops[0].type and all(y.type == wide for y in ops):
+                result = t.temp(("f" if wide == FLOAT else "") + which, wide, [result, cx])
+                continue
+            wins = t.compare("<" if which == "min" else ">", cx, result)
+            result = t.temp("select", wide, [wins, cx, result])
+            other_type = t.temp("select", BOOL, [wins, Const(int(x.type != wide), BOOL), other_type])
+        t.guard(t.logical_not(t.truth(other_type)))
         return result
     return call
 

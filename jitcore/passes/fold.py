@@ -88,6 +88,8 @@ def _evaluate(inst: Inst) -> Optional[object]:
     values = [a.value for a in inst.args]  # type: ignore[union-attr]
     if inst.op in ("cmp", "fcmp"):
         return int(COMPARE[inst.kind](*values))
+    if inst.op == "select":
+        return values[1] if values[0] else values[2]
     fn = EVALUATE.get(inst.op)
     return fn(*values) if fn is not None else None
 
@@ -110,6 +112,9 @@ def _fold(inst: Inst) -> int:
             # run time, which hands the call to the interpreter.
             return changes
         _become_move(inst, Const(result, inst.dst.type))  # type: ignore[arg-type]
+        return 1
+    if inst.op == "select" and isinstance(inst.args[0], Const):
+        _become_move(inst, inst.args[1] if inst.args[0].value else inst.args[2])
         return 1
     simpler = _identity(inst)
     if simpler is not None:

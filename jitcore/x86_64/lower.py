@@ -62,10 +62,19 @@ class Lowering:
         self.labels: Dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
         self.saved = alloc.callee_saved
         self.makes_calls = any(inst.op in CALL_OPS for inst in func.insts())
+        native_calls = [inst for inst in func.insts() if inst.op == "call"]
         slots = alloc.slots
         if self.makes_calls:
             self.out_ptr_slot, self.helper_out_slot = slots, slots + 1
             slots += 2
+        self.calls_native = bool(native_calls)
+        if native_calls:
+            # the depth budget, then the callee's argument and result slots
+            self.depth_slot = slots
+            self.call_args_base = slots + 1
+            nargs = max(len(inst.args) for inst in native_calls)
+            self.call_out_base = self.call_args_base + nargs
+            slots = self.call_out_base + max(max(len(inst.data.results), 1) for inst in native_calls)
         frame = 8 * slots
         # At a call rsp must be 16-byte aligned; leaf functions need not bother.
         if self.makes_calls and (8 + 8 * len(self.saved) + frame) % 16:  # 8: the return address
@@ -148,6 +157,11 @@ class Lowering:
             self.asm.sub(rsp, self.frame)
         if self.makes_calls:
             self.asm.mov(self.slot(self.out_ptr_slot), rsi)
+        if self.calls_native:
+            # Out of native call depth: let CPython run it (and raise RecursionError).
+            self.asm.mov(self.slot(self.depth_slot), rdx)
+            self.asm.test(rdx, rdx)
+            self.asm.jle(self.deopt_label())
         for i, param in enumerate(self.func.params):
             if param in self.alloc.locations:
                 src = Mem(rdi, disp=8 * i)
@@ -270,6 +284,35 @@ class Lowering:
         self.store(inst, rax)
 
     do_min = do_max = _min_max
+
+    def do_select(self, inst: Inst) -> None:
+        """dst = a if c else b, without a branch: cmov on the bits (floats too)."""
+        assert inst.dst is not None
+        c, a, b = inst.args
+        self.load_bits(rax, b)
+        self.load_bits(r11, a)
+        cond = self.arg(c)
+        if isinstance(cond, int):
+            if cond:
+                self.asm.mov(rax, r11)
+        else:
+            self.asm.cmp(cond, 0)
+            self.asm.cmovcc("ne", rax, r11)
+        if inst.dst.type == FLOAT:
+            self.asm.movq(xmm15, rax)
+            self.store(inst, xmm15)
+        else:
+            self.store(inst, rax)
+
+    def load_bits(self, reg: Reg, x: Operand) -> None:
+        """The 64 bits of an int, bool or float operand into a general register."""
+        if isinstance(x, Const):
+            bits = float_bits(float(x.value)) if x.type == FLOAT else int(x.value)
+            self.asm.mov(reg, bits)
+        elif x.type == FLOAT and isinstance(self.loc(x), Reg):
+            self.asm.movq(reg, self.loc(x))
+        else:
+            self.asm.mov(reg, self.loc(x))
 
     def _divide(self, inst: Inst) -> None:
         """Python's // and %: floor division (rounds toward -inf), remainder with b's sign."""
@@ -492,7 +535,7 @@ class Lowering:
             else:
                 self.move(Mem(out, disp=8 * i), self.arg(x))
         if inst.kind == "tuple":
-            shape = tuple(x.type for x in inst.args)
+            shape = inst.data  # the element types as translated (passes may retype operands)
             if shape not in self.tuple_shapes:
                 self.tuple_shapes.append(shape)
             return abi.STATUS_TUPLE + self.tuple_shapes.index(shape)
@@ -565,11 +608,14 @@ class Lowering:
         """status = helper(args..., &result): System V call; a nonzero status deopts."""
         floats = [x for x in inst.args if x.type == FLOAT]
         ints = [x for x in inst.args if x.type != FLOAT]
-        # Float arguments may sit in xmm0/xmm1 themselves: stage them first.
-        staged = [self.xreg(x, scratch) for x, scratch in zip(floats, (xmm14, xmm15))]
+        # Float arguments may sit in xmm0/xmm1 themselves (the second in xmm0,
+        # say): copy them all to scratch registers before filling xmm0/xmm1.
+        staged = []
+        for x, scratch in zip(floats, (xmm14, xmm15)):
+            self.fmove(scratch, self.xarg(x, scratch))
+            staged.append(scratch)
         for reg, src in zip(HELPER_FLOAT_ARGS, staged):
-            if reg != src:
-                self.asm.movsd(reg, src)
+            self.asm.movsd(reg, src)
         for reg, x in zip(HELPER_INT_ARGS, ints):
             self.asm.mov(reg, self.arg(x))
         self.asm.lea(HELPER_INT_ARGS[len(ints)], self.slot(self.helper_out_slot))
@@ -578,10 +624,40 @@ class Lowering:
         self.asm.shl(rax, 32)  # the status is a C int: only eax is defined
         self.asm.jnz(self.deopt_label())
         assert inst.dst is not None
-        if inst.dst.type == FLOAT:
-            self.fmove(self.loc(inst.dst), self.slot(self.helper_out_slot))
+        self.store_slot(inst.dst, self.helper_out_slot)
+
+
+    # -- calls to other jitted functions ------------------------------------
+    def do_call(self, inst: Inst) -> None:
+        """entry(args, out, depth - 1) through the callee's cell; deopt unless it
+        returned the one kind of result this call site expects."""
+        target = inst.data
+        for i, x in enumerate(inst.args):
+            dst = self.slot(self.call_args_base + i)
+            if x.type == FLOAT:
+                self.fmove(dst, self.xarg(x))
+            else:
+                self.move(dst, self.arg(x))
+        self.asm.lea(rdi, self.slot(self.call_args_base))
+        self.asm.lea(rsi, self.slot(self.call_out_base))
+        self.asm.mov(rdx, self.slot(self.depth_slot))
+        self.asm.sub(rdx, 1)
+        self.asm.mov(rax, target.cell)
+        self.asm.call(Mem(rax))
+        self.asm.cmp(rax, target.status)
+        self.asm.jne(self.deopt_label())
+        if inst.dst is not None:
+            self.store_slot(inst.dst, self.call_out_base)
+
+    def do_callres(self, inst: Inst) -> None:
+        assert inst.dst is not None
+        self.store_slot(inst.dst, self.call_out_base + inst.data)
+
+    def store_slot(self, dst: Value, index: int) -> None:
+        if dst.type == FLOAT:
+            self.fmove(self.loc(dst), self.slot(index))
         else:
-            self.move(self.loc(inst.dst), self.slot(self.helper_out_slot))
+            self.move(self.loc(dst), self.slot(index))
 
 
 class _CountInCl:

@@ -1,0 +1,162 @@
+"""Calls between jitted functions, recursion, signatures and result boxing."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+from conftest import assert_same
+
+from jitcore import CompileError, jit
+
+
+@jit(strict=True)
+def fib(n):
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+
+
+@jit(strict=True)
+def is_even(n):
+    if n == 0:
+        return True
+    return is_odd(n - 1)
+
+
+@jit(strict=True)
+def is_odd(n):
+    if n == 0:
+        return False
+    return is_even(n - 1)
+
+
+@jit(strict=True)
+def egcd(a, b):
+    if b == 0:
+        return a, 1, 0
+    g, x, y = egcd(b, a % b)
+    return g, y, x - (a // b) * y
+
+
+@jit(strict=True)
+def depth(n):
+    if n == 0:
+        return 0
+    return 1 + depth(n - 1)
+
+
+@jit(strict=True)
+def square(x):
+    return x * x
+
+
+@jit(strict=True)
+def sum_of_squares(a, b):
+    return square(a) + square(b)
+
+
+@jit(strict=True)
+def half(x):
+    return x / 2
+
+
+def uncompilable(x):
+    return len([x])
+
+
+def test_recursion_native_and_exact():
+    assert fib(25) == 75025
+    assert fib.signatures == [(int,)]
+    for n in [0, 1, 2, 10, 20]:
+        assert_same(fib, n)
+
+
+def test_mutual_recursion_with_bool_results():
+    assert is_even(10) is True
+    assert is_odd(7) is True
+    assert is_even(7) is False
+    assert is_even.compile().returns == [("bool",)]
+
+
+def test_recursive_tuples():
+    for a, b in [(240, 46), (17, 5), (0, 3), (-12, 8)]:
+        assert_same(egcd, a, b)
+
+
+def test_deep_recursion_raises_recursion_error_not_a_crash():
+    assert depth(200) == 200
+    with pytest.raises(RecursionError):
+        depth(sys.getrecursionlimit() * 10)
+    assert depth(300) == 300  # still usable afterwards
+
+
+def test_callee_overflow_deopts_the_caller():
+    assert sum_of_squares(3, 4) == 25
+    assert sum_of_squares(2**32, 1) == 2**64 + 1  # square() overflows int64 natively
+    assert sum_of_squares(1.5, 2) == 6.25  # another signature for both functions
+
+
+def test_one_native_version_per_signature():
+    assert half(3) == 1.5
+    assert half(3.0) == 1.5
+    assert half(True) == 0.5
+    assert set(half.signatures) == {(int,), (float,), (bool,)}
+
+
+def test_strict_caller_of_an_uncompilable_function():
+    callee = jit(uncompilable)
+
+    def caller(x):
+        return callee(x) + 1
+
+    caller.__globals__["callee"] = callee  # a module-level name, as @jit resolves calls
+    try:
+        with pytest.raises(CompileError, match="uncompilable"):
+            jit(strict=True)(caller)(1)
+    finally:
+        del caller.__globals__["callee"]
+
+
+def test_concurrent_calls_share_no_result_buffer():
+    @jit(strict=True)
+    def pair(a):
+        return a, a * 2.5
+
+    errors = []
+
+    def worker(k):
+        for i in range(2000):
+            if pair(i + k) != (i + k, (i + k) * 2.5):
+                errors.append((k, i))
+
+    threads = [threading.Thread(target=worker, args=(k * 100000,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+@pytest.mark.parametrize("args", [(7, 0), (-7, 0), (7.0, 0.0), (7, 0.0), (0.0, 0)])
+def test_division_by_zero_raises_cpythons_error(args):
+    @jit(strict=True)
+    def divide(a, b):
+        return a // b, a % b
+
+    @jit(strict=True)
+    def true_divide(a, b):
+        return a / b
+
+    assert_same(divide, *args)
+    assert_same(true_divide, *args)
+
+
+@pytest.mark.parametrize("args", [(1, -1), (1, 64), (-1, 63), (3, 62), (2**62, 1), (5, 200)])
+def test_shifts(args):
+    @jit(strict=True)
+    def shifts(a, b):
+        return a << b, a >> b
+
+    assert_same(shifts, *args)

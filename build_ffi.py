@@ -7,8 +7,8 @@ Used two ways:
 * directly, ``python build_ffi.py``, which builds the module in place so that
   ``jitcore/_native*.so`` sits next to the package for development.
 
-The cdef below repeats csrc/jitcore.h and csrc/numeric.h; the C compiler
-checks that they agree whenever the module is built.
+The cdef is read from csrc/jitcore.h and csrc/numeric.h themselves (see
+read_cdef), so the C API is declared in one place.
 """
 
 from __future__ import annotations
@@ -20,50 +20,25 @@ from cffi import FFI
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
-CDEF = """
-#define JC_CHUNK_SIZE ...
-#define JC_CODE_ALIGN ...
+HEADERS = ["csrc/jitcore.h", "csrc/jc_internal.h", "csrc/numeric.h"]
+PUBLIC_HEADERS = ["csrc/jitcore.h", "csrc/numeric.h"]
 
-typedef struct jc_code jc_code;
 
-int jc_code_new(const unsigned char *bytes, size_t len, jc_code **out);
-void jc_code_free(jc_code *code);
-uintptr_t jc_code_address(const jc_code *code);
-size_t jc_code_size(const jc_code *code);
-int jc_code_read(const jc_code *code, unsigned char *buf, size_t len);
-const char *jc_last_error(void);
-const char *jc_strategy(void);
-int jc_force_strategy(const char *name);
-void jc_stats(size_t *chunks, size_t *bytes_mapped, size_t *bytes_live,
-              size_t *blocks_live);
-int jc_call(const jc_code *code, const int64_t *args, int64_t *out);
-typedef union { int64_t i; double d; } jc_value;
-int jc_call_packed(const jc_code *code, const char *args, jc_value *out, int64_t depth);
-
-/* csrc/numeric.h: helpers called by generated code; status 0 = ok */
-int jc_float_floordiv(double a, double b, double *out);
-int jc_float_mod(double a, double b, double *out);
-int jc_float_pow(double a, double b, double *out);
-int jc_float_round(double x, int64_t *out);
-int jc_float_to_int(double x, int64_t *out);
-int jc_float_floor(double x, int64_t *out);
-int jc_float_ceil(double x, int64_t *out);
-int jc_int_pow(int64_t base, int64_t exp, int64_t *out);
-int jc_int_floordiv(int64_t a, int64_t b, int64_t *out);
-int jc_int_mod(int64_t a, int64_t b, int64_t *out);
-int jc_int_truediv(int64_t a, int64_t b, double *out);
-int jc_math_sqrt(double x, double *out);
-int jc_math_exp(double x, double *out);
-int jc_math_log(double x, double *out);
-int jc_math_sin(double x, double *out);
-int jc_math_cos(double x, double *out);
-int jc_math_fabs(double x, double *out);
-int jc_math_hypot(double x, double y, double *out);
-int jc_math_copysign(double x, double y, double *out);
-"""
+def read_cdef() -> str:
+    """The declarations cffi needs, taken from the public headers themselves
+    (between their `cffi-cdef: begin` and `cffi-cdef: end` markers), so the C
+    API is written down once."""
+    parts = []
+    for header in PUBLIC_HEADERS:
+        with open(os.path.join(ROOT, header)) as f:
+            text = f.read()
+        begin = text.index("cffi-cdef: begin")
+        begin = text.index("*/", begin) + 2
+        end = text.rindex("/* cffi-cdef: end */")
+        parts.append(text[begin:end])
+    return "\n".join(parts)
 
 SOURCES = ["csrc/execmem.c", "csrc/call.c", "csrc/numeric.c"]
-HEADERS = ["csrc/jitcore.h", "csrc/jc_internal.h", "csrc/numeric.h"]
 
 
 def _extra_compile_args() -> list[str]:
@@ -85,7 +60,7 @@ def make_builder(prefix: str = "") -> FFI:
     to the current directory, which must then be the project root)."""
     p = (lambda rel: os.path.join(prefix, rel)) if prefix else (lambda rel: rel)
     builder = FFI()
-    builder.cdef(CDEF)
+    builder.cdef(read_cdef())
     builder.set_source(
         "jitcore._native",
         '#include "jitcore.h"\n#include "numeric.h"',

@@ -20,6 +20,8 @@
 extern "C" {
 #endif
 
+/* cffi-cdef: begin (build_ffi.py hands what follows to cffi) */
+
 /* Size of one shared arena chunk; a function larger than this gets a chunk
  * of its own, rounded up to whole pages. */
 #define JC_CHUNK_SIZE 65536
@@ -85,6 +87,8 @@ typedef union { int64_t i; double d; } jc_value;
 
 /* jc_call with arguments packed as bytes (8 each) and union result slots. */
 int jc_call_packed(const jc_code *code, const char *args, jc_value *out, int64_t depth);
+
+/* cffi-cdef: end */
 
 #ifdef __cplusplus
 }

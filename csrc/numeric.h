@@ -37,6 +37,8 @@
 extern "C" {
 #endif
 
+/* cffi-cdef: begin (build_ffi.py hands what follows to cffi) */
+
 /* ---- float arithmetic (float_floor_div, float_rem, float_pow) ---- */
 
 /* a // b; b == 0 -> 1 (ZeroDivisionError). */
@@ -87,6 +89,8 @@ int jc_math_fabs(double x, double *out);
 int jc_math_hypot(double x, double y, double *out);
 /* Never fails. */
 int jc_math_copysign(double x, double y, double *out);
+
+/* cffi-cdef: end */
 
 #ifdef __cplusplus
 }

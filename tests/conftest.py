@@ -1,6 +1,15 @@
-"""Shared test helpers: differential comparison against CPython."""
+"""Shared test helpers: differential comparison against CPython.
+
+"The same" is strict: the same type (bool is not int, int is not float),
+floats bit for bit (-0.0 is not 0.0) except that any NaN equals any NaN,
+tuples element by element, and the same exception type with the same message.
+"""
 
 from __future__ import annotations
+
+import math
+import struct
+from typing import Any, Tuple
 
 INT64_EDGES = [0, 1, -1, 2, -2, 3, 7, 10, 2**31 - 1, -(2**31), 2**31, 2**32, -(2**32),
                2**62, -(2**62), 2**63 - 1, -(2**63), 2**63 - 2, -(2**63) + 1, 3037000499,
@@ -17,6 +26,46 @@ def outcome(func, args):
 
 
 def assert_same(jitted, *args):
+    """jitted(*args) does exactly what CPython does: see same_outcome."""
     expected = outcome(jitted.py_func, args)
     actual = outcome(jitted, args)
-    assert actual == expected, f"{jitted.__name__}{args}: jitcore gave {actual}, CPython {expected}"
+    assert same_outcome(expected, actual), (
+        f"{jitted.__name__}{args}: jitcore {show_outcome(actual)}, CPython {show_outcome(expected)}")
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Same type, floats by bits (any NaN equals any NaN), tuples element-wise."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is float:
+        if math.isnan(a) and math.isnan(b):
+            return True
+        return struct.pack("<d", a) == struct.pack("<d", b)
+    if type(a) is tuple:
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    return bool(a == b)
+
+
+def same_outcome(expected: Tuple[Any, ...], actual: Tuple[Any, ...]) -> bool:
+    if expected[0] != actual[0] or expected[1] is not actual[1]:
+        return False
+    if expected[0] == "raise":
+        return expected[2] == actual[2]  # CPython's exact message
+    return same_value(expected[2], actual[2])
+
+
+def show(value: Any) -> str:
+    if type(value) is float:
+        return f"{value!r} [{value.hex()}]"
+    if type(value) is tuple:
+        inner = ", ".join(show(v) for v in value)
+        return f"({inner}{',' if len(value) == 1 else ''})"
+    return repr(value)
+
+
+def show_outcome(result: Tuple[Any, ...]) -> str:
+    kind, typ, payload = result
+    if kind == "raise":
+        return f"raised {typ.__name__}({payload!r})"
+    return f"returned {typ.__name__} {show(payload)}"
+

@@ -39,6 +39,11 @@ SSE = {"fadd": "addsd", "fsub": "subsd", "fmul": "mulsd", "fdiv": "divsd"}
 # Signed int conditions, and the one that holds with the operands swapped.
 INT_CC = {"lt": "l", "le": "le", "eq": "e", "ne": "ne", "gt": "g", "ge": "ge"}
 SWAPPED = {"lt": "gt", "le": "ge", "eq": "eq", "ne": "ne", "gt": "lt", "ge": "le"}
+# The x86 condition that holds exactly when another does not. For floats
+# "not above" (be) and "not above or equal" (b) include unordered, as
+# Python's `not (a > b)` does for nan.
+NEGATED = {"l": "ge", "ge": "l", "le": "g", "g": "le", "e": "ne", "ne": "e",
+           "a": "be", "ae": "b"}
 SIGN_BIT = -(2**63)
 HELPER_INT_ARGS = (rdi, rsi, rdx)
 HELPER_FLOAT_ARGS = (xmm0, xmm1)
@@ -480,6 +485,10 @@ class Lowering:
         """A compare whose only use is the branch right after it: flags straight to jcc."""
         how = self.float_compare(inst)[0] if inst.op == "fcmp" else self.int_compare(inst)
         if_true, if_false = (self.labels[t] for t in br.targets)
+        if how in NEGATED and br.targets[0] is self.next_block:
+            # The true block comes next: jump away only when false.
+            self.asm.jcc(NEGATED[how], if_false)
+            return
         if how == "feq":  # equal and ordered
             self.asm.jp(if_false)
             self.asm.je(if_true)
@@ -501,6 +510,9 @@ class Lowering:
             self.asm.test(cond, cond)
         else:
             self.asm.cmp(self.in_reg(cond, rax), 0)
+        if inst.targets[0] is self.next_block:
+            self.asm.jz(if_false)
+            return
         self.asm.jnz(if_true)
         self.jump(if_false, inst.targets[1])
 

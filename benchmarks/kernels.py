@@ -1,0 +1,185 @@
+"""The benchmark kernels, written once as plain Python.
+
+Every function below is decorated with `@jit`, but `jit` is not imported: the
+runner executes this file's source once per engine with `jit` bound to that
+engine's decorator (`jitcore.jit`, `numba.njit`, or the identity for CPython
+and PyPy) -- see `load`. Because calls between kernels go through module
+globals (`gcd`, `mandel_point`, `fib`), each engine's copy calls its own
+compiled helpers. Imported as a plain module (as under PyPy), `jit` is the
+identity.
+
+This file must stay importable by PyPy (Python 3.9) and must not import
+jitcore or numba.
+"""
+
+if "jit" not in globals():  # imported or executed without an engine: plain Python
+
+    def jit(func):  # type: ignore[no-redef]
+        return func
+
+
+# ---------------------------------------------------------------------------
+# Steady-state kernels
+# ---------------------------------------------------------------------------
+
+
+@jit
+def collatz_total(limit):
+    """Sum over n in 1..limit of the number of Collatz steps from n to 1."""
+    total = 0
+    for start in range(1, limit + 1):
+        n = start
+        steps = 0
+        while n != 1:
+            if n % 2 == 0:
+                n = n // 2
+            else:
+                n = 3 * n + 1
+            steps += 1
+        total += steps
+    return total
+
+
+@jit
+def fib(n):
+    """Naive doubly recursive Fibonacci."""
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+
+
+@jit
+def count_primes(limit):
+    """How many primes are below limit, by trial division."""
+    count = 0
+    for n in range(2, limit):
+        is_prime = True
+        d = 2
+        while d * d <= n:
+            if n % d == 0:
+                is_prime = False
+                break
+            d += 1
+        if is_prime:
+            count += 1
+    return count
+
+
+@jit
+def gcd(a, b):
+    while b:
+        a, b = b, a % b
+    return a
+
+
+@jit
+def gcd_sum(n):
+    """Sum of gcd(i, n) for i in 1..n, one call of the jitted gcd helper each."""
+    total = 0
+    for i in range(1, n + 1):
+        total += gcd(i, n)
+    return total
+
+
+@jit
+def digit_sum_total(limit):
+    """Sum of the decimal digit sums of 0..limit-1."""
+    total = 0
+    for i in range(limit):
+        n = i
+        while n > 0:
+            total += n % 10
+            n //= 10
+    return total
+
+
+@jit
+def mandel_point(cr, ci, max_iter):
+    """Iterations before z -> z*z + c escapes |z| > 2 (max_iter if it never does)."""
+    zr = 0.0
+    zi = 0.0
+    for i in range(max_iter):
+        zr2 = zr * zr
+        zi2 = zi * zi
+        if zr2 + zi2 > 4.0:
+            return i
+        zi = 2.0 * zr * zi + ci
+        zr = zr2 - zi2 + cr
+    return max_iter
+
+
+@jit
+def mandelbrot(width, height, max_iter):
+    """Total escape count over a width x height grid of [-2, 1] x [-1.5, 1.5]."""
+    total = 0
+    for y in range(height):
+        ci = -1.5 + 3.0 * y / height
+        for x in range(width):
+            cr = -2.0 + 3.0 * x / width
+            total += mandel_point(cr, ci, max_iter)
+    return total
+
+
+# ---------------------------------------------------------------------------
+# What the runner times: (name, function, full-size args, --quick args, what it is)
+# Full sizes make CPython 3.11 take roughly 0.2-1 s per call on a 2-core EPYC VM.
+# ---------------------------------------------------------------------------
+
+CASES = [
+    ("collatz", "collatz_total", (80_000,), (5_000,), "sum of Collatz steps for 1..N"),
+    ("fib", "fib", (32,), (24,), "recursive fib(n)"),
+    ("primes", "count_primes", (250_000,), (30_000,), "primes below N, trial division"),
+    ("gcd_sum", "gcd_sum", (1_000_000,), (50_000,), "sum of gcd(i, N) via jitted gcd()"),
+    ("digit_sums", "digit_sum_total", (1_000_000,), (50_000,), "digit sums of 0..N-1"),
+    ("mandelbrot", "mandelbrot", (240, 180, 400), (60, 45, 200), "escape counts, W x H grid"),
+]
+
+
+def load(decorator, engine="python"):
+    """A fresh copy of this module's kernels with `jit` bound to `decorator`."""
+    import sys
+    import types
+
+    with open(__file__) as f:
+        source = f.read()
+    # A real module in sys.modules: numba resolves self-recursion (fib) through it.
+    module = types.ModuleType("benchmarks.kernels_" + engine)
+    module.__file__ = __file__
+    module.jit = decorator
+    sys.modules[module.__name__] = module
+    exec(compile(source, __file__, "exec"), module.__dict__)
+    return module.__dict__
+
+
+# ---------------------------------------------------------------------------
+# Compile latency: a 16-line loop function, compiled afresh each time
+# ---------------------------------------------------------------------------
+
+COMPILE_PROBE_SOURCE = '''
+@jit
+def smooth_sum(n, scale):
+    total = 0.0
+    acc = 0
+    for i in range(n):
+        x = i * scale
+        if i % 3 == 0:
+            acc += i
+        elif i % 3 == 1:
+            acc -= i // 2
+        else:
+            acc ^= i
+        y = x * x - 0.5 * x
+        if y > 100.0:
+            y = y / (1.0 + abs(x))
+        total += y + acc * 0.001
+    return total
+'''
+
+COMPILE_PROBE_ARGS = (1000, 0.25)
+
+
+def fresh_compile_probe(decorator):
+    """A new, never-compiled `smooth_sum` decorated with `decorator`."""
+    namespace = {"jit": decorator, "__name__": "benchmarks.compile_probe"}
+    exec(compile(COMPILE_PROBE_SOURCE, "<benchmarks compile probe>", "exec"), namespace)
+    return namespace["smooth_sum"]

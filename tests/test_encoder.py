@@ -29,7 +29,7 @@ from jitcore.x86_64.registers import (  # noqa: E402
 # ---------------------------------------------------------------------------
 
 ALU_NAMES = ["add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"]
-UNARY_NAMES = ["neg", "not", "inc", "dec", "div", "idiv"]
+UNARY_NAMES = ["neg", "not", "inc", "dec", "mul", "div", "idiv"]
 SHIFT_NAMES = ["shl", "shr", "sar", "rol", "ror"]
 CONDITION_NAMES = ["o", "no", "b", "ae", "e", "ne", "be", "a",
                    "s", "ns", "p", "np", "l", "ge", "le", "g"]

@@ -336,6 +336,7 @@ UNARY_OPS: Dict[str, Tuple[int, int]] = {
     "dec": (0xFF, 1),
     "not": (0xF7, 2),
     "neg": (0xF7, 3),
+    "mul": (0xF7, 4),  # unsigned rdx:rax = rax * r/m64
     "div": (0xF7, 6),  # unsigned rdx:rax / r/m64
     "idiv": (0xF7, 7),  # signed rdx:rax / r/m64
 }
@@ -857,6 +858,10 @@ class Assembler:
 
     def dec(self, operand: Union[Reg, Mem]) -> None:
         self._unary("dec", operand)
+
+    def mul(self, src: Union[Reg, Mem]) -> None:
+        """Unsigned rdx:rax = rax * src (the high half is what division by a constant needs)."""
+        self._unary("mul", src)
 
     def div(self, src: Union[Reg, Mem]) -> None:
         """Unsigned divide rdx:rax by src: quotient in rax, remainder in rdx."""

@@ -321,6 +321,55 @@ class Lowering:
 
     def _divide(self, inst: Inst) -> None:
         """Python's // and %: floor division (rounds toward -inf), remainder with b's sign."""
+        b = inst.args[1]
+        if isinstance(b, Const) and 0 < b.value < 2**31:
+            self.divide_by_constant(inst, int(b.value))
+            return
+        self.divide_by_register(inst)
+
+    def divide_by_constant(self, inst: Inst, d: int) -> None:
+        """x // d and x % d for a constant d > 0, without idiv.
+
+        Powers of two are a shift and a mask (two's complement makes both
+        round toward -inf, as Python does). Otherwise, with s the sign mask
+        of x (0 or -1), floor(x / d) = s ^ floor((x ^ s) / d): for x < 0,
+        x ^ s = -x - 1 >= 0. The unsigned quotient of t = x ^ s < 2**63 is
+        the high half of t * m shifted right by l - 1, for l = ceil(log2 d)
+        and m = ceil(2**(63 + l) / d) < 2**64 (Granlund & Montgomery, 1994,
+        theorem 4.2 with N = 63). The remainder is x - q * d, in [0, d).
+        """
+        floordiv = inst.op == "floordiv"
+        x = self.arg(inst.args[0])
+        if d & (d - 1) == 0:  # a power of two
+            self.asm.mov(rax, x)
+            if floordiv:
+                self.asm.sar(rax, d.bit_length() - 1)
+            else:
+                self.asm.and_(rax, self.small(d - 1))
+            self.store(inst, rax)
+            return
+        l = (d - 1).bit_length()
+        magic = -(-(2 ** (63 + l)) // d)
+        self.asm.mov(rax, x)
+        self.asm.mov(r11, rax)
+        self.asm.sar(r11, 63)  # s
+        self.asm.xor(rax, r11)  # t = x ^ s >= 0
+        self.asm.push(rcx)  # borrow rcx for m: no stack slot is addressed until the pop
+        self.asm.mov(rcx, magic)
+        self.asm.mul(rcx)  # rdx:rax = t * m
+        self.asm.pop(rcx)
+        if l > 1:
+            self.asm.shr(rdx, l - 1)
+        self.asm.xor(rdx, r11)  # q = floor(x / d)
+        if floordiv:
+            self.store(inst, rdx)
+            return
+        self.asm.imul(rdx, rdx, d)
+        self.asm.mov(rax, x)
+        self.asm.sub(rax, rdx)  # x - q*d: exact mod 2**64, and the true value is small
+        self.store(inst, rax)
+
+    def divide_by_register(self, inst: Inst) -> None:
         floordiv = inst.op == "floordiv"
         done = self.asm.label()
         self.asm.mov(rax, self.arg(inst.args[0]))

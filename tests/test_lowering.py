@@ -1,0 +1,43 @@
+"""Code generation choices checked against CPython: division by constants."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import INT64_EDGES, assert_same
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from programs import make
+
+from jitcore import jit
+
+DIVISORS = [1, 2, 3, 5, 7, 10, 16, 60, 641, 1000, 65536, 1000003, 2**31 - 1, 2**31, 2**40 + 1,
+            -1, -2, -3, -10, -(2**31)]
+X_EDGES = INT64_EDGES + [d * k + r for d in (3, 7, 10, 1000) for k in (-5, -1, 0, 1, 5)
+                         for r in (-1, 0, 1)]
+
+
+def divider(d):
+    source = f"def generated(x):\n    q, r = divmod(x, {d})\n    return x // {d}, x % {d}, q, r\n"
+    return jit(strict=True)(make(source))
+
+
+@pytest.mark.parametrize("d", DIVISORS)
+def test_division_by_constant_edges(d):
+    f = divider(d)
+    for x in X_EDGES:
+        assert_same(f, x)
+
+
+@settings(max_examples=300, deadline=None)
+@given(d=st.one_of(st.sampled_from(DIVISORS), st.integers(1, 2**31 - 1)),
+       x=st.integers(-(2**63), 2**63 - 1))
+def test_division_by_constant_random(d, x):
+    assert_same(divider(d), x)
+
+
+def test_constant_divisor_needs_no_idiv():
+    from jitcore.disasm import disassemble_bytes
+
+    f = divider(10)
+    text = disassemble_bytes(f.compile().code)
+    assert "idiv" not in text

@@ -23,9 +23,9 @@ from .x86_64.lower import lower
 class Compiled:
     name: str
     signature: Tuple[str, ...]  # IR types of the arguments
-    ir_before: str  # the IR as the front end built it
+    ir_before: str  # the IR as the front end built it ("" unless keep_text)
     passes: List[Tuple[int, str, int]]  # (round, pass, changes)
-    ir: str  # the IR after the passes
+    ir: str  # the IR after the passes ("" unless keep_text)
     allocation: Allocation
     code: bytes
     block: CodeBlock
@@ -39,13 +39,16 @@ class Compiled:
 
 
 def compile_function(func: FunctionType, signature: Optional[Sequence[str]] = None,
-                     returns: Optional[List[Tuple[str, ...]]] = None) -> Compiled:
+                     returns: Optional[List[Tuple[str, ...]]] = None,
+                     keep_text: bool = False) -> Compiled:
     """Compile func for argument types `signature` (default: all int), or raise
-    CompileError / ExecMemError. `returns`: see build_ir."""
+    CompileError / ExecMemError. `returns`: see build_ir. With keep_text the
+    IR is also kept as text before and after the passes (for people to read;
+    rendering it costs compile time, so the dispatcher does not ask)."""
     clock = time.perf_counter_ns
     t0 = clock()
     ir = build_ir(func, signature, returns)
-    ir_before = ir.dump()
+    ir_before = ir.dump() if keep_text else ""
     t1 = clock()
     report = optimize(ir)
     t2 = clock()
@@ -60,4 +63,4 @@ def compile_function(func: FunctionType, signature: Optional[Sequence[str]] = No
     returns = sorted({(inst.kind,) + (inst.data if inst.kind == "tuple" else ())
                       for inst in ir.insts() if inst.op == "ret"})
     return Compiled(func.__qualname__, tuple(p.type for p in ir.params), ir_before, report,
-                    ir.dump(), alloc, code, block, shapes, returns, timings)
+                    ir.dump() if keep_text else "", alloc, code, block, shapes, returns, timings)

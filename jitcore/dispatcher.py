@@ -2,9 +2,12 @@
 
 Each call looks up the native code for the types of its arguments (a
 signature such as `(int, float)`), compiling it on the first call with those
-types. Arguments are packed into 8-byte slots with `struct` (which also
-rejects ints outside int64), the native code runs, and its status says how to
-box the result. Everything native code does not handle runs the original
+types. Arguments are packed into 8-byte slots (ints outside int64 are
+rejected), the native code runs, and its status says how to box the result.
+For calls with arguments of exactly a compiled signature the C base type
+(csrc/fastcall.c) does all this; every other call, and the first call of a
+signature, goes through Dispatcher._call_slow, which does it in Python with
+`struct` and cffi. Everything native code does not handle runs the original
 function: other argument types, keyword arguments, the wrong number of
 arguments, ints that do not fit in int64, and every call whose native run
 reports that it cannot give CPython's answer (int64 overflow, an exception
@@ -33,6 +36,23 @@ from .runtime import ExecMemError, call_packed, deopt_stub, new_cell, new_result
 
 log = logging.getLogger("jitcore")
 
+# The fast path of a call (csrc/fastcall.c): Dispatcher's base type calls the
+# native code itself for arguments of exactly the compiled types and hands
+# every other call to Dispatcher._call_slow. Without it (a platform where it
+# was not built) every call takes _call_slow, with the same results.
+try:
+    from . import _fastcall
+    from ._native import ffi as _ffi
+    from ._native import lib as _lib
+
+    _fastcall._set_call_packed(int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, "jc_call_packed"))))
+except (ImportError, AttributeError, ValueError) as _exc:  # pragma: no cover - platform dependent
+    _fastcall = None  # type: ignore[assignment]
+    log.debug("jitcore._fastcall unavailable (%s): calls go through Python", _exc)
+    _DispatcherBase: type = object
+else:
+    _DispatcherBase = _fastcall.DispatcherBase
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 IR_TYPES = {int: INT, bool: BOOL, float: FLOAT}
@@ -54,6 +74,7 @@ def _forget_compiles(mark: int) -> None:
     """Un-cache what was compiled since `mark`: it rests on a wrong recursion assumption."""
     for dispatcher, key in _compiled_while_compiling[mark:]:
         dispatcher._entries.pop(key, None)
+        dispatcher._unregister_fast(key)
         if key in dispatcher._cells:  # native callers must not reach code about to be freed
             dispatcher._cells[key][0][0] = deopt_stub().address
     del _compiled_while_compiling[mark:]
@@ -96,8 +117,16 @@ def _box(slot: Any, t: str) -> Any:
     return slot.i
 
 
-class Dispatcher:
-    """A jitted function: call it like the original, which stays available as `py_func`."""
+class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
+    """A jitted function: call it like the original, which stays available as `py_func`.
+
+    A call is served by the C base type (jitcore._fastcall.DispatcherBase)
+    when there are no keywords and the arguments are exactly of a compiled
+    signature (ints fitting in int64): it calls the native code registered
+    with _register_fast and boxes the result itself, and on a deopt runs
+    py_func. Every other call goes to _call_slow, which does the same in
+    Python (compiling a new signature first) and gives the same results.
+    """
 
     def __init__(self, py_func: types.FunctionType, strict: bool = False) -> None:
         if not isinstance(py_func, types.FunctionType):
@@ -119,6 +148,8 @@ class Dispatcher:
         self._assumed: Dict[Tuple[type, ...], Tuple[str, ...]] = {}
         self._returns_so_far: Dict[Tuple[type, ...], List[Tuple[str, ...]]] = {}
         self._handed_out: Dict[Tuple[type, ...], set] = {}
+        for key in self._fast_signatures() if _fastcall is not None else ():
+            self._remove_entry(key)  # only if __init__ runs again: forget the old code
         log.debug("Installing JIT for %r", py_func)
 
     def __repr__(self) -> str:
@@ -133,7 +164,10 @@ class Dispatcher:
         """The argument types compiled to native code so far, e.g. [(int, float)]."""
         return [key for key, entry in self._entries.items() if entry is not None]
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def _call_slow(self, *args: Any, **kwargs: Any) -> Any:
+        """A call, all in Python: what the C base type does for calls it does
+        not serve itself. (Warnings issued by _prepare name the caller of
+        this method with stacklevel=3, so it must call _prepare directly.)"""
         if kwargs:
             return self.py_func(*args, **kwargs)
         key = tuple(map(type, args))
@@ -170,6 +204,39 @@ class Dispatcher:
                                f"(status {status})")
         pool.append(out)
         return result
+
+    if _fastcall is None:  # no C base type: calls come here directly
+        __call__ = _call_slow
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # What copy.copy (and pickle) take, as for a plain class: the C base
+        # type's table is not state (a copy refills it through _prepare, or
+        # serves its calls through _call_slow). Without this, object's default
+        # refuses any type whose C base has fields of its own.
+        return self.__dict__
+
+    def _status_error(self, status: int) -> Any:
+        """What _call_slow raises for a status it does not know (called by the C fast path)."""
+        if status >= abi.STATUS_TUPLE:
+            raise IndexError("list index out of range")  # no such tuple shape
+        raise ExecMemError(f"native code of {self.py_func.__qualname__} could not be called "
+                           f"(status {status})")
+
+    def _register_fast(self, key: Tuple[type, ...], entry: _Entry) -> None:
+        """Let the C fast path call `entry` for arguments of exactly the types `key`."""
+        if _fastcall is None:
+            return
+        try:
+            handle = int(_ffi.cast("uintptr_t", entry.handle))
+            if not self._add_entry(key, handle, entry.shapes, entry):  # entry keeps the code alive
+                log.debug("%r%s is beyond the C fast path's limits", self.py_func, _format(key))
+        except Exception as exc:  # noqa: BLE001 - the Python path still serves the calls
+            log.debug("could not register %r%s with the C fast path: %s", self.py_func,
+                      _format(key), exc)
+
+    def _unregister_fast(self, key: Tuple[type, ...]) -> None:
+        if _fastcall is not None:
+            self._remove_entry(key)
 
     def compile(self, *arg_types: type) -> Compiled:
         """Compile for these argument types now (normally the first call does it).
@@ -305,6 +372,7 @@ class Dispatcher:
                 failure.__cause__ = exc
             else:
                 entry = self._entries[key] = _Entry(compiled)
+                self._register_fast(key, entry)  # calls from Python now reach it directly
                 self._cell(key)[0][0] = compiled.block.address  # native callers now reach it
                 if _nesting[0]:  # compiled for an outer compile, which may take it back
                     _compiled_while_compiling.append((self, key))
@@ -321,6 +389,12 @@ class Dispatcher:
                 self._warned = True
                 warnings.warn(f"{failure}; running it in CPython", JitWarning, stacklevel=3)
             return None
+
+
+if _fastcall is not None:
+    # CPython < 3.12 does not pass the vectorcall flag on to classes defined
+    # in Python; calls then build an argument tuple first (a little slower).
+    _fastcall._enable_vectorcall(Dispatcher)
 
 
 def _format(key: Tuple[type, ...]) -> str:

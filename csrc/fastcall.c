@@ -1,0 +1,743 @@
+/*
+ * fastcall.c -- jitcore._fastcall: the fast path of a call to a jitted function.
+ *
+ * A plain CPython extension (no cffi), built next to jitcore._native by
+ * setup.py.  It defines one type, DispatcherBase, that jitcore.dispatcher's
+ * Dispatcher subclasses.  DispatcherBase implements the call (tp_call and
+ * vectorcall) for the common case only:
+ *
+ *   - no keyword arguments;
+ *   - every argument is exactly an int, a bool or a float (subclasses such as
+ *     IntEnum do not count), and their types are a signature the Python side
+ *     registered with _add_entry() after compiling it;
+ *   - every int fits in int64 (if one does not, it runs self.py_func(*args)
+ *     at once, which is what the Python path does then).
+ *
+ * Then it packs the arguments into 8-byte slots, calls the native code through
+ * jc_call_packed (csrc/call.c: the very function the Python path calls, with
+ * its check of the code handle) and boxes the result by the status the code
+ * returns (jitcore/abi.py).  On STATUS_DEOPT it runs self.py_func(*args), as
+ * the Python path does.  Everything else -- a new signature, keywords, wrong
+ * arity, other types -- goes to the Python method self._call_slow(*args,
+ * **kwargs), and an unexpected status to self._status_error(status), which
+ * do exactly what the Python-only dispatcher did.  So the fast path changes
+ * the speed of a call, never its result.
+ *
+ * The native code runs with the GIL held (releasing and taking it back would
+ * cost as much as the rest of the call; cffi, which the Python path uses,
+ * releases it, so there other threads run while native code does).
+ *
+ * Safety:
+ *   - each entry holds a strong reference to an `owner` object (the Python
+ *     side's _Entry, which keeps the CodeBlock alive), so code cannot be freed
+ *     while it is registered; entries go away only through _remove_entry(),
+ *     tp_clear or deallocation;
+ *   - between looking up an entry and the end of the native call nothing can
+ *     run Python code (exact ints and floats are unboxed without calling
+ *     anything, nothing is allocated), so no other thread can change the table
+ *     meanwhile; before boxing a tuple (which allocates, and so may run a
+ *     garbage collection and finalizers), the shape is copied to the stack;
+ *   - everything handed in by Python is checked; the module does nothing
+ *     until _set_call_packed() gives it the address of jc_call_packed.
+ *
+ * The module does not declare itself free-threading safe: on a free-threaded
+ * build CPython keeps the GIL enabled when it imports it.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "jitcore.h" /* jc_code, jc_value */
+
+/* Must match jitcore/abi.py (tests/test_fastcall.py checks). */
+#define FC_STATUS_INT 0
+#define FC_STATUS_DEOPT 1
+#define FC_STATUS_NONE 2
+#define FC_STATUS_BOOL 3
+#define FC_STATUS_FLOAT 4
+#define FC_STATUS_TUPLE 16
+#define FC_MAX_RESULT_SLOTS 16
+#define FC_MAX_NATIVE_DEPTH 10000
+
+/* Limits of the fast path; signatures beyond them run through Python. */
+#define FC_MAX_ARGS 32
+#define FC_MAX_ENTRIES 16
+#define FC_MAX_SHAPES 4096
+
+/* Argument and result kinds (0 = anything else). */
+#define FC_KIND_INT 1
+#define FC_KIND_BOOL 2
+#define FC_KIND_FLOAT 3
+
+typedef int (*fc_call_packed_fn)(const jc_code *code, const char *args, jc_value *out,
+                                 int64_t depth);
+
+/* jc_call_packed from jitcore._native, set once by _set_call_packed(). */
+static fc_call_packed_fn g_call_packed = NULL;
+
+typedef struct {
+    Py_ssize_t nargs;
+    unsigned char kinds[FC_MAX_ARGS];
+    const jc_code *code;
+    Py_ssize_t nshapes;
+    unsigned char *shape_len;   /* [nshapes] */
+    unsigned char *shape_kinds; /* [nshapes][FC_MAX_RESULT_SLOTS] */
+    PyObject *key;              /* the tuple of argument types */
+    PyObject *owner;            /* keeps the native code alive */
+} fc_entry;
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    Py_ssize_t nentries;
+    fc_entry *entries[FC_MAX_ENTRIES];
+} DispatcherBaseObject;
+
+static PyTypeObject DispatcherBase_Type;
+
+static PyObject *str_call_slow;    /* "_call_slow" */
+static PyObject *str_py_func;      /* "py_func" */
+static PyObject *str_status_error; /* "_status_error" */
+
+/* ------------------------------------------------------------------ */
+/* Entries                                                              */
+/* ------------------------------------------------------------------ */
+
+static void entry_free(fc_entry *e)
+{
+    if (e == NULL)
+        return;
+    PyMem_Free(e->shape_len);
+    PyMem_Free(e->shape_kinds);
+    Py_XDECREF(e->key);
+    Py_XDECREF(e->owner);
+    PyMem_Free(e);
+}
+
+static int kind_of_type(PyObject *t)
+{
+    if (t == (PyObject *)&PyLong_Type)
+        return FC_KIND_INT;
+    if (t == (PyObject *)&PyBool_Type)
+        return FC_KIND_BOOL;
+    if (t == (PyObject *)&PyFloat_Type)
+        return FC_KIND_FLOAT;
+    return 0;
+}
+
+static inline int kind_of_value(PyObject *o)
+{
+    PyTypeObject *t = Py_TYPE(o);
+    if (t == &PyLong_Type)
+        return FC_KIND_INT;
+    if (t == &PyFloat_Type)
+        return FC_KIND_FLOAT;
+    if (t == &PyBool_Type)
+        return FC_KIND_BOOL;
+    return 0;
+}
+
+/* The kind a result slot of IR type `name` is boxed as; the Python side's
+ * _box: "float" -> float, "bool" -> bool, anything else -> int. */
+static int kind_of_result(PyObject *name)
+{
+    if (!PyUnicode_Check(name)) {
+        PyErr_SetString(PyExc_TypeError, "tuple shapes must hold type names (str)");
+        return -1;
+    }
+    if (PyUnicode_CompareWithASCIIString(name, "float") == 0)
+        return FC_KIND_FLOAT;
+    if (PyUnicode_CompareWithASCIIString(name, "bool") == 0)
+        return FC_KIND_BOOL;
+    return FC_KIND_INT;
+}
+
+/* The index of the entry for argument types `key`, or -1.  Compares types
+ * by identity (as type equality is), so no Python code runs. */
+static Py_ssize_t find_entry(DispatcherBaseObject *self, PyObject *key)
+{
+    Py_ssize_t i, j, n;
+    if (!PyTuple_Check(key))
+        return -1;
+    n = PyTuple_GET_SIZE(key);
+    for (i = 0; i < self->nentries; i++) {
+        PyObject *other = self->entries[i]->key;
+        if (PyTuple_GET_SIZE(other) != n)
+            continue;
+        for (j = 0; j < n; j++) {
+            if (PyTuple_GET_ITEM(other, j) != PyTuple_GET_ITEM(key, j))
+                break;
+        }
+        if (j == n)
+            return i;
+    }
+    return -1;
+}
+
+static void remove_at(DispatcherBaseObject *self, Py_ssize_t i)
+{
+    fc_entry *e = self->entries[i];
+    memmove(&self->entries[i], &self->entries[i + 1],
+            (size_t)(self->nentries - i - 1) * sizeof(fc_entry *));
+    self->nentries--;
+    self->entries[self->nentries] = NULL;
+    entry_free(e); /* may run arbitrary code (the owner's finalizer): last */
+}
+
+/* ------------------------------------------------------------------ */
+/* The call                                                             */
+/* ------------------------------------------------------------------ */
+
+enum { ROUTE_DONE, ROUTE_SLOW, ROUTE_DEOPT, ROUTE_STATUS };
+
+static inline PyObject *box_slot(jc_value v, unsigned char kind)
+{
+    if (kind == FC_KIND_FLOAT)
+        return PyFloat_FromDouble(v.d);
+    if (kind == FC_KIND_BOOL)
+        return Py_NewRef(v.i != 0 ? Py_True : Py_False);
+    return PyLong_FromLongLong((long long)v.i);
+}
+
+/* The fast path.  ROUTE_DONE: returns the result (or NULL with an exception
+ * set).  Otherwise returns NULL without an exception and says what to do:
+ * ROUTE_SLOW (the Python path), ROUTE_DEOPT (run py_func), ROUTE_STATUS (an
+ * unexpected status, in *status). */
+static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py_ssize_t nargs,
+                           int *route, int *status_out)
+{
+    unsigned char kinds[FC_MAX_ARGS];
+    jc_value in[FC_MAX_ARGS];
+    jc_value out[FC_MAX_RESULT_SLOTS];
+    unsigned char shape[FC_MAX_RESULT_SLOTS];
+    const fc_entry *e = NULL;
+    Py_ssize_t i, n;
+    int status, depth;
+
+    *route = ROUTE_SLOW;
+    if (g_call_packed == NULL || nargs > FC_MAX_ARGS || self->nentries == 0)
+        return NULL;
+    for (i = 0; i < nargs; i++) {
+        int k = kind_of_value(args[i]);
+        if (k == 0)
+            return NULL;
+        kinds[i] = (unsigned char)k;
+    }
+    for (i = 0; i < self->nentries; i++) {
+        const fc_entry *c = self->entries[i];
+        if (c->nargs == nargs && (nargs == 0 || memcmp(c->kinds, kinds, (size_t)nargs) == 0)) {
+            e = c;
+            break;
+        }
+    }
+    if (e == NULL)
+        return NULL;
+    for (i = 0; i < nargs; i++) {
+        PyObject *o = args[i];
+        if (kinds[i] == FC_KIND_INT) {
+            int overflow = 0;
+            long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+            if (overflow) {
+                /* Outside int64: what the Python path does for a compiled
+                 * signature (struct refuses to pack it) is run py_func. */
+                *route = ROUTE_DEOPT;
+                return NULL;
+            }
+            if (v == -1 && PyErr_Occurred()) {
+                *route = ROUTE_DONE;
+                return NULL;
+            }
+            in[i].i = (int64_t)v;
+        }
+        else if (kinds[i] == FC_KIND_BOOL) {
+            in[i].i = (o == Py_True) ? 1 : 0;
+        }
+        else {
+            in[i].d = PyFloat_AS_DOUBLE(o);
+        }
+    }
+    depth = Py_GetRecursionLimit();
+    if (depth > FC_MAX_NATIVE_DEPTH)
+        depth = FC_MAX_NATIVE_DEPTH;
+    status = g_call_packed(e->code, (const char *)in, out, (int64_t)depth);
+    /* From here on `e` may not be used once anything is allocated. */
+    switch (status) {
+    case FC_STATUS_INT:
+        *route = ROUTE_DONE;
+        return PyLong_FromLongLong((long long)out[0].i);
+    case FC_STATUS_FLOAT:
+        *route = ROUTE_DONE;
+        return PyFloat_FromDouble(out[0].d);
+    case FC_STATUS_BOOL:
+        *route = ROUTE_DONE;
+        return Py_NewRef(out[0].i != 0 ? Py_True : Py_False);
+    case FC_STATUS_NONE:
+        *route = ROUTE_DONE;
+        Py_RETURN_NONE;
+    case FC_STATUS_DEOPT:
+        *route = ROUTE_DEOPT;
+        return NULL;
+    default:
+        break;
+    }
+    if (status >= FC_STATUS_TUPLE && (Py_ssize_t)(status - FC_STATUS_TUPLE) < e->nshapes) {
+        Py_ssize_t index = status - FC_STATUS_TUPLE;
+        PyObject *tuple;
+        n = e->shape_len[index];
+        memcpy(shape, e->shape_kinds + index * FC_MAX_RESULT_SLOTS, (size_t)n);
+        *route = ROUTE_DONE;
+        tuple = PyTuple_New(n);
+        if (tuple == NULL)
+            return NULL;
+        for (i = 0; i < n; i++) {
+            PyObject *item = box_slot(out[i], shape[i]);
+            if (item == NULL) {
+                Py_DECREF(tuple);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(tuple, i, item);
+        }
+        return tuple;
+    }
+    *route = ROUTE_STATUS;
+    *status_out = status;
+    return NULL;
+}
+
+static PyObject *status_error(PyObject *self, int status)
+{
+    PyObject *st = PyLong_FromLong(status);
+    PyObject *res;
+    if (st == NULL)
+        return NULL;
+    res = PyObject_CallMethodOneArg(self, str_status_error, st);
+    Py_DECREF(st);
+    return res;
+}
+
+static PyObject *call_py_func(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *func = PyObject_GetAttr(self, str_py_func);
+    PyObject *res;
+    if (func == NULL)
+        return NULL;
+    res = PyObject_Vectorcall(func, args, (size_t)nargs, NULL);
+    Py_DECREF(func);
+    return res;
+}
+
+/* tp_call: also what DispatcherBase.__call__ runs, and what CPython uses
+ * when the type does not get the vectorcall flag. */
+static PyObject *DispatcherBase_call(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    PyObject *res, *meth;
+    int route = ROUTE_SLOW, status = 0;
+    if (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0) {
+        PyObject *const *items = &PyTuple_GET_ITEM(args, 0);
+        Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+        res = fast_call((DispatcherBaseObject *)self, items, nargs, &route, &status);
+        if (route == ROUTE_DONE)
+            return res;
+        if (route == ROUTE_DEOPT)
+            return call_py_func(self, items, nargs);
+        if (route == ROUTE_STATUS)
+            return status_error(self, status);
+    }
+    meth = PyObject_GetAttr(self, str_call_slow);
+    if (meth == NULL)
+        return NULL;
+    res = PyObject_Call(meth, args, kwargs);
+    Py_DECREF(meth);
+    return res;
+}
+
+/* vectorcall.  If a subclass replaced __call__ (its tp_call is no longer
+ * ours) while this function is still reached, defer to its tp_call. */
+static PyObject *DispatcherBase_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                                           PyObject *kwnames)
+{
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    PyObject *res, *meth;
+    int route = ROUTE_SLOW, status = 0;
+    ternaryfunc call = Py_TYPE(self)->tp_call;
+    if (call != DispatcherBase_call) {
+        PyObject *tuple, *kwargs = NULL;
+        Py_ssize_t i, nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+        if (call == NULL) {
+            PyErr_Format(PyExc_TypeError, "'%.200s' object is not callable",
+                         Py_TYPE(self)->tp_name);
+            return NULL;
+        }
+        tuple = PyTuple_New(nargs);
+        if (tuple == NULL)
+            return NULL;
+        for (i = 0; i < nargs; i++)
+            PyTuple_SET_ITEM(tuple, i, Py_NewRef(args[i]));
+        if (nkw) {
+            kwargs = PyDict_New();
+            if (kwargs == NULL) {
+                Py_DECREF(tuple);
+                return NULL;
+            }
+            for (i = 0; i < nkw; i++) {
+                if (PyDict_SetItem(kwargs, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0) {
+                    Py_DECREF(tuple);
+                    Py_DECREF(kwargs);
+                    return NULL;
+                }
+            }
+        }
+        res = call(self, tuple, kwargs);
+        Py_DECREF(tuple);
+        Py_XDECREF(kwargs);
+        return res;
+    }
+    if (kwnames == NULL || PyTuple_GET_SIZE(kwnames) == 0) {
+        res = fast_call((DispatcherBaseObject *)self, args, nargs, &route, &status);
+        if (route == ROUTE_DONE)
+            return res;
+        if (route == ROUTE_DEOPT)
+            return call_py_func(self, args, nargs);
+        if (route == ROUTE_STATUS)
+            return status_error(self, status);
+    }
+    meth = PyObject_GetAttr(self, str_call_slow);
+    if (meth == NULL)
+        return NULL;
+    res = PyObject_Vectorcall(meth, args, nargsf, kwnames);
+    Py_DECREF(meth);
+    return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* Methods                                                              */
+/* ------------------------------------------------------------------ */
+
+PyDoc_STRVAR(add_entry_doc,
+"_add_entry(types, handle, tuple_shapes, owner) -> bool\n\n"
+"Register native code for argument types `types` (a tuple of int, bool and\n"
+"float): `handle` is the address of its jc_code, `tuple_shapes` the result\n"
+"shapes of statuses 16, 17, ... (sequences of 'int', 'bool', 'float'), and\n"
+"`owner` an object that keeps the code alive while it is registered.\n"
+"Replaces an entry for the same types. Returns False (registering nothing)\n"
+"if the signature is beyond the fast path's limits.");
+
+static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
+{
+    DispatcherBaseObject *self = (DispatcherBaseObject *)op;
+    PyObject *key, *handle_obj, *shapes_obj, *owner, *shapes = NULL;
+    fc_entry *e = NULL, *old = NULL;
+    unsigned long long handle;
+    Py_ssize_t i, j, nargs, nshapes, at;
+
+    if (!PyArg_ParseTuple(args, "O!OOO:_add_entry", &PyTuple_Type, &key, &handle_obj,
+                          &shapes_obj, &owner))
+        return NULL;
+    nargs = PyTuple_GET_SIZE(key);
+    for (i = 0; i < nargs; i++) {
+        if (kind_of_type(PyTuple_GET_ITEM(key, i)) == 0) {
+            PyErr_SetString(PyExc_TypeError, "_add_entry: argument types must be int, bool or float");
+            return NULL;
+        }
+    }
+    handle = PyLong_AsUnsignedLongLong(handle_obj);
+    if (handle == (unsigned long long)-1 && PyErr_Occurred())
+        return NULL;
+    if (handle == 0 || handle > (unsigned long long)UINTPTR_MAX) {
+        PyErr_SetString(PyExc_ValueError, "_add_entry: bad code handle");
+        return NULL;
+    }
+    shapes = PySequence_Fast(shapes_obj, "_add_entry: tuple_shapes must be a sequence");
+    if (shapes == NULL)
+        return NULL;
+    nshapes = PySequence_Fast_GET_SIZE(shapes);
+    if (nargs > FC_MAX_ARGS || nshapes > FC_MAX_SHAPES)
+        goto beyond_limits;
+
+    e = PyMem_Calloc(1, sizeof *e);
+    if (e == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    e->nargs = nargs;
+    for (i = 0; i < nargs; i++)
+        e->kinds[i] = (unsigned char)kind_of_type(PyTuple_GET_ITEM(key, i));
+    e->code = (const jc_code *)(uintptr_t)handle;
+    e->nshapes = nshapes;
+    e->shape_len = PyMem_Calloc((size_t)(nshapes ? nshapes : 1), 1);
+    e->shape_kinds = PyMem_Calloc((size_t)(nshapes ? nshapes : 1), FC_MAX_RESULT_SLOTS);
+    if (e->shape_len == NULL || e->shape_kinds == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    for (i = 0; i < nshapes; i++) {
+        PyObject *shape = PySequence_Fast(PySequence_Fast_GET_ITEM(shapes, i),
+                                          "_add_entry: each tuple shape must be a sequence");
+        Py_ssize_t len;
+        if (shape == NULL)
+            goto error;
+        len = PySequence_Fast_GET_SIZE(shape);
+        if (len > FC_MAX_RESULT_SLOTS) {
+            Py_DECREF(shape);
+            goto beyond_limits;
+        }
+        e->shape_len[i] = (unsigned char)len;
+        for (j = 0; j < len; j++) {
+            int k = kind_of_result(PySequence_Fast_GET_ITEM(shape, j));
+            if (k < 0) {
+                Py_DECREF(shape);
+                goto error;
+            }
+            e->shape_kinds[i * FC_MAX_RESULT_SLOTS + j] = (unsigned char)k;
+        }
+        Py_DECREF(shape);
+    }
+    Py_CLEAR(shapes);
+    e->key = Py_NewRef(key);
+    e->owner = Py_NewRef(owner);
+
+    at = find_entry(self, key);
+    if (at >= 0) {
+        old = self->entries[at];
+        self->entries[at] = e;
+    }
+    else if (self->nentries < FC_MAX_ENTRIES) {
+        self->entries[self->nentries++] = e;
+    }
+    else {
+        entry_free(e);
+        Py_RETURN_FALSE;
+    }
+    entry_free(old);
+    Py_RETURN_TRUE;
+
+beyond_limits:
+    Py_XDECREF(shapes);
+    entry_free(e);
+    Py_RETURN_FALSE;
+error:
+    Py_XDECREF(shapes);
+    entry_free(e);
+    return NULL;
+}
+
+PyDoc_STRVAR(remove_entry_doc,
+"_remove_entry(types) -> bool\n\n"
+"Forget the native code registered for `types`; False if there was none.");
+
+static PyObject *DispatcherBase_remove_entry(PyObject *op, PyObject *key)
+{
+    DispatcherBaseObject *self = (DispatcherBaseObject *)op;
+    Py_ssize_t at = find_entry(self, key);
+    if (at < 0)
+        Py_RETURN_FALSE;
+    remove_at(self, at);
+    Py_RETURN_TRUE;
+}
+
+PyDoc_STRVAR(fast_signatures_doc,
+"_fast_signatures() -> list\n\n"
+"The argument types the fast path calls native code for, in lookup order.");
+
+static PyObject *DispatcherBase_fast_signatures(PyObject *op, PyObject *unused)
+{
+    DispatcherBaseObject *self = (DispatcherBaseObject *)op;
+    PyObject *list = PyList_New(self->nentries);
+    Py_ssize_t i;
+    (void)unused;
+    if (list == NULL)
+        return NULL;
+    for (i = 0; i < self->nentries; i++)
+        PyList_SET_ITEM(list, i, Py_NewRef(self->entries[i]->key));
+    return list;
+}
+
+static PyMethodDef DispatcherBase_methods[] = {
+    {"_add_entry", DispatcherBase_add_entry, METH_VARARGS, add_entry_doc},
+    {"_remove_entry", DispatcherBase_remove_entry, METH_O, remove_entry_doc},
+    {"_fast_signatures", DispatcherBase_fast_signatures, METH_NOARGS, fast_signatures_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+/* ------------------------------------------------------------------ */
+/* Type                                                                 */
+/* ------------------------------------------------------------------ */
+
+static PyObject *DispatcherBase_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    DispatcherBaseObject *self;
+    (void)args;
+    (void)kwargs;
+    self = (DispatcherBaseObject *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->vectorcall = DispatcherBase_vectorcall;
+    self->nentries = 0;
+    return (PyObject *)self;
+}
+
+static int DispatcherBase_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    DispatcherBaseObject *self = (DispatcherBaseObject *)op;
+    Py_ssize_t i;
+    for (i = 0; i < self->nentries; i++) {
+        Py_VISIT(self->entries[i]->key);
+        Py_VISIT(self->entries[i]->owner);
+    }
+    return 0;
+}
+
+static int DispatcherBase_clear(PyObject *op)
+{
+    DispatcherBaseObject *self = (DispatcherBaseObject *)op;
+    while (self->nentries > 0)
+        remove_at(self, self->nentries - 1);
+    return 0;
+}
+
+static void DispatcherBase_dealloc(PyObject *op)
+{
+    PyObject_GC_UnTrack(op);
+    DispatcherBase_clear(op);
+    Py_TYPE(op)->tp_free(op);
+}
+
+PyDoc_STRVAR(DispatcherBase_doc,
+"Base of jitcore's Dispatcher: calls registered native code directly for\n"
+"arguments of exactly the registered types, and hands every other call to\n"
+"self._call_slow(*args, **kwargs).");
+
+static PyTypeObject DispatcherBase_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "jitcore._fastcall.DispatcherBase",
+    .tp_basicsize = sizeof(DispatcherBaseObject),
+    .tp_itemsize = 0,
+    .tp_dealloc = DispatcherBase_dealloc,
+    .tp_vectorcall_offset = offsetof(DispatcherBaseObject, vectorcall),
+    .tp_call = DispatcherBase_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC
+                | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = DispatcherBase_doc,
+    .tp_traverse = DispatcherBase_traverse,
+    .tp_clear = DispatcherBase_clear,
+    .tp_methods = DispatcherBase_methods,
+    .tp_new = DispatcherBase_new,
+};
+
+/* ------------------------------------------------------------------ */
+/* Module                                                               */
+/* ------------------------------------------------------------------ */
+
+PyDoc_STRVAR(set_call_packed_doc,
+"_set_call_packed(address)\n\n"
+"Give the module the address of jc_call_packed (from jitcore._native); until\n"
+"then every call takes the Python path. It can be set only once (again with\n"
+"the same address is allowed).");
+
+static PyObject *fc_set_call_packed(PyObject *module, PyObject *arg)
+{
+    unsigned long long address;
+    fc_call_packed_fn fn;
+    (void)module;
+    address = PyLong_AsUnsignedLongLong(arg);
+    if (address == (unsigned long long)-1 && PyErr_Occurred())
+        return NULL;
+    if (address == 0 || address > (unsigned long long)UINTPTR_MAX) {
+        PyErr_SetString(PyExc_ValueError, "_set_call_packed: bad address");
+        return NULL;
+    }
+    /* Converting an object pointer to a function pointer is what dlsym()
+     * users do; POSIX guarantees it works. */
+    fn = (fc_call_packed_fn)(uintptr_t)address;
+    if (g_call_packed != NULL && g_call_packed != fn) {
+        PyErr_SetString(PyExc_ValueError, "_set_call_packed: already set to another address");
+        return NULL;
+    }
+    g_call_packed = fn;
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(enable_vectorcall_doc,
+"_enable_vectorcall(cls) -> bool\n\n"
+"Give a subclass of DispatcherBase that does not define __call__ the vectorcall\n"
+"flag, which CPython < 3.12 does not pass on to classes defined in Python\n"
+"(3.12+ does, and so this returns False there without changing anything).\n"
+"Returns True if the flag is now set.");
+
+static PyObject *fc_enable_vectorcall(PyObject *module, PyObject *arg)
+{
+    PyTypeObject *cls;
+    (void)module;
+    if (!PyType_Check(arg) || !PyType_IsSubtype((PyTypeObject *)arg, &DispatcherBase_Type)) {
+        PyErr_SetString(PyExc_TypeError, "_enable_vectorcall: expected a subclass of DispatcherBase");
+        return NULL;
+    }
+    cls = (PyTypeObject *)arg;
+    if (PyType_HasFeature(cls, Py_TPFLAGS_HAVE_VECTORCALL))
+        Py_RETURN_TRUE;
+#if PY_VERSION_HEX < 0x030C0000
+    if (cls->tp_call == DispatcherBase_call
+        && cls->tp_vectorcall_offset == DispatcherBase_Type.tp_vectorcall_offset) {
+        /* Safe: every instance is made by DispatcherBase_new (which sets the
+         * vectorcall field), and DispatcherBase_vectorcall defers to tp_call
+         * if __call__ is reassigned later. */
+        cls->tp_flags |= Py_TPFLAGS_HAVE_VECTORCALL;
+        PyType_Modified(cls);
+        Py_RETURN_TRUE;
+    }
+#endif
+    Py_RETURN_FALSE;
+}
+
+static PyMethodDef fc_methods[] = {
+    {"_set_call_packed", fc_set_call_packed, METH_O, set_call_packed_doc},
+    {"_enable_vectorcall", fc_enable_vectorcall, METH_O, enable_vectorcall_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef fc_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "jitcore._fastcall",
+    .m_doc = "The fast path of calls to jitted functions (see csrc/fastcall.c).",
+    .m_size = -1,
+    .m_methods = fc_methods,
+};
+
+PyMODINIT_FUNC PyInit__fastcall(void)
+{
+    PyObject *m;
+    if (str_call_slow == NULL) {
+        str_call_slow = PyUnicode_InternFromString("_call_slow");
+        str_py_func = PyUnicode_InternFromString("py_func");
+        str_status_error = PyUnicode_InternFromString("_status_error");
+        if (str_call_slow == NULL || str_py_func == NULL || str_status_error == NULL)
+            return NULL;
+    }
+    if (PyType_Ready(&DispatcherBase_Type) < 0)
+        return NULL;
+    m = PyModule_Create(&fc_module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&DispatcherBase_Type);
+    if (PyModule_AddObject(m, "DispatcherBase", (PyObject *)&DispatcherBase_Type) < 0) {
+        Py_DECREF(&DispatcherBase_Type);
+        Py_DECREF(m);
+        return NULL;
+    }
+    if (PyModule_AddIntConstant(m, "STATUS_INT", FC_STATUS_INT) < 0
+        || PyModule_AddIntConstant(m, "STATUS_DEOPT", FC_STATUS_DEOPT) < 0
+        || PyModule_AddIntConstant(m, "STATUS_NONE", FC_STATUS_NONE) < 0
+        || PyModule_AddIntConstant(m, "STATUS_BOOL", FC_STATUS_BOOL) < 0
+        || PyModule_AddIntConstant(m, "STATUS_FLOAT", FC_STATUS_FLOAT) < 0
+        || PyModule_AddIntConstant(m, "STATUS_TUPLE", FC_STATUS_TUPLE) < 0
+        || PyModule_AddIntConstant(m, "MAX_RESULT_SLOTS", FC_MAX_RESULT_SLOTS) < 0
+        || PyModule_AddIntConstant(m, "MAX_NATIVE_DEPTH", FC_MAX_NATIVE_DEPTH) < 0
+        || PyModule_AddIntConstant(m, "MAX_ARGS", FC_MAX_ARGS) < 0
+        || PyModule_AddIntConstant(m, "MAX_ENTRIES", FC_MAX_ENTRIES) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

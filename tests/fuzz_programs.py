@@ -1,0 +1,1008 @@
+"""A hypothesis strategy for random, well-typed numeric functions with control flow.
+
+`programs()` draws `(source, param_types)`: the source of a module that does
+`import math` and defines `generated(p0, ...)`, and the type name ("int",
+"bool" or "float") of each parameter. Calls must pass arguments of exactly
+these types. `make(source)` executes the module and returns the function.
+
+What the programs stay inside (the subset `@jit(strict=True)` compiles):
+
+- Every variable has one static type for its whole life (unless dynamic=True,
+  see the end). Locals are all
+  initialised at the top of the function, before any branch or loop, and are
+  only ever assigned expressions of their own type, so types agree wherever
+  paths merge and no local is ever maybe-unbound (the two refusals jitcore
+  documents). Loop variables and while-loop counters are initialised at the
+  top too, which is why reading a loop variable after its loop is fine here.
+- Expressions are generated per static type (int, bool, float) following
+  Python's rules: bool op bool arithmetic is int, int op float is float,
+  `int / int` is float, `bool & bool` is bool, min/max only of one type,
+  conditional expressions and value-`and`/`or` only with arms of one type.
+- Whatever types the operators see, run time may still make CPython raise
+  (ZeroDivisionError, ValueError from a zero range step or a negative shift,
+  OverflowError from float(), math domain errors, ...). That is intended:
+  the jitted function must raise the same way.
+
+Keeping CPython fast (each call should take well under a millisecond):
+
+- Loops are bounded by construction: `range()` arguments are small constants,
+  `expr % K`, or constants near the int64 edges with a handful of trips;
+  while loops count a dedicated counter down from at most 20 (the decrement
+  is the first statement of the body, so `continue` cannot skip it).
+- Int values cannot blow up. Every int expression carries an upper bound on
+  its bit length; an assignment whose bound exceeds LIMIT_BITS is "clamped"
+  (`(e) % M`, `(e) & MASK` or `min(max(e, LO), HI)`). Inside loops every
+  assignment whose expression multiplies two non-constant ints (`*`, `**`,
+  `<<` by a computed count) is clamped as well, so values can only grow
+  linearly in bits per iteration, never exponentially. `**` exponents and
+  shift counts are small.
+
+Constants: CPython folds constant subexpressions at compile time (`2 + 3`,
+`-c`), and jitcore refuses int constants outside int64 and comparisons of a
+float with an int constant no double equals. So a binary operator never gets
+two constant operands, and in a comparison involving a float the int side
+only uses constants below 2**52.
+
+TODO(calls): calling earlier generated functions. The hook is in place and
+off by default (`programs(max_helpers=0)`), as calls were outside the subset
+this generator was written for: with max_helpers > 0, helper functions h0,
+h1, ... are generated first with a fixed `return_type` (every return path
+returns that type) and without loops (so calls inside loops stay cheap); each
+is a `Callee` that later functions may call (`Gen.call_callee`, int arguments
+clamped to int64 size so the helper's own bounds hold). `make(source,
+helpers_decorator=jit(strict=True))` jits the helpers before `generated` is
+compiled; `make(source)` gives the plain-CPython reference. Still to do:
+recursion (needs a decreasing argument to stay bounded) and helpers with loops.
+
+Beyond the subset, `programs(dynamic=True)` adds locals d0, d1, ... whose
+type changes (`d = 0` then `d /= 2`, different types on different paths, a
+different type on a loop's back edge) and some that start unbound (bound on
+some paths only). The generator tracks their type flow-sensitively and reads
+one of unknown type only in ways valid for any type (`float(d)`, `d + 0.5`,
+`d < 1.5`, `return d`); at a loop head each keeps its type through the body
+(fixed) or is treated as unknown. Ints never reach a place the bounds above
+do not cover.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from hypothesis import strategies as st
+
+INT, BOOL, FLOAT = "int", "bool", "float"
+TYPES = (INT, BOOL, FLOAT)
+PYTHON_TYPES = {INT: int, BOOL: bool, FLOAT: float}
+
+# -- constants -------------------------------------------------------------------
+INT_CONSTS = [0, 1, 2, -1, 3, 10, 7, -7, 100, -100, 255, 2**31 - 1, 2**31, -(2**31), 2**32,
+              2**52, 2**53, 2**53 + 1, 3037000499, 3037000500, -3037000500, 2**62, -(2**62),
+              2**63 - 1, -(2**63), -(2**63) + 1, 2**63 - 2]
+SMALL_INT_CONSTS = [c for c in INT_CONSTS if abs(c) < 2**52]  # exact as doubles
+FLOAT_CONSTS = ["0.0", "(-0.0)", "1.0", "0.5", "2.0", "-1.5", "2.5", "(-2.5)", "3.0", "0.1",
+                "1e308", "(-1e308)", "1e309", "(-1e309)", "(1e309 - 1e309)", "math.nan", "math.inf",
+                "math.pi", "math.e", "5e-324", "1e-300", "1e16", "9007199254740993.0",
+                "4503599627370495.5", "9.223372036854776e+18", "(-9.223372036854776e+18)",
+                "123456.789", "(-0.5)", "1.5"]
+# Constant divisors: powers of two (shifts and masks), others (multiply by a magic number).
+DIVISOR_CONSTS = [2, 3, 7, 10, -1, 1, -2, 4, 8, 16, 1024, 5, 6, 9, 11, 12, 13, 25, 100, 125, 641, 1000,
+                  1000003, 6700417, -3, -4, -7, -10, -16, -1000, 3037000499, 2**31, -(2**31), 2**32,
+                  2**32 + 1, 2**62, -(2**62), 2**62 + 1, 2**63 - 1, -(2**63), -(2**63) + 1, 2**63 - 2]
+SHIFT_CONSTS = [0, 1, 2, 3, 31, 32, 62, 63, 64, 65]
+POW_CONSTS = [0, 1, 2, 3, 4]  # and, risky, -1 or -2: a float (or ZeroDivisionError)
+MODULI = [7, 1000003, 2**31, 2**63 - 1, 97, -(2**31), 3, 2**32 + 15, -1000003]
+MASKS = [255, 2**32 - 1, 2**63 - 1, 2**62 + 12345]
+CLAMP_BOUNDS = [(-1000, 1000), (-(2**31), 2**31 - 1), (-(2**62), 2**62), (-(2**63), 2**63 - 1)]
+CLAMP_BITS = 64  # every clamp above yields at most 64 bits
+
+# An int expression whose bit-length bound exceeds this is clamped when assigned.
+LIMIT_BITS = 8192
+# How many bits the ints assigned inside a loop are assumed to grow by (only
+# additive growth is left unclamped in loops; the estimate feeds LIMIT_BITS).
+LOOP_SLACK_BITS = 256
+
+MAX_BLOCK_DEPTH = 3  # nesting of if/for/while bodies
+MAX_LOOP_DEPTH = 2
+MAX_EXPR_DEPTH = 3
+
+
+def lit(value: int) -> str:
+    """An int literal; negative ones in parentheses (CPython folds the minus)."""
+    return f"({value})" if value < 0 else str(value)
+
+
+def bit_length(value: int) -> int:
+    return max(1, abs(value).bit_length())
+
+
+@dataclass
+class Expr:
+    text: str
+    type: str
+    bits: int = 1  # upper bound of abs(value).bit_length() for int and bool results
+    const: bool = False  # CPython may fold it into a constant
+    mult: bool = False  # multiplies two non-constant ints somewhere (growth risk in loops)
+
+
+@dataclass
+class Callee:
+    """An earlier generated function an expression may call (see TODO(calls))."""
+
+    name: str
+    param_types: Tuple[str, ...]
+    return_type: str
+    return_bits: int = 1  # bound on an int result's bit length (for int64-sized arguments)
+
+
+@dataclass
+class Loop:
+    kind: str  # "for" or "while"
+    fixed: Tuple[str, ...] = ()  # dynamic variables whose type must not change in the body
+
+
+UNBOUND = "unbound"  # a dynamic variable's state before its first assignment
+
+
+_INTEGERS: Dict[Tuple[int, int], st.SearchStrategy[int]] = {}
+
+
+@dataclass
+class Gen:
+    draw: object
+    types: Dict[str, str] = field(default_factory=dict)  # readable variables
+    assignable: List[str] = field(default_factory=list)
+    bits: Dict[str, int] = field(default_factory=dict)  # int variables' bit bounds
+    loops: List[Loop] = field(default_factory=list)
+    top_inits: List[str] = field(default_factory=list)
+    counter: int = 0
+    callees: Sequence[Callee] = ()
+    return_type: Optional[str] = None  # a fixed return type (for helpers; see TODO(calls))
+    risk: int = 0  # 0: guard every operation that may raise, n: leave one in n unguarded
+    expr_depth: int = MAX_EXPR_DEPTH  # of the expressions statements assign and return
+    block_size: int = 4  # at most this many statements in a nested block
+    tuple_size: int = 3  # returned tuples have 2..tuple_size items
+    loops_allowed: bool = True  # helpers (see TODO(calls)) have none, so calls in loops stay cheap
+    # Dynamic variables d0, d1, ... (dynamic=True): their type changes from statement to
+    # statement, so it differs where paths meet, and some start unbound. `dyn` maps
+    # each to its type here, None if it differs between the paths that reach here (or
+    # may be unbound), or UNBOUND. Only known-type ones are in `types`; the others
+    # are read only in ways that work for any type (`float(d)`, `d + 0.5`, `d < 1.5`).
+    dynamic: bool = False
+    dyn: Dict[str, Optional[str]] = field(default_factory=dict)
+    return_bits: int = 1  # the largest bit-length bound of a returned int (return_type INT)
+
+    # -- drawing ------------------------------------------------------------
+    def d(self, strategy):  # type: ignore[no-untyped-def]
+        return self.draw(strategy)  # type: ignore[operator]
+
+    def pick(self, options: Sequence):  # type: ignore[no-untyped-def, type-arg]
+        """One of options; shrinks towards the first."""
+        options = list(options)
+        return options[self.n(0, len(options) - 1)]
+
+    def n(self, lo: int, hi: int) -> int:
+        strategy = _INTEGERS.get((lo, hi))
+        if strategy is None:  # strategies are cached: making one per draw is slow
+            strategy = _INTEGERS[(lo, hi)] = st.integers(lo, hi)
+        return self.d(strategy)
+
+    def chance(self, one_in: int) -> bool:
+        return self.n(0, one_in - 1) == 0
+
+    def weighted(self, weights: Sequence[Tuple[str, int]]) -> str:
+        """One name by weight; shrinks towards the first one."""
+        total = sum(w for _, w in weights)
+        x = self.n(0, total - 1)
+        for name, w in weights:
+            if x < w:
+                return name
+            x -= w
+        raise AssertionError
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def vars_of(self, t: str, assignable: bool = False) -> List[str]:
+        pool = self.assignable if assignable else list(self.types)
+        return [v for v in pool if self.types.get(v) == t]
+
+    # -- dynamic variables ------------------------------------------------------
+    def set_dyn(self, name: str, t: Optional[str]) -> None:
+        self.dyn[name] = t
+        if t in TYPES:
+            self.types[name] = t  # type: ignore[assignment]
+        else:
+            self.types.pop(name, None)
+
+    def fixed(self, name: str) -> bool:
+        """Whether an enclosing loop's body must not change this dynamic variable's type."""
+        return any(name in loop.fixed for loop in self.loops)
+
+    def mixed_read(self, t: str) -> Optional[Expr]:
+        """A dynamic variable of unknown type read as a t (or None)."""
+        mixed = [d for d, dt in self.dyn.items() if dt is None or (dt == UNBOUND and self.risky())]
+        if not mixed or t == INT or not self.chance(3):
+            return None
+        d = self.pick(mixed)
+        if t == FLOAT:
+            return Expr(self.pick(["float({})", "({} + 0.5)", "({} * 1.0)", "({} / 3)"]).format(d), FLOAT)
+        return Expr(self.pick(["bool({})", "(not {})", "({} < 1.5)", "({} == 0)"]).format(d), BOOL)
+
+    def snapshot(self) -> Tuple[Dict[str, int], Dict[str, Optional[str]]]:
+        return dict(self.bits), dict(self.dyn)
+
+    def restore(self, state: Tuple[Dict[str, int], Dict[str, Optional[str]]]) -> None:
+        self.bits = dict(state[0])
+        for name, t in state[1].items():
+            self.set_dyn(name, t)
+
+    def merge(self, states: Sequence[Tuple[Dict[str, int], Dict[str, Optional[str]]]]) -> None:
+        """The current state joined with other paths' states."""
+        for bits, dyn in states:
+            for name, b in bits.items():
+                self.bits[name] = max(self.bits.get(name, 1), b)
+            for name, t in dyn.items():
+                if self.dyn.get(name) != t:
+                    self.set_dyn(name, None)
+
+    def var_expr(self, name: str) -> Expr:
+        t = self.types[name]
+        return Expr(name, t, self.bits.get(name, 1))
+
+    # -- leaves -------------------------------------------------------------
+    def leaf(self, t: str, small: bool = False) -> Expr:
+        if self.dynamic:
+            e = self.mixed_read(t)
+            if e is not None:
+                return e
+        names = self.vars_of(t)
+        if names and not self.chance(3):
+            return self.var_expr(self.pick(names))
+        return self.constant(t, small)
+
+    def nonconst_leaf(self, t: str) -> Expr:
+        names = self.vars_of(t)
+        if names:
+            return self.var_expr(self.pick(names))
+        # Early in the initialisers: convert a variable of another type.
+        v = self.var_expr(self.pick(list(self.types)))
+        if t == BOOL:
+            return Expr(f"bool({v.text})", BOOL)
+        if t == FLOAT:
+            return Expr(f"float({v.text})", FLOAT)
+        if v.type == FLOAT:
+            return Expr(f"int(bool({v.text}))", INT)
+        return Expr(f"int({v.text})", INT, v.bits)
+
+    def constant(self, t: str, small: bool = False) -> Expr:
+        if t == INT:
+            value = self.pick(SMALL_INT_CONSTS if small else INT_CONSTS)
+            return Expr(lit(value), INT, bit_length(value), const=True)
+        if t == BOOL:
+            return Expr(self.pick(["True", "False"]), BOOL, 1, const=True)
+        return Expr(self.pick(FLOAT_CONSTS), FLOAT, const=True)
+
+    # -- expressions by type --------------------------------------------------
+    def expr(self, t: str, depth: Optional[int] = None, small: bool = False) -> Expr:
+        if depth is None:
+            depth = self.expr_depth
+        if t == INT:
+            return self.int_expr(depth, small)
+        if t == BOOL:
+            return self.bool_expr(depth, small)
+        return self.float_expr(depth)
+
+    def intish(self, depth: int, small: bool = False) -> Expr:
+        """An int, or now and then a bool (which arithmetic treats as an int)."""
+        return self.expr(BOOL if self.chance(5) else INT, depth, small)
+
+    def numeric(self, depth: int, small: bool = False) -> Expr:
+        return self.expr(self.pick([INT, FLOAT, BOOL]), depth, small)
+
+    def not_both_const(self, a: Expr, b: Expr) -> Tuple[Expr, Expr]:
+        """CPython would fold `const op const`; make one side a variable."""
+        if a.const and b.const:
+            b = self.nonconst_leaf(b.type)
+        return a, b
+
+    def int_expr(self, depth: int, small: bool = False) -> Expr:
+        if depth <= 0 or self.chance(4):
+            return self.leaf(INT, small)
+        kind = self.weighted([("arith", 6), ("bitwise", 3), ("unary", 2), ("shift", 2), ("pow", 1),
+                              ("builtin", 3), ("convert", 2), ("ifexp", 1), ("andor", 1),
+                              ("clamp", 1), ("call", 3 if self.callees else 0)])
+        sub = depth - 1
+        if kind == "arith":
+            op = self.pick(["+", "-", "*", "//", "%"])
+            a, b = self.not_both_const(self.intish(sub, small), self.intish(sub, small))
+            if op in ("//", "%"):
+                b = self.divisor(b)
+                if self.chance(3):  # by a constant
+                    value = 0 if self.risky() else self.pick(DIVISOR_CONSTS)
+                    b = Expr(lit(value), INT, bit_length(value), const=True)
+                    if a.const:
+                        a = self.nonconst_leaf(a.type)
+            if op in "+-":
+                bits = max(a.bits, b.bits) + 1
+            elif op == "*":
+                bits = a.bits + b.bits
+            elif op == "//":
+                bits = a.bits + 1
+            else:
+                bits = b.bits
+            mult = op == "*" and a.bits > 1 and b.bits > 1 and not a.const and not b.const
+            return Expr(f"({a.text} {op} {b.text})", INT, bits, mult=mult or a.mult or b.mult)
+        if kind == "bitwise":
+            op = self.pick(["&", "|", "^"])
+            a = self.int_expr(sub, small)
+            b = self.intish(sub, small)
+            if self.chance(2):
+                a, b = b, a
+            a, b = self.not_both_const(a, b)
+            return Expr(f"({a.text} {op} {b.text})", INT, max(a.bits, b.bits) + 1,
+                        mult=a.mult or b.mult)
+        if kind == "unary":
+            op = self.pick(["-", "+", "~"])
+            a = self.int_expr(sub, small) if op == "~" else self.intish(sub, small)
+            if a.const:  # CPython would fold it (and -(-2**63) does not fit in int64)
+                a = self.nonconst_leaf(a.type)
+            return Expr(f"({op}{a.text})", INT, a.bits + 1, const=a.const, mult=a.mult)
+        if kind == "shift":
+            op = self.pick(["<<", ">>"])
+            a = self.intish(sub, small)
+            if self.chance(2):
+                count = Expr(lit(-1 if self.risky() else self.pick(SHIFT_CONSTS)), INT, 7, const=True)
+            else:
+                e = self.intish(sub, small)
+                form = "(({} % 70) - 3)" if self.risky() else self.pick(["({} & 63)", "({} % 64)"])
+                count = Expr(form.format(e.text), INT, 7, const=e.const, mult=e.mult)
+            if a.const and count.const:  # never a variable shift count: 1 << 2**62
+                a = self.nonconst_leaf(a.type)
+            if op == ">>":
+                bits = a.bits
+            else:
+                bits = a.bits + 70
+            mult = op == "<<" and not count.const and not a.const
+            return Expr(f"({a.text} {op} {count.text})", INT, bits, mult=mult or a.mult or count.mult)
+        if kind == "pow":
+            base = self.intish(sub, small)
+            if self.chance(2):
+                k = self.pick([-1, -2]) if self.risky() else self.pick(POW_CONSTS)
+                exponent = Expr(lit(k), INT, 3, const=True)
+                power = max(k, 1)
+            else:
+                e = self.intish(sub, small)
+                exponent = Expr(self.pick(["({} % 5)", "({} & 3)"]).format(e.text), INT, 3,
+                                const=e.const, mult=e.mult)
+                power = 4
+            if base.const and exponent.const:  # never a variable exponent: 2 ** 2**62
+                base = self.nonconst_leaf(base.type)
+            mult = not base.const and base.bits > 1 and not (exponent.const and power <= 1)
+            return Expr(f"({base.text} ** {exponent.text})", INT, base.bits * power + 1,
+                        mult=mult or base.mult or exponent.mult)
+        if kind == "builtin":
+            which = self.pick(["abs", "min", "max"])
+            if which == "abs":
+                a = self.intish(sub, small)
+                return Expr(f"abs({a.text})", INT, a.bits + 1, mult=a.mult)
+            args = [self.int_expr(sub, small) for _ in range(self.n(2, 3))]
+            return Expr(f"{which}({', '.join(a.text for a in args)})", INT,
+                        max(a.bits for a in args), mult=any(a.mult for a in args))
+        if kind == "convert":
+            which = self.pick(["int", "round", "math.floor", "math.ceil"])
+            a = self.expr(self.pick([FLOAT, FLOAT, INT, BOOL]), sub, small)
+            if a.type == FLOAT and not self.risky():  # no nan/inf, maybe no int64 overflow
+                bound = self.pick(["1e18", "1e6", "9.3e18", "1e300"])
+                a = Expr(f"min(max((-{bound}), {a.text}), {bound})", FLOAT)
+            bits = 1025 if a.type == FLOAT else a.bits
+            return Expr(f"{which}({a.text})", INT, bits, mult=a.mult)
+        if kind == "ifexp":
+            cond = self.condition(sub)
+            a, b = self.int_expr(sub, small), self.int_expr(sub, small)
+            return Expr(f"({a.text} if {cond.text} else {b.text})", INT, max(a.bits, b.bits),
+                        const=cond.const and (a.const or b.const), mult=a.mult or b.mult)
+        if kind == "andor":
+            a, b = self.int_expr(sub, small), self.int_expr(sub, small)
+            op = self.pick(["and", "or"])
+            return Expr(f"({a.text} {op} {b.text})", INT, max(a.bits, b.bits),
+                        const=a.const or b.const, mult=a.mult or b.mult)
+        if kind == "clamp":
+            return self.clamp(self.int_expr(sub, small))
+        return self.call_callee(INT, depth) or self.leaf(INT, small)
+
+    def clamp(self, e: Expr) -> Expr:
+        """e reduced to at most CLAMP_BITS bits."""
+        form = self.pick(["mod", "and", "minmax"])
+        if form == "mod":
+            return Expr(f"({e.text} % {lit(self.pick(MODULI))})", INT, CLAMP_BITS, const=e.const)
+        if form == "and":
+            return Expr(f"({e.text} & {lit(self.pick(MASKS))})", INT, CLAMP_BITS, const=e.const)
+        lo, hi = self.pick(CLAMP_BOUNDS)
+        return Expr(f"min(max({e.text}, {lit(lo)}), {lit(hi)})", INT, CLAMP_BITS)
+
+    def risky(self) -> bool:
+        """Whether to leave an operation that may raise unguarded.
+
+        Exceptions are compared too, but a program raising on most calls
+        would leave little native code running to completion; so how often
+        is drawn per program (`risk`: never, or one time in `risk`).
+        """
+        return self.risk > 0 and self.chance(self.risk)
+
+    def divisor(self, e: Expr) -> Expr:
+        """e, or (mostly) e made nonzero with `or`: `(e or 7)` keeps e's type."""
+        if self.risky():
+            return e
+        other = {INT: self.pick(["7", "1", "(-3)", "1000003"]), BOOL: "True",
+                 FLOAT: self.pick(["0.5", "1.0", "(-3.0)", "1e-300"])}[e.type]
+        return Expr(f"({e.text} or {other})", e.type, max(e.bits, 20), const=e.const, mult=e.mult)
+
+    def bool_expr(self, depth: int, small: bool = False) -> Expr:
+        if depth <= 0 or self.chance(4):
+            return self.leaf(BOOL)
+        kind = self.weighted([("compare", 6), ("not", 2), ("bitwise", 2), ("andor", 2),
+                              ("bool", 1), ("isnan", 1), ("minmax", 1), ("ifexp", 1),
+                              ("call", 3 if self.callees else 0)])
+        sub = depth - 1
+        if kind == "compare":
+            return self.comparison(sub)
+        if kind == "not":
+            a = self.expr(self.pick(TYPES), sub)
+            return Expr(f"(not {a.text})", BOOL, const=a.const)
+        if kind == "bitwise":
+            a, b = self.not_both_const(self.bool_expr(sub), self.bool_expr(sub))
+            return Expr(f"({a.text} {self.pick(['&', '|', '^'])} {b.text})", BOOL)
+        if kind == "andor":
+            a, b = self.bool_expr(sub), self.bool_expr(sub)
+            return Expr(f"({a.text} {self.pick(['and', 'or'])} {b.text})", BOOL,
+                        const=a.const or b.const)
+        if kind == "bool":
+            a = self.expr(self.pick(TYPES), sub)
+            return Expr(f"bool({a.text})", BOOL)
+        if kind == "isnan":
+            a = self.expr(self.pick([FLOAT, FLOAT, INT]), sub)
+            return Expr(f"{self.pick(['math.isnan', 'math.isinf'])}({a.text})", BOOL)
+        if kind == "minmax":
+            args = [self.bool_expr(sub) for _ in range(self.n(2, 3))]
+            return Expr(f"{self.pick(['min', 'max'])}({', '.join(a.text for a in args)})", BOOL)
+        if kind == "ifexp":
+            cond = self.condition(sub)
+            a, b = self.bool_expr(sub), self.bool_expr(sub)
+            return Expr(f"({a.text} if {cond.text} else {b.text})", BOOL,
+                        const=cond.const and (a.const or b.const))
+        return self.call_callee(BOOL, depth) or self.leaf(BOOL)
+
+    def comparison(self, depth: int) -> Expr:
+        count = 2 if not self.chance(4) else self.n(3, 4)  # chained now and then
+        types = [self.pick([INT, INT, FLOAT, FLOAT, BOOL]) for _ in range(count)]
+        small = FLOAT in types  # int constants compared with floats must be exact doubles
+        operands = [self.expr(t, depth, small) for t in types]
+        for i in range(count - 1):
+            if operands[i].const and operands[i + 1].const:
+                operands[i + 1] = self.nonconst_leaf(operands[i + 1].type)
+        text = operands[0].text
+        for operand in operands[1:]:
+            text += f" {self.pick(['<', '<=', '==', '!=', '>', '>='])} {operand.text}"
+        return Expr(f"({text})", BOOL)
+
+    def condition(self, depth: int = 2) -> Expr:
+        """A test for if/while/ifexp: any type, `and`/`or` of mixed types allowed."""
+        kind = self.weighted([("compare", 4), ("bool", 2), ("any", 1), ("mixed", 2)])
+        if kind == "compare":
+            return self.comparison(depth)
+        if kind == "bool":
+            return self.bool_expr(depth)
+        if kind == "any":
+            return self.expr(self.pick(TYPES), depth)
+        a, b = self.condition(depth - 1), self.expr(self.pick(TYPES), depth - 1)
+        if self.chance(2):
+            a, b = b, a
+        prefix = "not " if self.chance(4) else ""
+        return Expr(f"({prefix}{a.text} {self.pick(['and', 'or'])} {b.text})", BOOL)
+
+    def float_expr(self, depth: int) -> Expr:
+        if depth <= 0 or self.chance(4):
+            return self.leaf(FLOAT)
+        kind = self.weighted([("arith", 6), ("truediv", 2), ("unary", 1), ("math1", 3), ("math2", 1),
+                              ("builtin", 2), ("float", 2), ("ifexp", 1), ("andor", 1),
+                              ("call", 3 if self.callees else 0)])
+        sub = depth - 1
+        if kind == "arith":
+            op = self.pick(["+", "-", "*", "/", "//", "%", "**"])
+            a, b = self.float_expr(sub), self.numeric(sub)
+            if self.chance(2):
+                a, b = b, a
+            a, b = self.not_both_const(a, b)
+            if op in ("/", "//", "%"):
+                b = self.divisor(b)
+            elif op == "**" and not self.risky():  # no complex results, no overflow
+                a = Expr(f"abs({a.text})", a.type if a.type != BOOL else INT, a.bits)
+                b = Expr(self.pick(["0.5", "2.0", "(-1.0)", "3.0", "0.0", "(-0.5)"]), FLOAT, const=True)
+                if a.const:
+                    a = self.nonconst_leaf(FLOAT)
+            return Expr(f"({a.text} {op} {b.text})", FLOAT)
+        if kind == "truediv":
+            a, b = self.not_both_const(self.intish(sub), self.intish(sub))
+            return Expr(f"({a.text} / {self.divisor(b).text})", FLOAT)
+        if kind == "unary":
+            a = self.float_expr(sub)
+            return Expr(f"({self.pick(['-', '+'])}{a.text})", FLOAT, const=a.const)
+        if kind == "math1":
+            fn = self.pick(["math.sqrt", "math.fabs", "math.exp", "math.log", "math.sin", "math.cos"])
+            a = self.numeric(sub).text
+            if not self.risky():  # stay inside the domain
+                a = {"math.sqrt": f"abs({a})", "math.exp": f"(-math.fabs({a}))",
+                     "math.log": f"(math.fabs({a}) + 0.5)", "math.sin": f"({a} % 6.25)",
+                     "math.cos": f"({a} % 100.0)"}.get(fn, a)
+            return Expr(f"{fn}({a})", FLOAT)
+        if kind == "math2":
+            fn = self.pick(["math.hypot", "math.copysign"])
+            return Expr(f"{fn}({self.numeric(sub).text}, {self.numeric(sub).text})", FLOAT)
+        if kind == "builtin":
+            which = self.pick(["abs", "min", "max"])
+            if which == "abs":
+                return Expr(f"abs({self.float_expr(sub).text})", FLOAT)
+            args = [self.float_expr(sub) for _ in range(self.n(2, 3))]
+            return Expr(f"{which}({', '.join(a.text for a in args)})", FLOAT)
+        if kind == "float":
+            return Expr(f"float({self.numeric(sub).text})", FLOAT)
+        if kind == "ifexp":
+            cond = self.condition(sub)
+            a, b = self.float_expr(sub), self.float_expr(sub)
+            return Expr(f"({a.text} if {cond.text} else {b.text})", FLOAT,
+                        const=cond.const and (a.const or b.const))
+        if kind == "andor":
+            a, b = self.float_expr(sub), self.float_expr(sub)
+            return Expr(f"({a.text} {self.pick(['and', 'or'])} {b.text})", FLOAT,
+                        const=a.const or b.const)
+        return self.call_callee(FLOAT, depth) or self.leaf(FLOAT)
+
+    def call_callee(self, t: str, depth: int) -> Optional[Expr]:
+        """A call of an earlier generated function returning t (see TODO(calls))."""
+        candidates = [c for c in self.callees if c.return_type == t]
+        if not candidates:
+            return None
+        callee = self.pick(candidates)
+        args = []
+        for pt in callee.param_types:
+            e = self.expr(pt, max(depth - 1, 1))
+            if pt == INT and e.bits > 64:  # the callee's bounds assume int64-sized arguments
+                e = self.clamp(e)
+            args.append(e.text)
+        return Expr(f"{callee.name}({', '.join(args)})", t, callee.return_bits)
+
+    # -- statements -------------------------------------------------------
+    def in_loop(self) -> bool:
+        return bool(self.loops)
+
+    def assigned_int(self, target: str, e: Expr) -> str:
+        """The text to assign e to int variable target, clamped if it could grow too big."""
+        if e.bits > LIMIT_BITS or (self.in_loop() and e.mult):
+            e = self.clamp(e)
+        self.bits[target] = e.bits
+        return e.text
+
+    def block(self, depth: int, lo: int = 1, hi: Optional[int] = None) -> List[str]:
+        lines: List[str] = []
+        for _ in range(self.n(lo, hi or self.block_size)):
+            lines += self.statement(depth)
+        return lines
+
+    def statement(self, depth: int) -> List[str]:
+        options = [("assign", 8), ("aug", 5), ("tuple", 1), ("divmod", 1), ("expr", 1)]
+        if depth < MAX_BLOCK_DEPTH:
+            options += [("if", 4), ("return", 1)]
+            if len(self.loops) < MAX_LOOP_DEPTH and self.loops_allowed:
+                options += [("for", 3), ("while", 2)]
+            if self.in_loop():
+                options += [("jump", 3)]
+        kind = self.weighted(options)
+        return getattr(self, "stmt_" + kind)(depth)
+
+    def stmt_assign(self, depth: int) -> List[str]:
+        target = self.pick(self.assignable)
+        if target in self.dyn:
+            t = self.dyn[target]
+            if self.fixed(target):
+                assert t in TYPES
+            elif t not in TYPES or self.chance(2):
+                t = self.pick(TYPES)  # a new type
+            e = self.expr(t)  # type: ignore[arg-type]
+            text = self.assigned_int(target, e) if t == INT else e.text
+            self.set_dyn(target, t)
+            return [f"{target} = {text}"]
+        t = self.types[target]
+        e = self.expr(t)
+        text = self.assigned_int(target, e) if t == INT else e.text
+        return [f"{target} = {text}"]
+
+    def stmt_expr(self, depth: int) -> List[str]:
+        """An expression statement: its value is dropped, but not what it raises."""
+        e = self.expr(self.pick(TYPES), 2)
+        return [e.text]
+
+    def retype_aug(self, target: str) -> List[str]:
+        """`d /= 2`, `d += 0.5`: an int or bool dynamic variable becomes a float."""
+        if self.chance(2):
+            line = f"{target} /= {self.divisor(self.intish(2)).text}"
+        else:
+            op = self.pick(["+=", "-=", "*="])
+            line = f"{target} {op} {self.float_expr(2).text}"
+        self.set_dyn(target, FLOAT)
+        return [line]
+
+    def stmt_aug(self, depth: int) -> List[str]:
+        target = self.pick(self.assignable)
+        if target in self.dyn:
+            if self.dyn[target] not in TYPES:
+                return self.stmt_assign(depth)
+            if self.dyn[target] != FLOAT and not self.fixed(target) and self.chance(2):
+                return self.retype_aug(target)
+        t = self.types[target]
+        if t == BOOL:
+            op = self.pick(["&=", "|=", "^="])
+            return [f"{target} {op} {self.bool_expr(2).text}"]
+        if t == FLOAT:
+            op = self.pick(["+=", "-=", "*=", "/=", "//=", "%=", "**="])
+            rhs = self.numeric(2)
+            if op in ("/=", "//=", "%="):
+                rhs = self.divisor(rhs)
+            return [f"{target} {op} {rhs.text}"]
+        op = self.pick(["+=", "-=", "*=", "//=", "%=", "&=", "|=", "^=", "<<=", ">>=", "**="])
+        current = self.var_expr(target)
+        if op in ("<<=", ">>="):
+            count = -1 if self.risky() else self.pick(SHIFT_CONSTS)
+            rhs = Expr(lit(count), INT, 7, const=True)
+            bits = current.bits + (max(0, count) if op == "<<=" else 0)
+        elif op == "**=":
+            k = self.pick([-1, -2]) if self.risky() else self.pick(POW_CONSTS)
+            rhs = Expr(lit(k), INT, 3, const=True)
+            bits = current.bits * max(k, 1) + 1
+        else:
+            rhs = self.intish(2)
+            if op in ("//=", "%="):
+                rhs = self.divisor(rhs)
+                if self.chance(3):
+                    value = self.pick(DIVISOR_CONSTS)
+                    rhs = Expr(lit(value), INT, bit_length(value), const=True)
+            bits = {"+=": max(current.bits, rhs.bits) + 1, "-=": max(current.bits, rhs.bits) + 1,
+                    "*=": current.bits + rhs.bits, "//=": current.bits + 1, "%=": rhs.bits,
+                    }.get(op, max(current.bits, rhs.bits) + 1)
+        mult = rhs.mult or (op == "*=" and rhs.bits > 1 and not rhs.const) or (
+            op == "**=" and rhs.text not in ("0", "1", "(-1)", "(-2)"))
+        lines = [f"{target} {op} {rhs.text}"]
+        self.bits[target] = bits
+        if bits > LIMIT_BITS or (self.in_loop() and mult):
+            clamped = self.clamp(Expr(target, INT, bits))
+            lines.append(f"{target} = {clamped.text}")
+            self.bits[target] = clamped.bits
+        return lines
+
+    def stmt_tuple(self, depth: int) -> List[str]:
+        """`a, b = b, a` or `a, b = b, a + b` (same-typed targets)."""
+        t = self.pick(TYPES)
+        names = self.vars_of(t, assignable=True)
+        if len(names) < 2:
+            return self.stmt_assign(depth)
+        a, b = self.pick(names), self.pick(names)
+        if a == b:
+            return self.stmt_assign(depth)
+        if self.chance(2):
+            self.bits[a], self.bits[b] = self.bits.get(b, 1), self.bits.get(a, 1)
+            return [f"{a}, {b} = {b}, {a}"]
+        e = self.expr(t, 2)
+        if t == INT:
+            if e.bits > LIMIT_BITS or (self.in_loop() and e.mult):
+                e = self.clamp(e)
+            self.bits[a], self.bits[b] = self.bits[b], e.bits
+        return [f"{a}, {b} = {b}, {e.text}"]
+
+    def stmt_divmod(self, depth: int) -> List[str]:
+        t = self.pick([INT, FLOAT])
+        names = self.vars_of(t, assignable=True)
+        if len(names) < 2:
+            return self.stmt_assign(depth)
+        q, r = self.pick(names), self.pick(names)
+        if q == r:
+            return self.stmt_assign(depth)
+        if t == INT:
+            a, b = self.not_both_const(self.intish(2), self.intish(2))
+            b = self.divisor(b)
+            if self.chance(3):
+                value = self.pick(DIVISOR_CONSTS)
+                b = Expr(lit(value), INT, bit_length(value), const=True)
+                if a.const:
+                    a = self.nonconst_leaf(a.type)
+            self.bits[q], self.bits[r] = a.bits + 1, b.bits
+        else:
+            a, b = self.float_expr(2), self.numeric(2)
+            if self.chance(2):
+                a, b = b, a
+            a, b = self.not_both_const(a, b)
+            b = self.divisor(b)
+        return [f"{q}, {r} = divmod({a.text}, {b.text})"]
+
+    def branch_block(self, depth: int):  # type: ignore[no-untyped-def]
+        saved = self.snapshot()
+        lines = self.block(depth + 1, 1, self.block_size - 1)
+        after = self.snapshot()
+        self.restore(saved)
+        return lines, after
+
+    def stmt_if(self, depth: int) -> List[str]:
+        lines = [f"if {self.condition().text}:"]
+        body, state = self.branch_block(depth)
+        lines += indent(body)
+        states = [state]
+        for _ in range(self.n(0, 2)):
+            lines.append(f"elif {self.condition().text}:")
+            body, state = self.branch_block(depth)
+            lines += indent(body)
+            states.append(state)
+        if self.chance(2):
+            lines.append("else:")
+            body, state = self.branch_block(depth)
+            lines += indent(body)
+            states.append(state)
+        self.merge(states)
+        return lines
+
+    def stmt_return(self, depth: int) -> List[str]:
+        return [f"if {self.condition().text}:", f"    return {self.return_value()}"]
+
+    def stmt_jump(self, depth: int) -> List[str]:
+        word = self.pick(["break", "continue"])
+        lines = [f"if {self.condition().text}:"]
+        if self.chance(3):
+            saved = self.snapshot()
+            lines += indent(self.stmt_assign(depth + 1))
+            after = self.snapshot()
+            self.restore(saved)  # only the jump's path assigned it
+            self.merge([after])
+        return lines + [f"    {word}"]
+
+    def enter_loop(self, kind: str) -> Loop:
+        """The state at a loop head; the loop is pushed (leave_loop pops it).
+
+        Bit bounds: what comes in, plus some linear growth. Dynamic variables:
+        each one of known type either keeps it through the whole body (fixed)
+        or is taken to be of unknown type at the head (the back edge may bring
+        any type), which lets the body assign it anything.
+        """
+        for name in self.bits:
+            self.bits[name] += LOOP_SLACK_BITS
+        fixed = []
+        for d, t in list(self.dyn.items()):
+            if self.fixed(d) or (t in TYPES and self.chance(2)):
+                fixed.append(d)
+            else:
+                self.set_dyn(d, None)
+        loop = Loop(kind, tuple(fixed))
+        self.loops.append(loop)
+        return loop
+
+    def leave_loop(self, loop: Loop) -> None:
+        """After the loop (from its head or a break): the variable dynamic ones are unknown."""
+        popped = self.loops.pop()
+        assert popped is loop
+        for name in self.bits:
+            self.bits[name] += LOOP_SLACK_BITS
+        for d in self.dyn:
+            if d not in loop.fixed:
+                self.set_dyn(d, None)
+
+    def loop_else(self, depth: int) -> List[str]:
+        """An optional else: clause (after leave_loop); break/continue there belong to the outer loop."""
+        if not self.chance(3):
+            return []
+        saved = self.snapshot()  # the state a break brings to the end of the loop
+        body = self.block(depth + 1, 1, 2)
+        self.merge([saved])
+        return ["else:"] + indent(body)
+
+    def stmt_for(self, depth: int) -> List[str]:
+        var = self.fresh("j")
+        self.top_inits.append(f"{var} = 0")
+        header = f"for {var} in range({self.range_args()}):"
+        loop = self.enter_loop("for")
+        self.types[var] = INT  # readable (inside and, being initialised at the top, after)
+        self.bits[var] = 64
+        body = self.block(depth + 1)
+        self.leave_loop(loop)
+        return [header] + indent(body) + self.loop_else(depth)
+
+    def range_args(self) -> str:
+        kind = self.weighted([("const", 3), ("mod", 3), ("two", 2), ("step", 2), ("computed_step", 1),
+                              ("around_var", 2), ("edge", 2)])
+        risky = self.risky()
+        if risky:
+            kind = self.pick(["computed_step", "float"])
+        if kind == "const":
+            return lit(self.n(-2, 25))
+        if kind == "mod":
+            return f"{self.intish(2).text} % {self.n(1, 25)}"
+        if kind == "two":
+            lo = self.n(-10, 10)
+            hi = lo + self.n(-2, 20)
+            return f"{lit(lo)}, {lit(hi)}" if self.chance(2) else f"{self.intish(2).text} % 10, {lit(hi)}"
+        if kind == "step":
+            step = self.pick([1, 2, 3, -1, -2, -3, 7])
+            lo, hi = self.n(-10, 10), self.n(-10, 10)
+            if (hi - lo) * step < 0 and not self.chance(4):
+                lo, hi = hi, lo
+            return f"{lit(lo)}, {lit(hi)}, {lit(step)}"
+        if kind == "computed_step":
+            e = self.intish(2)
+            step = f"({e.text} % 5) - 2" if risky else f"((({e.text} % 5) - 2) or 1)"  # 0: ValueError
+            return f"{lit(self.n(-10, 10))}, {lit(self.n(-10, 10))}, {step}"
+        if kind == "around_var":
+            names = self.vars_of(INT) + self.vars_of(BOOL)
+            base = self.pick(names)
+            trips = self.n(0, 8)
+            if self.chance(2):
+                return f"{base}, {base} + {trips}"
+            return f"{base}, {base} - {trips}, -1"
+        if kind == "edge":
+            trips = self.n(0, 6)
+            step = self.pick([1, 2, 3, -1, -2, -3])
+            if step > 0:
+                top = 2**63 - 1 - self.n(0, 3)
+                return f"{lit(top - trips)}, {lit(top)}, {lit(step)}"
+            bottom = -(2**63) + self.n(0, 3)
+            return f"{lit(bottom + trips)}, {lit(bottom)}, {lit(step)}"
+        return f"{self.float_expr(1).text}"  # CPython raises TypeError
+
+    def stmt_while(self, depth: int) -> List[str]:
+        counter = self.fresh("k")
+        self.top_inits.append(f"{counter} = 0")
+        lines = [f"{counter} = {self.n(0, 20)}"]
+        form = self.weighted([("guard", 3), ("and", 2), ("true", 2), ("truthy", 1)])
+        loop = self.enter_loop("while")
+        self.types[counter] = INT  # readable, never assigned except by the loop itself
+        self.bits[counter] = 8
+        if form == "guard":
+            lines.append(f"while {counter} > 0:")
+        elif form == "and":
+            cond = self.condition()
+            if self.chance(2):
+                lines.append(f"while {counter} > 0 and {cond.text}:")
+            else:
+                lines.append(f"while {cond.text} and {counter} > 0:")
+        elif form == "true":
+            lines += ["while True:", f"    if {counter} <= 0:", "        break"]
+        else:
+            lines.append(f"while {counter}:")
+        lines.append(f"    {counter} -= 1")
+        body = self.block(depth + 1)
+        self.leave_loop(loop)
+        lines += indent(body)
+        if form != "true":
+            lines += self.loop_else(depth)
+        return lines
+
+    def return_value(self) -> str:
+        if self.return_type is not None:
+            e = self.expr(self.return_type)
+            if e.type == INT and e.bits > LIMIT_BITS:
+                e = self.clamp(e)
+            self.return_bits = max(self.return_bits, e.bits)
+            return e.text
+        kind = self.weighted([("scalar", 8), ("tuple", 2), ("divmod", 1), ("none", 1),
+                              ("dynamic", 3 if self.dyn else 0)])
+        if kind == "dynamic":  # whatever type it has (or UnboundLocalError)
+            names = [d for d, t in self.dyn.items() if t != UNBOUND or self.risky()]
+            if names:
+                return ", ".join(self.pick(names) for _ in range(self.n(1, 2)))
+            kind = "scalar"
+        if kind == "scalar":
+            return self.expr(self.pick(TYPES)).text
+        if kind == "tuple":
+            items = [self.expr(self.pick(TYPES), 2).text for _ in range(self.n(2, self.tuple_size))]
+            return ", ".join(items) if self.chance(2) else "(" + ", ".join(items) + ")"
+        if kind == "divmod":
+            a, b = self.not_both_const(self.numeric(2), self.numeric(2))
+            return f"divmod({a.text}, {self.divisor(b).text})"
+        return "None"
+
+
+def indent(lines: List[str]) -> List[str]:
+    return ["    " + line for line in lines]
+
+
+def function(draw, name: str = "generated", callees: Sequence[Callee] = (),
+             return_type: Optional[str] = None, loops: bool = True,
+             dynamic: bool = False) -> Tuple[str, Callee]:
+    """The source of one random function (no imports), and how to call it."""
+    g = Gen(draw, callees=tuple(callees), return_type=return_type, loops_allowed=loops,
+            dynamic=dynamic)
+    g.risk = g.pick([0, 0, 0, 12, 4, 2])
+    # The shape: "pressure" has many live values (register allocation spills),
+    # "deep" has deep expressions (many temporaries), and longer blocks.
+    shape = g.pick(["normal", "normal", "pressure", "deep"])
+    param_types = [g.pick(TYPES) for _ in range(g.n(1, 7 if shape == "pressure" else 4))]
+    params = [f"p{i}" for i in range(len(param_types))]
+    for p, t in zip(params, param_types):
+        g.types[p] = t
+        g.assignable.append(p)
+        if t != FLOAT:
+            g.bits[p] = 64 if t == INT else 1
+    # One local of each type at least, so constant-folding avoidance always has a variable.
+    init_lines = []
+    most = 3
+    if shape == "pressure":
+        most, g.block_size, g.tuple_size = 10, 6, 8
+    elif shape == "deep":
+        g.expr_depth, g.block_size = 5, 5
+    counts = {INT: g.n(1, most), FLOAT: g.n(1, most), BOOL: g.n(1, max(2, most // 2))}
+    prefixes = {INT: "a", FLOAT: "f", BOOL: "b"}
+    for t in (BOOL, INT, FLOAT):  # bools first: int/float initialisers may then use them
+        for i in range(counts[t]):
+            local = f"{prefixes[t]}{i}"
+            e = g.expr(t, 2)
+            text = g.assigned_int(local, e) if t == INT else e.text
+            init_lines.append(f"{local} = {text}")
+            g.types[local] = t
+            g.assignable.append(local)
+    if dynamic:
+        for i in range(g.n(1, 3)):
+            local = f"d{i}"
+            g.assignable.append(local)
+            if g.chance(3):
+                g.set_dyn(local, UNBOUND)  # bound later, maybe only on some paths
+            else:
+                t = g.pick(TYPES)
+                e = g.expr(t, 2)
+                text = g.assigned_int(local, e) if t == INT else e.text
+                init_lines.append(f"{local} = {text}")
+                g.set_dyn(local, t)
+    body = g.block(0, 1, 2 * g.block_size - 2)
+    final = f"return {g.return_value()}"
+    lines = g.top_inits + init_lines + body + [final]
+    source = f"def {name}({', '.join(params)}):\n" + "\n".join(indent(lines)) + "\n"
+    return source, Callee(name, tuple(param_types), return_type or "", g.return_bits)
+
+
+@st.composite
+def programs(draw, max_helpers: int = 0, dynamic: bool = False):  # type: ignore[no-untyped-def]
+    """(source, param_types): a module that imports math and defines `generated`.
+
+    With max_helpers > 0 (see TODO(calls)), up to that many loop-free helper
+    functions h0, h1, ... with fixed return types come first; each may call
+    the ones before it, and `generated` may call them all.
+    """
+    helpers: List[Callee] = []
+    parts = []
+    for i in range(draw(st.integers(0, max_helpers))):
+        return_type = draw(st.sampled_from(TYPES))
+        text, callee = function(draw, f"h{i}", helpers, return_type, loops=False)
+        helpers.append(callee)
+        parts.append(text)
+    text, main = function(draw, "generated", helpers, dynamic=dynamic)
+    parts.append(text)
+    return "import math\n\n\n" + "\n\n".join(parts), main.param_types
+
+
+def make(source: str, name: str = "generated", helpers_decorator=None):  # type: ignore[no-untyped-def]
+    """Execute a generated module; its function `name`.
+
+    helpers_decorator (say `jit(strict=True)`) is applied to the helper
+    functions h0, h1, ... first, so that `name` calls the decorated ones.
+    """
+    namespace: Dict[str, object] = {"__name__": "fuzz_generated"}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    if helpers_decorator is not None:
+        for key in list(namespace):
+            if key[:1] == "h" and key[1:].isdigit():
+                namespace[key] = helpers_decorator(namespace[key])
+    return namespace[name]
+
+
+def int64_constants_only(func) -> bool:  # type: ignore[no-untyped-def]
+    """Whether CPython's folded constants all fit in int64 (the generator means them to)."""
+    return all(not isinstance(c, int) or -(2**63) <= c < 2**63 for c in func.__code__.co_consts)
+
+
+__all__ = ["programs", "make", "Callee", "PYTHON_TYPES", "INT", "BOOL", "FLOAT", "math"]

@@ -80,6 +80,17 @@ class Lowering:
             nargs = max(len(inst.args) for inst in native_calls)
             self.call_out_base = self.call_args_base + nargs
             slots = self.call_out_base + max(max(len(inst.data.results), 1) for inst in native_calls)
+        # Float constants other than 0.0 live in frame slots, stored once by the
+        # prologue: SSE instructions take them as memory operands, where a
+        # constant would otherwise cost a movabs and a movq at every use.
+        self.float_consts: Dict[int, int] = {}
+        for inst in func.insts():
+            for a in inst.args:
+                if isinstance(a, Const) and a.type == FLOAT:
+                    bits = float_bits(float(a.value))
+                    if bits and bits not in self.float_consts:
+                        self.float_consts[bits] = slots
+                        slots += 1
         frame = 8 * slots
         # At a call rsp must be 16-byte aligned; leaf functions need not bother.
         if self.makes_calls and (8 + 8 * len(self.saved) + frame) % 16:  # 8: the return address
@@ -110,10 +121,8 @@ class Lowering:
             bits = float_bits(float(operand.value))
             if bits == 0:
                 self.asm.xorpd(scratch, scratch)
-            else:
-                self.asm.mov(r11, bits)
-                self.asm.movq(scratch, r11)
-            return scratch
+                return scratch
+            return self.slot(self.float_consts[bits])
         return self.loc(operand)
 
     def xreg(self, operand: Operand, scratch: Reg) -> Reg:
@@ -162,6 +171,9 @@ class Lowering:
             self.asm.sub(rsp, self.frame)
         if self.makes_calls:
             self.asm.mov(self.slot(self.out_ptr_slot), rsi)
+        for bits, index in self.float_consts.items():
+            self.asm.mov(r11, bits)
+            self.asm.mov(self.slot(index), r11)
         if self.calls_native:
             # Out of native call depth: let CPython run it (and raise RecursionError).
             self.asm.mov(self.slot(self.depth_slot), rdx)

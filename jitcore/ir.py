@@ -101,10 +101,9 @@ class Inst:
     data: Any = None  # call: the NativeTarget; callres: the element index
     line: Optional[int] = None  # Python source line, for errors and listings
 
-    def uses(self) -> Iterator[Value]:
-        for a in self.args:
-            if isinstance(a, Value):
-                yield a
+    def uses(self) -> List[Value]:
+        """The values this instruction reads, in operand order."""
+        return [a for a in self.args if isinstance(a, Value)]
 
     @property
     def may_deopt(self) -> bool:

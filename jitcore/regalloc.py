@@ -85,6 +85,7 @@ def allocate(func: Function, registers: List[Reg] = ALLOCATABLE,
 
 def _scan(intervals: List[Interval], registers: List[Reg], alloc: Allocation) -> None:
     free = list(registers)
+    rank = {reg: i for i, reg in enumerate(registers)}  # prefer registers in this order
     active: List[Interval] = []  # sorted by end
     for current in intervals:
         # Registers of intervals that ended by now are free again. An interval
@@ -94,7 +95,7 @@ def _scan(intervals: List[Interval], registers: List[Reg], alloc: Allocation) ->
             active.remove(done)
             free.append(alloc.locations[done.value])  # type: ignore[arg-type]
         allowed = [r for r in free if not current.crosses_call or r in CALLEE_SAVED]
-        reg = _pick(allowed, registers, current, alloc)
+        reg = _pick(allowed, rank, current, alloc)
         if reg is not None:
             free.remove(reg)
             alloc.locations[current.value] = reg
@@ -116,14 +117,14 @@ def _scan(intervals: List[Interval], registers: List[Reg], alloc: Allocation) ->
             alloc.locations[current.value] = _new_slot(alloc)
 
 
-def _pick(free: List[Reg], order: List[Reg], current: Interval, alloc: Allocation) -> Optional[Reg]:
+def _pick(free: List[Reg], rank: Dict[Reg, int], current: Interval, alloc: Allocation) -> Optional[Reg]:
     if not free:
         return None
     if current.hint is not None:
         hinted = alloc.locations.get(current.hint)
         if hinted in free:
             return hinted  # type: ignore[return-value]
-    return min(free, key=order.index)
+    return min(free, key=rank.__getitem__)
 
 
 def _new_slot(alloc: Allocation) -> Slot:

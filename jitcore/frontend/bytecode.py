@@ -15,7 +15,7 @@ from typing import List, Optional
 from . import versions
 
 
-@dataclass(frozen=True)
+@dataclass
 class Instr:
     op: str  # a vocabulary word, see versions.py
     arg: object

@@ -3,7 +3,8 @@
  *
  * Every generated function has one entry ABI (System V x86-64):
  *
- *     int64_t entry(const int64_t *args, int64_t *out, int64_t depth);
+ *     int64_t entry(const int64_t *args, int64_t *out, int64_t depth,
+ *                   const volatile int64_t *interrupt);
  *
  *     rdi -> args[0..n-1], the arguments (8 bytes each)
  *     rsi -> out, the result slots
@@ -11,32 +12,47 @@
  *           code that calls other generated code checks and decrements it,
  *           so deep recursion hands the call to the interpreter instead of
  *           overflowing the C stack)
+ *     rcx -> interrupt: polled at loop headers and at the entry of functions
+ *           that call generated code; nonzero means "stop" (interrupt.c)
  *     rax <- status: 0 = ok, *out holds the result;
+ *            JC_STATUS_INTERRUPT = stopped for Ctrl-C, start again after
+ *            CPython ran its signal handler;
  *            anything else = "re-run this call in the interpreter"
  *            (e.g. int64 overflow); *out is then undefined.
  *
- * jc_call checks the handle, calls the code and reports the status.  It
- * takes no lock: the caller (jitcore.runtime.CodeBlock) keeps the block
- * alive for the duration of the call.
+ * The functions here check the handle, pick the interrupt word for the
+ * calling thread, call the code and report the status; a status of
+ * JC_STATUS_INTERRUPT clears the flag (the caller now handles the signal).
+ * They take no lock: the caller keeps the block alive for the duration of
+ * the call (jitcore.runtime.CodeBlock, or fastcall.c's entry table), and
+ * jc_call_packed also brackets the call for execmem.c, so code that another
+ * thread frees meanwhile (a callee's, reached through a cell) stays mapped
+ * until the call ends.
  */
 #include "jc_internal.h"
 
 #include <limits.h>
 
-typedef int64_t (*jc_entry_fn)(const int64_t *args, int64_t *out, int64_t depth);
+typedef int64_t (*jc_entry_fn)(const int64_t *args, int64_t *out, int64_t depth,
+                               const volatile int64_t *interrupt);
 
 static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *out,
                            int64_t depth);
 
 int jc_call(const jc_code *code, const int64_t *args, int64_t *out)
 {
-    return call_with_depth(code, args, out, JC_DEFAULT_DEPTH);
+    int status;
+    jc_unlocked_call_begin();
+    status = call_with_depth(code, args, out, JC_DEFAULT_DEPTH);
+    jc_unlocked_call_end();
+    return status;
 }
 
 static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *out,
                            int64_t depth)
 {
     jc_entry_fn fn;
+    const volatile int64_t *interrupt;
     int64_t status;
     if (code == NULL || code->magic != JC_CODE_MAGIC) {
         jc_set_error("jc_call: %s code handle",
@@ -48,9 +64,12 @@ static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *ou
         return -1;
     }
     fn = (jc_entry_fn)code->addr;
-    status = fn(args, out, depth);
+    interrupt = jc_interrupt_flag_for_thread();
+    status = fn(args, out, depth, interrupt);
     if (status == 0)
         return 0;
+    if (status == JC_STATUS_INTERRUPT)
+        jc_interrupt_flag = 0; /* our caller lets CPython handle the signal */
     /* -1 is reserved for a bad handle: keep any other status non-zero and
      * positive. */
     if (status > 0 && status <= INT_MAX)
@@ -59,12 +78,21 @@ static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *ou
 }
 
 /*
- * jc_call_packed: the dispatcher's fast path. `args` is the arguments packed
+ * jc_call_packed: the dispatcher's call. `args` is the arguments packed
  * by Python's struct module (8 bytes each: int64 or a double's bits), passed
  * without a copy; `out` is a union array, so a double result is read as
  * .d without another conversion in Python.
  */
 int jc_call_packed(const jc_code *code, const char *args, jc_value *out, int64_t depth)
+{
+    int status;
+    jc_unlocked_call_begin();
+    status = call_with_depth(code, (const int64_t *)args, (int64_t *)out, depth);
+    jc_unlocked_call_end();
+    return status;
+}
+
+int jc_call_packed_gil(const jc_code *code, const char *args, jc_value *out, int64_t depth)
 {
     return call_with_depth(code, (const int64_t *)args, (int64_t *)out, depth);
 }

@@ -748,13 +748,30 @@ static void atfork_after(void)
     pthread_mutex_unlock(&g_lock);
 }
 
+static long g_unlocked_calls; /* calls under way that may run without the GIL */
+static jc_code *g_deferred;     /* freed while g_unlocked_calls > 0; under g_lock */
+static void release_block(jc_code *code);
+
+/* In the child only the forking thread exists, and it is not inside a call
+ * (fork is called from Python): no call is under way any more. */
+static void atfork_child(void)
+{
+    g_unlocked_calls = 0;
+    while (g_deferred) {
+        jc_code *code = g_deferred;
+        g_deferred = code->next;
+        release_block(code);
+    }
+    atfork_after();
+}
+
 static void init_once(void)
 {
     long ps = sysconf(_SC_PAGESIZE);
     if (ps > 0)
         g_page = (size_t)ps;
     g_chunk_size = round_up(JC_CHUNK_SIZE, g_page);
-    pthread_atfork(atfork_prepare, atfork_after, atfork_after);
+    pthread_atfork(atfork_prepare, atfork_after, atfork_child);
 }
 
 static void lock_arena(void)
@@ -903,9 +920,40 @@ int jc_code_new(const unsigned char *bytes, size_t len, jc_code **out)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Calls without the GIL (call.c): freeing waits until they end         */
+/*
+ * A call that runs without the GIL (every call through cffi, and the nogil
+ * fast path) may be executing any block it can reach -- its own, or a
+ * callee's through a cell -- while another thread frees one of them.  So
+ * while such calls are under way, jc_code_free only retires the handle and
+ * queues the block; the last call to end hands the queue back to the arena.
+ * A block is unreachable for calls that start after it was freed (the
+ * dispatcher points cells elsewhere first), so only calls already under way
+ * matter, and they are the ones counted.
+ */
+
+void jc_unlocked_call_begin(void)
+{
+    __atomic_add_fetch(&g_unlocked_calls, 1, __ATOMIC_SEQ_CST);
+}
+
+void jc_unlocked_call_end(void)
+{
+    if (__atomic_sub_fetch(&g_unlocked_calls, 1, __ATOMIC_SEQ_CST) != 0
+        || __atomic_load_n(&g_deferred, __ATOMIC_SEQ_CST) == NULL)
+        return;
+    lock_arena();
+    while (g_deferred && __atomic_load_n(&g_unlocked_calls, __ATOMIC_SEQ_CST) == 0) {
+        jc_code *code = g_deferred;
+        __atomic_store_n(&g_deferred, code->next, __ATOMIC_SEQ_CST);
+        release_block(code);
+    }
+    unlock_arena();
+}
+
 void jc_code_free(jc_code *code)
 {
-    jc_chunk *c;
     if (!code)
         return;
     lock_arena();
@@ -913,8 +961,21 @@ void jc_code_free(jc_code *code)
         unlock_arena();
         return; /* already freed or not ours */
     }
-    c = code->chunk;
-    code->magic = 0;
+    code->magic = 0; /* the handle is dead at once, whether or not the memory waits */
+    if (__atomic_load_n(&g_unlocked_calls, __ATOMIC_SEQ_CST) > 0) {
+        code->next = g_deferred;
+        __atomic_store_n(&g_deferred, code, __ATOMIC_SEQ_CST);
+        unlock_arena();
+        return;
+    }
+    release_block(code);
+    unlock_arena();
+}
+
+/* Give a block's memory back to its chunk; under g_lock. */
+static void release_block(jc_code *code)
+{
+    jc_chunk *c = code->chunk;
     c->nlive--;
     g_live_blocks--;
     g_live_bytes -= code->alloc;
@@ -923,7 +984,6 @@ void jc_code_free(jc_code *code)
     desc_put(code);
     if (c->nlive == 0)
         chunk_emptied(c);
-    unlock_arena();
 }
 
 uintptr_t jc_code_address(const jc_code *code)

@@ -24,8 +24,16 @@
  * the speed of a call, never its result.
  *
  * The native code runs with the GIL held (releasing and taking it back would
- * cost as much as the rest of the call; cffi, which the Python path uses,
- * releases it, so there other threads run while native code does).
+ * cost as much as the rest of the call), through jc_call_packed_gil, unless
+ * the function was jitted with nogil=True (_set_nogil): then the GIL is
+ * released around the native call, which goes through jc_call_packed (the
+ * one that is safe without the GIL; cffi, which the Python path uses, also
+ * releases the GIL).
+ *
+ * Ctrl-C: a native call stopped by SIGINT returns FC_STATUS_INTERRUPT
+ * (csrc/interrupt.c).  The call then runs CPython's signal handlers
+ * (PyErr_CheckSignals): KeyboardInterrupt, or whatever the handler raises,
+ * propagates; if the handler returns, the call starts again from the top.
  *
  * Safety:
  *   - each entry holds a strong reference to an `owner` object (the Python
@@ -57,6 +65,7 @@
 #define FC_STATUS_NONE 2
 #define FC_STATUS_BOOL 3
 #define FC_STATUS_FLOAT 4
+#define FC_STATUS_INTERRUPT 5
 #define FC_STATUS_TUPLE 16
 #define FC_MAX_RESULT_SLOTS 16
 #define FC_MAX_NATIVE_DEPTH 10000
@@ -74,7 +83,10 @@
 typedef int (*fc_call_packed_fn)(const jc_code *code, const char *args, jc_value *out,
                                  int64_t depth);
 
-/* jc_call_packed from jitcore._native, set once by _set_call_packed(). */
+/* jc_call_packed_gil and jc_call_packed from jitcore._native, set once by
+ * _set_call_packed(): the first for calls holding the GIL, the second for
+ * calls without it. */
+static fc_call_packed_fn g_call_packed_gil = NULL;
 static fc_call_packed_fn g_call_packed = NULL;
 
 typedef struct {
@@ -86,12 +98,14 @@ typedef struct {
     unsigned char *shape_kinds; /* [nshapes][FC_MAX_RESULT_SLOTS] */
     PyObject *key;              /* the tuple of argument types */
     PyObject *owner;            /* keeps the native code alive */
+    Py_ssize_t refs;            /* the table's reference, plus nogil calls under way */
 } fc_entry;
 
 typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
     Py_ssize_t nentries;
+    int nogil; /* release the GIL while native code runs */
     fc_entry *entries[FC_MAX_ENTRIES];
 } DispatcherBaseObject;
 
@@ -105,9 +119,11 @@ static PyObject *str_status_error; /* "_status_error" */
 /* Entries                                                              */
 /* ------------------------------------------------------------------ */
 
+/* Drop one reference to an entry: the table's (when it is removed) or a
+ * nogil call's (when the call is over).  The last one frees it. */
 static void entry_free(fc_entry *e)
 {
-    if (e == NULL)
+    if (e == NULL || --e->refs > 0)
         return;
     PyMem_Free(e->shape_len);
     PyMem_Free(e->shape_kinds);
@@ -190,7 +206,7 @@ static void remove_at(DispatcherBaseObject *self, Py_ssize_t i)
 /* The call                                                             */
 /* ------------------------------------------------------------------ */
 
-enum { ROUTE_DONE, ROUTE_SLOW, ROUTE_DEOPT, ROUTE_STATUS };
+enum { ROUTE_DONE, ROUTE_SLOW, ROUTE_DEOPT, ROUTE_STATUS, ROUTE_INTERRUPTED };
 
 static inline PyObject *box_slot(jc_value v, unsigned char kind)
 {
@@ -201,23 +217,27 @@ static inline PyObject *box_slot(jc_value v, unsigned char kind)
     return PyLong_FromLongLong((long long)v.i);
 }
 
+static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, int *route,
+                            int *status_out);
+
 /* The fast path.  ROUTE_DONE: returns the result (or NULL with an exception
  * set).  Otherwise returns NULL without an exception and says what to do:
  * ROUTE_SLOW (the Python path), ROUTE_DEOPT (run py_func), ROUTE_STATUS (an
- * unexpected status, in *status). */
+ * unexpected status, in *status), ROUTE_INTERRUPTED (run the signal
+ * handlers, then call again). */
 static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py_ssize_t nargs,
                            int *route, int *status_out)
 {
     unsigned char kinds[FC_MAX_ARGS];
     jc_value in[FC_MAX_ARGS];
     jc_value out[FC_MAX_RESULT_SLOTS];
-    unsigned char shape[FC_MAX_RESULT_SLOTS];
-    const fc_entry *e = NULL;
-    Py_ssize_t i, n;
+    fc_entry *e = NULL;
+    Py_ssize_t i;
     int status, depth;
+    PyObject *result;
 
     *route = ROUTE_SLOW;
-    if (g_call_packed == NULL || nargs > FC_MAX_ARGS || self->nentries == 0)
+    if (g_call_packed_gil == NULL || nargs > FC_MAX_ARGS || self->nentries == 0)
         return NULL;
     for (i = 0; i < nargs; i++) {
         int k = kind_of_value(args[i]);
@@ -226,7 +246,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
         kinds[i] = (unsigned char)k;
     }
     for (i = 0; i < self->nentries; i++) {
-        const fc_entry *c = self->entries[i];
+        fc_entry *c = self->entries[i];
         if (c->nargs == nargs && (nargs == 0 || memcmp(c->kinds, kinds, (size_t)nargs) == 0)) {
             e = c;
             break;
@@ -261,8 +281,29 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     depth = Py_GetRecursionLimit();
     if (depth > FC_MAX_NATIVE_DEPTH)
         depth = FC_MAX_NATIVE_DEPTH;
+    if (!self->nogil) {
+        status = g_call_packed_gil(e->code, (const char *)in, out, (int64_t)depth);
+        /* From here on `e` may not be used once anything is allocated. */
+        return box_result(e, status, out, route, status_out);
+    }
+    /* Without the GIL another thread may remove the entry meanwhile: a
+     * reference keeps it (and, through its owner, the code) alive. */
+    e->refs++;
+    Py_BEGIN_ALLOW_THREADS
     status = g_call_packed(e->code, (const char *)in, out, (int64_t)depth);
-    /* From here on `e` may not be used once anything is allocated. */
+    Py_END_ALLOW_THREADS
+    result = box_result(e, status, out, route, status_out);
+    entry_free(e); /* may run arbitrary code (the owner's finalizer): last */
+    return result;
+}
+
+/* The result of a native call of entry e that returned `status`; routes as
+ * fast_call.  `e` is used only before anything is allocated. */
+static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, int *route,
+                            int *status_out)
+{
+    unsigned char shape[FC_MAX_RESULT_SLOTS];
+    Py_ssize_t i, n;
     switch (status) {
     case FC_STATUS_INT:
         *route = ROUTE_DONE;
@@ -278,6 +319,9 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
         Py_RETURN_NONE;
     case FC_STATUS_DEOPT:
         *route = ROUTE_DEOPT;
+        return NULL;
+    case FC_STATUS_INTERRUPT:
+        *route = ROUTE_INTERRUPTED;
         return NULL;
     default:
         break;
@@ -337,7 +381,11 @@ static PyObject *DispatcherBase_call(PyObject *self, PyObject *args, PyObject *k
     if (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0) {
         PyObject *const *items = &PyTuple_GET_ITEM(args, 0);
         Py_ssize_t nargs = PyTuple_GET_SIZE(args);
-        res = fast_call((DispatcherBaseObject *)self, items, nargs, &route, &status);
+        do {
+            res = fast_call((DispatcherBaseObject *)self, items, nargs, &route, &status);
+        } while (route == ROUTE_INTERRUPTED && PyErr_CheckSignals() == 0);
+        if (route == ROUTE_INTERRUPTED) /* a signal handler raised */
+            return NULL;
         if (route == ROUTE_DONE)
             return res;
         if (route == ROUTE_DEOPT)
@@ -395,7 +443,11 @@ static PyObject *DispatcherBase_vectorcall(PyObject *self, PyObject *const *args
         return res;
     }
     if (kwnames == NULL || PyTuple_GET_SIZE(kwnames) == 0) {
-        res = fast_call((DispatcherBaseObject *)self, args, nargs, &route, &status);
+        do {
+            res = fast_call((DispatcherBaseObject *)self, args, nargs, &route, &status);
+        } while (route == ROUTE_INTERRUPTED && PyErr_CheckSignals() == 0);
+        if (route == ROUTE_INTERRUPTED) /* a signal handler raised */
+            return NULL;
         if (route == ROUTE_DONE)
             return res;
         if (route == ROUTE_DEOPT)
@@ -461,6 +513,7 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
         PyErr_NoMemory();
         goto error;
     }
+    e->refs = 1;
     e->nargs = nargs;
     for (i = 0; i < nargs; i++)
         e->kinds[i] = (unsigned char)kind_of_type(PyTuple_GET_ITEM(key, i));
@@ -523,6 +576,19 @@ error:
     return NULL;
 }
 
+PyDoc_STRVAR(set_nogil_doc,
+"_set_nogil(flag)\n\n"
+"Whether the fast path releases the GIL while the native code runs.");
+
+static PyObject *DispatcherBase_set_nogil(PyObject *op, PyObject *flag)
+{
+    int value = PyObject_IsTrue(flag);
+    if (value < 0)
+        return NULL;
+    ((DispatcherBaseObject *)op)->nogil = value;
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(remove_entry_doc,
 "_remove_entry(types) -> bool\n\n"
 "Forget the native code registered for `types`; False if there was none.");
@@ -558,6 +624,7 @@ static PyMethodDef DispatcherBase_methods[] = {
     {"_add_entry", DispatcherBase_add_entry, METH_VARARGS, add_entry_doc},
     {"_remove_entry", DispatcherBase_remove_entry, METH_O, remove_entry_doc},
     {"_fast_signatures", DispatcherBase_fast_signatures, METH_NOARGS, fast_signatures_doc},
+    {"_set_nogil", DispatcherBase_set_nogil, METH_O, set_nogil_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -575,6 +642,7 @@ static PyObject *DispatcherBase_new(PyTypeObject *type, PyObject *args, PyObject
         return NULL;
     self->vectorcall = DispatcherBase_vectorcall;
     self->nentries = 0;
+    self->nogil = 0;
     return (PyObject *)self;
 }
 
@@ -631,17 +699,14 @@ static PyTypeObject DispatcherBase_Type = {
 /* ------------------------------------------------------------------ */
 
 PyDoc_STRVAR(set_call_packed_doc,
-"_set_call_packed(address)\n\n"
-"Give the module the address of jc_call_packed (from jitcore._native); until\n"
-"then every call takes the Python path. It can be set only once (again with\n"
-"the same address is allowed).");
+"_set_call_packed(address_gil, address)\n\n"
+"Give the module the addresses of jc_call_packed_gil and jc_call_packed (from\n"
+"jitcore._native); until then every call takes the Python path. They can be\n"
+"set only once (again with the same addresses is allowed).");
 
-static PyObject *fc_set_call_packed(PyObject *module, PyObject *arg)
+static fc_call_packed_fn address_arg(PyObject *arg)
 {
-    unsigned long long address;
-    fc_call_packed_fn fn;
-    (void)module;
-    address = PyLong_AsUnsignedLongLong(arg);
+    unsigned long long address = PyLong_AsUnsignedLongLong(arg);
     if (address == (unsigned long long)-1 && PyErr_Occurred())
         return NULL;
     if (address == 0 || address > (unsigned long long)UINTPTR_MAX) {
@@ -650,12 +715,25 @@ static PyObject *fc_set_call_packed(PyObject *module, PyObject *arg)
     }
     /* Converting an object pointer to a function pointer is what dlsym()
      * users do; POSIX guarantees it works. */
-    fn = (fc_call_packed_fn)(uintptr_t)address;
-    if (g_call_packed != NULL && g_call_packed != fn) {
-        PyErr_SetString(PyExc_ValueError, "_set_call_packed: already set to another address");
+    return (fc_call_packed_fn)(uintptr_t)address;
+}
+
+static PyObject *fc_set_call_packed(PyObject *module, PyObject *args)
+{
+    PyObject *a_gil, *a_any;
+    fc_call_packed_fn fn_gil, fn_any;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "OO:_set_call_packed", &a_gil, &a_any))
+        return NULL;
+    if ((fn_gil = address_arg(a_gil)) == NULL || (fn_any = address_arg(a_any)) == NULL)
+        return NULL;
+    if ((g_call_packed != NULL && g_call_packed != fn_any)
+        || (g_call_packed_gil != NULL && g_call_packed_gil != fn_gil)) {
+        PyErr_SetString(PyExc_ValueError, "_set_call_packed: already set to other addresses");
         return NULL;
     }
-    g_call_packed = fn;
+    g_call_packed_gil = fn_gil;
+    g_call_packed = fn_any;
     Py_RETURN_NONE;
 }
 
@@ -692,7 +770,7 @@ static PyObject *fc_enable_vectorcall(PyObject *module, PyObject *arg)
 }
 
 static PyMethodDef fc_methods[] = {
-    {"_set_call_packed", fc_set_call_packed, METH_O, set_call_packed_doc},
+    {"_set_call_packed", fc_set_call_packed, METH_VARARGS, set_call_packed_doc},
     {"_enable_vectorcall", fc_enable_vectorcall, METH_O, enable_vectorcall_doc},
     {NULL, NULL, 0, NULL},
 };
@@ -731,6 +809,7 @@ PyMODINIT_FUNC PyInit__fastcall(void)
         || PyModule_AddIntConstant(m, "STATUS_NONE", FC_STATUS_NONE) < 0
         || PyModule_AddIntConstant(m, "STATUS_BOOL", FC_STATUS_BOOL) < 0
         || PyModule_AddIntConstant(m, "STATUS_FLOAT", FC_STATUS_FLOAT) < 0
+        || PyModule_AddIntConstant(m, "STATUS_INTERRUPT", FC_STATUS_INTERRUPT) < 0
         || PyModule_AddIntConstant(m, "STATUS_TUPLE", FC_STATUS_TUPLE) < 0
         || PyModule_AddIntConstant(m, "MAX_RESULT_SLOTS", FC_MAX_RESULT_SLOTS) < 0
         || PyModule_AddIntConstant(m, "MAX_NATIVE_DEPTH", FC_MAX_NATIVE_DEPTH) < 0

@@ -24,6 +24,16 @@ struct jc_code {
     struct jc_code *next;    /* descriptor recycling queue */
 };
 
+/* interrupt.c: the flag the SIGINT handler sets, and the flag calls made by
+ * this thread must poll (the real one only on the main thread). */
+extern volatile int64_t jc_interrupt_flag;
+const volatile int64_t *jc_interrupt_flag_for_thread(void);
+
+/* execmem.c: brackets around a call that may run without the GIL; code
+ * freed meanwhile is queued until the last such call ends. */
+void jc_unlocked_call_begin(void);
+void jc_unlocked_call_end(void);
+
 /* Set this thread's error message (printf-style). */
 void jc_set_error(const char *fmt, ...)
 #if defined(__GNUC__)

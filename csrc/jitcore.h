@@ -70,23 +70,51 @@ void jc_stats(size_t *chunks, size_t *bytes_mapped, size_t *bytes_live,
               size_t *blocks_live);
 
 /* Run a generated function.  Entry ABI of every generated function:
- *     int64_t entry(const int64_t *args, int64_t *out, int64_t depth)
+ *     int64_t entry(const int64_t *args, int64_t *out, int64_t depth,
+ *                   const volatile int64_t *interrupt)
  * rdi -> the arguments, rsi -> the result slots, rdx = nested native calls
- * still allowed (see call.c); rax is a status:
- * 0 = ok (*out holds the result), anything else = "re-run this call in the
- * interpreter".  Returns the status: 0, or a positive value (statuses
- * outside 1..INT_MAX are reported as INT_MAX), or -1 with jc_last_error()
- * set if `code` is NULL / not a live block or `out` is NULL. */
+ * still allowed, rcx -> a word that becomes nonzero when the call should stop
+ * for Ctrl-C (see call.c and interrupt.c); rax is a status:
+ * 0 = ok (*out holds the result), JC_STATUS_INTERRUPT = stopped for a
+ * signal, anything else = "re-run this call in the interpreter".
+ * Returns the status: 0, or a positive value (statuses outside 1..INT_MAX
+ * are reported as INT_MAX), or -1 with jc_last_error() set if `code` is
+ * NULL / not a live block or `out` is NULL. */
 int jc_call(const jc_code *code, const int64_t *args, int64_t *out);
 
 /* Nested native calls jc_call allows (jc_call_packed takes it as an argument). */
 #define JC_DEFAULT_DEPTH 1000
 
+/* The status of a call that stopped because SIGINT arrived (jitcore/abi.py). */
+#define JC_STATUS_INTERRUPT 5
+
 /* One argument or result slot of generated code: an int64, or a double's bits. */
 typedef union { int64_t i; double d; } jc_value;
 
-/* jc_call with arguments packed as bytes (8 each) and union result slots. */
+/* jc_call with arguments packed as bytes (8 each) and union result slots.
+ * Safe without the GIL: while any such call runs, freed code is only queued
+ * and returned to the arena when the last one ends. */
 int jc_call_packed(const jc_code *code, const char *args, jc_value *out, int64_t depth);
+
+/* The same for a caller that holds the GIL throughout (csrc/fastcall.c):
+ * no Python code, and so no free of code, can run meanwhile, so it skips
+ * jc_call_packed's two atomic counter updates. */
+int jc_call_packed_gil(const jc_code *code, const char *args, jc_value *out, int64_t depth);
+
+/* Put jitcore's SIGINT handler in front of the installed one (see
+ * interrupt.c); `main_thread` is the pthread_t of the thread that runs
+ * Python signal handlers (threading.main_thread().ident).  Returns 1 if ours
+ * is installed (now or already), 0 if SIGINT is ignored or has its default
+ * action (nothing installed), -1 on error (jc_last_error()). */
+int jc_interrupt_install(unsigned long main_thread);
+
+/* 1 if jitcore's SIGINT handler is the installed one. */
+int jc_interrupt_installed(void);
+
+/* The flag generated code polls (nonzero: a SIGINT arrived that no call
+ * has handled yet), and a way to set it without a signal (for tests). */
+int64_t jc_interrupt_pending(void);
+void jc_interrupt_request(void);
 
 /* cffi-cdef: end */
 

@@ -2,13 +2,17 @@
 
 Every compiled function has one native entry point:
 
-    int64_t entry(const int64_t *args, int64_t *out, int64_t depth);
+    int64_t entry(const int64_t *args, int64_t *out, int64_t depth,
+                  const volatile int64_t *interrupt);
 
 `args` (rdi) points to the arguments, one 8-byte slot each (an int, a bool
 as 0/1, or a float's IEEE bits); `out` (rsi) to the result slots; `depth`
 (rdx) is how many more nested native calls are allowed: a function that
 calls other native code deopts when it reaches 0 and passes depth - 1 on,
-so deep recursion ends in CPython (RecursionError) instead of a crash. The
+so deep recursion ends in CPython (RecursionError) instead of a crash;
+`interrupt` (rcx) points to a word that turns nonzero when SIGINT arrives
+(csrc/interrupt.c): loop headers and functions that make native calls poll
+it and return STATUS_INTERRUPT, and callers pass it on. The
 return value (rax) is a status that says how to read the result slots. The C trampoline
 (csrc/) calls entries; lower.py generates them; the dispatcher reads the
 status. Everything else is System V: rbx, rbp, r12-r15 are preserved and the
@@ -20,6 +24,7 @@ STATUS_DEOPT = 1  # native code cannot give CPython's answer: re-run the call in
 STATUS_NONE = 2  # the function returned None; out is unused
 STATUS_BOOL = 3  # out[0] is 0 or 1
 STATUS_FLOAT = 4  # out[0] holds a double's bits
+STATUS_INTERRUPT = 5  # stopped for Ctrl-C: run CPython's signal handlers, then call again
 STATUS_TUPLE = 16  # 16 + i: a tuple of shape i (the compiled function lists its shapes)
 
 SCALAR_STATUS = {"int": STATUS_INT, "bool": STATUS_BOOL, "float": STATUS_FLOAT, "none": STATUS_NONE}

@@ -32,7 +32,8 @@ from .compiler import Compiled, compile_function
 from .errors import CompileError, JitWarning
 from .frontend import check_code_shape
 from .ir import BOOL, FLOAT, INT
-from .runtime import ExecMemError, call_packed, deopt_stub, new_cell, new_results
+from .runtime import (ExecMemError, call_packed, deopt_stub, ensure_interrupt_handler, new_cell,
+                      new_results)
 
 log = logging.getLogger("jitcore")
 
@@ -45,7 +46,8 @@ try:
     from ._native import ffi as _ffi
     from ._native import lib as _lib
 
-    _fastcall._set_call_packed(int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, "jc_call_packed"))))
+    _fastcall._set_call_packed(int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, "jc_call_packed_gil"))),
+                               int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, "jc_call_packed"))))
 except (ImportError, AttributeError, ValueError) as _exc:  # pragma: no cover - platform dependent
     _fastcall = None  # type: ignore[assignment]
     log.debug("jitcore._fastcall unavailable (%s): calls go through Python", _exc)
@@ -128,12 +130,16 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
     Python (compiling a new signature first) and gives the same results.
     """
 
-    def __init__(self, py_func: types.FunctionType, strict: bool = False) -> None:
+    def __init__(self, py_func: types.FunctionType, strict: bool = False,
+                 nogil: bool = False) -> None:
         if not isinstance(py_func, types.FunctionType):
             raise TypeError(f"@jit decorates Python functions (def), not {type(py_func).__name__}")
         functools.update_wrapper(self, py_func)
         self.py_func = py_func
         self.strict = strict
+        self.nogil = nogil
+        if _fastcall is not None:
+            self._set_nogil(nogil)
         self.failure: Optional[Exception] = None  # why the last failed signature runs in CPython
         self._nparams = py_func.__code__.co_argcount
         # argument types -> native code, or None: that signature runs in CPython
@@ -196,9 +202,11 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
         elif status >= abi.STATUS_TUPLE:
             shape = entry.shapes[status - abi.STATUS_TUPLE]
             result = tuple(_box(out[i], t) for i, t in enumerate(shape))
-        elif status == abi.STATUS_DEOPT:
+        elif status == abi.STATUS_DEOPT or status == abi.STATUS_INTERRUPT:
+            # CPython gives the exact answer or exception. After Ctrl-C, its
+            # signal handler runs as py_func starts (KeyboardInterrupt).
             pool.append(out)
-            return self.py_func(*args)  # CPython gives the exact answer or exception
+            return self.py_func(*args)
         else:
             raise ExecMemError(f"native code of {self.py_func.__qualname__} could not be called "
                                f"(status {status})")
@@ -359,6 +367,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
                 self._entries[key] = None  # CPython handles (or rejects) these arguments
                 return None
             log.debug("JIT-compiling %r for %s", self.py_func, _format(key))
+            ensure_interrupt_handler()  # Ctrl-C stops its loops (again, after signal.signal())
             try:
                 if shape_problem is not None:
                     raise shape_problem
@@ -404,21 +413,30 @@ def _format(key: Tuple[type, ...]) -> str:
 @overload
 def jit(func: F) -> F: ...
 @overload
-def jit(*, strict: bool = False) -> Callable[[F], F]: ...
+def jit(*, strict: bool = False, nogil: bool = False) -> Callable[[F], F]: ...
 
 
-def jit(func: Optional[F] = None, *, strict: bool = False) -> Union[F, Callable[[F], F]]:
+def jit(func: Optional[F] = None, *, strict: bool = False,
+        nogil: bool = False) -> Union[F, Callable[[F], F]]:
     """Compile a function to x86-64 machine code on its first call (per argument types).
 
-    Use as `@jit` or `@jit(strict=True)`. With strict=True a function jitcore
-    cannot compile raises CompileError on the call instead of running in
-    CPython with a JitWarning. With JITCORE_DISABLE=1 in the environment the
-    function is returned unchanged.
+    Use as `@jit` or `@jit(strict=..., nogil=...)`.
+
+    strict=True: a function jitcore cannot compile raises CompileError on the
+    call instead of running in CPython with a JitWarning.
+
+    nogil=True: calls release the GIL while the native code runs, so jitted
+    calls in several threads run in parallel (native code touches no Python
+    object). It costs about a GIL round trip per call, so use it for calls
+    that run long enough to matter. Calls that run in CPython (a deopt, an
+    unsupported function) hold the GIL as usual.
+
+    With JITCORE_DISABLE=1 in the environment the function is returned unchanged.
     """
 
     def decorate(f: F) -> F:
         if os.environ.get("JITCORE_DISABLE", "") not in ("", "0"):
             return f
-        return Dispatcher(f, strict=strict)  # type: ignore[arg-type, return-value]
+        return Dispatcher(f, strict=strict, nogil=nogil)  # type: ignore[arg-type, return-value]
 
     return decorate if func is None else decorate(func)

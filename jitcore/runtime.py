@@ -4,9 +4,10 @@
     status, result = block.call([a, b])    # int64 args; status 0 = ok
     block.free()                           # or let the garbage collector do it
 
-Generated code follows one entry ABI, ``int64_t entry(const int64_t *args,
-int64_t *out)``: rdi -> the arguments, rsi -> one result slot, rax = status
-(0 = ok, anything else = re-run the call in the interpreter).
+Generated code follows one entry ABI (jitcore/abi.py): rdi -> the
+arguments, rsi -> the result slots, rdx = native call depth still allowed,
+rcx -> the interrupt word; rax = status (0 = ok, anything else = re-run the
+call in the interpreter, or STATUS_INTERRUPT for Ctrl-C).
 
 How executable memory is obtained (mprotect with atomic page replacement,
 dual mapping, MAP_JIT) is explained at the top of csrc/execmem.c; strategy()
@@ -16,6 +17,7 @@ loading the C module.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Dict, Sequence, Tuple
 
 from ._native import ffi as _ffi
@@ -26,6 +28,7 @@ __all__ = [
     "CodeBlock",
     "ExecMemError",
     "HELPERS",
+    "ensure_interrupt_handler",
     "force_strategy",
     "helper_address",
     "stats",
@@ -196,6 +199,33 @@ def force_strategy(name: str) -> None:
     again. Raises ExecMemError if the strategy is unknown or unavailable."""
     if _lib.jc_force_strategy(name.encode("ascii")) != 0:
         raise ExecMemError(_last_error())
+
+
+def ensure_interrupt_handler() -> bool:
+    """Put jitcore's SIGINT handler in front of the installed one, so that
+    Ctrl-C stops native loops (csrc/interrupt.c). The dispatcher calls this
+    before each compile, which also re-installs it after Python code replaced
+    it with signal.signal(). Returns False if SIGINT is ignored or has its
+    default action (then nothing is installed: the signal does what it did)."""
+    main = threading.main_thread().ident
+    if main is None:  # pragma: no cover - the main thread always has an ident
+        return False
+    status = _lib.jc_interrupt_install(main)
+    if status < 0:
+        raise OSError(_last_error())
+    return status == 1
+
+
+def interrupt_pending() -> bool:
+    """True if a SIGINT arrived that no native call has handled yet."""
+    return bool(_lib.jc_interrupt_pending())
+
+
+def request_interrupt() -> None:
+    """For tests: make native code of the main thread stop as if SIGINT had
+    arrived, without a signal (so no Python handler runs; the call starts
+    again)."""
+    _lib.jc_interrupt_request()
 
 
 #: Names of the numeric helpers (csrc/numeric.h) that generated code calls by

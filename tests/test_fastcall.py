@@ -133,6 +133,11 @@ def mov_eax(imm: int) -> bytes:
     return bytes([0xB8]) + struct.pack("<I", imm)
 
 
+def runtime_lib():
+    from jitcore._native import lib
+    return lib
+
+
 def bits(x: float) -> int:
     return struct.unpack("<q", struct.pack("<d", x))[0]
 
@@ -146,6 +151,7 @@ def test_constants_match_the_abi():
     assert _fastcall.STATUS_NONE == abi.STATUS_NONE
     assert _fastcall.STATUS_BOOL == abi.STATUS_BOOL
     assert _fastcall.STATUS_FLOAT == abi.STATUS_FLOAT
+    assert _fastcall.STATUS_INTERRUPT == abi.STATUS_INTERRUPT == runtime_lib().JC_STATUS_INTERRUPT
     assert _fastcall.STATUS_TUPLE == abi.STATUS_TUPLE
     assert _fastcall.MAX_RESULT_SLOTS == abi.MAX_RESULT_SLOTS
     assert _fastcall.MAX_NATIVE_DEPTH == abi.MAX_NATIVE_DEPTH
@@ -598,7 +604,9 @@ def test_base_type_rejects_bad_registrations():
     assert jitted._fast_signatures() == [(int,)]
     assert jitted._remove_entry((int,)) is True
     with pytest.raises(ValueError):
-        _fastcall._set_call_packed(h)  # already set to jc_call_packed
+        _fastcall._set_call_packed(h, h)  # already set to jc_call_packed_gil, jc_call_packed
+    with pytest.raises(TypeError):
+        _fastcall._set_call_packed(h)  # needs both
     with pytest.raises(TypeError):
         _fastcall._enable_vectorcall(int)
 

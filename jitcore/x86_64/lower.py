@@ -17,6 +17,11 @@ needs. Scratch registers (never allocated): rax, rdx, r11, xmm14, xmm15.
 Everything that may deopt jumps to one exit that returns STATUS_DEOPT: the
 dispatcher then runs the call in CPython, which raises or computes a result
 the native types cannot hold.
+
+Ctrl-C: every loop header, and the entry of a function that calls other
+native code (recursion needs no loop), polls the interrupt word the caller
+passed in rcx (csrc/interrupt.c) and returns STATUS_INTERRUPT when it is
+set; native calls pass the word on, and pass that status up.
 """
 
 from __future__ import annotations
@@ -26,11 +31,14 @@ from collections import Counter
 from typing import Dict, List, Optional, Tuple, Union
 
 from .. import abi
-from ..ir import BOOL, FLOAT, INT, Block, Const, Function, Inst, Operand, Value
+from ..ir import FLOAT, Block, Const, Function, Inst, Operand, Value
 from ..regalloc import CALL_OPS, Allocation, Location, Slot
 from ..runtime import helper_address
 from .encoder import Assembler, Label, Mem
 from .registers import Reg, r11, rax, rcx, rdi, rdx, rsi, rsp, xmm0, xmm1, xmm14, xmm15
+
+# The entry ABI's registers (jitcore/abi.py).
+ARGS_PTR, OUT_PTR, DEPTH, INTERRUPT_PTR = rdi, rsi, rdx, rcx
 
 Arg = Union[Reg, Mem, int]
 
@@ -64,6 +72,8 @@ class Lowering:
         self.asm = Assembler()
         self.exit = self.asm.label("exit")
         self.deopt: Optional[Label] = None
+        self.interrupted: Optional[Label] = None
+        self.call_failed: Optional[Label] = None
         self.labels: Dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
         self.saved = alloc.callee_saved
         self.makes_calls = any(inst.op in CALL_OPS for inst in func.insts())
@@ -80,6 +90,14 @@ class Lowering:
             nargs = max(len(inst.args) for inst in native_calls)
             self.call_out_base = self.call_args_base + nargs
             slots = self.call_out_base + max(max(len(inst.data.results), 1) for inst in native_calls)
+        # Blocks a later (or the same) block jumps back to: the loop headers.
+        position = {block: i for i, block in enumerate(func.blocks)}
+        self.loop_heads = {succ for block in func.blocks for succ in block.successors
+                           if position[succ] <= position[block]}
+        self.polls = bool(self.loop_heads) or self.calls_native
+        if self.polls:
+            self.interrupt_slot = slots  # the interrupt word's address
+            slots += 1
         # Float constants other than 0.0 live in frame slots, stored once by the
         # prologue: SSE instructions take them as memory operands, where a
         # constant would otherwise cost a movabs and a movq at every use.
@@ -138,12 +156,30 @@ class Lowering:
             self.deopt = self.asm.label("deopt")
         return self.deopt
 
+    def interrupted_label(self) -> Label:
+        if self.interrupted is None:
+            self.interrupted = self.asm.label("interrupted")
+        return self.interrupted
+
+    def call_failed_label(self) -> Label:
+        if self.call_failed is None:
+            self.call_failed = self.asm.label("call_failed")
+        return self.call_failed
+
+    def poll_interrupt(self) -> None:
+        """Return STATUS_INTERRUPT if SIGINT arrived (two loads and a compare)."""
+        self.asm.mov(r11, self.slot(self.interrupt_slot))
+        self.asm.cmp(Mem(r11), 0)
+        self.asm.jne(self.interrupted_label())
+
     # -- the function ----------------------------------------------------
     def run(self) -> Assembler:
         self.prologue()
         blocks = self.func.blocks
         for n, block in enumerate(blocks):
             self.asm.bind(self.labels[block])
+            if block in self.loop_heads:
+                self.poll_interrupt()
             self.next_block = blocks[n + 1] if n + 1 < len(blocks) else None
             insts = block.insts
             i = 0
@@ -158,6 +194,17 @@ class Lowering:
                 i += 1
         self.asm.bind(self.exit)
         self.epilogue()
+        if self.call_failed is not None:
+            # A native callee did not return what this call site expects:
+            # pass an interrupt up, deopt for anything else.
+            self.asm.bind(self.call_failed)
+            self.asm.cmp(rax, abi.STATUS_INTERRUPT)
+            self.asm.je(self.exit)
+            self.asm.jmp(self.deopt_label())
+        if self.interrupted is not None:
+            self.asm.bind(self.interrupted)
+            self.asm.mov(rax, abi.STATUS_INTERRUPT)
+            self.asm.jmp(self.exit)
         if self.deopt is not None:
             self.asm.bind(self.deopt)
             self.asm.mov(rax, abi.STATUS_DEOPT)
@@ -170,18 +217,24 @@ class Lowering:
         if self.frame:
             self.asm.sub(rsp, self.frame)
         if self.makes_calls:
-            self.asm.mov(self.slot(self.out_ptr_slot), rsi)
+            self.asm.mov(self.slot(self.out_ptr_slot), OUT_PTR)
         for bits, index in self.float_consts.items():
             self.asm.mov(r11, bits)
             self.asm.mov(self.slot(index), r11)
         if self.calls_native:
             # Out of native call depth: let CPython run it (and raise RecursionError).
-            self.asm.mov(self.slot(self.depth_slot), rdx)
-            self.asm.test(rdx, rdx)
+            self.asm.mov(self.slot(self.depth_slot), DEPTH)
+            self.asm.test(DEPTH, DEPTH)
             self.asm.jle(self.deopt_label())
+        if self.polls:
+            # Saved before the parameters are loaded: one may live in rcx.
+            self.asm.mov(self.slot(self.interrupt_slot), INTERRUPT_PTR)
+        if self.calls_native:
+            self.asm.cmp(Mem(INTERRUPT_PTR), 0)
+            self.asm.jne(self.interrupted_label())
         for i, param in enumerate(self.func.params):
             if param in self.alloc.locations:
-                src = Mem(rdi, disp=8 * i)
+                src = Mem(ARGS_PTR, disp=8 * i)
                 if param.type == FLOAT:
                     self.fmove(self.loc(param), src)
                 else:
@@ -702,8 +755,9 @@ class Lowering:
 
     # -- calls to other jitted functions ------------------------------------
     def do_call(self, inst: Inst) -> None:
-        """entry(args, out, depth - 1) through the callee's cell; deopt unless it
-        returned the one kind of result this call site expects."""
+        """entry(args, out, depth - 1, interrupt) through the callee's cell;
+        deopt unless it returned the one kind of result this call site
+        expects (or stopped for Ctrl-C: then return that)."""
         target = inst.data
         for i, x in enumerate(inst.args):
             dst = self.slot(self.call_args_base + i)
@@ -711,14 +765,15 @@ class Lowering:
                 self.fmove(dst, self.xarg(x))
             else:
                 self.move(dst, self.arg(x))
-        self.asm.lea(rdi, self.slot(self.call_args_base))
-        self.asm.lea(rsi, self.slot(self.call_out_base))
-        self.asm.mov(rdx, self.slot(self.depth_slot))
-        self.asm.sub(rdx, 1)
+        self.asm.lea(ARGS_PTR, self.slot(self.call_args_base))
+        self.asm.lea(OUT_PTR, self.slot(self.call_out_base))
+        self.asm.mov(DEPTH, self.slot(self.depth_slot))
+        self.asm.sub(DEPTH, 1)
+        self.asm.mov(INTERRUPT_PTR, self.slot(self.interrupt_slot))
         self.asm.mov(rax, target.cell)
         self.asm.call(Mem(rax))
         self.asm.cmp(rax, target.status)
-        self.asm.jne(self.deopt_label())
+        self.asm.jne(self.call_failed_label())
         if inst.dst is not None:
             self.store_slot(inst.dst, self.call_out_base)
 

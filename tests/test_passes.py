@@ -47,7 +47,9 @@ def test_constants_fold_and_moves_disappear():
 
     ir = build_ir(f)
     optimize(ir)
-    assert ir.dump().splitlines()[2:] == ["    v2 = mul.ovf n, 7", "    ret.int v2"]
+    product, ret = ir.dump().splitlines()[2:]
+    name = product.split()[0]
+    assert product == f"    {name} = mul.ovf n, 7" and ret == f"    ret.int {name}"
 
 
 def test_overflowing_constant_expression_is_left_for_run_time():

@@ -33,25 +33,48 @@ def _drop_self_moves(func: Function) -> int:
 
 
 def _coalesce_moves(func: Function) -> int:
+    """`t = op ...; ...; x = mov t` -> `x = op ...; ...` with t's uses reading x.
+
+    t must be a compiler temporary defined once and read only in this block,
+    and x must be neither read nor written between t's definition and the
+    move (x takes t's value early), nor written again while t is still read
+    after the move (x would no longer hold t's value there).
+    """
     use_count: Counter = Counter(v for inst in func.insts() for v in inst.uses())
     def_count: Counter = Counter(inst.dst for inst in func.insts() if inst.dst is not None)
     removed = 0
     for block in func.blocks:
         insts = block.insts
+        block_uses: Counter = Counter(v for inst in insts for v in inst.uses())
         i = 0
         while i < len(insts):
             move = insts[i]
             temp = move.args[0] if move.op == "mov" else None
-            if (isinstance(temp, Value) and not temp.name and use_count[temp] == 1
-                    and def_count[temp] == 1 and move.dst is not None):
+            x = move.dst
+            if (isinstance(temp, Value) and not temp.name and def_count[temp] == 1
+                    and block_uses[temp] == use_count[temp] and x is not None and x is not temp
+                    and x.type == temp.type):
                 j = _find_def(insts, i, temp)
-                if j is not None and not _touches(insts[j + 1:i], move.dst):
-                    insts[j].dst = move.dst
+                last = _last_use(insts, temp)
+                if (j is not None and not _touches(insts[j + 1:i], x)
+                        and not any(inst.dst is x for inst in insts[i + 1:last + 1])):
+                    insts[j].dst = x
                     del insts[i]
+                    for inst in insts[j + 1:]:
+                        if temp in inst.args:
+                            inst.args = [x if a is temp else a for a in inst.args]
+                    block_uses = Counter(v for inst in insts for v in inst.uses())
                     removed += 1
                     continue
             i += 1
     return removed
+
+
+def _last_use(insts: List[Inst], value: Value) -> int:
+    for k in range(len(insts) - 1, -1, -1):
+        if value in insts[k].args:
+            return k
+    return -1
 
 
 def _find_def(insts: List[Inst], before: int, value: Value) -> "int | None":

@@ -48,3 +48,11 @@ def tests(session: nox.Session) -> None:
     # (with its compiled C module), never the source folder.
     session.chdir("tests")
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *session.posargs)
+
+
+@nox.session(python=False)
+def wheel(session: nox.Session) -> None:
+    """Build the sdist and the wheel, audit the wheel and use it from a fresh
+    environment (.ci/check_wheel.sh; Linux). Not in the default sessions:
+    `python -m nox -s wheel`. Uses the `python` on PATH, or $PYTHON."""
+    session.run("bash", ".ci/check_wheel.sh", external=True)

@@ -1,7 +1,7 @@
-"""python -m jitcore: the command line.
+"""python -m jitcore: jitcore's command line.
 
-    python -m jitcore demo     compile a small function and show what happens
-    python -m jitcore bench    run the benchmarks (benchmarks/ in the source checkout)
+    python -m jitcore demo            compile a small function and show what happens
+    python -m jitcore bench [OPTIONS] run the benchmarks (benchmarks/ in the source checkout)
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def demo() -> int:
     log.addHandler(handler)
     log.setLevel(logging.DEBUG)
 
-    from . import disassemble, jit
+    from . import CompileError, disassemble, jit
     from .runtime import strategy
 
     print("Definition point of foo")
@@ -39,7 +39,7 @@ def demo() -> int:
     print("Disassembly of foo")
     try:
         print(disassemble(foo))
-    except ImportError as exc:
+    except (ImportError, CompileError) as exc:  # no capstone; no native code on this machine
         print(f"({exc})")
     return 0
 
@@ -63,15 +63,51 @@ def bench(argv: List[str]) -> int:
     return run_benchmarks(argv)
 
 
+DESCRIPTION = """\
+jitcore compiles numeric Python functions to x86-64 machine code: put @jit on
+a function and its first call compiles it (see README.md)."""
+
+EPILOG = """\
+examples:
+  python -m jitcore demo             watch @jit compile, run and fall back on one function
+  python -m jitcore bench --quick    a smoke run of every benchmark section
+  python -m jitcore bench --help     the benchmark options
+
+Run `python -m jitcore COMMAND --help` for more on a command."""
+
+DEMO_HELP = "compile foo(a, b) = a*a - b*b with @jit, call it and show its machine code"
+DEMO_DESCRIPTION = """\
+Defines foo(a, b) = a*a - b*b with @jit, with jitcore's DEBUG log shown, and
+calls it: the first call compiles foo to x86-64 machine code, later calls run
+it. foo(2**32, 1) overflows int64 in native code, so that call is re-run in
+CPython and still gives 18446744073709551615. Then it prints how this process
+gets executable memory and foo's machine code as it is in memory (the
+disassembly needs capstone: pip install 'jitcore[disasm]')."""
+
+BENCH_HELP = "time jitcore against CPython, numba and PyPy (needs the source checkout)"
+BENCH_DESCRIPTION = """\
+Runs benchmarks/run.py of jitcore's source checkout (the benchmarks are not
+in the installed package) with the OPTIONS given: steady-state speedups over
+CPython, call overhead, compile latency and import time; numba and PyPy are
+compared when installed. Exit status 1 if an engine's result differs from
+CPython's. Its options (--quick, --markdown PATH, --chart PATH, --json PATH,
+...) are below when the checkout is there; see benchmarks/README.md."""
+
+
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jitcore", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("demo", help="compile foo(a, b) = a*a - b*b, call it and disassemble it")
-    # bench's options (--quick, --markdown PATH, ...) are parsed by benchmarks/run.py
-    commands.add_parser("bench", add_help=False,
-                        help="benchmark jitcore against CPython, numba and PyPy")
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="python -m jitcore", description=DESCRIPTION,
+                                     epilog=EPILOG, formatter_class=formatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    commands.add_parser("demo", help=DEMO_HELP, description=DEMO_DESCRIPTION,
+                        formatter_class=formatter)
+    # bench's options (--quick, --markdown PATH, ...) and its --help are
+    # parsed by benchmarks/run.py; main() prints BENCH_DESCRIPTION first
+    commands.add_parser("bench", add_help=False, help=BENCH_HELP)
     args, rest = parser.parse_known_args(argv)
     if args.command == "bench":
+        if "-h" in rest or "--help" in rest:  # then benchmarks/run.py prints its options
+            print(f"python -m jitcore bench [OPTIONS]\n\n{BENCH_DESCRIPTION}\n")
         return bench(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")

@@ -32,6 +32,7 @@ from .compiler import Compiled, compile_function
 from .errors import CompileError, JitWarning
 from .frontend import check_code_shape
 from .ir import BOOL, FLOAT, INT
+from . import runtime
 from .runtime import (ExecMemError, call_packed, deopt_stub, ensure_interrupt_handler, new_cell,
                       new_results)
 
@@ -216,6 +217,15 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
     if _fastcall is None:  # no C base type: calls come here directly
         __call__ = _call_slow
 
+    def __reduce__(self) -> str:
+        # Pickle by reference, as pickle does plain functions: the module and
+        # qualified name, looked up again when unpickled (so another process,
+        # e.g. a multiprocessing worker, imports the module and finds its own
+        # jitted function, compiling its own native code). As for functions,
+        # pickling fails if that name does not lead back to this object, and
+        # copy.copy / copy.deepcopy return the object itself.
+        return self.__qualname__
+
     def __getstate__(self) -> Dict[str, Any]:
         # What copy.copy (and pickle) take, as for a plain class: the C base
         # type's table is not state (a copy refills it through _prepare, or
@@ -369,6 +379,11 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
             log.debug("JIT-compiling %r for %s", self.py_func, _format(key))
             ensure_interrupt_handler()  # Ctrl-C stops its loops (again, after signal.signal())
             try:
+                if runtime.UNAVAILABLE is not None:
+                    code = self.py_func.__code__
+                    raise CompileError(f"no native code here: {runtime.UNAVAILABLE}",
+                                       code.co_filename, code.co_firstlineno,
+                                       self.py_func.__qualname__)
                 if shape_problem is not None:
                     raise shape_problem
                 compiled = self._nested_compile(key, signature)  # type: ignore[arg-type]

@@ -18,10 +18,32 @@ loading the C module.
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, Sequence, Tuple
+import platform
+import sys
+from typing import Any, Dict, Optional, Sequence, Tuple
 
-from ._native import ffi as _ffi
-from ._native import lib as _lib
+
+def _why_no_native_code() -> Optional[str]:
+    """Why this process cannot run jitcore's machine code, or None if it can."""
+    machine = platform.machine()
+    if machine.lower() not in ("x86_64", "amd64") or sys.maxsize != 2**63 - 1:
+        bits = "64" if sys.maxsize == 2**63 - 1 else "32"
+        return (f"jitcore generates x86-64 machine code and this is a {bits}-bit Python on "
+                f"{machine or 'an unknown machine'}")
+    return None
+
+
+#: Why functions cannot be compiled to native code in this process (None: they
+#: can). Then every @jit function runs in CPython, with one JitWarning saying this.
+UNAVAILABLE: Optional[str] = _why_no_native_code()
+_ffi: Any = None
+_lib: Any = None
+if UNAVAILABLE is None:
+    try:
+        from ._native import ffi as _ffi
+        from ._native import lib as _lib
+    except ImportError as _exc:
+        UNAVAILABLE = f"jitcore's C module jitcore._native is not installed or did not load ({_exc})"
 
 __all__ = [
     "CHUNK_SIZE",
@@ -36,13 +58,14 @@ __all__ = [
 ]
 
 #: Size of one shared chunk of executable memory; larger code gets its own.
-CHUNK_SIZE: int = _lib.JC_CHUNK_SIZE
+CHUNK_SIZE: int = _lib.JC_CHUNK_SIZE if _lib is not None else 0
 
-_new = _ffi.new
-_gc = _ffi.gc
-_release = _ffi.release
-_jc_call = _lib.jc_call
-_jc_code_free = _lib.jc_code_free
+if _lib is not None:
+    _new = _ffi.new
+    _gc = _ffi.gc
+    _release = _ffi.release
+    _jc_call = _lib.jc_call
+    _jc_code_free = _lib.jc_code_free
 
 # Result slots for call(), recycled: a slot is popped for the duration of one
 # call (list pop/append are atomic, so concurrent calls never share a slot).
@@ -69,6 +92,8 @@ class CodeBlock:
     __slots__ = ("_ptr", "_address", "_size", "__weakref__")
 
     def __init__(self, code: bytes) -> None:
+        if UNAVAILABLE is not None:
+            raise ExecMemError(UNAVAILABLE)
         data = code if type(code) is bytes else memoryview(code).tobytes()
         out = _new("jc_code **")
         if _lib.jc_code_new(data, len(data), out) != 0:
@@ -149,7 +174,7 @@ class CodeBlock:
 
 #: call_packed(handle, args_bytes, results) -> status: the dispatcher's fast
 #: path (arguments packed with struct, 8 bytes each; results a new_results()).
-call_packed = _lib.jc_call_packed
+call_packed = _lib.jc_call_packed if _lib is not None else None
 
 
 def new_results(slots: int) -> Any:
@@ -182,6 +207,8 @@ def strategy() -> str:
     """How this process gets executable memory: "mprotect", "dualmap-memfd",
     "dualmap-shm", "dualmap-file", "map_jit", or "none" (every strategy was
     refused). Probes on first use."""
+    if UNAVAILABLE is not None:
+        return "none"
     return _ffi.string(_lib.jc_strategy()).decode("ascii")
 
 
@@ -207,6 +234,8 @@ def ensure_interrupt_handler() -> bool:
     before each compile, which also re-installs it after Python code replaced
     it with signal.signal(). Returns False if SIGINT is ignored or has its
     default action (then nothing is installed: the signal does what it did)."""
+    if _lib is None:  # no native code in this process (UNAVAILABLE)
+        return False
     main = threading.main_thread().ident
     if main is None:  # pragma: no cover - the main thread always has an ident
         return False

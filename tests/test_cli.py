@@ -32,3 +32,21 @@ def test_no_command_prints_help_and_fails():
     out = run()
     assert out.returncode == 2
     assert "demo" in out.stdout
+
+
+def test_help_documents_each_command():
+    out = run("--help")
+    assert out.returncode == 0
+    text = " ".join(out.stdout.split())  # argparse wraps lines to the terminal's width
+    for expected in ["demo compile foo(a, b) = a*a - b*b with @jit",
+                     "bench time jitcore against CPython, numba and PyPy",
+                     "python -m jitcore bench --quick", "python -m jitcore COMMAND --help"]:
+        assert expected in text, f"{expected!r} missing from:\n{out.stdout}"
+
+
+def test_demo_help():
+    out = run("demo", "--help")
+    assert out.returncode == 0
+    text = " ".join(out.stdout.split())
+    assert "usage: python -m jitcore demo" in text
+    assert "overflows int64" in text and "jitcore[disasm]" in text

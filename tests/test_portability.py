@@ -1,0 +1,172 @@
+"""Where jitcore cannot make native code, it must still import and run every
+@jit function in CPython, with one JitWarning per function saying why.
+
+Each case runs in a fresh interpreter that first simulates the situation, then
+imports jitcore:
+
+* "no C module": jitcore._native and jitcore._fastcall cannot be imported
+  (as on a platform where the build did not produce them);
+* "not x86-64": platform.machine() answers "aarch64" (as on an ARM Linux
+  machine or Apple silicon), while the C module is there and loads;
+* "no fastcall": only jitcore._fastcall is missing, which costs speed only:
+  functions still compile to native code, without any warning.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+# Set up before `import jitcore`, in the child process.
+NO_C_MODULE = """
+import sys
+# None in sys.modules makes `import jitcore._native` raise ModuleNotFoundError.
+sys.modules["jitcore._native"] = None
+sys.modules["jitcore._fastcall"] = None
+"""
+NOT_X86_64 = """
+import platform
+platform.machine = lambda: "aarch64"
+"""
+NO_FASTCALL = """
+import sys
+sys.modules["jitcore._fastcall"] = None
+"""
+
+# What the child runs after the set-up; prints one JSON line for the test.
+PROBE = """
+import json, warnings
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import jitcore
+    from jitcore import CompileError, JitWarning, jit
+    import_warnings = [str(w.message) for w in caught]
+
+    @jit
+    def total(n):
+        s = 0
+        i = 0
+        while i < n:
+            s += i
+            i += 1
+        return s
+
+    @jit
+    def hyp(a, b):
+        return a * a + b * b
+
+    # several calls and several signatures per function: still one warning each
+    results = [total(10), total(1000), total(10), hyp(3, 4), hyp(1.5, 2.0), hyp(3, 4),
+               hyp(2**40, 1)]  # a*a overflows int64: CPython's answer either way
+
+@jit(strict=True)
+def strict_total(n):
+    s = 0
+    i = 0
+    while i < n:
+        s += i
+        i += 1
+    return s
+
+try:
+    strict = ["returned", strict_total(10)]
+except CompileError as exc:
+    strict = ["CompileError", str(exc)]
+except Exception as exc:  # anything else is a failure the test reports
+    strict = [type(exc).__name__, str(exc)]
+
+jit_warnings = [str(w.message) for w in caught if issubclass(w.category, JitWarning)]
+other_warnings = [f"{w.category.__name__}: {w.message}" for w in caught
+                  if not issubclass(w.category, JitWarning)]
+print(json.dumps(dict(
+    results=results,
+    expected=[total.py_func(10), total.py_func(1000), total.py_func(10), hyp.py_func(3, 4),
+              hyp.py_func(1.5, 2.0), hyp.py_func(3, 4), hyp.py_func(2**40, 1)],
+    native=[bool(total.signatures), bool(hyp.signatures)],
+    import_warnings=import_warnings,
+    jit_warnings=jit_warnings,
+    other_warnings=other_warnings,
+    strict=strict,
+)))
+"""
+
+# Words one of which the reason must contain, per situation.
+WHY_NO_C_MODULE = ("_native", "C module", "C extension")
+WHY_NOT_X86_64 = ("x86-64", "x86_64", "aarch64")
+
+
+def run_child(setup: str, body: str, *args: str) -> subprocess.CompletedProcess:
+    """Run setup + body in a fresh interpreter that imports this same jitcore
+    (located without importing it here)."""
+    spec = importlib.util.find_spec("jitcore")
+    assert spec is not None and spec.origin is not None
+    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(spec.origin)))
+    env = dict(os.environ)
+    env.pop("JITCORE_DISABLE", None)
+    env["PYTHONPATH"] = pkg_parent + os.pathsep + env.get("PYTHONPATH", "")
+    script = textwrap.dedent(setup) + "\n" + textwrap.dedent(body)
+    return subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def probe(setup: str) -> dict:
+    proc = run_child(setup, PROBE)
+    assert proc.returncode == 0, f"child failed:\n{proc.stderr}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def assert_runs_in_cpython(report: dict, why: tuple) -> None:
+    assert report["results"] == report["expected"]
+    assert report["native"] == [False, False]
+    assert report["import_warnings"] == [], "importing jitcore must not warn"
+    assert report["other_warnings"] == []
+    # exactly one JitWarning per function (total, hyp), each saying why
+    assert len(report["jit_warnings"]) == 2, report["jit_warnings"]
+    for message in report["jit_warnings"]:
+        assert any(word in message for word in why), message
+    kind, message = report["strict"]
+    assert kind == "CompileError", report["strict"]
+    assert any(word in message for word in why), message
+
+
+
+
+def test_no_c_module():
+    assert_runs_in_cpython(probe(NO_C_MODULE), WHY_NO_C_MODULE)
+
+
+def test_not_x86_64():
+    assert_runs_in_cpython(probe(NOT_X86_64), WHY_NOT_X86_64)
+
+
+def test_no_fastcall_still_compiles():
+    report = probe(NO_FASTCALL)
+    assert report["results"] == report["expected"]
+    assert report["native"] == [True, True]
+    assert report["jit_warnings"] == [] and report["other_warnings"] == []
+    assert report["strict"] == ["returned", 45]
+
+
+DEMO = """
+import runpy
+sys.argv = ["jitcore", "demo"]
+runpy.run_module("jitcore", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize("setup, why", [(NO_C_MODULE, WHY_NO_C_MODULE), (NOT_X86_64, WHY_NOT_X86_64)],
+                         ids=["no-c-module", "not-x86-64"])
+def test_demo_runs_without_native_code(setup, why):
+    proc = run_child("import sys\n" + setup, DEMO)
+    assert proc.returncode == 0, proc.stderr
+    assert "foo(1, 2) => -3" in proc.stdout
+    assert "foo(2**32, 1) => 18446744073709551615" in proc.stdout
+    assert "Installed native code" not in proc.stdout
+    assert any(word in proc.stdout + proc.stderr for word in why), proc.stdout + proc.stderr

@@ -17,7 +17,7 @@ elif ENGINE == "python":
     def jit(func):
         return func
 else:
-    sys.exit("engine must be jitcore, numba or python, not %r" % ENGINE)
+    sys.exit(f"engine must be jitcore, numba or python, not {ENGINE!r}")
 
 
 @jit

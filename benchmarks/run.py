@@ -28,8 +28,9 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 if __package__ in (None, ""):  # run as a file: python benchmarks/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -51,7 +52,7 @@ class Report:
     """Collects sections (title, notes, tables) and prints them as they come."""
 
     def __init__(self) -> None:
-        self.parts: List[Tuple[str, Any]] = []
+        self.parts: list[tuple[str, Any]] = []
 
     def heading(self, title: str) -> None:
         self.parts.append(("heading", title))
@@ -64,9 +65,9 @@ class Report:
     def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> None:
         """Print a table; its first `left` columns are left-aligned, the rest right-aligned."""
         self.parts.append(("table", (list(header), [list(r) for r in rows], left)))
-        widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+        widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
         line = lambda cells: "  ".join(str(c).ljust(w) if i < left else str(c).rjust(w)  # noqa: E731
-                                       for i, (c, w) in enumerate(zip(cells, widths)))
+                                       for i, (c, w) in enumerate(zip(cells, widths, strict=False)))
         print(line(header))
         print("  ".join("-" * w for w in widths))
         for row in rows:
@@ -78,7 +79,7 @@ class Report:
         print(text, flush=True)
 
     def markdown(self) -> str:
-        out: List[str] = []
+        out: list[str] = []
         for kind, value in self.parts:
             if kind == "heading":
                 out.append(f"\n## {value}\n")
@@ -97,27 +98,27 @@ class Report:
         return "# jitcore benchmarks\n" + "\n".join(out) + "\n"
 
 
-def ms(seconds: Optional[float]) -> str:
+def ms(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     value = seconds * 1e3
     return f"{value:.3f}" if value < 1 else f"{value:.2f}" if value < 100 else f"{value:.0f}"
 
 
-def ratio(x: Optional[float]) -> str:
+def ratio(x: float | None) -> str:
     if x is None:
         return "—"
     return f"{x:.2f}x" if x < 10 else f"{x:.1f}x"
 
 
-def geomean(values: Sequence[float]) -> Optional[float]:
+def geomean(values: Sequence[float]) -> float | None:
     values = [v for v in values if v and v > 0]
     if not values:
         return None
     return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
-def div(a: Optional[float], b: Optional[float]) -> Optional[float]:
+def div(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
@@ -144,7 +145,7 @@ def nproc() -> int:
         return os.cpu_count() or 0
 
 
-def load_numba(enabled: bool) -> Tuple[Any, str]:
+def load_numba(enabled: bool) -> tuple[Any, str]:
     """(the numba module or None, a version or why it is skipped)."""
     if not enabled:
         return None, "skipped (--no-numba)"
@@ -155,7 +156,7 @@ def load_numba(enabled: bool) -> Tuple[Any, str]:
     return numba, numba.__version__
 
 
-def find_pypy(enabled: bool, name: str) -> Tuple[Optional[str], str]:
+def find_pypy(enabled: bool, name: str) -> tuple[str | None, str]:
     """(path of pypy3 or None, its version or why it is skipped)."""
     if not enabled:
         return None, "skipped (--no-pypy)"
@@ -171,7 +172,7 @@ def find_pypy(enabled: bool, name: str) -> Tuple[Optional[str], str]:
     return path, version or "unknown version"
 
 
-def jitcore_env() -> Dict[str, str]:
+def jitcore_env() -> dict[str, str]:
     """The environment for a subprocess that must import this jitcore (and benchmarks)."""
     import jitcore
 
@@ -191,7 +192,7 @@ def identity(func: Callable) -> Callable:
 # ---------------------------------------------------------------------------
 
 
-def jitcore_problems(namespace: Dict[str, Any], entry: str) -> List[str]:
+def jitcore_problems(namespace: dict[str, Any], entry: str) -> list[str]:
     """Why a jitcore kernel (or a helper it calls) does not run natively, if it doesn't."""
     from jitcore import Dispatcher
 
@@ -204,7 +205,7 @@ def jitcore_problems(namespace: Dict[str, Any], entry: str) -> List[str]:
     return problems
 
 
-def jitcore_compile_ns(namespace: Dict[str, Any]) -> int:
+def jitcore_compile_ns(namespace: dict[str, Any]) -> int:
     """Sum of the stage times of every signature compiled so far in a jitcore namespace."""
     from jitcore import Dispatcher
 
@@ -214,9 +215,9 @@ def jitcore_compile_ns(namespace: Dict[str, Any]) -> int:
 
 
 def run_engine_in_process(engine: str, decorator: Callable, quick: bool, repeat: int,
-                          problems: List[str]) -> Dict[str, Dict[str, Any]]:
+                          problems: list[str]) -> dict[str, dict[str, Any]]:
     namespace = kernels.load(decorator, engine)
-    results: Dict[str, Dict[str, Any]] = {}
+    results: dict[str, dict[str, Any]] = {}
     for name, func_name, full_args, quick_args, _ in kernels.CASES:
         args = quick_args if quick else full_args
         compiled_before = jitcore_compile_ns(namespace) if engine == "jitcore" else 0
@@ -239,7 +240,7 @@ def run_engine_in_process(engine: str, decorator: Callable, quick: bool, repeat:
     return results
 
 
-def run_pypy(pypy: str, quick: bool, repeat: int, problems: List[str]) -> Optional[Dict[str, Any]]:
+def run_pypy(pypy: str, quick: bool, repeat: int, problems: list[str]) -> dict[str, Any] | None:
     cmd = [pypy, "-m", "benchmarks.worker", str(repeat)] + (["--quick"] if quick else [])
     env = dict(os.environ, PYTHONPATH=str(BENCH_ROOT))
     try:
@@ -254,7 +255,7 @@ def run_pypy(pypy: str, quick: bool, repeat: int, problems: List[str]) -> Option
     return json.loads(out.stdout)
 
 
-def bench_kernels(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
+def bench_kernels(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
     quick, repeat, problems = ctx["quick"], ctx["repeat"], ctx["problems"]
     from jitcore import jit
 
@@ -263,7 +264,7 @@ def bench_kernels(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
                 "timed calls, GC off. Times in ms. speedup = CPython time / engine time; "
                 "jitcore/numba > 1 means numba is faster. `ok` = every engine's result "
                 "equals CPython's (value and type).")
-    data: Dict[str, Dict[str, Dict[str, Any]]] = {}
+    data: dict[str, dict[str, dict[str, Any]]] = {}
     print("timing CPython ...", flush=True)
     data["cpython"] = run_engine_in_process("cpython", identity, quick, repeat, problems)
     print("timing jitcore ...", flush=True)
@@ -277,7 +278,7 @@ def bench_kernels(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
         if pypy is not None:
             data["pypy"] = pypy["cases"]
 
-    def best(engine: str, name: str) -> Optional[float]:
+    def best(engine: str, name: str) -> float | None:
         m = data.get(engine, {}).get(name)
         return m["best"] if m and "error" not in m else None
 
@@ -285,7 +286,7 @@ def bench_kernels(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
               "numba speedup", "PyPy speedup", "jitcore/numba", "check"]
     rows, speedups = [], {"jitcore": [], "numba": [], "pypy": [], "jit/numba": []}
     mismatches = []
-    for name, func_name, full_args, quick_args, _ in kernels.CASES:
+    for name, _func_name, full_args, quick_args, _ in kernels.CASES:
         args = quick_args if quick else full_args
         py, jc, nb, pp = (best(e, name) for e in ("cpython", "jitcore", "numba", "pypy"))
         expected = data["cpython"][name].get("result")
@@ -342,12 +343,12 @@ ADD_SOURCE = "@jit\ndef add(a, b):\n    return a + b\n"
 
 
 def make_add(decorator: Callable) -> Callable:
-    namespace: Dict[str, Any] = {"jit": decorator}
+    namespace: dict[str, Any] = {"jit": decorator}
     exec(compile(ADD_SOURCE, "<benchmarks add>", "exec"), namespace)
     return namespace["add"]
 
 
-def bench_calls(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
+def bench_calls(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
     from jitcore import jit
 
     n = 200_000 if ctx["quick"] else 1_000_000
@@ -375,7 +376,7 @@ def bench_calls(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def bench_compile(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
+def bench_compile(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
     from jitcore import jit
 
     reps_jc = 10 if ctx["quick"] else 50
@@ -388,9 +389,9 @@ def bench_compile(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
                 + (f", numba: {reps_nb}" if ctx["numba"] is not None else "") + ". Times in ms.")
     report.code(kernels.COMPILE_PROBE_SOURCE.strip("\n"))
     expected = kernels.fresh_compile_probe(identity)(*args)
-    out: Dict[str, Any] = {}
+    out: dict[str, Any] = {}
 
-    def first_calls(decorator: Callable, reps: int) -> Tuple[List[float], List[Any]]:
+    def first_calls(decorator: Callable, reps: int) -> tuple[list[float], list[Any]]:
         times, funcs = [], []
         for _ in range(reps):
             func = kernels.fresh_compile_probe(decorator)
@@ -433,7 +434,7 @@ def bench_compile(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def profile_compile(report: Report, ctx: Dict[str, Any], count: int) -> str:
+def profile_compile(report: Report, ctx: dict[str, Any], count: int) -> str:
     """cProfile of compiling the probe `count` times; returns the pstats text."""
     from jitcore import jit
 
@@ -450,7 +451,7 @@ def profile_compile(report: Report, ctx: Dict[str, Any], count: int) -> str:
                 f"({elapsed / count * 1e3:.2f} ms each; cProfile inflates this).")
     # Own time summed per source file: which part of the compiler the time is spent in.
     stats = pstats.Stats(profiler)
-    per_file: Dict[str, float] = {}
+    per_file: dict[str, float] = {}
     for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
         path = Path(filename)
         if "jitcore" in path.parts:
@@ -485,8 +486,8 @@ def profile_compile(report: Report, ctx: Dict[str, Any], count: int) -> str:
 # ---------------------------------------------------------------------------
 
 
-def wall(cmd: List[str], env: Dict[str, str], repeat: int, cwd: Optional[str] = None
-         ) -> Tuple[Optional[float], subprocess.CompletedProcess]:
+def wall(cmd: list[str], env: dict[str, str], repeat: int, cwd: str | None = None
+         ) -> tuple[float | None, subprocess.CompletedProcess]:
     best, out = None, None
     for _ in range(repeat):
         start = time.perf_counter()
@@ -498,7 +499,7 @@ def wall(cmd: List[str], env: Dict[str, str], repeat: int, cwd: Optional[str] = 
     return best, out  # type: ignore[return-value]
 
 
-def importtime_us(module: str, env: Dict[str, str]) -> Optional[int]:
+def importtime_us(module: str, env: dict[str, str]) -> int | None:
     """Cumulative µs of `import module` as `python -X importtime` reports it."""
     out = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
                          capture_output=True, text=True, env=env, timeout=300)
@@ -511,7 +512,7 @@ def importtime_us(module: str, env: Dict[str, str]) -> Optional[int]:
     return None
 
 
-def bytecode_env(env: Dict[str, str], prefix: str, write: bool) -> Dict[str, str]:
+def bytecode_env(env: dict[str, str], prefix: str, write: bool) -> dict[str, str]:
     """env with .pyc files read from (and, if `write`, written to) the folder `prefix` only.
 
     The runner owns that cache, so that "warm" (bytecode cached, as after a pip
@@ -526,12 +527,12 @@ def bytecode_env(env: Dict[str, str], prefix: str, write: bool) -> Dict[str, str
     return env
 
 
-def package_dir(module: str, ctx: Dict[str, Any]) -> str:
+def package_dir(module: str, ctx: dict[str, Any]) -> str:
     mod = ctx["numba"] if module == "numba" else __import__(module)
     return str(Path(mod.__file__).resolve().parent)
 
 
-def bench_import(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
+def bench_import(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
     repeat = 2 if ctx["quick"] else 5
     base_env = jitcore_env()
     warm = bytecode_env(base_env, ctx["pycache"], write=True)
@@ -547,7 +548,7 @@ def bench_import(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
     # Fill the cache: the interpreter's own startup modules and each module measured.
     for code in ["pass"] + [f"import {m}" for m in modules]:
         subprocess.run([sys.executable, "-c", code], env=warm, capture_output=True, timeout=600)
-    runs: Dict[str, Tuple[List[str], Dict[str, str]]] = {
+    runs: dict[str, tuple[list[str], dict[str, str]]] = {
         "base": ([sys.executable, "-c", "pass"], warm)}
     for module in modules:
         # The warm cache less the package's own bytecode (the cache mirrors absolute paths).
@@ -558,8 +559,8 @@ def bench_import(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
         runs[module] = (cmd, warm)
         runs[module + " cold"] = (cmd, bytecode_env(base_env, cold_dir, write=False))
     # Interleaved rounds, best of `repeat` each, so that a noisy moment hits every command.
-    best: Dict[str, Optional[float]] = {}
-    failed: Dict[str, str] = {}
+    best: dict[str, float | None] = {}
+    failed: dict[str, str] = {}
     for _ in range(repeat):
         for key, (cmd, env) in runs.items():
             if key in failed:
@@ -572,7 +573,7 @@ def bench_import(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
                 best[key] = t if best.get(key) is None else min(best[key], t)  # type: ignore
     base = best["base"]
     rows = [["python -c pass", ms(base), "", "", "", ""]]
-    out: Dict[str, Any] = {"baseline": base}
+    out: dict[str, Any] = {"baseline": base}
     for module in modules:
         t, tc = best[module], best[module + " cold"]
         if t is None or tc is None:
@@ -590,7 +591,7 @@ def bench_import(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def bench_e2e(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
+def bench_e2e(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
     repeat = 1 if ctx["quick"] else 3
     env = bytecode_env(jitcore_env(), ctx["pycache"], write=True)  # .pyc cached, as installed
     script = str(BENCH_DIR / "e2e_script.py")
@@ -633,7 +634,7 @@ def bench_e2e(report: Report, ctx: Dict[str, Any]) -> Dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def write_chart(path: str, kernel_data: Dict[str, Any]) -> str:
+def write_chart(path: str, kernel_data: dict[str, Any]) -> str:
     try:
         import matplotlib
 
@@ -675,7 +676,7 @@ def write_chart(path: str, kernel_data: Dict[str, Any]) -> str:
 # ---------------------------------------------------------------------------
 
 
-def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run",
                                      description="jitcore against CPython, numba and PyPy.")
     parser.add_argument("--quick", action="store_true",
@@ -695,7 +696,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
     if os.environ.get("JITCORE_DISABLE", "") not in ("", "0"):
@@ -705,7 +706,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     numba, numba_version = load_numba(not args.no_numba)
     pypy, pypy_version = find_pypy(not args.no_pypy, args.pypy)
-    ctx: Dict[str, Any] = {"quick": args.quick, "repeat": args.repeat or (2 if args.quick else 5),
+    ctx: dict[str, Any] = {"quick": args.quick, "repeat": args.repeat or (2 if args.quick else 5),
                            "numba": numba, "pypy": pypy, "problems": [], "mismatches": []}
     report = Report()
     report.heading("Machine")
@@ -722,7 +723,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         else "full",
     }
     report.table(["what", "value"], [[k, str(v)] for k, v in machine.items()], left=2)
-    results: Dict[str, Any] = {"machine": machine}
+    results: dict[str, Any] = {"machine": machine}
     results["kernels"] = bench_kernels(report, ctx)
     results["calls"] = bench_calls(report, ctx)
     results["compile"] = bench_compile(report, ctx)

@@ -16,7 +16,7 @@ import argparse
 import os
 import threading
 import time
-from typing import Callable, List
+from collections.abc import Callable
 
 from jitcore import jit
 
@@ -40,7 +40,7 @@ def wall_time(call: Callable[[], object], threads: int) -> float:
     return time.perf_counter() - start
 
 
-def main(argv: List[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=int, default=50_000_000, help="loop iterations per call")
     parser.add_argument("--repeat", type=int, default=3, help="best of K runs")
@@ -52,9 +52,12 @@ def main(argv: List[str] | None = None) -> int:
     for nogil in (False, True):
         f = jit(strict=True, nogil=nogil)(kernel)
         f(10)
-        serial = min(wall_time(lambda: f(args.work), 1) for _ in range(args.repeat))
+        def call(f: Callable[[int], int] = f) -> None:
+            f(args.work)
+
+        serial = min(wall_time(call, 1) for _ in range(args.repeat))
         for threads in range(1, max(cpus, 2) + 1):
-            best = min(wall_time(lambda: f(args.work), threads) for _ in range(args.repeat))
+            best = min(wall_time(call, threads) for _ in range(args.repeat))
             speedup = serial * threads / best
             print(f"| {'nogil=True' if nogil else 'GIL held'} | {threads} | {best * 1000:.0f} "
                   f"| {speedup:.2f}x |")

@@ -23,7 +23,7 @@ def main(argv):
         try:
             m = measure(getattr(kernels, func_name), args, repeat)
         except Exception as exc:  # reported by the runner, never fatal
-            out["cases"][name] = {"error": "%s: %s" % (type(exc).__name__, exc)}
+            out["cases"][name] = {"error": f"{type(exc).__name__}: {exc}"}
             continue
         m["result_type"] = type(m["result"]).__name__
         out["cases"][name] = m

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import List, Optional
 
 
 def demo() -> int:
@@ -20,13 +19,13 @@ def demo() -> int:
     log.addHandler(handler)
     log.setLevel(logging.DEBUG)
 
-    from . import CompileError, disassemble, jit
+    from . import CompileError, Dispatcher, disassemble, jit
     from .runtime import strategy
 
     print("Definition point of foo")
 
     @jit
-    def foo(a, b):  # type: ignore[no-untyped-def]
+    def foo(a: int, b: int) -> int:
         return a * a - b * b
 
     print("Calling foo")
@@ -34,6 +33,7 @@ def demo() -> int:
         print(f"foo({a}, {b}) => {foo(a, b)}")
     big = foo(2**32, 1)
     print(f"foo(2**32, 1) => {big}   (a*a overflows int64: the call is re-run in CPython)")
+    assert isinstance(foo, Dispatcher)
     assert big == 2**64 - 1 == foo.py_func(2**32, 1)
     print(f"Executable memory strategy: {strategy()}")
     print("Disassembly of foo")
@@ -44,7 +44,7 @@ def demo() -> int:
     return 0
 
 
-def bench(argv: List[str]) -> int:
+def bench(argv: list[str]) -> int:
     """Run benchmarks/run.py with these options (see benchmarks/README.md).
 
     The benchmarks live beside the package in the source checkout, not in
@@ -60,7 +60,7 @@ def bench(argv: List[str]) -> int:
         print(f"python -m jitcore bench needs the benchmarks/ folder of jitcore's source "
               f"checkout ({exc})", file=sys.stderr)
         return 2
-    return run_benchmarks(argv)
+    return int(run_benchmarks(argv))
 
 
 DESCRIPTION = """\
@@ -94,7 +94,7 @@ CPython's. Its options (--quick, --markdown PATH, --chart PATH, --json PATH,
 ...) are below when the checkout is there; see benchmarks/README.md."""
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="python -m jitcore", description=DESCRIPTION,
                                      epilog=EPILOG, formatter_class=formatter)

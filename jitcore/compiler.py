@@ -8,9 +8,9 @@ and the command line can show any stage.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import FunctionType
-from typing import Dict, List, Optional, Sequence, Tuple
 
 from .frontend import build_ir
 from .passes import optimize
@@ -22,24 +22,24 @@ from .x86_64.lower import lower
 @dataclass
 class Compiled:
     name: str
-    signature: Tuple[str, ...]  # IR types of the arguments
+    signature: tuple[str, ...]  # IR types of the arguments
     ir_before: str  # the IR as the front end built it ("" unless keep_text)
-    passes: List[Tuple[int, str, int]]  # (round, pass, changes)
+    passes: list[tuple[int, str, int]]  # (round, pass, changes)
     ir: str  # the IR after the passes ("" unless keep_text)
     allocation: Allocation
     code: bytes
     block: CodeBlock
-    tuple_shapes: List[Tuple[str, ...]]  # STATUS_TUPLE + i returns a tuple of shape i
-    returns: List[Tuple[str, ...]]  # what its returns give: ("int",), ("tuple", "int", "float"), ...
-    timings_ns: Dict[str, int] = field(default_factory=dict)
+    tuple_shapes: list[tuple[str, ...]]  # STATUS_TUPLE + i returns a tuple of shape i
+    returns: list[tuple[str, ...]]  # what its returns give: ("int",), ("tuple", "int", "float"), ...
+    timings_ns: dict[str, int] = field(default_factory=dict)
 
     @property
     def nparams(self) -> int:
         return len(self.signature)
 
 
-def compile_function(func: FunctionType, signature: Optional[Sequence[str]] = None,
-                     returns: Optional[List[Tuple[str, ...]]] = None,
+def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
+                     returns: list[tuple[str, ...]] | None = None,
                      keep_text: bool = False) -> Compiled:
     """Compile func for argument types `signature` (default: all int), or raise
     CompileError / ExecMemError. `returns`: see build_ir. With keep_text the

@@ -23,18 +23,24 @@ import struct
 import threading
 import types
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from sys import getrecursionlimit
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union, overload
+from typing import Any, TypeVar, overload
 
-from . import abi
+from . import abi, runtime
 from .compiler import Compiled, compile_function
 from .errors import CompileError, JitWarning
 from .frontend import check_code_shape
 from .ir import BOOL, FLOAT, INT
-from . import runtime
-from .runtime import (ExecMemError, call_packed, deopt_stub, ensure_interrupt_handler, new_cell,
-                      new_results)
+from .runtime import (
+    ExecMemError,
+    call_packed,
+    deopt_stub,
+    ensure_interrupt_handler,
+    new_cell,
+    new_results,
+)
 
 log = logging.getLogger("jitcore")
 
@@ -66,11 +72,10 @@ PACK_CODES = {INT: "q", BOOL: "q", FLOAT: "d"}
 # One lock for all compilation: compiling f may compile the functions f calls
 # (and, through recursion, f itself), so per-function locks could deadlock.
 _COMPILE_LOCK = threading.RLock()
-_MISSING = object()
 _nesting = [0]  # how many compiles are under way (all under _COMPILE_LOCK)
 # (dispatcher, signature) compiled, or cached as "runs in CPython", by the
 # compiles under way
-_compiled_while_compiling: List[Tuple["Dispatcher", Tuple[type, ...]]] = []
+_compiled_while_compiling: list[tuple[Dispatcher, tuple[type, ...]]] = []
 
 
 def _forget_compiles(mark: int) -> None:
@@ -90,9 +95,9 @@ class NativeTarget:
     name: str
     cell: int  # address of the word holding the callee's entry address
     status: int  # the status the callee returns with its (single) kind of result
-    results: Tuple[str, ...]  # IR types of the result: () for None, one, or a tuple's
+    results: tuple[str, ...]  # IR types of the result: () for None, one, or a tuple's
     is_tuple: bool
-    owner: "Dispatcher"  # keeps the callee (and its cells and code) alive
+    owner: Dispatcher  # keeps the callee (and its cells and code) alive
 
     def __str__(self) -> str:
         return self.name
@@ -109,7 +114,7 @@ class _Entry:
         self.pack = struct.Struct("<" + "".join(PACK_CODES[t] for t in compiled.signature)).pack
         self.shapes = compiled.tuple_shapes
         self.slots = max([1] + [len(s) for s in self.shapes])
-        self.pool: List[Any] = []  # result buffers; pop/append are atomic, so threads never share one
+        self.pool: list[Any] = []  # result buffers; pop/append are atomic, so threads never share one
 
 
 def _box(slot: Any, t: str) -> Any:
@@ -120,7 +125,7 @@ def _box(slot: Any, t: str) -> Any:
     return slot.i
 
 
-class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
+class Dispatcher(_DispatcherBase):  # type: ignore[misc]
     """A jitted function: call it like the original, which stays available as `py_func`.
 
     A call is served by the C base type (jitcore._fastcall.DispatcherBase)
@@ -141,20 +146,20 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
         self.nogil = nogil
         if _fastcall is not None:
             self._set_nogil(nogil)
-        self.failure: Optional[Exception] = None  # why the last failed signature runs in CPython
+        self.failure: Exception | None = None  # why the last failed signature runs in CPython
         self._nparams = py_func.__code__.co_argcount
         # argument types -> native code, or None: that signature runs in CPython
-        self._entries: Dict[Tuple[type, ...], Optional[_Entry]] = {}
+        self._entries: dict[tuple[type, ...], _Entry | None] = {}
         self._warned = False
         # Cells through which native callers reach each signature's code:
         # the deopt stub until that signature compiles.
-        self._cells: Dict[Tuple[type, ...], Tuple[Any, int]] = {}
+        self._cells: dict[tuple[type, ...], tuple[Any, int]] = {}
         # Signatures being compiled: the result their recursive calls assume if
         # no return statement has been translated yet, the returns translated
         # so far, and the results recursive calls were told to expect.
-        self._assumed: Dict[Tuple[type, ...], Tuple[str, ...]] = {}
-        self._returns_so_far: Dict[Tuple[type, ...], List[Tuple[str, ...]]] = {}
-        self._handed_out: Dict[Tuple[type, ...], set] = {}
+        self._assumed: dict[tuple[type, ...], tuple[str, ...]] = {}
+        self._returns_so_far: dict[tuple[type, ...], list[tuple[str, ...]]] = {}
+        self._handed_out: dict[tuple[type, ...], set[tuple[str, ...]]] = {}
         for key in self._fast_signatures() if _fastcall is not None else ():
             self._remove_entry(key)  # only if __init__ runs again: forget the old code
         log.debug("Installing JIT for %r", py_func)
@@ -167,7 +172,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
         return self if obj is None else types.MethodType(self, obj)
 
     @property
-    def signatures(self) -> List[Tuple[type, ...]]:
+    def signatures(self) -> list[tuple[type, ...]]:
         """The argument types compiled to native code so far, e.g. [(int, float)]."""
         return [key for key, entry in self._entries.items() if entry is not None]
 
@@ -224,9 +229,9 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
         # jitted function, compiling its own native code). As for functions,
         # pickling fails if that name does not lead back to this object, and
         # copy.copy / copy.deepcopy return the object itself.
-        return self.__qualname__
+        return str(self.py_func.__qualname__)
 
-    def __getstate__(self) -> Dict[str, Any]:
+    def __getstate__(self) -> dict[str, Any]:
         # What copy.copy (and pickle) take, as for a plain class: the C base
         # type's table is not state (a copy refills it through _prepare, or
         # serves its calls through _call_slow). Without this, object's default
@@ -240,7 +245,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
         raise ExecMemError(f"native code of {self.py_func.__qualname__} could not be called "
                            f"(status {status})")
 
-    def _register_fast(self, key: Tuple[type, ...], entry: _Entry) -> None:
+    def _register_fast(self, key: tuple[type, ...], entry: _Entry) -> None:
         """Let the C fast path call `entry` for arguments of exactly the types `key`."""
         if _fastcall is None:
             return
@@ -252,7 +257,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
             log.debug("could not register %r%s with the C fast path: %s", self.py_func,
                       _format(key), exc)
 
-    def _unregister_fast(self, key: Tuple[type, ...]) -> None:
+    def _unregister_fast(self, key: tuple[type, ...]) -> None:
         if _fastcall is not None:
             self._remove_entry(key)
 
@@ -275,7 +280,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
                 self.py_func.__qualname__)
         return entry.compiled
 
-    def native_target(self, signature: Tuple[str, ...]) -> NativeTarget:
+    def native_target(self, signature: tuple[str, ...]) -> NativeTarget:
         """Where and how native code calls this function with argument types
         `signature`, compiling it first if need be (CompileError if it can't)."""
         key = tuple(PY_TYPES[t] for t in signature)
@@ -287,35 +292,33 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
                 result = seen[0] if seen else self._assumed[key]
                 self._handed_out[key].add(result)
                 return self._target(name, cell, result, tuple_index=0)
-            entry = self._entries.get(key, _MISSING)
-            if entry is _MISSING:
-                entry = self._prepare(key)
+            entry = self._entries[key] if key in self._entries else self._prepare(key)
             if entry is None:
                 raise CompileError(f"call to {name}{_format(key)}, which runs in CPython"
                                    + (f" ({self.failure})" if self.failure else ""))
-            returns = entry.compiled.returns  # type: ignore[union-attr]
+            returns = entry.compiled.returns
             if len(returns) != 1:
                 raise CompileError(f"call to {name}{_format(key)}, which returns "
                                    f"{' or '.join(r[0] for r in returns)} on different paths")
             result = returns[0]
             index = 0
             if result[0] == "tuple":
-                index = entry.compiled.tuple_shapes.index(result[1:])  # type: ignore[union-attr]
+                index = entry.compiled.tuple_shapes.index(result[1:])
             return self._target(name, cell, result, index)
 
-    def _target(self, name: str, cell: int, result: Tuple[str, ...], tuple_index: int) -> NativeTarget:
+    def _target(self, name: str, cell: int, result: tuple[str, ...], tuple_index: int) -> NativeTarget:
         kind = result[0]
         if kind == "tuple":
             return NativeTarget(name, cell, abi.STATUS_TUPLE + tuple_index, result[1:], True, self)
         results = () if kind == "none" else (kind,)
         return NativeTarget(name, cell, abi.SCALAR_STATUS[kind], results, False, self)
 
-    def _cell(self, key: Tuple[type, ...]) -> Tuple[Any, int]:
+    def _cell(self, key: tuple[type, ...]) -> tuple[Any, int]:
         if key not in self._cells:
             self._cells[key] = new_cell(deopt_stub().address)
         return self._cells[key]
 
-    def _nested_compile(self, key: Tuple[type, ...], signature: Tuple[str, ...]) -> Compiled:
+    def _nested_compile(self, key: tuple[type, ...], signature: tuple[str, ...]) -> Compiled:
         """_compile, counting how deep compiles nest (compiling f compiles what f calls)."""
         _nesting[0] += 1
         try:
@@ -325,7 +328,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
             if _nesting[0] == 0:
                 del _compiled_while_compiling[:]
 
-    def _compile(self, key: Tuple[type, ...], signature: Tuple[str, ...]) -> Compiled:
+    def _compile(self, key: tuple[type, ...], signature: tuple[str, ...]) -> Compiled:
         """compile_function, handling recursion.
 
         Calls of this very signature made while it is being compiled (direct
@@ -336,9 +339,9 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
         A wrong assumption is never a wrong answer: each native call checks
         the kind its callee returned and deopts on a mismatch.
         """
-        candidates: List[Tuple[str, ...]] = [(INT,), (BOOL,), (FLOAT,)]
-        tried: List[Tuple[str, ...]] = []
-        first_error: Optional[CompileError] = None
+        candidates: list[tuple[str, ...]] = [(INT,), (BOOL,), (FLOAT,)]
+        tried: list[tuple[str, ...]] = []
+        first_error: CompileError | None = None
         while candidates:
             assumption = candidates.pop(0)
             tried.append(assumption)
@@ -367,7 +370,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc, valid-type]
         assert first_error is not None
         raise first_error
 
-    def _prepare(self, key: Tuple[type, ...]) -> Optional[_Entry]:
+    def _prepare(self, key: tuple[type, ...]) -> _Entry | None:
         with _COMPILE_LOCK:  # threads racing on the first call compile once
             if key in self._entries:
                 return self._entries[key]
@@ -421,7 +424,7 @@ if _fastcall is not None:
     _fastcall._enable_vectorcall(Dispatcher)
 
 
-def _format(key: Tuple[type, ...]) -> str:
+def _format(key: tuple[type, ...]) -> str:
     return "(" + ", ".join(t.__name__ for t in key) + ")"
 
 
@@ -431,8 +434,8 @@ def jit(func: F) -> F: ...
 def jit(*, strict: bool = False, nogil: bool = False) -> Callable[[F], F]: ...
 
 
-def jit(func: Optional[F] = None, *, strict: bool = False,
-        nogil: bool = False) -> Union[F, Callable[[F], F]]:
+def jit(func: F | None = None, *, strict: bool = False,
+        nogil: bool = False) -> F | Callable[[F], F]:
     """Compile a function to x86-64 machine code on its first call (per argument types).
 
     Use as `@jit` or `@jit(strict=..., nogil=...)`.
@@ -452,6 +455,6 @@ def jit(func: Optional[F] = None, *, strict: bool = False,
     def decorate(f: F) -> F:
         if os.environ.get("JITCORE_DISABLE", "") not in ("", "0"):
             return f
-        return Dispatcher(f, strict=strict, nogil=nogil)  # type: ignore[arg-type, return-value]
+        return Dispatcher(f, strict=strict, nogil=nogil)  # type: ignore[arg-type]
 
     return decorate if func is None else decorate(func)

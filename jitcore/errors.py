@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 
 class CompileError(Exception):
     """jitcore cannot compile a function to native code.
@@ -13,7 +11,7 @@ class CompileError(Exception):
     raised from the first call.
     """
 
-    def __init__(self, construct: str, filename: str = "<unknown>", lineno: Optional[int] = None,
+    def __init__(self, construct: str, filename: str = "<unknown>", lineno: int | None = None,
                  function: str = "") -> None:
         self.construct = construct
         self.filename = filename

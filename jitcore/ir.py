@@ -45,8 +45,9 @@ double in an SSE register). Instruction set (dst on the left):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator, List, Optional, Tuple, Union
+from typing import Any
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -78,7 +79,7 @@ class Value:
 class Const:
     """A constant operand; `value` is an int (INT, BOOL as 0/1) or a float."""
 
-    value: Union[int, float]
+    value: int | float
     type: str = INT
 
     def __repr__(self) -> str:
@@ -87,21 +88,21 @@ class Const:
         return repr(self.value)
 
 
-Operand = Union[Value, Const]
+Operand = Value | Const
 
 
 @dataclass(eq=False)
 class Inst:
     op: str
-    dst: Optional[Value]
-    args: List[Operand]
+    dst: Value | None
+    args: list[Operand]
     checked: bool = False  # deopt on int64 overflow
     kind: str = ""  # cmp/fcmp: condition; helper: C function; ret: result shape
-    targets: Tuple["Block", ...] = ()  # jmp: (B,), br: (T, F)
+    targets: tuple[Block, ...] = ()  # jmp: (B,), br: (T, F)
     data: Any = None  # call: the NativeTarget; callres: the element index
-    line: Optional[int] = None  # Python source line, for errors and listings
+    line: int | None = None  # Python source line, for errors and listings
 
-    def uses(self) -> List[Value]:
+    def uses(self) -> list[Value]:
         """The values this instruction reads, in operand order."""
         return [a for a in self.args if isinstance(a, Value)]
 
@@ -121,16 +122,16 @@ class Inst:
 @dataclass(eq=False)
 class Block:
     name: str
-    insts: List[Inst] = field(default_factory=list)
+    insts: list[Inst] = field(default_factory=list)
 
     @property
-    def terminator(self) -> Optional[Inst]:
+    def terminator(self) -> Inst | None:
         if self.insts and self.insts[-1].op in TERMINATORS:
             return self.insts[-1]
         return None
 
     @property
-    def successors(self) -> Tuple["Block", ...]:
+    def successors(self) -> tuple[Block, ...]:
         term = self.terminator
         return term.targets if term is not None else ()
 
@@ -141,8 +142,8 @@ class Block:
 @dataclass(eq=False)
 class Function:
     name: str
-    params: List[Value]
-    blocks: List[Block]
+    params: list[Value]
+    blocks: list[Block]
     filename: str = "<unknown>"
     firstlineno: int = 0
     _next_id: int = 0

@@ -25,15 +25,27 @@ push/pop of callee-saved ones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Union
 
 from .ir import FLOAT, Function, Value
 from .passes.liveness import live_in_out
-from .x86_64.registers import (CALLEE_SAVED, XMMS, Reg, r8, r9, r10, r12, r13, r14, r15, rbp,
-                               rbx, rcx)
+from .x86_64.registers import (
+    CALLEE_SAVED,
+    XMMS,
+    Reg,
+    r8,
+    r9,
+    r10,
+    r12,
+    r13,
+    r14,
+    r15,
+    rbp,
+    rbx,
+    rcx,
+)
 
-ALLOCATABLE: List[Reg] = [rcx, r8, r9, r10, rbx, r12, r13, r14, r15, rbp]
-ALLOCATABLE_XMM: List[Reg] = list(XMMS[:14])
+ALLOCATABLE: list[Reg] = [rcx, r8, r9, r10, rbx, r12, r13, r14, r15, rbp]
+ALLOCATABLE_XMM: list[Reg] = list(XMMS[:14])
 CALL_OPS = {"helper", "call"}
 
 
@@ -47,7 +59,7 @@ class Slot:
         return f"[slot {self.index}]"
 
 
-Location = Union[Reg, Slot]
+Location = Reg | Slot
 
 
 @dataclass
@@ -55,17 +67,17 @@ class Interval:
     value: Value
     start: int
     end: int
-    hint: Optional[Value] = None  # a value whose register this one would like to share
+    hint: Value | None = None  # a value whose register this one would like to share
     crosses_call: bool = False
 
 
 @dataclass
 class Allocation:
-    locations: Dict[Value, Location] = field(default_factory=dict)
+    locations: dict[Value, Location] = field(default_factory=dict)
     slots: int = 0
 
     @property
-    def callee_saved(self) -> List[Reg]:
+    def callee_saved(self) -> list[Reg]:
         used = set(loc for loc in self.locations.values() if isinstance(loc, Reg))
         return [r for r in CALLEE_SAVED if r in used]
 
@@ -74,8 +86,8 @@ class Allocation:
                          sorted(self.locations.items(), key=lambda item: item[0].id))
 
 
-def allocate(func: Function, registers: List[Reg] = ALLOCATABLE,
-             xmm_registers: List[Reg] = ALLOCATABLE_XMM) -> Allocation:
+def allocate(func: Function, registers: list[Reg] = ALLOCATABLE,
+             xmm_registers: list[Reg] = ALLOCATABLE_XMM) -> Allocation:
     alloc = Allocation()
     intervals = _intervals(func)
     _scan([iv for iv in intervals if iv.value.type != FLOAT], registers, alloc)
@@ -83,10 +95,10 @@ def allocate(func: Function, registers: List[Reg] = ALLOCATABLE,
     return alloc
 
 
-def _scan(intervals: List[Interval], registers: List[Reg], alloc: Allocation) -> None:
+def _scan(intervals: list[Interval], registers: list[Reg], alloc: Allocation) -> None:
     free = list(registers)
     rank = {reg: i for i, reg in enumerate(registers)}  # prefer registers in this order
-    active: List[Interval] = []  # sorted by end
+    active: list[Interval] = []  # sorted by end
     for current in intervals:
         # Registers of intervals that ended by now are free again. An interval
         # ending where the current one starts may share its register: the
@@ -117,13 +129,13 @@ def _scan(intervals: List[Interval], registers: List[Reg], alloc: Allocation) ->
             alloc.locations[current.value] = _new_slot(alloc)
 
 
-def _pick(free: List[Reg], rank: Dict[Reg, int], current: Interval, alloc: Allocation) -> Optional[Reg]:
+def _pick(free: list[Reg], rank: dict[Reg, int], current: Interval, alloc: Allocation) -> Reg | None:
     if not free:
         return None
     if current.hint is not None:
         hinted = alloc.locations.get(current.hint)
         if hinted in free:
-            return hinted  # type: ignore[return-value]
+            return hinted
     return min(free, key=rank.__getitem__)
 
 
@@ -132,11 +144,11 @@ def _new_slot(alloc: Allocation) -> Slot:
     return Slot(alloc.slots - 1)
 
 
-def _intervals(func: Function) -> List[Interval]:
+def _intervals(func: Function) -> list[Interval]:
     """Live intervals in order of start. Parameters are defined at position 0."""
     live_in, live_out = live_in_out(func)
-    spans: Dict[Value, Interval] = {}
-    calls: List[int] = []
+    spans: dict[Value, Interval] = {}
+    calls: list[int] = []
 
     def touch(value: Value, pos: int) -> Interval:
         iv = spans.get(value)

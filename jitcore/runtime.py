@@ -17,13 +17,14 @@ loading the C module.
 
 from __future__ import annotations
 
-import threading
 import platform
 import sys
-from typing import Any, Dict, Optional, Sequence, Tuple
+import threading
+from collections.abc import Sequence
+from typing import Any
 
 
-def _why_no_native_code() -> Optional[str]:
+def _why_no_native_code() -> str | None:
     """Why this process cannot run jitcore's machine code, or None if it can."""
     machine = platform.machine()
     if machine.lower() not in ("x86_64", "amd64") or sys.maxsize != 2**63 - 1:
@@ -35,7 +36,7 @@ def _why_no_native_code() -> Optional[str]:
 
 #: Why functions cannot be compiled to native code in this process (None: they
 #: can). Then every @jit function runs in CPython, with one JitWarning saying this.
-UNAVAILABLE: Optional[str] = _why_no_native_code()
+UNAVAILABLE: str | None = _why_no_native_code()
 _ffi: Any = None
 _lib: Any = None
 if UNAVAILABLE is None:
@@ -69,7 +70,7 @@ if _lib is not None:
 
 # Result slots for call(), recycled: a slot is popped for the duration of one
 # call (list pop/append are atomic, so concurrent calls never share a slot).
-_slots: list = []
+_slots: list[Any] = []
 _slot_pop = _slots.pop
 _slot_push = _slots.append
 
@@ -83,7 +84,7 @@ class ExecMemError(RuntimeError):
 
 
 def _last_error() -> str:
-    return _ffi.string(_lib.jc_last_error()).decode("utf-8", "replace")
+    return str(_ffi.string(_lib.jc_last_error()).decode("utf-8", "replace"))
 
 
 class CodeBlock:
@@ -132,7 +133,7 @@ class CodeBlock:
             raise ExecMemError(_last_error())
         return bytes(_ffi.buffer(buf, self._size))
 
-    def call(self, args: Sequence[int]) -> Tuple[int, int]:
+    def call(self, args: Sequence[int]) -> tuple[int, int]:
         """Run the code on int64 `args`; return (status, result).
 
         status 0: result is the function's value; any other status: re-run the
@@ -174,7 +175,7 @@ class CodeBlock:
 
 #: call_packed(handle, args_bytes, results) -> status: the dispatcher's fast
 #: path (arguments packed with struct, 8 bytes each; results a new_results()).
-call_packed = _lib.jc_call_packed if _lib is not None else None
+call_packed: Any = _lib.jc_call_packed if _lib is not None else None
 
 
 def new_results(slots: int) -> Any:
@@ -182,7 +183,7 @@ def new_results(slots: int) -> Any:
     return _new("jc_value[]", slots)
 
 
-def new_cell(value: int) -> Tuple[Any, int]:
+def new_cell(value: int) -> tuple[Any, int]:
     """A word of ordinary (non-executable) memory holding `value`, and its address.
 
     Generated code calls other generated code through such cells, so a
@@ -192,10 +193,10 @@ def new_cell(value: int) -> Tuple[Any, int]:
     return cell, int(_ffi.cast("uintptr_t", cell))
 
 
-_deopt_stub: "CodeBlock | None" = None
+_deopt_stub: CodeBlock | None = None
 
 
-def deopt_stub() -> "CodeBlock":
+def deopt_stub() -> CodeBlock:
     """Native code that only answers "run this in CPython" (STATUS_DEOPT)."""
     global _deopt_stub
     if _deopt_stub is None:
@@ -209,10 +210,10 @@ def strategy() -> str:
     refused). Probes on first use."""
     if UNAVAILABLE is not None:
         return "none"
-    return _ffi.string(_lib.jc_strategy()).decode("ascii")
+    return str(_ffi.string(_lib.jc_strategy()).decode("ascii"))
 
 
-def stats() -> Dict[str, int]:
+def stats() -> dict[str, int]:
     """Arena statistics: chunks, bytes_mapped, bytes_live, blocks_live."""
     v = _new("size_t[4]")
     _lib.jc_stats(v, v + 1, v + 2, v + 3)
@@ -239,7 +240,7 @@ def ensure_interrupt_handler() -> bool:
     main = threading.main_thread().ident
     if main is None:  # pragma: no cover - the main thread always has an ident
         return False
-    status = _lib.jc_interrupt_install(main)
+    status = int(_lib.jc_interrupt_install(main))
     if status < 0:
         raise OSError(_last_error())
     return status == 1
@@ -260,7 +261,7 @@ def request_interrupt() -> None:
 #: Names of the numeric helpers (csrc/numeric.h) that generated code calls by
 #: absolute address. Each returns an int status: 0 = ok (result written
 #: through its last, pointer argument), 1 = re-run the call in CPython.
-HELPERS: Tuple[str, ...] = (
+HELPERS: tuple[str, ...] = (
     "jc_float_floordiv",
     "jc_float_mod",
     "jc_float_pow",
@@ -283,7 +284,7 @@ HELPERS: Tuple[str, ...] = (
 )
 
 # Filled on first use so that importing this module stays cheap.
-_helper_addresses: Dict[str, int] = {}
+_helper_addresses: dict[str, int] = {}
 
 
 def helper_address(name: str) -> int:

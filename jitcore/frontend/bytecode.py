@@ -10,7 +10,7 @@ from __future__ import annotations
 import dis
 from dataclasses import dataclass
 from types import CodeType
-from typing import List, Optional
+from typing import Any
 
 from . import versions
 
@@ -18,19 +18,19 @@ from . import versions
 @dataclass
 class Instr:
     op: str  # a vocabulary word, see versions.py
-    arg: object
+    arg: Any  # the vocabulary item's argument: a name, constant, offset or tuple (versions.py)
     offset: int  # bytecode offset of the CPython instruction it came from
-    line: Optional[int]
+    line: int | None
 
     def __repr__(self) -> str:
         arg = "" if self.arg is None else f" {self.arg!r}"
         return f"{self.offset:4d} {self.op}{arg}"
 
 
-def decode(code: CodeType) -> List[Instr]:
+def decode(code: CodeType) -> list[Instr]:
     rules = versions.table()
-    out: List[Instr] = []
-    line: Optional[int] = code.co_firstlineno
+    out: list[Instr] = []
+    line: int | None = code.co_firstlineno
     for ins in dis.get_instructions(code):
         line = versions.line_of(ins, line)
         for op, arg in versions.translate(ins, rules):

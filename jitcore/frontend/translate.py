@@ -30,9 +30,10 @@ import builtins
 import inspect
 import math
 import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any
 
 from ..abi import MAX_RESULT_SLOTS
 from ..errors import CompileError
@@ -94,7 +95,7 @@ class RangeIter:
     counter: Value
     stop: Operand
     step: Operand
-    step_positive: Optional[Value]  # None when the step is a constant
+    step_positive: Value | None  # None when the step is a constant
 
 
 @dataclass(eq=False)
@@ -107,7 +108,7 @@ class BigInt:
 
 @dataclass(eq=False)
 class TupleItems:
-    items: List["StackItem"]
+    items: list[StackItem]
 
 
 class _Placeholder:
@@ -116,15 +117,15 @@ class _Placeholder:
 
 PLACEHOLDER = _Placeholder()
 
-StackItem = Union[Value, Const, _NoneConst, Known, BigInt, RangeArgs, RangeIter, TupleItems,
-                  _Placeholder]
+StackItem = (Value | Const | _NoneConst | Known | BigInt | RangeArgs | RangeIter | TupleItems
+             | _Placeholder)
 
 
-def type_of(item: StackItem) -> Optional[str]:
+def type_of(item: StackItem) -> str | None:
     return item.type if isinstance(item, (Value, Const)) else None
 
 
-def signature_of(args: Sequence[Any]) -> Optional[Tuple[str, ...]]:
+def signature_of(args: Sequence[Any]) -> tuple[str, ...] | None:
     """The IR types of call arguments, or None if native code cannot take them."""
     sig = []
     for arg in args:
@@ -135,8 +136,8 @@ def signature_of(args: Sequence[Any]) -> Optional[Tuple[str, ...]]:
     return tuple(sig)
 
 
-def build_ir(func: FunctionType, signature: Optional[Sequence[str]] = None,
-             returns: Optional[List[Tuple[str, ...]]] = None) -> Function:
+def build_ir(func: FunctionType, signature: Sequence[str] | None = None,
+             returns: list[tuple[str, ...]] | None = None) -> Function:
     """The IR of a Python function for argument types `signature` (default: all int).
 
     `returns`, if given, gets what each return statement gives as soon as it
@@ -151,7 +152,7 @@ def build_ir(func: FunctionType, signature: Optional[Sequence[str]] = None,
     return _Translator(func, code, tuple(signature), instrs, returns).run()
 
 
-def check_code_shape(func: FunctionType) -> Optional[CompileError]:
+def check_code_shape(func: FunctionType) -> CompileError | None:
     """What in the function's signature or kind rules it out, whatever its body."""
     code = func.__code__
 
@@ -181,17 +182,17 @@ CONTROL = {"jump", "branch", "branch_or_pop", "for_iter", "return", "unsupported
 @dataclass(eq=False)
 class _BytecodeBlock:
     start: int
-    items: List[Instr]
-    successors: List[int] = field(default_factory=list)
-    live: Set[str] = field(default_factory=set)  # locals read before written from here on
+    items: list[Instr]
+    successors: list[int] = field(default_factory=list)
+    live: set[str] = field(default_factory=set)  # locals read before written from here on
 
 
 @dataclass
 class _State:
-    locals: Dict[str, Optional[str]]  # name -> IR type (absent: unbound)
-    stack: List[StackItem]
+    locals: dict[str, str | None]  # name -> IR type (absent: unbound)
+    stack: list[StackItem]
 
-    def copy(self) -> "_State":
+    def copy(self) -> _State:
         return _State(dict(self.locals), list(self.stack))
 
 
@@ -204,7 +205,7 @@ class _Version:
     ir: Block
 
 
-def _split_blocks(instrs: List[Instr]) -> Tuple[Dict[int, _BytecodeBlock], Dict[int, int]]:
+def _split_blocks(instrs: list[Instr]) -> tuple[dict[int, _BytecodeBlock], dict[int, int]]:
     """Basic blocks by start offset, and where each jump target's block starts.
 
     Some CPython instructions give no vocabulary at all (RESUME, NOP); a jump
@@ -215,7 +216,7 @@ def _split_blocks(instrs: List[Instr]) -> Tuple[Dict[int, _BytecodeBlock], Dict[
     def resolve(target: int) -> int:
         return offsets[bisect.bisect_left(offsets, target)]
 
-    targets: Dict[int, int] = {}
+    targets: dict[int, int] = {}
     leaders = {offsets[0]}
     for i, ins in enumerate(instrs):
         if ins.op in ("jump", "branch", "branch_or_pop", "for_iter"):
@@ -224,8 +225,8 @@ def _split_blocks(instrs: List[Instr]) -> Tuple[Dict[int, _BytecodeBlock], Dict[
             leaders.add(targets[target])
         if ins.op in CONTROL and i + 1 < len(instrs) and instrs[i + 1].offset != ins.offset:
             leaders.add(instrs[i + 1].offset)
-    blocks: Dict[int, _BytecodeBlock] = {}
-    current: Optional[_BytecodeBlock] = None
+    blocks: dict[int, _BytecodeBlock] = {}
+    current: _BytecodeBlock | None = None
     for ins in instrs:
         if ins.offset in leaders and (current is None or current.start != ins.offset):
             current = blocks[ins.offset] = _BytecodeBlock(ins.offset, [])
@@ -237,11 +238,11 @@ def _split_blocks(instrs: List[Instr]) -> Tuple[Dict[int, _BytecodeBlock], Dict[
         last = block.items[-1]
         following = starts[n + 1] if n + 1 < len(starts) else None
         if last.op == "jump":
-            block.successors = [targets[last.arg]]  # type: ignore[index]
+            block.successors = [targets[last.arg]]
         elif last.op in ("branch", "branch_or_pop"):
-            block.successors = [following, targets[last.arg[1]]]  # type: ignore[list-item, index]
+            block.successors = [following, targets[last.arg[1]]]  # type: ignore[list-item]
         elif last.op == "for_iter":
-            block.successors = [following, targets[last.arg[0]]]  # type: ignore[list-item, index]
+            block.successors = [following, targets[last.arg[0]]]  # type: ignore[list-item]
         elif last.op in ("return", "unsupported"):
             block.successors = []
         else:
@@ -250,27 +251,27 @@ def _split_blocks(instrs: List[Instr]) -> Tuple[Dict[int, _BytecodeBlock], Dict[
     return blocks, targets
 
 
-def _live_locals(blocks: Dict[int, _BytecodeBlock]) -> None:
+def _live_locals(blocks: dict[int, _BytecodeBlock]) -> None:
     """Fill each block's `live`: locals that may be read before being written
     from its start on. Only those are part of a version's type state, so a
     dead local (a finished loop's variable) never splits versions."""
-    gen: Dict[int, Set[str]] = {}
-    kill: Dict[int, Set[str]] = {}
+    gen: dict[int, set[str]] = {}
+    kill: dict[int, set[str]] = {}
     for start, bb in blocks.items():
-        read: Set[str] = set()
-        written: Set[str] = set()
+        read: set[str] = set()
+        written: set[str] = set()
         for ins in bb.items:
             if ins.op == "load_local" and ins.arg not in written:
-                read.add(ins.arg)  # type: ignore[arg-type]
+                read.add(ins.arg)
             elif ins.op == "store_local":
-                written.add(ins.arg)  # type: ignore[arg-type]
+                written.add(ins.arg)
         gen[start], kill[start] = read, written
     changed = True
     while changed:
         changed = False
         for start in sorted(blocks, reverse=True):
             bb = blocks[start]
-            out: Set[str] = set()
+            out: set[str] = set()
             for succ in bb.successors:
                 out |= blocks[succ].live
             live = gen[start] | (out - kill[start])
@@ -280,8 +281,8 @@ def _live_locals(blocks: Dict[int, _BytecodeBlock]) -> None:
 
 
 class _Translator:
-    def __init__(self, func: FunctionType, code: CodeType, signature: Tuple[str, ...],
-                 instrs: List[Instr], returns: Optional[List[Tuple[str, ...]]] = None) -> None:
+    def __init__(self, func: FunctionType, code: CodeType, signature: tuple[str, ...],
+                 instrs: list[Instr], returns: list[tuple[str, ...]] | None = None) -> None:
         if len(signature) != code.co_argcount:
             raise CompileError(f"{len(signature)} argument types for {code.co_argcount} parameters",
                                code.co_filename, code.co_firstlineno, func.__qualname__)
@@ -289,15 +290,15 @@ class _Translator:
         self.code = code
         self.returns = returns if returns is not None else []
         self.ir = Function(func.__qualname__, [], [], code.co_filename, code.co_firstlineno)
-        self.local_values: Dict[Tuple[str, str], Value] = {}
-        self.line: Optional[int] = code.co_firstlineno
+        self.local_values: dict[tuple[str, str], Value] = {}
+        self.line: int | None = code.co_firstlineno
         self.blocks, self.targets = _split_blocks(instrs)
         _live_locals(self.blocks)
-        self.versions: Dict[Tuple[int, Tuple[Any, ...]], _Version] = {}
-        self.version_count: Dict[int, int] = {}
-        self.worklist: List[_Version] = []
+        self.versions: dict[tuple[int, tuple[Any, ...]], _Version] = {}
+        self.version_count: dict[int, int] = {}
+        self.worklist: list[_Version] = []
         names = code.co_varnames[: code.co_argcount]
-        entry_locals: Dict[str, Optional[str]] = {name: t for name, t in zip(names, signature)}
+        entry_locals: dict[str, str | None] = {name: t for name, t in zip(names, signature, strict=False)}
         for name, t in entry_locals.items():
             self.ir.params.append(self.local(name, t))  # type: ignore[arg-type]
         self.state = _State(entry_locals, [])
@@ -317,11 +318,11 @@ class _Translator:
             self.local_values[(name, t)] = value
         return value
 
-    def emit(self, op: str, dst: Optional[Value], args: List[Operand], **extra: Any) -> Optional[Value]:
+    def emit(self, op: str, dst: Value | None, args: list[Operand], **extra: Any) -> Value | None:
         self.block.insts.append(Inst(op, dst, args, line=self.line, **extra))
         return dst
 
-    def temp(self, op: str, t: str, args: List[Operand], **extra: Any) -> Value:
+    def temp(self, op: str, t: str, args: list[Operand], **extra: Any) -> Value:
         dst = self.ir.new_value("", t)
         self.emit(op, dst, args, **extra)
         return dst
@@ -335,7 +336,7 @@ class _Translator:
         self.block = block
 
     @property
-    def stack(self) -> List[StackItem]:
+    def stack(self) -> list[StackItem]:
         return self.state.stack
 
     def pop(self) -> StackItem:
@@ -443,7 +444,7 @@ class _Translator:
         if count > MAX_VERSIONS:
             raise self.fail(f"too many combinations of local types reach line "
                             f"{bb.items[0].line} (locals change type in a loop?)")
-        stack: List[StackItem] = [self.ir.new_value("", x.type) if isinstance(x, (Value, Const)) else x
+        stack: list[StackItem] = [self.ir.new_value("", x.type) if isinstance(x, (Value, Const)) else x
                                   for x in self.stack]
         name = f"L{start}" + (f".{count}" if count > 1 else "")
         version = _Version(bb, _State(local_types, stack), Block(name))
@@ -451,11 +452,11 @@ class _Translator:
         self.worklist.append(version)
         return version
 
-    def flow(self, target: int) -> Tuple[Block, List[Tuple[Value, Operand]]]:
+    def flow(self, target: int) -> tuple[Block, list[tuple[Value, Operand]]]:
         """The block that continues at bytecode `target` in the current state,
         and the moves of stack values the edge needs."""
         version = self.version_for(self.targets.get(target, target))
-        moves = [(want, have) for have, want in zip(self.stack, version.entry.stack)
+        moves = [(want, have) for have, want in zip(self.stack, version.entry.stack, strict=False)
                  if isinstance(want, Value)]
         return version.ir, moves  # type: ignore[return-value]
 
@@ -478,7 +479,7 @@ class _Translator:
         return edge
 
     def branch(self, cond: Operand, if_true: int, if_false: int,
-               true_state: Optional[_State] = None) -> None:
+               true_state: _State | None = None) -> None:
         """Branch on a BOOL; `true_state` is the state on the true edge if it differs."""
         false_state = self.state
         if isinstance(cond, Const):
@@ -495,17 +496,17 @@ class _Translator:
         raise _PathEnds()
 
     # -- the vocabulary ------------------------------------------------------
-    def do_unsupported(self, what: object) -> None:
+    def do_unsupported(self, what: Any) -> None:
         raise self.fail(f"unsupported construct: {what}")
 
-    def do_load_local(self, name: object) -> None:
+    def do_load_local(self, name: Any) -> None:
         assert isinstance(name, str)
         t = self.state.locals.get(name, UNBOUND)
         if t is UNBOUND:
             self.deopt()  # CPython raises UnboundLocalError here
         self.push(self.local(name, t))  # type: ignore[arg-type]
 
-    def do_store_local(self, name: object) -> None:
+    def do_store_local(self, name: Any) -> None:
         assert isinstance(name, str)
         item = self.pop()
         if not isinstance(item, (Value, Const)):
@@ -519,7 +520,7 @@ class _Translator:
         self.emit("mov", target, [item])
         self.state.locals[name] = item.type
 
-    def do_load_const(self, value: object) -> None:
+    def do_load_const(self, value: Any) -> None:
         self.push(self.constant(value))
 
     def constant(self, value: object) -> StackItem:
@@ -535,7 +536,7 @@ class _Translator:
             return TupleItems([self.constant(v) for v in value])
         raise self.fail(f"constant {value!r} of type {type(value).__name__}")
 
-    def do_load_global(self, name: object) -> None:
+    def do_load_global(self, name: Any) -> None:
         assert isinstance(name, str)
         globals_ = self.func.__globals__
         if name in globals_:
@@ -551,20 +552,20 @@ class _Translator:
         else:
             raise self.fail(f"global name {name!r} ({type(obj).__name__})")
 
-    def do_load_attr(self, name: object) -> None:
+    def do_load_attr(self, name: Any) -> None:
         owner = self.pop()
         if isinstance(owner, Known) and owner.obj is math:
             if name in MATH_CONSTANTS:
-                self.push(Const(getattr(math, name), FLOAT))  # type: ignore[arg-type]
+                self.push(Const(getattr(math, name), FLOAT))
                 return
-            fn = getattr(math, name, None)  # type: ignore[arg-type]
+            fn = getattr(math, name, None)
             if fn is not None and fn in MATH_CALLS:
                 self.push(Known(fn))
                 return
             raise self.fail(f"math.{name} is not supported")
         raise self.fail(f"attribute access .{name}")
 
-    def do_call(self, n: object) -> None:
+    def do_call(self, n: Any) -> None:
         assert isinstance(n, int)
         args = [self.pop() for _ in range(n)][::-1]
         callee = self.pop()
@@ -580,7 +581,7 @@ class _Translator:
         else:
             raise self.fail(f"call to {getattr(obj, '__name__', obj)!r}")
 
-    def call_jitted(self, callee: Any, args: List[StackItem]) -> StackItem:
+    def call_jitted(self, callee: Any, args: list[StackItem]) -> StackItem:
         """A native call of another @jit function (or this one: recursion)."""
         ops = [self.operand(a, f"argument of {callee.__name__}()") for a in args]
         if len(ops) != callee.py_func.__code__.co_argcount:
@@ -597,7 +598,7 @@ class _Translator:
             return NONE
         return self.temp("call", target.results[0], ops, kind=target.name, data=target)
 
-    def do_binary(self, symbol: object) -> None:
+    def do_binary(self, symbol: Any) -> None:
         b, a = self.pop(), self.pop()
         if symbol == "&" and isinstance(b, BigInt) and isinstance(a, (Value, Const)):
             a, b = b, a
@@ -639,7 +640,7 @@ class _Translator:
             return self.temp("helper", INT, [ia, ib], kind="int_pow")
         raise self.fail(f"operator {symbol}")
 
-    def do_unary(self, symbol: object) -> None:
+    def do_unary(self, symbol: Any) -> None:
         item = self.pop()
         if symbol == "not":
             self.push(self.logical_not(self.truth(item)))
@@ -664,7 +665,7 @@ class _Translator:
             return Const(1 - int(b.value), BOOL)
         return self.temp("xor", BOOL, [b, Const(1, BOOL)])
 
-    def do_compare(self, symbol: object) -> None:
+    def do_compare(self, symbol: Any) -> None:
         b, a = self.pop(), self.pop()
         big = a if isinstance(a, BigInt) else b if isinstance(b, BigInt) else None
         if big is not None and isinstance(a if big is b else b, (Value, Const)) \
@@ -672,11 +673,12 @@ class _Translator:
             # Every int64 (and every float's comparison with it) lies on one side
             # of a constant beyond int64... except floats: let CPython compare those.
             other = a if big is b else b
+            assert isinstance(other, (Value, Const))
             if other.type == FLOAT:
                 self.deopt()
             probe = 0  # stands for any int64: the answer is the same for all of them
             left, right = (probe, big.value) if big is b else (big.value, probe)
-            self.push(Const(int(COMPARE_PY[symbol](left, right)), BOOL))  # type: ignore[arg-type]
+            self.push(Const(int(COMPARE_PY[symbol](left, right)), BOOL))
             return
         self.push(self.compare(str(symbol), self.operand(a, f"comparison {symbol}"),
                                self.operand(b, f"comparison {symbol}")))
@@ -699,31 +701,31 @@ class _Translator:
             return Const(float(x.value), FLOAT)
         return self.temp("i2f_exact", FLOAT, [x])
 
-    def do_to_bool(self, _: object) -> None:
+    def do_to_bool(self, _: Any) -> None:
         self.push(self.truth(self.pop()))
 
-    def do_swap(self, n: object) -> None:
+    def do_swap(self, n: Any) -> None:
         assert isinstance(n, int)
         self.stack[-1], self.stack[-n] = self.stack[-n], self.stack[-1]
 
-    def do_copy(self, n: object) -> None:
+    def do_copy(self, n: Any) -> None:
         assert isinstance(n, int)
         self.push(self.stack[-n])
 
-    def do_rot(self, n: object) -> None:
+    def do_rot(self, n: Any) -> None:
         assert isinstance(n, int)
         item = self.pop()
         self.stack.insert(len(self.stack) - (n - 1), item)
 
-    def do_pop(self, _: object) -> None:
+    def do_pop(self, _: Any) -> None:
         self.pop()
 
-    def do_build_tuple(self, n: object) -> None:
+    def do_build_tuple(self, n: Any) -> None:
         assert isinstance(n, int)
         items = [self.pop() for _ in range(n)][::-1]
         self.push(TupleItems(items))
 
-    def do_unpack(self, n: object) -> None:
+    def do_unpack(self, n: Any) -> None:
         item = self.pop()
         if not isinstance(item, TupleItems):
             raise self.fail(f"unpacking {self.describe(item)}")
@@ -732,12 +734,12 @@ class _Translator:
         for x in reversed(item.items):
             self.push(x)
 
-    def do_jump(self, target: object) -> None:
-        self.jump_to(target)  # type: ignore[arg-type]
+    def do_jump(self, target: Any) -> None:
+        self.jump_to(target)
         raise _PathEnds()
 
-    def do_branch(self, arg: object) -> None:
-        sense, target = arg  # type: ignore[misc]
+    def do_branch(self, arg: Any) -> None:
+        sense, target = arg
         cond = self.truth(self.pop())
         following = self.following()
         if sense:
@@ -745,8 +747,8 @@ class _Translator:
         else:
             self.branch(cond, following, target)
 
-    def do_branch_or_pop(self, arg: object) -> None:
-        sense, target = arg  # type: ignore[misc]
+    def do_branch_or_pop(self, arg: Any) -> None:
+        sense, target = arg
         top = self.stack[-1]
         cond = self.truth(top)
         keep = self.state.copy()  # the jump keeps the value on the stack
@@ -762,14 +764,14 @@ class _Translator:
         """The bytecode block right after the current one (fall-through / not taken)."""
         return self.current.successors[0]
 
-    def do_get_iter(self, _: object) -> None:
+    def do_get_iter(self, _: Any) -> None:
         spec = self.pop()
         if not isinstance(spec, RangeArgs):
             raise self.fail(f"for loop over {self.describe(spec)} (only range() is supported)")
         counter = self.temp("mov", INT, [spec.start])
         stop = spec.stop if isinstance(spec.stop, Const) else self.temp("mov", INT, [spec.stop])
         step = spec.step
-        positive: Optional[Value] = None
+        positive: Value | None = None
         if isinstance(step, Const):
             if step.value == 0:
                 self.deopt()  # ValueError: range() arg 3 must not be zero
@@ -783,8 +785,8 @@ class _Translator:
             positive = self.temp("cmp", BOOL, [step, Const(0)], kind="gt")
         self.push(RangeIter(counter, stop, step, positive))
 
-    def do_for_iter(self, arg: object) -> None:
-        target, keep = arg  # type: ignore[misc]
+    def do_for_iter(self, arg: Any) -> None:
+        target, keep = arg
         it = self.stack[-1]
         if not isinstance(it, RangeIter):
             raise self.fail("for loop over something other than range()")
@@ -822,7 +824,7 @@ class _Translator:
         self.jump_to(body)
         raise _PathEnds()
 
-    def do_return(self, _: object) -> None:
+    def do_return(self, _: Any) -> None:
         item = self.pop()
         if isinstance(item, BigInt):
             self.deopt()  # CPython returns the big int
@@ -844,7 +846,7 @@ class _Translator:
         raise _PathEnds()
 
 
-def _stack_key(item: StackItem) -> Tuple[Any, ...]:
+def _stack_key(item: StackItem) -> tuple[Any, ...]:
     """What a stack item contributes to a version's key: runtime values by
     type, compile-time things by identity."""
     if isinstance(item, (Value, Const)):
@@ -872,13 +874,13 @@ FLOAT_HELPERS = {"//": "float_floordiv", "%": "float_mod", "**": "float_pow"}
 
 
 # -- builtins -------------------------------------------------------------------
-def _numbers(t: _Translator, args: List[StackItem], name: str, count: Optional[int] = None) -> List[Operand]:
+def _numbers(t: _Translator, args: list[StackItem], name: str, count: int | None = None) -> list[Operand]:
     if count is not None and len(args) != count:
         t.deopt()  # TypeError: wrong number of arguments
     return [t.operand(a, f"{name}()") for a in args]
 
 
-def _call_range(t: _Translator, args: List[StackItem]) -> StackItem:
+def _call_range(t: _Translator, args: list[StackItem]) -> StackItem:
     if not 1 <= len(args) <= 3:
         t.deopt()
     ops = _numbers(t, args, "range")
@@ -892,7 +894,7 @@ def _call_range(t: _Translator, args: List[StackItem]) -> StackItem:
     return RangeArgs(ops[0], ops[1], ops[2])
 
 
-def _call_abs(t: _Translator, args: List[StackItem]) -> StackItem:
+def _call_abs(t: _Translator, args: list[StackItem]) -> StackItem:
     (x,) = _numbers(t, args, "abs", 1)
     if x.type == FLOAT:
         return t.temp("fabs", FLOAT, [x])
@@ -906,7 +908,7 @@ def _min_max(which: str):  # type: ignore[no-untyped-def]
     the result is the winning argument itself, with its type. With mixed types
     the work is done in the widest type, tracking whether the winner has
     another type; if it does, the call deopts (the result's type would differ)."""
-    def call(t: _Translator, args: List[StackItem]) -> StackItem:
+    def call(t: _Translator, args: list[StackItem]) -> StackItem:
         if len(args) < 2:
             raise t.fail(f"{which}() of an iterable")
         ops = _numbers(t, args, which)
@@ -929,25 +931,25 @@ def _min_max(which: str):  # type: ignore[no-untyped-def]
     return call
 
 
-def _call_int(t: _Translator, args: List[StackItem]) -> StackItem:
+def _call_int(t: _Translator, args: list[StackItem]) -> StackItem:
     (x,) = _numbers(t, args, "int", 1)
     if x.type == FLOAT:
         return t.temp("helper", INT, [x], kind="float_to_int")
     return t.as_int(x)
 
 
-def _call_float(t: _Translator, args: List[StackItem]) -> StackItem:
+def _call_float(t: _Translator, args: list[StackItem]) -> StackItem:
     (x,) = _numbers(t, args, "float", 1)
     return t.as_float(x)
 
 
-def _call_bool(t: _Translator, args: List[StackItem]) -> StackItem:
+def _call_bool(t: _Translator, args: list[StackItem]) -> StackItem:
     if len(args) != 1:
         t.deopt()
     return t.truth(args[0])
 
 
-def _call_round(t: _Translator, args: List[StackItem]) -> StackItem:
+def _call_round(t: _Translator, args: list[StackItem]) -> StackItem:
     if len(args) != 1:
         raise t.fail("round() with ndigits")
     (x,) = _numbers(t, args, "round", 1)
@@ -956,7 +958,7 @@ def _call_round(t: _Translator, args: List[StackItem]) -> StackItem:
     return t.as_int(x)
 
 
-def _call_divmod(t: _Translator, args: List[StackItem]) -> StackItem:
+def _call_divmod(t: _Translator, args: list[StackItem]) -> StackItem:
     a, b = _numbers(t, args, "divmod", 2)
     return TupleItems([t.binary("//", a, b), t.binary("%", a, b)])
 
@@ -968,20 +970,24 @@ BUILTIN_CALLS = {
 }
 
 
-def _math_float(helper: str):  # type: ignore[no-untyped-def]
-    def call(t: _Translator, args: List[StackItem]) -> StackItem:
+# How a call of a builtin or math function is translated: (translator, arguments) -> result.
+Builtin = Callable[["_Translator", list[StackItem]], StackItem]
+
+
+def _math_float(helper: str) -> Builtin:
+    def call(t: _Translator, args: list[StackItem]) -> StackItem:
         (x,) = _numbers(t, args, helper, 1)
         return t.temp("helper", FLOAT, [t.as_float(x)], kind=helper)
     return call
 
 
-def _math_fabs(t: _Translator, args: List[StackItem]) -> StackItem:
+def _math_fabs(t: _Translator, args: list[StackItem]) -> StackItem:
     (x,) = _numbers(t, args, "fabs", 1)
     return t.temp("fabs", FLOAT, [t.as_float(x)])
 
 
-def _math_round_to_int(helper: str):  # type: ignore[no-untyped-def]
-    def call(t: _Translator, args: List[StackItem]) -> StackItem:
+def _math_round_to_int(helper: str) -> Builtin:
+    def call(t: _Translator, args: list[StackItem]) -> StackItem:
         (x,) = _numbers(t, args, helper, 1)
         if x.type == FLOAT:
             return t.temp("helper", INT, [x], kind=helper)
@@ -990,20 +996,20 @@ def _math_round_to_int(helper: str):  # type: ignore[no-untyped-def]
 
 
 def _math_two(helper: str):  # type: ignore[no-untyped-def]
-    def call(t: _Translator, args: List[StackItem]) -> StackItem:
+    def call(t: _Translator, args: list[StackItem]) -> StackItem:
         a, b = _numbers(t, args, helper, 2)
         return t.temp("helper", FLOAT, [t.as_float(a), t.as_float(b)], kind=helper)
     return call
 
 
-def _math_isnan(t: _Translator, args: List[StackItem]) -> StackItem:
+def _math_isnan(t: _Translator, args: list[StackItem]) -> StackItem:
     (x,) = _numbers(t, args, "isnan", 1)
     if x.type != FLOAT:
         return Const(0, BOOL)
     return t.temp("fcmp", BOOL, [x, x], kind="ne")
 
 
-def _math_isinf(t: _Translator, args: List[StackItem]) -> StackItem:
+def _math_isinf(t: _Translator, args: list[StackItem]) -> StackItem:
     (x,) = _numbers(t, args, "isinf", 1)
     if x.type != FLOAT:
         return Const(0, BOOL)
@@ -1011,7 +1017,7 @@ def _math_isinf(t: _Translator, args: List[StackItem]) -> StackItem:
     return t.temp("fcmp", BOOL, [magnitude, Const(math.inf, FLOAT)], kind="eq")
 
 
-MATH_CALLS = {
+MATH_CALLS: dict[Any, Builtin] = {
     **{fn: _math_float(name) for fn, name in MATH_FLOAT_HELPERS.items()},
     math.fabs: _math_fabs,
     math.floor: _math_round_to_int("float_floor"),

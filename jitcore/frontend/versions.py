@@ -44,39 +44,39 @@ from __future__ import annotations
 
 import dis
 import sys
-from typing import Callable, Dict, List, Optional, Tuple
+from collections.abc import Callable
 
-Item = Tuple[str, object]
-Rule = Callable[[dis.Instruction], List[Item]]
+Item = tuple[str, object]
+Rule = Callable[[dis.Instruction], list[Item]]
 
 SUPPORTED = ((3, 10), (3, 11), (3, 12), (3, 13))
 
 
-def _nothing(ins: dis.Instruction) -> List[Item]:
+def _nothing(ins: dis.Instruction) -> list[Item]:
     return []
 
 
-def _load_local(ins: dis.Instruction) -> List[Item]:
+def _load_local(ins: dis.Instruction) -> list[Item]:
     return [("load_local", ins.argval)]
 
 
-def _store_local(ins: dis.Instruction) -> List[Item]:
+def _store_local(ins: dis.Instruction) -> list[Item]:
     return [("store_local", ins.argval)]
 
 
-def _load_const(ins: dis.Instruction) -> List[Item]:
+def _load_const(ins: dis.Instruction) -> list[Item]:
     return [("load_const", ins.argval)]
 
 
-def _return(ins: dis.Instruction) -> List[Item]:
+def _return(ins: dis.Instruction) -> list[Item]:
     return [("return", None)]
 
 
-def _return_const(ins: dis.Instruction) -> List[Item]:
+def _return_const(ins: dis.Instruction) -> list[Item]:
     return [("load_const", ins.argval), ("return", None)]
 
 
-def _pop(ins: dis.Instruction) -> List[Item]:
+def _pop(ins: dis.Instruction) -> list[Item]:
     return [("pop", None)]
 
 
@@ -88,11 +88,11 @@ def _unary(symbol: str) -> Rule:
     return lambda ins: [("unary", symbol)]
 
 
-def _swap(ins: dis.Instruction) -> List[Item]:
+def _swap(ins: dis.Instruction) -> list[Item]:
     return [("swap", ins.arg)]
 
 
-def _rot_two(ins: dis.Instruction) -> List[Item]:
+def _rot_two(ins: dis.Instruction) -> list[Item]:
     return [("swap", 2)]
 
 
@@ -101,50 +101,51 @@ def _rot_two(ins: dis.Instruction) -> List[Item]:
 NB_OPS = ("+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^")
 
 
-def _binary_op(ins: dis.Instruction) -> List[Item]:
+def _binary_op(ins: dis.Instruction) -> list[Item]:
+    assert ins.arg is not None  # BINARY_OP always has an argument
     return [("binary", NB_OPS[ins.arg % len(NB_OPS)])]
 
 
-def _call_intrinsic_1(ins: dis.Instruction) -> List[Item]:
+def _call_intrinsic_1(ins: dis.Instruction) -> list[Item]:
     if ins.argrepr == "INTRINSIC_UNARY_POSITIVE":
         return [("unary", "+")]
     return [("unsupported", f"intrinsic {ins.argrepr}")]
 
 
-def _load_fast_load_fast(ins: dis.Instruction) -> List[Item]:
+def _load_fast_load_fast(ins: dis.Instruction) -> list[Item]:
     first, second = ins.argval
     return [("load_local", first), ("load_local", second)]
 
 
-def _store_fast_load_fast(ins: dis.Instruction) -> List[Item]:
+def _store_fast_load_fast(ins: dis.Instruction) -> list[Item]:
     stored, loaded = ins.argval
     return [("store_local", stored), ("load_local", loaded)]
 
 
-def _store_fast_store_fast(ins: dis.Instruction) -> List[Item]:
+def _store_fast_store_fast(ins: dis.Instruction) -> list[Item]:
     first, second = ins.argval
     return [("store_local", first), ("store_local", second)]
 
 
-def _load_global(ins: dis.Instruction) -> List[Item]:
+def _load_global(ins: dis.Instruction) -> list[Item]:
     # 3.11+ fold a PUSH_NULL into LOAD_GLOBAL (low bit of arg); a NULL is
     # only calling-convention plumbing and never reaches the vocabulary.
     return [("load_global", ins.argval)]
 
 
-def _load_attr(ins: dis.Instruction) -> List[Item]:
+def _load_attr(ins: dis.Instruction) -> list[Item]:
     return [("load_attr", ins.argval)]
 
 
-def _call(ins: dis.Instruction) -> List[Item]:
+def _call(ins: dis.Instruction) -> list[Item]:
     return [("call", ins.arg)]
 
 
-def _compare(ins: dis.Instruction) -> List[Item]:
+def _compare(ins: dis.Instruction) -> list[Item]:
     return [("compare", ins.argval)]
 
 
-def _jump(ins: dis.Instruction) -> List[Item]:
+def _jump(ins: dis.Instruction) -> list[Item]:
     return [("jump", ins.argval)]
 
 
@@ -156,7 +157,7 @@ def _branch_or_pop(sense: bool) -> Rule:
     return lambda ins: [("branch_or_pop", (sense, ins.argval))]
 
 
-def _copy(ins: dis.Instruction) -> List[Item]:
+def _copy(ins: dis.Instruction) -> list[Item]:
     return [("copy", ins.arg)]
 
 
@@ -173,7 +174,7 @@ def _for_iter(keep: bool) -> Rule:
 
 
 # Rules every supported version shares.
-COMMON: Dict[str, Rule] = {
+COMMON: dict[str, Rule] = {
     "NOP": _nothing,
     "LOAD_FAST": _load_local,
     "STORE_FAST": _store_local,
@@ -193,7 +194,7 @@ COMMON: Dict[str, Rule] = {
     "GET_ITER": _constant("get_iter", None),
 }
 
-PY310: Dict[str, Rule] = {
+PY310: dict[str, Rule] = {
     **COMMON,
     "UNARY_POSITIVE": _unary("+"),
     "ROT_TWO": _rot_two,
@@ -237,7 +238,7 @@ PY310: Dict[str, Rule] = {
     "INPLACE_MATRIX_MULTIPLY": _binary("@"),
 }
 
-PY311: Dict[str, Rule] = {
+PY311: dict[str, Rule] = {
     **COMMON,
     "RESUME": _nothing,
     "UNARY_POSITIVE": _unary("+"),
@@ -265,7 +266,7 @@ _GONE_IN_312 = ("UNARY_POSITIVE", "PRECALL", "LOAD_METHOD", "POP_JUMP_FORWARD_IF
                 "POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_BACKWARD_IF_FALSE",
                 "POP_JUMP_BACKWARD_IF_TRUE", "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP")
 
-PY312: Dict[str, Rule] = {
+PY312: dict[str, Rule] = {
     **{k: v for k, v in PY311.items() if k not in _GONE_IN_312},
     "RETURN_CONST": _return_const,
     "LOAD_FAST_CHECK": _load_local,
@@ -278,7 +279,7 @@ PY312: Dict[str, Rule] = {
     "END_FOR": lambda ins: [("pop", None), ("pop", None)],
 }
 
-PY313: Dict[str, Rule] = {
+PY313: dict[str, Rule] = {
     **PY312,
     "LOAD_FAST_LOAD_FAST": _load_fast_load_fast,
     "STORE_FAST_LOAD_FAST": _store_fast_load_fast,
@@ -288,7 +289,7 @@ PY313: Dict[str, Rule] = {
     "END_FOR": _pop,
 }
 
-TABLES: Dict[Tuple[int, int], Dict[str, Rule]] = {
+TABLES: dict[tuple[int, int], dict[str, Rule]] = {
     (3, 10): PY310,
     (3, 11): PY311,
     (3, 12): PY312,
@@ -297,7 +298,7 @@ TABLES: Dict[Tuple[int, int], Dict[str, Rule]] = {
 
 # Plain words for what an unsupported instruction means in the source, so a
 # CompileError names the construct, not the opcode.
-CONSTRUCTS: Dict[str, str] = {
+CONSTRUCTS: dict[str, str] = {
     "LOAD_GLOBAL": "global name {argval!r}",
     "LOAD_NAME": "name {argval!r}",
     "LOAD_DEREF": "closure variable {argval!r}",
@@ -345,18 +346,18 @@ CONSTRUCTS: Dict[str, str] = {
 }
 
 
-def table() -> Dict[str, Rule]:
+def table() -> dict[str, Rule]:
     """The rules for the running interpreter."""
     version = sys.version_info[:2]
     if version not in TABLES:
         raise RuntimeError(
-            f"jitcore supports CPython {', '.join('%d.%d' % v for v in SUPPORTED)}; "
+            f"jitcore supports CPython {', '.join(f'{major}.{minor}' for major, minor in SUPPORTED)}; "
             f"this is {version[0]}.{version[1]}"
         )
     return TABLES[version]
 
 
-def translate(ins: dis.Instruction, rules: Dict[str, Rule]) -> List[Item]:
+def translate(ins: dis.Instruction, rules: dict[str, Rule]) -> list[Item]:
     """One CPython instruction as vocabulary items."""
     rule = rules.get(ins.opname)
     if rule is not None:
@@ -366,7 +367,7 @@ def translate(ins: dis.Instruction, rules: Dict[str, Rule]) -> List[Item]:
     return [("unsupported", text)]
 
 
-def line_of(ins: dis.Instruction, previous: Optional[int]) -> Optional[int]:
+def line_of(ins: dis.Instruction, previous: int | None) -> int | None:
     """The source line an instruction belongs to.
 
     3.11+ give every instruction a `positions.lineno`; 3.10 only marks the
@@ -374,7 +375,7 @@ def line_of(ins: dis.Instruction, previous: Optional[int]) -> Optional[int]:
     """
     positions = getattr(ins, "positions", None)
     if positions is not None and positions.lineno is not None:
-        return positions.lineno
+        return int(positions.lineno)
     if isinstance(ins.starts_line, int) and not isinstance(ins.starts_line, bool):
         return ins.starts_line
     return previous

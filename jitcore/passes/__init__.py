@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Callable, List, Tuple
+from collections.abc import Callable
 
 from ..ir import Function
 from . import cleanup, fold
 
 # (name, pass) in the order they run; each returns how many changes it made.
-PIPELINE: List[Tuple[str, Callable[[Function], int]]] = [
+PIPELINE: list[tuple[str, Callable[[Function], int]]] = [
     ("fold", fold.run),
     ("cleanup", cleanup.run),
 ]
@@ -16,7 +16,7 @@ PIPELINE: List[Tuple[str, Callable[[Function], int]]] = [
 MAX_ROUNDS = 8
 
 
-def optimize(func: Function) -> List[Tuple[int, str, int]]:
+def optimize(func: Function) -> list[tuple[int, str, int]]:
     """Run the pipeline to a fixed point; returns (round, pass, changes) for each run."""
     report = []
     for round_no in range(1, MAX_ROUNDS + 1):

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import List, Set
 
 from ..ir import MAY_DEOPT, Function, Inst, Value
 from .liveness import live_sets
@@ -40,12 +39,12 @@ def _coalesce_moves(func: Function) -> int:
     move (x takes t's value early), nor written again while t is still read
     after the move (x would no longer hold t's value there).
     """
-    use_count: Counter = Counter(v for inst in func.insts() for v in inst.uses())
-    def_count: Counter = Counter(inst.dst for inst in func.insts() if inst.dst is not None)
+    use_count: Counter[Value] = Counter(v for inst in func.insts() for v in inst.uses())
+    def_count: Counter[Value] = Counter(inst.dst for inst in func.insts() if inst.dst is not None)
     removed = 0
     for block in func.blocks:
         insts = block.insts
-        block_uses: Counter = Counter(v for inst in insts for v in inst.uses())
+        block_uses: Counter[Value] = Counter(v for inst in insts for v in inst.uses())
         i = 0
         while i < len(insts):
             move = insts[i]
@@ -70,21 +69,21 @@ def _coalesce_moves(func: Function) -> int:
     return removed
 
 
-def _last_use(insts: List[Inst], value: Value) -> int:
+def _last_use(insts: list[Inst], value: Value) -> int:
     for k in range(len(insts) - 1, -1, -1):
         if value in insts[k].args:
             return k
     return -1
 
 
-def _find_def(insts: List[Inst], before: int, value: Value) -> "int | None":
+def _find_def(insts: list[Inst], before: int, value: Value) -> int | None:
     for j in range(before - 1, -1, -1):
         if insts[j].dst is value:
             return j
     return None
 
 
-def _touches(insts: List[Inst], value: Value) -> bool:
+def _touches(insts: list[Inst], value: Value) -> bool:
     return any(inst.dst is value or value in list(inst.uses()) for inst in insts)
 
 
@@ -92,8 +91,8 @@ def _drop_dead(func: Function) -> int:
     removed = 0
     live_out = live_sets(func)
     for block in func.blocks:
-        live: Set[Value] = set(live_out[block])
-        kept: List[Inst] = []
+        live: set[Value] = set(live_out[block])
+        kept: list[Inst] = []
         for inst in reversed(block.insts):
             if inst.dst is not None and inst.dst not in live and inst.op not in MAY_DEOPT:
                 removed += 1

@@ -14,34 +14,35 @@ through it.
 from __future__ import annotations
 
 import operator
-from typing import Callable, Dict, Optional
+from collections.abc import Callable
+from typing import Any
 
 from ..ir import BOOL, COMMUTATIVE, FLOAT, Const, Function, Inst, Operand, Value, fits_int64
 
-COMPARE: Dict[str, Callable[[object, object], bool]] = {
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "lt": operator.lt, "le": operator.le, "eq": operator.eq,
     "ne": operator.ne, "gt": operator.gt, "ge": operator.ge,
 }
 
 
-def _int_div(a: int, b: int) -> Optional[int]:
+def _int_div(a: int, b: int) -> int | None:
     return a // b if b != 0 else None
 
 
-def _int_mod(a: int, b: int) -> Optional[int]:
+def _int_mod(a: int, b: int) -> int | None:
     return a % b if b != 0 else None
 
 
-def _shl(a: int, b: int) -> Optional[int]:
+def _shl(a: int, b: int) -> int | None:
     return a << b if 0 <= b < 64 else (0 if a == 0 and b >= 0 else None)
 
 
-def _shr(a: int, b: int) -> Optional[int]:
+def _shr(a: int, b: int) -> int | None:
     return a >> b if b >= 0 else None
 
 
 # op -> Python function giving the result, or None when it must stay for run time.
-EVALUATE: Dict[str, Callable[..., object]] = {
+EVALUATE: dict[str, Callable[..., object]] = {
     "add": operator.add, "sub": operator.sub, "mul": operator.mul,
     "and": operator.and_, "or": operator.or_, "xor": operator.xor,
     "neg": operator.neg, "not": operator.invert,
@@ -58,7 +59,7 @@ EVALUATE: Dict[str, Callable[..., object]] = {
 def run(func: Function) -> int:
     changes = 0
     for block in func.blocks:
-        known: Dict[Value, Operand] = {}
+        known: dict[Value, Operand] = {}
         for inst in block.insts:
             changes += _propagate(inst, known)
             changes += _fold(inst)
@@ -69,7 +70,7 @@ def run(func: Function) -> int:
     return changes
 
 
-def _propagate(inst: Inst, known: Dict[Value, Operand]) -> int:
+def _propagate(inst: Inst, known: dict[Value, Operand]) -> int:
     changes = 0
     for i, arg in enumerate(inst.args):
         if isinstance(arg, Value) and arg in known:
@@ -78,13 +79,13 @@ def _propagate(inst: Inst, known: Dict[Value, Operand]) -> int:
     return changes
 
 
-def _forget(known: Dict[Value, Operand], value: Value) -> None:
+def _forget(known: dict[Value, Operand], value: Value) -> None:
     known.pop(value, None)
     for key in [k for k, v in known.items() if v is value]:
         del known[key]
 
 
-def _evaluate(inst: Inst) -> Optional[object]:
+def _evaluate(inst: Inst) -> object | None:
     values = [a.value for a in inst.args]  # type: ignore[union-attr]
     if inst.op in ("cmp", "fcmp"):
         return int(COMPARE[inst.kind](*values))
@@ -123,7 +124,7 @@ def _fold(inst: Inst) -> int:
     return changes
 
 
-def _identity(inst: Inst) -> Optional[Operand]:
+def _identity(inst: Inst) -> Operand | None:
     """An operand equal to inst's result, when an integer identity gives one.
 
     None for floats: x + 0.0 is not x when x is -0.0, and x * 1.0 keeps

@@ -26,7 +26,6 @@ instruction's name, e.g. "add: memory-to-memory is not encodable".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple, Union
 
 from .registers import Reg, byte_name
 
@@ -99,7 +98,7 @@ def imm32_for(instr: str, value: object) -> int:
     """A 64-bit immediate that must fit in a sign-extended imm32 field."""
     signed = signed64(instr, value)
     if not fits_int32(signed):
-        raise AsmError(f"{instr}: immediate {format_int(value)} does not fit in a sign-extended imm32")
+        raise AsmError(f"{instr}: immediate {format_int(signed)} does not fit in a sign-extended imm32")
     return signed
 
 
@@ -115,8 +114,8 @@ class Mem:
     (or just disp32), an absolute address, not RIP-relative.
     """
 
-    base: Optional[Reg]
-    index: Optional[Reg] = None
+    base: Reg | None
+    index: Reg | None = None
     scale: int = 1
     disp: int = 0
 
@@ -157,7 +156,7 @@ class Mem:
         return f"[{text}]"
 
 
-Operand = Union[Reg, Mem, int]
+Operand = Reg | Mem | int
 
 
 # ---------------------------------------------------------------------------
@@ -223,7 +222,7 @@ SIB_NO_INDEX = 0b100  # SIB.index: "no index"
 SIB_NO_BASE = 0b101  # SIB.base with mod 00: "no base, disp32 follows"
 
 
-def encode_mem(reg: int, mem: Mem) -> Tuple[int, int, bytes]:
+def encode_mem(reg: int, mem: Mem) -> tuple[int, int, bytes]:
     """ModRM, optional SIB and displacement for a memory operand.
 
     `reg` is the low three bits of the ModRM.reg field.  Returns
@@ -258,7 +257,7 @@ def encode_mem(reg: int, mem: Mem) -> Tuple[int, int, bytes]:
     return rex_x, base.ext, out + disp
 
 
-def encode_rm(reg: int, rm: Union[Reg, Mem]) -> Tuple[int, int, bytes]:
+def encode_rm(reg: int, rm: Reg | Mem) -> tuple[int, int, bytes]:
     """ModRM (and SIB, displacement) for a register or memory r/m operand.
 
     `reg` is the low three bits of ModRM.reg.  Returns (REX.X, REX.B, bytes).
@@ -268,7 +267,7 @@ def encode_rm(reg: int, rm: Union[Reg, Mem]) -> Tuple[int, int, bytes]:
     return 0, rm.ext, bytes([modrm(MOD_REGISTER, reg, rm.low3)])
 
 
-def encode_op(opcode: bytes, reg: int, rm: Union[Reg, Mem], *, w: bool = False,
+def encode_op(opcode: bytes, reg: int, rm: Reg | Mem, *, w: bool = False,
               prefix: bytes = b"", force_rex: bool = False, imm: bytes = b"") -> bytes:
     """A complete instruction that has a ModRM byte.
 
@@ -316,7 +315,7 @@ def needs_byte_rex(reg: Reg) -> bool:
 #   r/m,r    opcode for  op r/m64, r64
 #   r,r/m    opcode for  op r64, r/m64
 #   rax,imm  opcode for the short form  op rax, imm32  (no ModRM)
-ALU_OPS: Dict[str, Tuple[int, int, int, int]] = {
+ALU_OPS: dict[str, tuple[int, int, int, int]] = {
     #        /digit  r/m,r  r,r/m  rax,imm
     "add": (0, 0x01, 0x03, 0x05),
     "or": (1, 0x09, 0x0B, 0x0D),
@@ -331,7 +330,7 @@ ALU_IMM8 = 0x83  # op r/m64, imm8 (sign-extended)
 ALU_IMM32 = 0x81  # op r/m64, imm32 (sign-extended)
 
 # One-operand instructions: opcode and /digit.
-UNARY_OPS: Dict[str, Tuple[int, int]] = {
+UNARY_OPS: dict[str, tuple[int, int]] = {
     "inc": (0xFF, 0),
     "dec": (0xFF, 1),
     "not": (0xF7, 2),
@@ -343,7 +342,7 @@ UNARY_OPS: Dict[str, Tuple[int, int]] = {
 
 # Shifts and rotates: /digit for  D1 /digit (by 1),  C1 /digit ib (by imm8),
 # D3 /digit (by cl).
-SHIFT_OPS: Dict[str, int] = {
+SHIFT_OPS: dict[str, int] = {
     "rol": 0,
     "ror": 1,
     "shl": 4,
@@ -356,7 +355,7 @@ SHIFT_BY_CL = 0xD3
 
 # Condition codes: the 4-bit "cc" of Jcc (70+cc, 0F 80+cc), SETcc (0F 90+cc)
 # and CMOVcc (0F 40+cc).
-CONDITIONS: Dict[str, int] = {
+CONDITIONS: dict[str, int] = {
     "o": 0x0,  # overflow
     "no": 0x1,
     "b": 0x2,  # below (unsigned <), carry
@@ -376,7 +375,7 @@ CONDITIONS: Dict[str, int] = {
 }
 
 # Other names for the same conditions.
-CONDITION_ALIASES: Dict[str, str] = {
+CONDITION_ALIASES: dict[str, str] = {
     "c": "b",
     "nae": "b",
     "nc": "ae",
@@ -395,7 +394,7 @@ CONDITION_ALIASES: Dict[str, str] = {
 
 # SSE instructions of the form  op xmm, xmm/mem:
 #   mandatory prefix, opcode after 0F, size of a memory operand.
-SSE_OPS: Dict[str, Tuple[int, int, str]] = {
+SSE_OPS: dict[str, tuple[int, int, str]] = {
     "addsd": (0xF2, 0x58, "qword"),
     "mulsd": (0xF2, 0x59, "qword"),
     "subsd": (0xF2, 0x5C, "qword"),
@@ -412,7 +411,7 @@ SSE_OPS: Dict[str, Tuple[int, int, str]] = {
 }
 
 
-def condition_code(instr: str, cond: object) -> Tuple[str, int]:
+def condition_code(instr: str, cond: object) -> tuple[str, int]:
     """Resolve a condition name or alias to (canonical name, 4-bit cc)."""
     if not isinstance(cond, str):
         raise AsmError(f"{instr}: condition must be a name like 'e' or 'l', got {cond!r}")
@@ -469,7 +468,7 @@ def need_xmm(instr: str, op: object, role: str) -> Reg:
     return op
 
 
-def need_gpr_or_mem(instr: str, op: object, role: str) -> Union[Reg, Mem]:
+def need_gpr_or_mem(instr: str, op: object, role: str) -> Reg | Mem:
     if not (is_gpr(op) or isinstance(op, Mem)):
         raise AsmError(f"{instr}: {role} must be a general-purpose register or memory operand, "
                        f"got {describe(op)}")
@@ -477,7 +476,7 @@ def need_gpr_or_mem(instr: str, op: object, role: str) -> Union[Reg, Mem]:
     return op
 
 
-def need_xmm_or_mem(instr: str, op: object, role: str) -> Union[Reg, Mem]:
+def need_xmm_or_mem(instr: str, op: object, role: str) -> Reg | Mem:
     if not (is_xmm(op) or isinstance(op, Mem)):
         raise AsmError(f"{instr}: {role} must be an xmm register or memory operand, got {describe(op)}")
     assert isinstance(op, (Reg, Mem))
@@ -501,9 +500,9 @@ class Label:
     Assembler.assemble() has run.
     """
 
-    def __init__(self, name: str, owner: "Assembler") -> None:
+    def __init__(self, name: str, owner: Assembler) -> None:
         self.name = name
-        self.offset: Optional[int] = None
+        self.offset: int | None = None
         self.bound = False
         self._owner = owner
 
@@ -581,7 +580,7 @@ class _Branch:
         return opcode + imm32(disp)
 
 
-_Item = Union[_Code, _Bind, _Branch]
+_Item = _Code | _Bind | _Branch
 
 
 # ---------------------------------------------------------------------------
@@ -601,13 +600,13 @@ class Assembler:
     """
 
     def __init__(self) -> None:
-        self._items: List[_Item] = []
-        self._labels: List[Label] = []
-        self._listing: Optional[List[Tuple[int, int, str]]] = None
+        self._items: list[_Item] = []
+        self._labels: list[Label] = []
+        self._listing: list[tuple[int, int, str]] | None = None
 
     # -- labels and output ---------------------------------------------------
 
-    def label(self, name: Optional[str] = None) -> Label:
+    def label(self, name: str | None = None) -> Label:
         """A new, not yet bound label.  Without a name it is called .L0, .L1, ..."""
         if name is None:
             name = f".L{len(self._labels)}"
@@ -651,7 +650,7 @@ class Assembler:
                 break
 
         code = bytearray()
-        listing: List[Tuple[int, int, str]] = []
+        listing: list[tuple[int, int, str]] = []
         for item in self._items:
             if isinstance(item, _Bind):
                 listing.append((item.offset, 0, f"{item.label.name}:"))
@@ -663,7 +662,7 @@ class Assembler:
         self._listing = listing
         return bytes(code)
 
-    def listing(self) -> List[Tuple[int, int, str]]:
+    def listing(self) -> list[tuple[int, int, str]]:
         """(offset, length, Intel-syntax text) for each instruction of the last assemble().
 
         Bound labels appear as zero-length entries whose text is "name:".
@@ -673,7 +672,7 @@ class Assembler:
         return list(self._listing)
 
     @property
-    def offsets(self) -> Dict[Label, int]:
+    def offsets(self) -> dict[Label, int]:
         """Byte offset of every bound label, as of the last assemble()."""
         if self._listing is None:
             raise AsmError("offsets: call assemble() first (and again after adding instructions)")
@@ -703,7 +702,7 @@ class Assembler:
 
     # -- mov -----------------------------------------------------------------
 
-    def mov(self, dst: Union[Reg, Mem], src: Operand) -> None:
+    def mov(self, dst: Reg | Mem, src: Operand) -> None:
         """mov dst, src  for reg/mem/immediate operands (64-bit).
 
         reg <- imm picks the shortest exact encoding:
@@ -747,7 +746,7 @@ class Assembler:
 
     # -- ALU: add or adc sbb and sub xor cmp ---------------------------------
 
-    def _alu(self, name: str, dst: Union[Reg, Mem], src: Operand) -> None:
+    def _alu(self, name: str, dst: Reg | Mem, src: Operand) -> None:
         digit, op_rm_r, op_r_rm, op_rax_imm = ALU_OPS[name]
         text = f"{name} {fmt(dst)}, {fmt(src)}"
         if isinstance(dst, Mem) and isinstance(src, Mem):
@@ -773,33 +772,33 @@ class Assembler:
                            f"immediate, got {describe(src)}")
         self._emit(code, text)
 
-    def add(self, dst: Union[Reg, Mem], src: Operand) -> None:
+    def add(self, dst: Reg | Mem, src: Operand) -> None:
         self._alu("add", dst, src)
 
-    def or_(self, dst: Union[Reg, Mem], src: Operand) -> None:
+    def or_(self, dst: Reg | Mem, src: Operand) -> None:
         self._alu("or", dst, src)
 
-    def adc(self, dst: Union[Reg, Mem], src: Operand) -> None:
+    def adc(self, dst: Reg | Mem, src: Operand) -> None:
         self._alu("adc", dst, src)
 
-    def sbb(self, dst: Union[Reg, Mem], src: Operand) -> None:
+    def sbb(self, dst: Reg | Mem, src: Operand) -> None:
         self._alu("sbb", dst, src)
 
-    def and_(self, dst: Union[Reg, Mem], src: Operand) -> None:
+    def and_(self, dst: Reg | Mem, src: Operand) -> None:
         self._alu("and", dst, src)
 
-    def sub(self, dst: Union[Reg, Mem], src: Operand) -> None:
+    def sub(self, dst: Reg | Mem, src: Operand) -> None:
         self._alu("sub", dst, src)
 
-    def xor(self, dst: Union[Reg, Mem], src: Operand) -> None:
+    def xor(self, dst: Reg | Mem, src: Operand) -> None:
         self._alu("xor", dst, src)
 
-    def cmp(self, dst: Union[Reg, Mem], src: Operand) -> None:
+    def cmp(self, dst: Reg | Mem, src: Operand) -> None:
         self._alu("cmp", dst, src)
 
     # -- test, imul ----------------------------------------------------------
 
-    def test(self, a: Union[Reg, Mem], b: Operand) -> None:
+    def test(self, a: Reg | Mem, b: Operand) -> None:
         """test a, b: reg,reg / mem,reg / reg,mem / reg,imm32 / mem,imm32.
 
         test is symmetric, so test(reg, mem) is encoded as test mem, reg.
@@ -824,7 +823,7 @@ class Assembler:
                            f"or immediate, got {describe(b)}")
         self._emit(code, text)
 
-    def imul(self, dst: Reg, src: Union[Reg, Mem], imm: Optional[int] = None) -> None:
+    def imul(self, dst: Reg, src: Reg | Mem, imm: int | None = None) -> None:
         """imul dst, src  (dst *= src)  or  imul dst, src, imm  (dst = src * imm)."""
         dst = need_gpr("imul", dst, "destination")
         src = need_gpr_or_mem("imul", src, "source")
@@ -842,32 +841,32 @@ class Assembler:
 
     # -- one-operand instructions --------------------------------------------
 
-    def _unary(self, name: str, operand: Union[Reg, Mem]) -> None:
+    def _unary(self, name: str, operand: Reg | Mem) -> None:
         opcode, digit = UNARY_OPS[name]
         operand = need_gpr_or_mem(name, operand, "operand")
         self._emit(encode_op(bytes([opcode]), digit, operand, w=True), f"{name} {fmt(operand)}")
 
-    def neg(self, operand: Union[Reg, Mem]) -> None:
+    def neg(self, operand: Reg | Mem) -> None:
         self._unary("neg", operand)
 
-    def not_(self, operand: Union[Reg, Mem]) -> None:
+    def not_(self, operand: Reg | Mem) -> None:
         self._unary("not", operand)
 
-    def inc(self, operand: Union[Reg, Mem]) -> None:
+    def inc(self, operand: Reg | Mem) -> None:
         self._unary("inc", operand)
 
-    def dec(self, operand: Union[Reg, Mem]) -> None:
+    def dec(self, operand: Reg | Mem) -> None:
         self._unary("dec", operand)
 
-    def mul(self, src: Union[Reg, Mem]) -> None:
+    def mul(self, src: Reg | Mem) -> None:
         """Unsigned rdx:rax = rax * src (the high half is what division by a constant needs)."""
         self._unary("mul", src)
 
-    def div(self, src: Union[Reg, Mem]) -> None:
+    def div(self, src: Reg | Mem) -> None:
         """Unsigned divide rdx:rax by src: quotient in rax, remainder in rdx."""
         self._unary("div", src)
 
-    def idiv(self, src: Union[Reg, Mem]) -> None:
+    def idiv(self, src: Reg | Mem) -> None:
         """Signed divide rdx:rax by src: quotient in rax, remainder in rdx."""
         self._unary("idiv", src)
 
@@ -877,7 +876,7 @@ class Assembler:
 
     # -- shifts and rotates --------------------------------------------------
 
-    def _shift(self, name: str, dst: Union[Reg, Mem], count: Union[int, Reg]) -> None:
+    def _shift(self, name: str, dst: Reg | Mem, count: int | Reg) -> None:
         digit = SHIFT_OPS[name]
         dst = need_gpr_or_mem(name, dst, "destination")
         if isinstance(count, Reg):
@@ -900,19 +899,19 @@ class Assembler:
             raise AsmError(f"{name}: shift count must be an int 0-63 or rcx, got {describe(count)}")
         self._emit(code, text)
 
-    def shl(self, dst: Union[Reg, Mem], count: Union[int, Reg]) -> None:
+    def shl(self, dst: Reg | Mem, count: int | Reg) -> None:
         self._shift("shl", dst, count)
 
-    def shr(self, dst: Union[Reg, Mem], count: Union[int, Reg]) -> None:
+    def shr(self, dst: Reg | Mem, count: int | Reg) -> None:
         self._shift("shr", dst, count)
 
-    def sar(self, dst: Union[Reg, Mem], count: Union[int, Reg]) -> None:
+    def sar(self, dst: Reg | Mem, count: int | Reg) -> None:
         self._shift("sar", dst, count)
 
-    def rol(self, dst: Union[Reg, Mem], count: Union[int, Reg]) -> None:
+    def rol(self, dst: Reg | Mem, count: int | Reg) -> None:
         self._shift("rol", dst, count)
 
-    def ror(self, dst: Union[Reg, Mem], count: Union[int, Reg]) -> None:
+    def ror(self, dst: Reg | Mem, count: int | Reg) -> None:
         self._shift("ror", dst, count)
 
     # -- lea, stack, misc ----------------------------------------------------
@@ -945,7 +944,7 @@ class Assembler:
 
     # -- jumps and calls -----------------------------------------------------
 
-    def jmp(self, target: Union[Label, Reg, Mem]) -> None:
+    def jmp(self, target: Label | Reg | Mem) -> None:
         """jmp to a label (rel8 or rel32, chosen by assemble()) or indirect through a register/memory."""
         if isinstance(target, Label):
             self._add(_Branch("jmp", 0, self._check_label("jmp", target)))
@@ -954,7 +953,7 @@ class Assembler:
         # FF /4; the operand is 64-bit by default, no REX.W needed.
         self._emit(encode_op(b"\xFF", 4, target), f"jmp {fmt(target)}")
 
-    def call(self, target: Union[Label, Reg, Mem]) -> None:
+    def call(self, target: Label | Reg | Mem) -> None:
         """call a label (always rel32) or indirect through a register/memory."""
         if isinstance(target, Label):
             self._add(_Branch("call", 0, self._check_label("call", target)))
@@ -963,7 +962,7 @@ class Assembler:
         self._emit(encode_op(b"\xFF", 2, target), f"call {fmt(target)}")  # FF /2
 
     @staticmethod
-    def _indirect_target(instr: str, target: object) -> Union[Reg, Mem]:
+    def _indirect_target(instr: str, target: object) -> Reg | Mem:
         if not (is_gpr(target) or isinstance(target, Mem)):
             raise AsmError(f"{instr}: target must be a Label, general-purpose register or memory "
                            f"operand, got {describe(target)}")
@@ -1039,7 +1038,7 @@ class Assembler:
         code = encode_op(bytes([0x0F, 0x90 + cc]), 0, dst, force_rex=needs_byte_rex(dst))  # 0F 90+cc /0
         self._emit(code, f"{instr} {byte_name(dst)}")
 
-    def cmovcc(self, cond: str, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def cmovcc(self, cond: str, dst: Reg, src: Reg | Mem) -> None:
         """dst = src if cond holds (64-bit)."""
         name, cc = condition_code("cmovcc", cond)
         instr = "cmov" + name
@@ -1048,7 +1047,7 @@ class Assembler:
         code = encode_op(bytes([0x0F, 0x40 + cc]), dst.code, src, w=True)  # REX.W 0F 40+cc /r
         self._emit(code, f"{instr} {dst.name}, {fmt(src)}")
 
-    def movzx_b(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def movzx_b(self, dst: Reg, src: Reg | Mem) -> None:
         """Zero-extend the low byte of a GPR (or a byte in memory) into 64-bit dst.
 
         Encoded as the 32-bit form  movzx r32, r/m8  (0F B6 /r): writing a
@@ -1067,14 +1066,14 @@ class Assembler:
 
     # -- SSE2 double precision -----------------------------------------------
 
-    def _sse(self, name: str, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def _sse(self, name: str, dst: Reg, src: Reg | Mem) -> None:
         prefix, opcode, mem_size = SSE_OPS[name]
         dst = need_xmm(name, dst, "destination")
         src = need_xmm_or_mem(name, src, "source")
         code = encode_op(bytes([0x0F, opcode]), dst.code, src, prefix=bytes([prefix]))
         self._emit(code, f"{name} {dst.name}, {fmt(src, mem_size)}")
 
-    def movsd(self, dst: Union[Reg, Mem], src: Union[Reg, Mem]) -> None:
+    def movsd(self, dst: Reg | Mem, src: Reg | Mem) -> None:
         """movsd xmm, xmm/m64 (F2 0F 10) or movsd m64, xmm (F2 0F 11).
 
         Note: xmm <- xmm keeps the destination's upper half; xmm <- mem clears it.
@@ -1091,53 +1090,53 @@ class Assembler:
             code = encode_op(b"\x0F\x10", dst.code, src, prefix=b"\xF2")
         self._emit(code, text)
 
-    def addsd(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def addsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("addsd", dst, src)
 
-    def subsd(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def subsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("subsd", dst, src)
 
-    def mulsd(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def mulsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("mulsd", dst, src)
 
-    def divsd(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def divsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("divsd", dst, src)
 
-    def sqrtsd(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def sqrtsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("sqrtsd", dst, src)
 
-    def minsd(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def minsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("minsd", dst, src)
 
-    def maxsd(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def maxsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("maxsd", dst, src)
 
-    def ucomisd(self, a: Reg, b: Union[Reg, Mem]) -> None:
+    def ucomisd(self, a: Reg, b: Reg | Mem) -> None:
         self._sse("ucomisd", a, b)
 
-    def comisd(self, a: Reg, b: Union[Reg, Mem]) -> None:
+    def comisd(self, a: Reg, b: Reg | Mem) -> None:
         self._sse("comisd", a, b)
 
-    def andpd(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def andpd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("andpd", dst, src)
 
-    def andnpd(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def andnpd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("andnpd", dst, src)
 
-    def orpd(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def orpd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("orpd", dst, src)
 
-    def xorpd(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def xorpd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("xorpd", dst, src)
 
-    def cvtsi2sd(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def cvtsi2sd(self, dst: Reg, src: Reg | Mem) -> None:
         """Convert a signed 64-bit integer to double: F2 REX.W 0F 2A /r."""
         dst = need_xmm("cvtsi2sd", dst, "destination")
         src = need_gpr_or_mem("cvtsi2sd", src, "source")
         code = encode_op(b"\x0F\x2A", dst.code, src, w=True, prefix=b"\xF2")
         self._emit(code, f"cvtsi2sd {dst.name}, {fmt(src)}")
 
-    def cvttsd2si(self, dst: Reg, src: Union[Reg, Mem]) -> None:
+    def cvttsd2si(self, dst: Reg, src: Reg | Mem) -> None:
         """Convert a double to a signed 64-bit integer, truncating: F2 REX.W 0F 2C /r."""
         dst = need_gpr("cvttsd2si", dst, "destination")
         src = need_xmm_or_mem("cvttsd2si", src, "source")
@@ -1159,7 +1158,7 @@ class Assembler:
                            f"got {describe(dst)}, {describe(src)}")
         self._emit(code, f"movq {dst.name}, {src.name}")
 
-    def roundsd(self, dst: Reg, src: Union[Reg, Mem], mode: int) -> None:
+    def roundsd(self, dst: Reg, src: Reg | Mem, mode: int) -> None:
         """Round a double (SSE4.1): 66 0F 3A 0B /r ib.
 
         mode bits 0-1: 0 nearest, 1 down, 2 up, 3 toward zero; bit 2: use

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import struct
 from collections import Counter
-from typing import Dict, List, Optional, Tuple, Union
 
 from .. import abi
 from ..ir import FLOAT, Block, Const, Function, Inst, Operand, Value
@@ -40,7 +39,7 @@ from .registers import Reg, r11, rax, rcx, rdi, rdx, rsi, rsp, xmm0, xmm1, xmm14
 # The entry ABI's registers (jitcore/abi.py).
 ARGS_PTR, OUT_PTR, DEPTH, INTERRUPT_PTR = rdi, rsi, rdx, rcx
 
-Arg = Union[Reg, Mem, int]
+Arg = Reg | Mem | int
 
 ALU = {"add": "add", "sub": "sub", "and": "and_", "or": "or_", "xor": "xor"}
 SSE = {"fadd": "addsd", "fsub": "subsd", "fmul": "mulsd", "fdiv": "divsd"}
@@ -62,7 +61,8 @@ def fits_imm32(value: int) -> bool:
 
 
 def float_bits(value: float) -> int:
-    return struct.unpack("<q", struct.pack("<d", value))[0]
+    bits: int = struct.unpack("<q", struct.pack("<d", value))[0]
+    return bits
 
 
 class Lowering:
@@ -71,10 +71,10 @@ class Lowering:
         self.alloc = alloc
         self.asm = Assembler()
         self.exit = self.asm.label("exit")
-        self.deopt: Optional[Label] = None
-        self.interrupted: Optional[Label] = None
-        self.call_failed: Optional[Label] = None
-        self.labels: Dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
+        self.deopt: Label | None = None
+        self.interrupted: Label | None = None
+        self.call_failed: Label | None = None
+        self.labels: dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
         self.saved = alloc.callee_saved
         self.makes_calls = any(inst.op in CALL_OPS for inst in func.insts())
         native_calls = [inst for inst in func.insts() if inst.op == "call"]
@@ -101,7 +101,7 @@ class Lowering:
         # Float constants other than 0.0 live in frame slots, stored once by the
         # prologue: SSE instructions take them as memory operands, where a
         # constant would otherwise cost a movabs and a movq at every use.
-        self.float_consts: Dict[int, int] = {}
+        self.float_consts: dict[int, int] = {}
         for inst in func.insts():
             for a in inst.args:
                 if isinstance(a, Const) and a.type == FLOAT:
@@ -115,10 +115,10 @@ class Lowering:
             frame += 8
         self.frame = frame
         self.uses = Counter(v for inst in func.insts() for v in inst.uses())
-        self.tuple_shapes: List[Tuple[str, ...]] = []
+        self.tuple_shapes: list[tuple[str, ...]] = []
 
     # -- locations -------------------------------------------------------
-    def loc(self, value: Value) -> Union[Reg, Mem]:
+    def loc(self, value: Value) -> Reg | Mem:
         where: Location = self.alloc.locations[value]
         if isinstance(where, Slot):
             return Mem(rsp, disp=8 * where.index)
@@ -133,7 +133,7 @@ class Lowering:
             return int(operand.value)
         return self.loc(operand)
 
-    def xarg(self, operand: Operand, scratch: Reg = xmm14) -> Union[Reg, Mem]:
+    def xarg(self, operand: Operand, scratch: Reg = xmm14) -> Reg | Mem:
         """A float operand as an SSE register or memory; constants go through `scratch`."""
         if isinstance(operand, Const):
             bits = float_bits(float(operand.value))
@@ -248,7 +248,7 @@ class Lowering:
         self.asm.ret()
 
     # -- moves -----------------------------------------------------------
-    def move(self, dst: Union[Reg, Mem], src: Arg) -> None:
+    def move(self, dst: Reg | Mem, src: Arg) -> None:
         if dst == src:
             return
         if isinstance(dst, Mem) and (isinstance(src, Mem) or (isinstance(src, int) and not fits_imm32(src))):
@@ -256,7 +256,7 @@ class Lowering:
             src = r11
         self.asm.mov(dst, src)
 
-    def fmove(self, dst: Union[Reg, Mem], src: Union[Reg, Mem]) -> None:
+    def fmove(self, dst: Reg | Mem, src: Reg | Mem) -> None:
         if dst == src:
             return
         if isinstance(dst, Mem) and isinstance(src, Mem):
@@ -271,7 +271,7 @@ class Lowering:
             return scratch
         return value
 
-    def in_reg(self, value: Arg, scratch: Reg) -> Union[Reg, Mem]:
+    def in_reg(self, value: Arg, scratch: Reg) -> Reg | Mem:
         """A register-or-memory operand: immediates go to `scratch`."""
         if isinstance(value, int):
             self.asm.mov(scratch, value)
@@ -379,8 +379,8 @@ class Lowering:
         if isinstance(x, Const):
             bits = float_bits(float(x.value)) if x.type == FLOAT else int(x.value)
             self.asm.mov(reg, bits)
-        elif x.type == FLOAT and isinstance(self.loc(x), Reg):
-            self.asm.movq(reg, self.loc(x))
+        elif x.type == FLOAT and isinstance(where := self.loc(x), Reg):
+            self.asm.movq(reg, where)
         else:
             self.asm.mov(reg, self.loc(x))
 
@@ -413,18 +413,16 @@ class Lowering:
                 self.asm.and_(rax, self.small(d - 1))
             self.store(inst, rax)
             return
-        l = (d - 1).bit_length()
-        magic = -(-(2 ** (63 + l)) // d)
+        log2d = (d - 1).bit_length()  # Granlund-Montgomery's l: 2**(l-1) < d <= 2**l
+        magic = -(-(2 ** (63 + log2d)) // d)
         self.asm.mov(rax, x)
         self.asm.mov(r11, rax)
         self.asm.sar(r11, 63)  # s
         self.asm.xor(rax, r11)  # t = x ^ s >= 0
-        self.asm.push(rcx)  # borrow rcx for m: no stack slot is addressed until the pop
-        self.asm.mov(rcx, magic)
-        self.asm.mul(rcx)  # rdx:rax = t * m
-        self.asm.pop(rcx)
-        if l > 1:
-            self.asm.shr(rdx, l - 1)
+        self.asm.mov(rdx, magic)
+        self.asm.mul(rdx)  # rdx:rax = t * m (mul reads its operand before writing rdx)
+        if log2d > 1:
+            self.asm.shr(rdx, log2d - 1)
         self.asm.xor(rdx, r11)  # q = floor(x / d)
         if floordiv:
             self.store(inst, rdx)
@@ -523,11 +521,11 @@ class Lowering:
             self.asm.sar(rax, rcx)
         self.store(inst, rax)
 
-    def count_in_cl(self) -> "_CountInCl":
+    def count_in_cl(self) -> _CountInCl:
         return _CountInCl(self.asm)
 
     # -- comparisons and branches ------------------------------------------
-    def fusable(self, inst: Inst, following: Optional[Inst]) -> bool:
+    def fusable(self, inst: Inst, following: Inst | None) -> bool:
         return (following is not None and following.op == "br" and inst.op in ("cmp", "fcmp", "truth")
                 and inst.dst is not None and following.args[0] is inst.dst and self.uses[inst.dst] == 1)
 
@@ -544,13 +542,13 @@ class Lowering:
         cc = inst.kind
         if isinstance(a, int):
             a, b, cc = b, a, SWAPPED[cc]
-        if isinstance(a, Mem) and isinstance(b, Mem):
-            self.asm.mov(rax, a)
+        if isinstance(a, int) or (isinstance(a, Mem) and isinstance(b, Mem)):
+            self.asm.mov(rax, a)  # (two constants only if fold left them: it evaluates those)
             a = rax
         self.asm.cmp(a, self.small(b))
         return INT_CC[cc]
 
-    def float_compare(self, inst: Inst) -> Tuple[str, ...]:
+    def float_compare(self, inst: Inst) -> tuple[str, ...]:
         """Emit the flags for fcmp; return how to read them: ("a"|"ae"|"feq"|"fne",)."""
         a, b = inst.args
         cc = inst.kind
@@ -737,12 +735,12 @@ class Lowering:
         # Float arguments may sit in xmm0/xmm1 themselves (the second in xmm0,
         # say): copy them all to scratch registers before filling xmm0/xmm1.
         staged = []
-        for x, scratch in zip(floats, (xmm14, xmm15)):
+        for x, scratch in zip(floats, (xmm14, xmm15), strict=False):
             self.fmove(scratch, self.xarg(x, scratch))
             staged.append(scratch)
-        for reg, src in zip(HELPER_FLOAT_ARGS, staged):
+        for reg, src in zip(HELPER_FLOAT_ARGS, staged, strict=False):
             self.asm.movsd(reg, src)
-        for reg, x in zip(HELPER_INT_ARGS, ints):
+        for reg, x in zip(HELPER_INT_ARGS, ints, strict=False):
             self.asm.mov(reg, self.arg(x))
         self.asm.lea(HELPER_INT_ARGS[len(ints)], self.slot(self.helper_out_slot))
         self.asm.mov(rax, helper_address("jc_" + inst.kind))
@@ -806,7 +804,7 @@ class _CountInCl:
         self.asm.pop(rcx)
 
 
-def lower(func: Function, alloc: Allocation) -> Tuple[Assembler, List[Tuple[str, ...]]]:
+def lower(func: Function, alloc: Allocation) -> tuple[Assembler, list[tuple[str, ...]]]:
     """Machine code for func, and the tuple shapes its return statuses refer to."""
     lowering = Lowering(func, alloc)
     return lowering.run(), lowering.tuple_shapes

@@ -9,7 +9,6 @@ always need a REX prefix.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Tuple
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -64,7 +63,7 @@ r13 = Reg("r13", 13, "gpr")
 r14 = Reg("r14", 14, "gpr")
 r15 = Reg("r15", 15, "gpr")
 
-GPRS: Tuple[Reg, ...] = (
+GPRS: tuple[Reg, ...] = (
     rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi,
     r8, r9, r10, r11, r12, r13, r14, r15,
 )
@@ -87,27 +86,27 @@ xmm13 = Reg("xmm13", 13, "xmm")
 xmm14 = Reg("xmm14", 14, "xmm")
 xmm15 = Reg("xmm15", 15, "xmm")
 
-XMMS: Tuple[Reg, ...] = (
+XMMS: tuple[Reg, ...] = (
     xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7,
     xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14, xmm15,
 )
 
 # System V AMD64 ABI.
 # Integer/pointer arguments, in order.
-ARG_REGS: Tuple[Reg, ...] = (rdi, rsi, rdx, rcx, r8, r9)
+ARG_REGS: tuple[Reg, ...] = (rdi, rsi, rdx, rcx, r8, r9)
 # A called function must preserve these (rsp is preserved too, but it is the
 # stack pointer, not an allocatable register, so it is in neither list).
-CALLEE_SAVED: Tuple[Reg, ...] = (rbx, rbp, r12, r13, r14, r15)
+CALLEE_SAVED: tuple[Reg, ...] = (rbx, rbp, r12, r13, r14, r15)
 # A call may clobber these.
-CALLER_SAVED: Tuple[Reg, ...] = (rax, rcx, rdx, rsi, rdi, r8, r9, r10, r11)
+CALLER_SAVED: tuple[Reg, ...] = (rax, rcx, rdx, rsi, rdi, r8, r9, r10, r11)
 # The return value register for integers and pointers.
 RETURN_REG = rax
 # Double arguments go in xmm0-xmm7; a double result comes back in xmm0.
 # All xmm registers are caller-saved.
-FLOAT_ARG_REGS: Tuple[Reg, ...] = XMMS[:8]
+FLOAT_ARG_REGS: tuple[Reg, ...] = XMMS[:8]
 FLOAT_RETURN_REG = xmm0
 
-_BY_NAME: Dict[str, Reg] = {reg.name: reg for reg in GPRS + XMMS}
+_BY_NAME: dict[str, Reg] = {reg.name: reg for reg in GPRS + XMMS}
 
 
 def by_name(name: str) -> Reg:
@@ -125,7 +124,7 @@ def by_name(name: str) -> Reg:
 # bpl, sil and dil: without a REX prefix those same codes mean ah, ch, dh and
 # bh, so an instruction that uses them as byte registers needs a REX prefix
 # (an empty one, 0x40, is enough).
-_BYTE_NAMES: Tuple[str, ...] = (
+_BYTE_NAMES: tuple[str, ...] = (
     "al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil",
     "r8b", "r9b", "r10b", "r11b", "r12b", "r13b", "r14b", "r15b",
 )

@@ -1,0 +1,26 @@
+"""Types of jitcore._fastcall, the C fast path of calls (csrc/fastcall.c)."""
+
+from typing import Any
+
+STATUS_INT: int
+STATUS_DEOPT: int
+STATUS_NONE: int
+STATUS_BOOL: int
+STATUS_FLOAT: int
+STATUS_INTERRUPT: int
+STATUS_TUPLE: int
+MAX_RESULT_SLOTS: int
+MAX_NATIVE_DEPTH: int
+MAX_ARGS: int
+MAX_ENTRIES: int
+
+class DispatcherBase:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    def _add_entry(self, types: tuple[type, ...], handle: int,
+                   tuple_shapes: Any, owner: object) -> bool: ...
+    def _remove_entry(self, types: tuple[type, ...]) -> bool: ...
+    def _fast_signatures(self) -> list[tuple[type, ...]]: ...
+    def _set_nogil(self, flag: bool) -> None: ...
+
+def _set_call_packed(address_gil: int, address: int) -> None: ...
+def _enable_vectorcall(cls: type) -> bool: ...

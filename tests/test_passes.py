@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import itertools
 
-from conftest import INT64_EDGES
+import pytest
+from conftest import INT64_EDGES, assert_same
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from programs import has_only_int64_constants, make, programs
 
+from jitcore import jit
 from jitcore.frontend import build_ir
 from jitcore.ir import Const, fits_int64
 from jitcore.passes import optimize
@@ -109,3 +111,48 @@ def test_evaluator_agrees_with_cpython_on_edges():
         result = evaluate(ir, [a, b])
         if result is not DEOPT:
             assert result == func(a, b)
+
+
+# -- divmod: one division for x // d and x % d ---------------------------------
+
+DIVISORS = [2, -2, 3, -3, 7, 10, -10, 1000003, 2**31, -(2**31) - 1, 2**62 + 1, 2**63 - 1, -(2**63)]
+
+
+def divmod_functions(d):
+    """x // d and x % d in one block, in both orders and with x changing after."""
+    return [
+        make(f"def generated(x):\n    r = x % {d}\n    q = x // {d}\n    return q, r\n"),
+        make(f"def generated(x):\n    q = x // {d}\n    r = x % {d}\n    return r, q\n"),
+        make(f"def generated(x):\n    t = 0\n    while x > 0:\n        t += x % {d}\n        x //= {d}\n"
+             f"    return t\n"),
+        make(f"def generated(x):\n    r = x % {d}\n    x = x + 1\n    q = x // {d}\n    return q + r\n"),
+    ]
+
+
+def test_divmod_shares_one_division():
+    ir = build_ir(divmod_functions(10)[0])
+    report = optimize(ir)
+    assert sum(n for _, name, n in report if name == "divmod") == 1
+    ops = [inst.op for inst in ir.insts()]
+    assert ops.count("floordiv") == 1 and ops.count("mod") == 0
+    # x changes in between: two divisions stay.
+    ir = build_ir(divmod_functions(10)[3])
+    optimize(ir)
+    ops = [inst.op for inst in ir.insts()]
+    assert ops.count("floordiv") == 1 and ops.count("mod") == 1
+
+
+@pytest.mark.parametrize("d", DIVISORS)
+def test_divmod_matches_cpython_at_int64_edges(d):
+    for f in divmod_functions(d):
+        jitted = jit(strict=True)(f)
+        for x in INT64_EDGES + [d, -d, d + 1, d - 1, 5, -5]:
+            if fits_int64(x):
+                assert_same(jitted, x)
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=st.integers(-(2**63), 2**63 - 1), d=st.sampled_from(DIVISORS))
+def test_divmod_matches_cpython(x, d):
+    for f in divmod_functions(d):
+        assert_same(jit(strict=True)(f), x)

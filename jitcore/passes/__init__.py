@@ -6,11 +6,12 @@ import time
 from collections.abc import Callable
 
 from ..ir import Function
-from . import cleanup, fold
+from . import cleanup, divmod, fold
 
 # (name, pass) in the order they run; each returns how many changes it made.
 PIPELINE: list[tuple[str, Callable[[Function], int]]] = [
     ("fold", fold.run),
+    ("divmod", divmod.run),
     ("cleanup", cleanup.run),
 ]
 

@@ -416,6 +416,20 @@ def test_unary_ops(op):
         assert_decodes(enc(method_name(op), mem), op, mem)
 
 
+def test_div32_every_register():
+    for reg in GPRS:
+        code = enc("div32", reg)
+        (insn,) = CS.disasm(code, 0)
+        assert (insn.mnemonic, insn.op_str) == ("div", REG32[reg.code])
+        assert insn.size == len(code) == (3 if reg.ext else 2)  # no REX.W: 32-bit operand
+
+
+def test_div32_rejects_other_operands():
+    for bad in (xmm0, SAMPLE_MEMS[0], 5):
+        with pytest.raises(AsmError, match="div32"):
+            enc("div32", bad)
+
+
 def test_cqo_and_no_operand_instructions():
     assert_decodes(enc("cqo"), "cqo")
     assert_decodes(enc("ret"), "ret")

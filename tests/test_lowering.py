@@ -41,3 +41,34 @@ def test_constant_divisor_needs_no_idiv():
     f = divider(10)
     text = disassemble_bytes(f.compile().code)
     assert "idiv" not in text
+
+
+# -- division by a register: a 32-bit unsigned divide when both fit ------------------
+
+REGISTER_EDGES = INT64_EDGES + [2**32 - 1, 2**32, 2**32 + 1, -(2**32) + 1, 2**31 + 1, 4294967295 * 3,
+                                65536, 65537, 12345, -12345]
+
+
+@jit(strict=True)
+def divide_registers(x, y):
+    return x // y, x % y
+
+
+def test_division_by_register_edges():
+    for x in REGISTER_EDGES:
+        for y in REGISTER_EDGES:
+            assert_same(divide_registers, x, y)
+
+
+@settings(max_examples=500, deadline=None)
+@given(x=st.one_of(st.integers(0, 2**32 - 1), st.integers(-(2**63), 2**63 - 1)),
+       y=st.one_of(st.integers(0, 2**32 - 1), st.integers(-(2**63), 2**63 - 1)))
+def test_division_by_register_random(x, y):
+    assert_same(divide_registers, x, y)
+
+
+def test_small_operands_take_the_32_bit_divide():
+    from jitcore.disasm import disassemble_bytes
+
+    text = disassemble_bytes(divide_registers.compile(int, int).code)
+    assert "div r11d" in text and "idiv r11" in text  # fast path and the general one

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .registers import Reg, byte_name
+from .registers import Reg, byte_name, dword_name
 
 
 class AsmError(Exception):
@@ -865,6 +865,14 @@ class Assembler:
     def div(self, src: Reg | Mem) -> None:
         """Unsigned divide rdx:rax by src: quotient in rax, remainder in rdx."""
         self._unary("div", src)
+
+    def div32(self, src: Reg) -> None:
+        """Unsigned divide edx:eax by the low 32 bits of src: quotient in eax,
+        remainder in edx (writing a 32-bit register zeroes its upper half).
+        Much faster than the 64-bit divide where both operands fit in 32 bits."""
+        src = need_gpr("div32", src, "operand")
+        _, digit = UNARY_OPS["div"]
+        self._emit(encode_op(b"\xF7", digit, src), f"div {dword_name(src)}")  # F7 /6
 
     def idiv(self, src: Reg | Mem) -> None:
         """Signed divide rdx:rax by src: quotient in rax, remainder in rdx."""

@@ -135,3 +135,17 @@ def byte_name(reg: Reg) -> str:
     if reg.kind != "gpr":
         raise ValueError(f"{reg.name} has no byte register")
     return _BYTE_NAMES[reg.code]
+
+
+# The names of the low 32 bits of each GPR, in code order.
+_DWORD_NAMES: tuple[str, ...] = (
+    "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+    "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d",
+)
+
+
+def dword_name(reg: Reg) -> str:
+    """The name of the low 32 bits of a GPR: rax -> 'eax', r9 -> 'r9d'."""
+    if reg.kind != "gpr":
+        raise ValueError(f"{reg.name} has no 32-bit register")
+    return _DWORD_NAMES[reg.code]

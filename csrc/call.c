@@ -3,8 +3,11 @@
  *
  * Every generated function has one entry ABI (System V x86-64):
  *
- *     int64_t entry(const int64_t *args, int64_t *out, int64_t depth,
- *                   const volatile int64_t *interrupt);
+ *     jc_result entry(const int64_t *args, int64_t *out, int64_t depth,
+ *                     const volatile int64_t *interrupt);
+ *
+ * where jc_result is { int64_t status; int64_t value; }, which System V
+ * returns in rax:rdx.
  *
  *     rdi -> args[0..n-1], the arguments (8 bytes each)
  *     rsi -> out, the result slots
@@ -14,11 +17,15 @@
  *           overflowing the C stack)
  *     rcx -> interrupt: polled at loop headers and at the entry of functions
  *           that call generated code; nonzero means "stop" (interrupt.c)
- *     rax <- status: 0 = ok, *out holds the result;
+ *     rax <- status: how to read the result (jitcore/abi.py): an int, bool
+ *            or float result is rdx's 64 bits (the C functions here store
+ *            them into out[0]); a tuple's elements are in out[0..];
  *            JC_STATUS_INTERRUPT = stopped for Ctrl-C, start again after
  *            CPython ran its signal handler;
- *            anything else = "re-run this call in the interpreter"
- *            (e.g. int64 overflow); *out is then undefined.
+ *            STATUS_DEOPT = "re-run this call in the interpreter"
+ *            (e.g. int64 overflow); out is then undefined.
+ *     rdx <- the value of a scalar result.  Native callers take it from the
+ *            register, so a call's result never goes through memory.
  *
  * The functions here check the handle, pick the interrupt word for the
  * calling thread, call the code and report the status; a status of
@@ -33,8 +40,9 @@
 
 #include <limits.h>
 
-typedef int64_t (*jc_entry_fn)(const int64_t *args, int64_t *out, int64_t depth,
-                               const volatile int64_t *interrupt);
+typedef struct { int64_t status; int64_t value; } jc_result;
+typedef jc_result (*jc_entry_fn)(const int64_t *args, int64_t *out, int64_t depth,
+                                 const volatile int64_t *interrupt);
 
 static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *out,
                            int64_t depth);
@@ -53,6 +61,7 @@ static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *ou
 {
     jc_entry_fn fn;
     const volatile int64_t *interrupt;
+    jc_result result;
     int64_t status;
     if (code == NULL || code->magic != JC_CODE_MAGIC) {
         jc_set_error("jc_call: %s code handle",
@@ -65,7 +74,11 @@ static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *ou
     }
     fn = (jc_entry_fn)code->addr;
     interrupt = jc_interrupt_flag_for_thread();
-    status = fn(args, out, depth, interrupt);
+    result = fn(args, out, depth, interrupt);
+    status = result.status;
+    /* A scalar result comes back in rdx; tuples are written to out. */
+    if (status >= 0 && status < JC_STATUS_TUPLE)
+        out[0] = result.value;
     if (status == 0)
         return 0;
     if (status == JC_STATUS_INTERRUPT)

@@ -70,11 +70,12 @@ void jc_stats(size_t *chunks, size_t *bytes_mapped, size_t *bytes_live,
               size_t *blocks_live);
 
 /* Run a generated function.  Entry ABI of every generated function:
- *     int64_t entry(const int64_t *args, int64_t *out, int64_t depth,
- *                   const volatile int64_t *interrupt)
- * rdi -> the arguments, rsi -> the result slots, rdx = nested native calls
- * still allowed, rcx -> a word that becomes nonzero when the call should stop
- * for Ctrl-C (see call.c and interrupt.c); rax is a status:
+ *     {status, value} entry(const int64_t *args, int64_t *out, int64_t depth,
+ *                           const volatile int64_t *interrupt)
+ * rdi -> the arguments, rsi -> the result slots (tuples), rdx = nested native
+ * calls still allowed, rcx -> a word that becomes nonzero when the call should
+ * stop for Ctrl-C (see call.c and interrupt.c); rax is a status and rdx the
+ * value of a scalar result, which these functions store into out[0]:
  * 0 = ok (*out holds the result), JC_STATUS_INTERRUPT = stopped for a
  * signal, anything else = "re-run this call in the interpreter".
  * Returns the status: 0, or a positive value (statuses outside 1..INT_MAX
@@ -87,6 +88,10 @@ int jc_call(const jc_code *code, const int64_t *args, int64_t *out);
 
 /* The status of a call that stopped because SIGINT arrived (jitcore/abi.py). */
 #define JC_STATUS_INTERRUPT 5
+/* Statuses from this one on mean a tuple, written to out[]; below it a
+ * scalar result (if any) comes back in rdx, which the calls here store into
+ * out[0]. */
+#define JC_STATUS_TUPLE 16
 
 /* One argument or result slot of generated code: an int64, or a double's bits. */
 typedef union { int64_t i; double d; } jc_value;

@@ -2,8 +2,8 @@
 
 Every compiled function has one native entry point:
 
-    int64_t entry(const int64_t *args, int64_t *out, int64_t depth,
-                  const volatile int64_t *interrupt);
+    {int64_t status, int64_t value} entry(const int64_t *args, int64_t *out,
+                                          int64_t depth, const volatile int64_t *interrupt);
 
 `args` (rdi) points to the arguments, one 8-byte slot each (an int, a bool
 as 0/1, or a float's IEEE bits); `out` (rsi) to the result slots; `depth`
@@ -13,7 +13,10 @@ so deep recursion ends in CPython (RecursionError) instead of a crash;
 `interrupt` (rcx) points to a word that turns nonzero when SIGINT arrives
 (csrc/interrupt.c): loop headers and functions that make native calls poll
 it and return STATUS_INTERRUPT, and callers pass it on. The
-return value (rax) is a status that says how to read the result slots. The C trampoline
+return value is a status in rax that says how to read the result: an int,
+bool or float comes back as 64 bits in rdx (the C trampoline stores them in
+out[0]; native callers take them from the register), a tuple's elements in
+the `out` slots. The C trampoline
 (csrc/) calls entries; lower.py generates them; the dispatcher reads the
 status. Everything else is System V: rbx, rbp, r12-r15 are preserved and the
 stack is 16-byte aligned at calls.

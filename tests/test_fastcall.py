@@ -316,13 +316,13 @@ def test_results_boxed_from_the_status_of_raw_code():
     assert jitted(2**40, 3) == 2**40 + 3
     # statuses 2, 3, 4
     assert raw(mov_eax(2) + bytes([0xC3]), (int,))(1) is None
-    set_one = bytes([0x48, 0xC7, 0x06, 2, 0, 0, 0])  # mov qword [rsi], 2
+    set_one = bytes([0x48, 0xC7, 0xC2, 2, 0, 0, 0])  # mov rdx, 2: a scalar comes back in rdx
     assert raw(set_one + mov_eax(3) + bytes([0xC3]), (int,))(1) is True
     assert raw(set_one + mov_eax(4) + bytes([0xC3]), (int,))(1) == 1e-323
 
 
 def test_arguments_are_packed_like_struct():
-    echo = bytes([0x48, 0x8B, 0x47, 0x08, 0x48, 0x89, 0x06]) + RET_OK  # out[0] = args[1]
+    echo = bytes([0x48, 0x8B, 0x57, 0x08]) + RET_OK  # mov rdx, [rdi+8]: the result is args[1]
     for kinds, values in [
         ((int, int), [0, -1, INT64_MAX, INT64_MIN]),
         ((int, bool), [True, False]),

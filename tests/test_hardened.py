@@ -111,7 +111,7 @@ def wx_mappings():
     with open("/proc/self/maps") as f:
         return [l.strip() for l in f if "w" in l.split()[1] and "x" in l.split()[1]]
 
-STORE_OK = bytes.fromhex("48890631c0c3")
+STORE_OK = bytes.fromhex("4889c231c0c3")  # mov rdx, rax (the result); xor eax, eax; ret
 ADD_CHECKED = bytes.fromhex("488b07480347087006") + STORE_OK + bytes.fromhex("b801000000c3")
 def const(v):
     return b"\x48\xb8" + struct.pack("<q", v) + STORE_OK

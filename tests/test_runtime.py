@@ -24,10 +24,11 @@ INT_MAX = 2**31 - 1
 LINUX = sys.platform.startswith("linux")
 
 # ---------------------------------------------------------------- snippets
-# entry ABI: rdi -> int64 args, rsi -> int64 result slot, rax = status (0 = ok)
+# entry ABI: rdi -> int64 args, rax = status (0 = ok), rdx = the int result
+# (which jc_call stores in the result slot; rsi -> the slots, for tuples)
 
 STORE_OK = bytes.fromhex(
-    "488906"  # mov [rsi], rax
+    "4889c2"  # mov rdx, rax
     "31c0"  # xor eax, eax
     "c3"  # ret
 )
@@ -65,7 +66,7 @@ SUM_N = bytes.fromhex(  # args[0] = n, result = args[1] + ... + args[n]
 
 
 def const_code(value: int) -> bytes:
-    """mov rax, imm64; mov [rsi], rax; xor eax, eax; ret"""
+    """mov rax, imm64; mov rdx, rax; xor eax, eax; ret"""
     return b"\x48\xb8" + struct.pack("<q", value) + STORE_OK
 
 
@@ -150,13 +151,13 @@ def test_snippets_disassemble():
         return [f"{i.mnemonic} {i.op_str}".strip() for i in insns]
 
     assert asm(ADD) == ["mov rax, qword ptr [rdi]", "add rax, qword ptr [rdi + 8]",
-                        "mov qword ptr [rsi], rax", "xor eax, eax", "ret"]
+                        "mov rdx, rax", "xor eax, eax", "ret"]
     assert asm(ADD_CHECKED)[2] == "jo 0x100f"  # -> mov eax, 1
     assert asm(ADD_CHECKED)[-2:] == ["mov eax, 1", "ret"]
     assert asm(IMUL_CHECKED)[1] == "imul rax, qword ptr [rdi + 8]"
     assert asm(SUM_N) == ["mov rcx, qword ptr [rdi]", "xor eax, eax", "test rcx, rcx",
                           "je 0x1013", "add rax, qword ptr [rdi + rcx*8]", "dec rcx",
-                          "jne 0x100a", "mov qword ptr [rsi], rax", "xor eax, eax", "ret"]
+                          "jne 0x100a", "mov rdx, rax", "xor eax, eax", "ret"]
     assert asm(const_code(-5))[0] == "movabs rax, 0xfffffffffffffffb"
     assert asm(status_code(-5)) == ["mov rax, 0xfffffffffffffffb", "ret"]
     assert asm(spin_code(1))[:3] == ["mov rcx, qword ptr [rdi]", "dec rcx", "jne 0x1003"]
@@ -545,7 +546,7 @@ from jitcore.runtime import CodeBlock, force_strategy, strategy, stats
 mode = sys.argv[1]
 if mode != "auto":
     force_strategy(mode)
-STORE_OK = bytes.fromhex("48890631c0c3")
+STORE_OK = bytes.fromhex("4889c231c0c3")
 def const(v):
     return CodeBlock(b"\x48\xb8" + struct.pack("<q", v) + STORE_OK)
 
@@ -606,7 +607,7 @@ def test_fork_freezes_shared_chunks():
     import os, struct, sys
     from jitcore.runtime import CodeBlock, force_strategy, stats
     force_strategy("dualmap")
-    code = lambda v: b"\x48\xb8" + struct.pack("<q", v) + bytes.fromhex("48890631c0c3")
+    code = lambda v: b"\x48\xb8" + struct.pack("<q", v) + bytes.fromhex("4889c231c0c3")
     a = CodeBlock(code(1)); b = CodeBlock(code(2))
     b.free()
     fill = [CodeBlock(code(i)) for i in range(65536 // 16 - 1)]  # a's chunk is full

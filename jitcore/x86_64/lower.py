@@ -77,6 +77,7 @@ class Lowering:
         self.labels: dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
         self.saved = alloc.callee_saved
         self.makes_calls = any(inst.op in CALL_OPS for inst in func.insts())
+        self.returns_tuple = any(inst.op == "ret" and inst.kind == "tuple" for inst in func.insts())
         native_calls = [inst for inst in func.insts() if inst.op == "call"]
         slots = alloc.slots
         if self.makes_calls:
@@ -216,7 +217,7 @@ class Lowering:
             self.asm.push(reg)
         if self.frame:
             self.asm.sub(rsp, self.frame)
-        if self.makes_calls:
+        if self.makes_calls and self.returns_tuple:
             self.asm.mov(self.slot(self.out_ptr_slot), OUT_PTR)
         for bits, index in self.float_consts.items():
             self.asm.mov(r11, bits)
@@ -663,8 +664,12 @@ class Lowering:
         self.jump(self.exit, None)  # type: ignore[arg-type]
 
     def store_result(self, inst: Inst) -> int:
+        """Put the returned value where the entry ABI wants it; its status."""
         if inst.kind == "none":
             return abi.STATUS_NONE
+        if inst.kind != "tuple":
+            self.load_bits(rdx, inst.args[0])  # a scalar's 64 bits go back in rdx
+            return abi.SCALAR_STATUS[inst.kind]
         out = self.out_pointer()
         for i, x in enumerate(inst.args):
             if x.type == FLOAT:
@@ -777,7 +782,8 @@ class Lowering:
             else:
                 self.move(dst, self.arg(x))
         self.asm.lea(ARGS_PTR, self.slot(self.call_args_base))
-        self.asm.lea(OUT_PTR, self.slot(self.call_out_base))
+        if target.is_tuple:
+            self.asm.lea(OUT_PTR, self.slot(self.call_out_base))
         self.asm.mov(DEPTH, self.slot(self.depth_slot))
         self.asm.sub(DEPTH, 1)
         self.asm.mov(INTERRUPT_PTR, self.slot(self.interrupt_slot))
@@ -785,8 +791,12 @@ class Lowering:
         self.asm.call(Mem(rax))
         self.asm.cmp(rax, target.status)
         self.asm.jne(self.call_failed_label())
-        if inst.dst is not None:
-            self.store_slot(inst.dst, self.call_out_base)
+        if inst.dst is not None:  # a scalar result: its bits are in rdx
+            dst = self.loc(inst.dst)
+            if inst.dst.type == FLOAT and isinstance(dst, Reg):
+                self.asm.movq(dst, rdx)
+            else:
+                self.move(dst, rdx)
 
     def do_callres(self, inst: Inst) -> None:
         assert inst.dst is not None

@@ -220,6 +220,22 @@ static inline PyObject *box_slot(jc_value v, unsigned char kind)
 static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, int *route,
                             int *status_out);
 
+/* How many more Python calls the recursion limit allows in this thread: the
+ * native call depth budget, so that native recursion goes no deeper than
+ * CPython's would from here.  The counters are fields of PyThreadState that
+ * each CPython version names differently. */
+static int python_depth_left(void)
+{
+    PyThreadState *tstate = PyThreadState_Get();
+#if PY_VERSION_HEX >= 0x030C0000
+    return tstate->py_recursion_remaining;
+#elif PY_VERSION_HEX >= 0x030B0000
+    return tstate->recursion_remaining;
+#else
+    return Py_GetRecursionLimit() - tstate->recursion_depth;
+#endif
+}
+
 /* The fast path.  ROUTE_DONE: returns the result (or NULL with an exception
  * set).  Otherwise returns NULL without an exception and says what to do:
  * ROUTE_SLOW (the Python path), ROUTE_DEOPT (run py_func), ROUTE_STATUS (an
@@ -278,7 +294,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
             in[i].d = PyFloat_AS_DOUBLE(o);
         }
     }
-    depth = Py_GetRecursionLimit();
+    depth = python_depth_left();
     if (depth > FC_MAX_NATIVE_DEPTH)
         depth = FC_MAX_NATIVE_DEPTH;
     if (!self->nogil) {

@@ -297,6 +297,11 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 raise CompileError(f"call to {name}{_format(key)}, which runs in CPython"
                                    + (f" ({self.failure})" if self.failure else ""))
             returns = entry.compiled.returns
+            if not returns:
+                # Every path of the callee deopts (say, a comparison of a float
+                # with an int no double can hold): any expected kind will do,
+                # since the call deopts whenever it is made.
+                return self._target(name, cell, (INT,), 0)
             if len(returns) != 1:
                 raise CompileError(f"call to {name}{_format(key)}, which returns "
                                    f"{' or '.join(r[0] for r in returns)} on different paths")

@@ -21,14 +21,18 @@ import warnings
 import weakref
 
 import pytest
+from conftest import INT64_EDGES, assert_same, same_value
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import INT64_EDGES, assert_same, same_value
 
 import jitcore
 import jitcore.dispatcher as dispatcher
-from jitcore import JitWarning, abi, jit
-from jitcore import _fastcall  # built with jitcore._native: a missing one must fail
+from jitcore import (
+    JitWarning,
+    _fastcall,  # built with jitcore._native: a missing one must fail
+    abi,
+    jit,
+)
 from jitcore._native import ffi
 from jitcore.runtime import CodeBlock, ExecMemError
 
@@ -334,16 +338,25 @@ def test_arguments_are_packed_like_struct():
             assert jitted(0, v) == expected
 
 
-def test_native_depth_is_the_recursion_limit_capped():
-    get_depth = raw(bytes([0x48, 0x89, 0x16]) + RET_OK, ())  # out[0] = rdx
+def test_native_depth_is_what_the_recursion_limit_leaves():
+    # The code returns the depth budget it was given (rdx, where a result goes).
+    get_depth = raw(RET_OK, ())
+
+    def nested(levels):
+        return get_depth() if levels == 0 else nested(levels - 1)
+
+    here = get_depth()
+    assert 0 < here < sys.getrecursionlimit()
+    assert nested(10) == here - 11  # each Python frame deeper leaves one call less
     limit = sys.getrecursionlimit()
     try:
-        for new in [limit + 7, abi.MAX_NATIVE_DEPTH + 5]:
-            sys.setrecursionlimit(new)
-            assert get_depth() == min(new, abi.MAX_NATIVE_DEPTH)
+        sys.setrecursionlimit(limit + 7)
+        assert get_depth() == here + 7
+        sys.setrecursionlimit(abi.MAX_NATIVE_DEPTH + 5000)
+        assert get_depth() == abi.MAX_NATIVE_DEPTH  # capped: native frames use the C stack
     finally:
         sys.setrecursionlimit(limit)
-    assert get_depth() == min(limit, abi.MAX_NATIVE_DEPTH)
+    assert get_depth() == here
 
 
 def test_freed_code_is_an_error_not_a_crash():
@@ -467,8 +480,11 @@ def test_recursion_past_the_depth_budget_deopts_to_cpython():
     try:
         assert depth_func(budget // 2) == budget // 2
         assert calls == []
-        assert depth_func(budget + 20) == budget + 20
-        assert calls  # the budget ran out: CPython took over
+        # Deeper than the recursion limit allows: the budget runs out, CPython
+        # takes over and raises RecursionError, as it would have on its own.
+        with pytest.raises(RecursionError):
+            depth_func(budget + 20)
+        assert calls
     finally:
         del depth_func.py_func
         depth_func.py_func = real

@@ -52,12 +52,15 @@ def test_code_memory_is_returned_when_functions_die():
 
 
 def test_compiling_and_dropping_repeatedly_stays_bounded():
+    # Relative to what is live now: code other test modules keep alive (their
+    # module-level jitted functions) sits in chunks of its own.
     gc.collect()
+    before = stats()["chunks"]
     for _ in range(5):
         functions = fresh_functions(200)
         for f in functions:
             f(5, 6)
         del functions, f
         gc.collect()
-    assert stats()["chunks"] <= 3
+    assert stats()["chunks"] <= before + 1  # at most the one empty chunk kept for reuse
     assert rwx_mappings() == []

@@ -792,11 +792,11 @@ class Lowering:
         self.asm.cmp(rax, target.status)
         self.asm.jne(self.call_failed_label())
         if inst.dst is not None:  # a scalar result: its bits are in rdx
-            dst = self.loc(inst.dst)
-            if inst.dst.type == FLOAT and isinstance(dst, Reg):
-                self.asm.movq(dst, rdx)
+            where = self.loc(inst.dst)
+            if inst.dst.type == FLOAT and isinstance(where, Reg):
+                self.asm.movq(where, rdx)
             else:
-                self.move(dst, rdx)
+                self.move(where, rdx)
 
     def do_callres(self, inst: Inst) -> None:
         assert inst.dst is not None

@@ -1,8 +1,8 @@
 """The pipeline, in the order data flows: bytecode -> IR -> passes -> registers -> x86-64 -> memory.
 
 `compile_function` runs every stage for one signature (the IR types of the
-arguments) and keeps what each stage produced, so that tests, `disassemble`
-and the command line can show any stage.
+arguments) and keeps what each stage produced, so that tests, `disassemble`,
+`explain` and the command line can show any stage.
 """
 
 from __future__ import annotations
@@ -13,10 +13,23 @@ from dataclasses import dataclass, field
 from types import FunctionType
 
 from .frontend import build_ir
-from .passes import optimize
+from .ir import Function, Inst
+from .passes import PassTrace, optimize
 from .regalloc import Allocation, allocate
 from .runtime import CodeBlock
-from .x86_64.lower import lower
+from .x86_64.lower import Lowering, lower
+
+
+@dataclass
+class Stages:
+    """What compile_function(keep_stages=True) keeps besides Compiled's own fields."""
+
+    pass_ir: list[str]  # the IR as text after each entry of Compiled.passes
+    listing: list[tuple[int, int, str]]  # Assembler.listing(): (offset, length, Intel text)
+    # per listing entry: the IR instruction it was generated for and that
+    # instruction's source line, or None (prologue, epilogue, exits, labels)
+    origins: list[tuple[str, int | None] | None]
+    render_ns: int = 0  # time spent rendering text, not counted in Compiled.timings_ns
 
 
 @dataclass
@@ -32,6 +45,7 @@ class Compiled:
     tuple_shapes: list[tuple[str, ...]]  # STATUS_TUPLE + i returns a tuple of shape i
     returns: list[tuple[str, ...]]  # what its returns give: ("int",), ("tuple", "int", "float"), ...
     timings_ns: dict[str, int] = field(default_factory=dict)
+    stages: Stages | None = None  # only with keep_stages
 
     @property
     def nparams(self) -> int:
@@ -40,17 +54,23 @@ class Compiled:
 
 def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
                      returns: list[tuple[str, ...]] | None = None,
-                     keep_text: bool = False) -> Compiled:
+                     keep_text: bool = False, keep_stages: bool = False) -> Compiled:
     """Compile func for argument types `signature` (default: all int), or raise
     CompileError / ExecMemError. `returns`: see build_ir. With keep_text the
     IR is also kept as text before and after the passes (for people to read;
-    rendering it costs compile time, so the dispatcher does not ask)."""
+    rendering it costs compile time, so the dispatcher does not ask).
+    keep_stages (implies keep_text) also keeps the IR after every pass run and
+    the annotated assembly listing (`Compiled.stages`, for jitcore.explain);
+    the machine code is the same either way."""
     clock = time.perf_counter_ns
+    keep_text = keep_text or keep_stages
+    trace = PassTrace() if keep_stages else None
     t0 = clock()
     ir = build_ir(func, signature, returns)
-    ir_before = ir.dump() if keep_text else ""
     t1 = clock()
-    report = optimize(ir)
+    ir_before = ir.dump() if keep_text else ""
+    t1_text = clock()
+    report = optimize(ir, trace)
     t2 = clock()
     alloc = allocate(ir)
     t3 = clock()
@@ -59,8 +79,69 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
     t4 = clock()
     block = CodeBlock(code)
     t5 = clock()
-    timings = dict(frontend=t1 - t0, passes=t2 - t1, regalloc=t3 - t2, encode=t4 - t3, memory=t5 - t4)
+    render = (t1_text - t1) + (trace.render_ns if trace is not None else 0)
+    timings = dict(frontend=t1 - t0, passes=t2 - t1_text - (trace.render_ns if trace else 0),
+                   regalloc=t3 - t2, encode=t4 - t3, memory=t5 - t4)
     returns = sorted({(inst.kind,) + (inst.data if inst.kind == "tuple" else ())
                       for inst in ir.insts() if inst.op == "ret"})
+    stages = None
+    if trace is not None:
+        t6 = clock()
+        listing = asm.listing()
+        stages = Stages(trace.texts, listing, _origins(ir, alloc, code, listing))
+        stages.render_ns = render + clock() - t6
     return Compiled(func.__qualname__, tuple(p.type for p in ir.params), ir_before, report,
-                    ir.dump() if keep_text else "", alloc, code, block, shapes, returns, timings)
+                    ir.dump() if keep_text else "", alloc, code, block, shapes, returns, timings,
+                    stages)
+
+
+# -- which IR instruction each machine instruction comes from (keep_stages) --
+
+class _TracingLowering(Lowering):
+    """Lowering that notes where each IR instruction's machine code starts.
+
+    Lowering.run asks fusable(inst, next) once per IR instruction, just
+    before emitting it (and emits a fused compare+branch pair together).
+    """
+
+    def __init__(self, func: Function, alloc: Allocation) -> None:
+        super().__init__(func, alloc)
+        self.marks: list[tuple[int, Inst, Inst | None]] = []
+
+    def fusable(self, inst: Inst, following: Inst | None) -> bool:
+        fused = super().fusable(inst, following)
+        self.marks.append((len(self.asm._items), inst, following if fused else None))
+        return fused
+
+
+# Labels Lowering binds between the code of IR instructions: where one ends.
+_BOUNDARY_LABELS = {"exit", "deopt", "interrupted", "call_failed"}
+
+
+def _origins(ir: Function, alloc: Allocation, code: bytes,
+             listing: list[tuple[int, int, str]]) -> list[tuple[str, int | None] | None]:
+    """The IR instruction (text, source line) behind each listing entry.
+
+    The function is lowered a second time, noting where each IR instruction
+    starts; the machine code is only ever the first lowering's. If the second
+    lowering differs from it, no instruction is annotated.
+    """
+    none: list[tuple[str, int | None] | None] = [None] * len(listing)
+    tracer = _TracingLowering(ir, alloc)
+    asm = tracer.run()
+    if asm.assemble() != code or asm.listing() != listing:
+        return none
+    boundaries = _BOUNDARY_LABELS | {block.name for block in ir.blocks}
+    marks = iter(tracer.marks)
+    mark = next(marks, None)
+    current: tuple[str, int | None] | None = None
+    origins = list(none)
+    for i, (_, length, text) in enumerate(listing):
+        while mark is not None and mark[0] <= i:
+            _, inst, fused = mark
+            current = (repr(inst) + (f"; {fused!r}" if fused is not None else ""), inst.line)
+            mark = next(marks, None)
+        if length == 0 and text.endswith(":") and text[:-1] in boundaries:
+            current = None
+        origins[i] = current
+    return origins

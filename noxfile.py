@@ -14,7 +14,9 @@ import nox
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 
-nox.options.sessions = ["tests"]
+# The default sessions, run by `python -m nox` (and so by .ci/run): the test
+# suite on every supported Python, lint and types, and the wheel check.
+nox.options.sessions = ["tests", "lint", "wheel"]
 nox.options.error_on_missing_interpreters = True
 nox.options.reuse_existing_virtualenvs = False
 
@@ -50,9 +52,17 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *session.posargs)
 
 
-@nox.session(python=False)
+@nox.session(python=PYTHONS[-1])
+def lint(session: nox.Session) -> None:
+    """ruff (rules in pyproject.toml) and mypy --strict on the package."""
+    session.install("ruff", "mypy", "cffi")
+    session.run("ruff", "check", "jitcore", "benchmarks", "tests", "noxfile.py", "build_ffi.py",
+                "setup.py")
+    session.run("mypy")  # files and strictness from pyproject.toml
+
+
+@nox.session(python=PYTHONS[-1])
 def wheel(session: nox.Session) -> None:
     """Build the sdist and the wheel, audit the wheel and use it from a fresh
-    environment (.ci/check_wheel.sh; Linux). Not in the default sessions:
-    `python -m nox -s wheel`. Uses the `python` on PATH, or $PYTHON."""
-    session.run("bash", ".ci/check_wheel.sh", external=True)
+    environment with no index (.ci/check_wheel.sh; Linux)."""
+    session.run("bash", ".ci/check_wheel.sh", external=True, env={"PYTHON": "python"})

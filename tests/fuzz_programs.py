@@ -67,8 +67,8 @@ do not cover.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
 
 from hypothesis import strategies as st
 
@@ -131,7 +131,7 @@ class Callee:
     """An earlier generated function an expression may call (see TODO(calls))."""
 
     name: str
-    param_types: Tuple[str, ...]
+    param_types: tuple[str, ...]
     return_type: str
     return_bits: int = 1  # bound on an int result's bit length (for int64-sized arguments)
 
@@ -139,26 +139,26 @@ class Callee:
 @dataclass
 class Loop:
     kind: str  # "for" or "while"
-    fixed: Tuple[str, ...] = ()  # dynamic variables whose type must not change in the body
+    fixed: tuple[str, ...] = ()  # dynamic variables whose type must not change in the body
 
 
 UNBOUND = "unbound"  # a dynamic variable's state before its first assignment
 
 
-_INTEGERS: Dict[Tuple[int, int], st.SearchStrategy[int]] = {}
+_INTEGERS: dict[tuple[int, int], st.SearchStrategy[int]] = {}
 
 
 @dataclass
 class Gen:
     draw: object
-    types: Dict[str, str] = field(default_factory=dict)  # readable variables
-    assignable: List[str] = field(default_factory=list)
-    bits: Dict[str, int] = field(default_factory=dict)  # int variables' bit bounds
-    loops: List[Loop] = field(default_factory=list)
-    top_inits: List[str] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)  # readable variables
+    assignable: list[str] = field(default_factory=list)
+    bits: dict[str, int] = field(default_factory=dict)  # int variables' bit bounds
+    loops: list[Loop] = field(default_factory=list)
+    top_inits: list[str] = field(default_factory=list)
     counter: int = 0
     callees: Sequence[Callee] = ()
-    return_type: Optional[str] = None  # a fixed return type (for helpers; see TODO(calls))
+    return_type: str | None = None  # a fixed return type (for helpers; see TODO(calls))
     risk: int = 0  # 0: guard every operation that may raise, n: leave one in n unguarded
     expr_depth: int = MAX_EXPR_DEPTH  # of the expressions statements assign and return
     block_size: int = 4  # at most this many statements in a nested block
@@ -170,7 +170,7 @@ class Gen:
     # may be unbound), or UNBOUND. Only known-type ones are in `types`; the others
     # are read only in ways that work for any type (`float(d)`, `d + 0.5`, `d < 1.5`).
     dynamic: bool = False
-    dyn: Dict[str, Optional[str]] = field(default_factory=dict)
+    dyn: dict[str, str | None] = field(default_factory=dict)
     return_bits: int = 1  # the largest bit-length bound of a returned int (return_type INT)
 
     # -- drawing ------------------------------------------------------------
@@ -191,7 +191,7 @@ class Gen:
     def chance(self, one_in: int) -> bool:
         return self.n(0, one_in - 1) == 0
 
-    def weighted(self, weights: Sequence[Tuple[str, int]]) -> str:
+    def weighted(self, weights: Sequence[tuple[str, int]]) -> str:
         """One name by weight; shrinks towards the first one."""
         total = sum(w for _, w in weights)
         x = self.n(0, total - 1)
@@ -205,12 +205,12 @@ class Gen:
         self.counter += 1
         return f"{prefix}{self.counter}"
 
-    def vars_of(self, t: str, assignable: bool = False) -> List[str]:
+    def vars_of(self, t: str, assignable: bool = False) -> list[str]:
         pool = self.assignable if assignable else list(self.types)
         return [v for v in pool if self.types.get(v) == t]
 
     # -- dynamic variables ------------------------------------------------------
-    def set_dyn(self, name: str, t: Optional[str]) -> None:
+    def set_dyn(self, name: str, t: str | None) -> None:
         self.dyn[name] = t
         if t in TYPES:
             self.types[name] = t  # type: ignore[assignment]
@@ -221,7 +221,7 @@ class Gen:
         """Whether an enclosing loop's body must not change this dynamic variable's type."""
         return any(name in loop.fixed for loop in self.loops)
 
-    def mixed_read(self, t: str) -> Optional[Expr]:
+    def mixed_read(self, t: str) -> Expr | None:
         """A dynamic variable of unknown type read as a t (or None)."""
         mixed = [d for d, dt in self.dyn.items() if dt is None or (dt == UNBOUND and self.risky())]
         if not mixed or t == INT or not self.chance(3):
@@ -231,15 +231,15 @@ class Gen:
             return Expr(self.pick(["float({})", "({} + 0.5)", "({} * 1.0)", "({} / 3)"]).format(d), FLOAT)
         return Expr(self.pick(["bool({})", "(not {})", "({} < 1.5)", "({} == 0)"]).format(d), BOOL)
 
-    def snapshot(self) -> Tuple[Dict[str, int], Dict[str, Optional[str]]]:
+    def snapshot(self) -> tuple[dict[str, int], dict[str, str | None]]:
         return dict(self.bits), dict(self.dyn)
 
-    def restore(self, state: Tuple[Dict[str, int], Dict[str, Optional[str]]]) -> None:
+    def restore(self, state: tuple[dict[str, int], dict[str, str | None]]) -> None:
         self.bits = dict(state[0])
         for name, t in state[1].items():
             self.set_dyn(name, t)
 
-    def merge(self, states: Sequence[Tuple[Dict[str, int], Dict[str, Optional[str]]]]) -> None:
+    def merge(self, states: Sequence[tuple[dict[str, int], dict[str, str | None]]]) -> None:
         """The current state joined with other paths' states."""
         for bits, dyn in states:
             for name, b in bits.items():
@@ -286,7 +286,7 @@ class Gen:
         return Expr(self.pick(FLOAT_CONSTS), FLOAT, const=True)
 
     # -- expressions by type --------------------------------------------------
-    def expr(self, t: str, depth: Optional[int] = None, small: bool = False) -> Expr:
+    def expr(self, t: str, depth: int | None = None, small: bool = False) -> Expr:
         if depth is None:
             depth = self.expr_depth
         if t == INT:
@@ -302,7 +302,7 @@ class Gen:
     def numeric(self, depth: int, small: bool = False) -> Expr:
         return self.expr(self.pick([INT, FLOAT, BOOL]), depth, small)
 
-    def not_both_const(self, a: Expr, b: Expr) -> Tuple[Expr, Expr]:
+    def not_both_const(self, a: Expr, b: Expr) -> tuple[Expr, Expr]:
         """CPython would fold `const op const`; make one side a variable."""
         if a.const and b.const:
             b = self.nonconst_leaf(b.type)
@@ -560,7 +560,7 @@ class Gen:
                         const=a.const or b.const)
         return self.call_callee(FLOAT, depth) or self.leaf(FLOAT)
 
-    def call_callee(self, t: str, depth: int) -> Optional[Expr]:
+    def call_callee(self, t: str, depth: int) -> Expr | None:
         """A call of an earlier generated function returning t (see TODO(calls))."""
         candidates = [c for c in self.callees if c.return_type == t]
         if not candidates:
@@ -585,13 +585,13 @@ class Gen:
         self.bits[target] = e.bits
         return e.text
 
-    def block(self, depth: int, lo: int = 1, hi: Optional[int] = None) -> List[str]:
-        lines: List[str] = []
+    def block(self, depth: int, lo: int = 1, hi: int | None = None) -> list[str]:
+        lines: list[str] = []
         for _ in range(self.n(lo, hi or self.block_size)):
             lines += self.statement(depth)
         return lines
 
-    def statement(self, depth: int) -> List[str]:
+    def statement(self, depth: int) -> list[str]:
         options = [("assign", 8), ("aug", 5), ("tuple", 1), ("divmod", 1), ("expr", 1)]
         if depth < MAX_BLOCK_DEPTH:
             options += [("if", 4), ("return", 1)]
@@ -602,7 +602,7 @@ class Gen:
         kind = self.weighted(options)
         return getattr(self, "stmt_" + kind)(depth)
 
-    def stmt_assign(self, depth: int) -> List[str]:
+    def stmt_assign(self, depth: int) -> list[str]:
         target = self.pick(self.assignable)
         if target in self.dyn:
             t = self.dyn[target]
@@ -619,12 +619,12 @@ class Gen:
         text = self.assigned_int(target, e) if t == INT else e.text
         return [f"{target} = {text}"]
 
-    def stmt_expr(self, depth: int) -> List[str]:
+    def stmt_expr(self, depth: int) -> list[str]:
         """An expression statement: its value is dropped, but not what it raises."""
         e = self.expr(self.pick(TYPES), 2)
         return [e.text]
 
-    def retype_aug(self, target: str) -> List[str]:
+    def retype_aug(self, target: str) -> list[str]:
         """`d /= 2`, `d += 0.5`: an int or bool dynamic variable becomes a float."""
         if self.chance(2):
             line = f"{target} /= {self.divisor(self.intish(2)).text}"
@@ -634,7 +634,7 @@ class Gen:
         self.set_dyn(target, FLOAT)
         return [line]
 
-    def stmt_aug(self, depth: int) -> List[str]:
+    def stmt_aug(self, depth: int) -> list[str]:
         target = self.pick(self.assignable)
         if target in self.dyn:
             if self.dyn[target] not in TYPES:
@@ -681,7 +681,7 @@ class Gen:
             self.bits[target] = clamped.bits
         return lines
 
-    def stmt_tuple(self, depth: int) -> List[str]:
+    def stmt_tuple(self, depth: int) -> list[str]:
         """`a, b = b, a` or `a, b = b, a + b` (same-typed targets)."""
         t = self.pick(TYPES)
         names = self.vars_of(t, assignable=True)
@@ -700,7 +700,7 @@ class Gen:
             self.bits[a], self.bits[b] = self.bits[b], e.bits
         return [f"{a}, {b} = {b}, {e.text}"]
 
-    def stmt_divmod(self, depth: int) -> List[str]:
+    def stmt_divmod(self, depth: int) -> list[str]:
         t = self.pick([INT, FLOAT])
         names = self.vars_of(t, assignable=True)
         if len(names) < 2:
@@ -732,7 +732,7 @@ class Gen:
         self.restore(saved)
         return lines, after
 
-    def stmt_if(self, depth: int) -> List[str]:
+    def stmt_if(self, depth: int) -> list[str]:
         lines = [f"if {self.condition().text}:"]
         body, state = self.branch_block(depth)
         lines += indent(body)
@@ -750,10 +750,10 @@ class Gen:
         self.merge(states)
         return lines
 
-    def stmt_return(self, depth: int) -> List[str]:
+    def stmt_return(self, depth: int) -> list[str]:
         return [f"if {self.condition().text}:", f"    return {self.return_value()}"]
 
-    def stmt_jump(self, depth: int) -> List[str]:
+    def stmt_jump(self, depth: int) -> list[str]:
         word = self.pick(["break", "continue"])
         lines = [f"if {self.condition().text}:"]
         if self.chance(3):
@@ -794,7 +794,7 @@ class Gen:
             if d not in loop.fixed:
                 self.set_dyn(d, None)
 
-    def loop_else(self, depth: int) -> List[str]:
+    def loop_else(self, depth: int) -> list[str]:
         """An optional else: clause (after leave_loop); break/continue there belong to the outer loop."""
         if not self.chance(3):
             return []
@@ -803,7 +803,7 @@ class Gen:
         self.merge([saved])
         return ["else:"] + indent(body)
 
-    def stmt_for(self, depth: int) -> List[str]:
+    def stmt_for(self, depth: int) -> list[str]:
         var = self.fresh("j")
         self.top_inits.append(f"{var} = 0")
         header = f"for {var} in range({self.range_args()}):"
@@ -855,7 +855,7 @@ class Gen:
             return f"{lit(bottom + trips)}, {lit(bottom)}, {lit(step)}"
         return f"{self.float_expr(1).text}"  # CPython raises TypeError
 
-    def stmt_while(self, depth: int) -> List[str]:
+    def stmt_while(self, depth: int) -> list[str]:
         counter = self.fresh("k")
         self.top_inits.append(f"{counter} = 0")
         lines = [f"{counter} = {self.n(0, 20)}"]
@@ -908,13 +908,13 @@ class Gen:
         return "None"
 
 
-def indent(lines: List[str]) -> List[str]:
+def indent(lines: list[str]) -> list[str]:
     return ["    " + line for line in lines]
 
 
 def function(draw, name: str = "generated", callees: Sequence[Callee] = (),
-             return_type: Optional[str] = None, loops: bool = True,
-             dynamic: bool = False) -> Tuple[str, Callee]:
+             return_type: str | None = None, loops: bool = True,
+             dynamic: bool = False) -> tuple[str, Callee]:
     """The source of one random function (no imports), and how to call it."""
     g = Gen(draw, callees=tuple(callees), return_type=return_type, loops_allowed=loops,
             dynamic=dynamic)
@@ -924,7 +924,7 @@ def function(draw, name: str = "generated", callees: Sequence[Callee] = (),
     shape = g.pick(["normal", "normal", "pressure", "deep"])
     param_types = [g.pick(TYPES) for _ in range(g.n(1, 7 if shape == "pressure" else 4))]
     params = [f"p{i}" for i in range(len(param_types))]
-    for p, t in zip(params, param_types):
+    for p, t in zip(params, param_types, strict=False):
         g.types[p] = t
         g.assignable.append(p)
         if t != FLOAT:
@@ -973,7 +973,7 @@ def programs(draw, max_helpers: int = 0, dynamic: bool = False):  # type: ignore
     functions h0, h1, ... with fixed return types come first; each may call
     the ones before it, and `generated` may call them all.
     """
-    helpers: List[Callee] = []
+    helpers: list[Callee] = []
     parts = []
     for i in range(draw(st.integers(0, max_helpers))):
         return_type = draw(st.sampled_from(TYPES))
@@ -991,7 +991,7 @@ def make(source: str, name: str = "generated", helpers_decorator=None):  # type:
     helpers_decorator (say `jit(strict=True)`) is applied to the helper
     functions h0, h1, ... first, so that `name` calls the decorated ones.
     """
-    namespace: Dict[str, object] = {"__name__": "fuzz_generated"}
+    namespace: dict[str, object] = {"__name__": "fuzz_generated"}
     exec(compile(source, "<generated>", "exec"), namespace)
     if helpers_decorator is not None:
         for key in list(namespace):

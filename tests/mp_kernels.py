@@ -8,7 +8,8 @@ are handed the jitted functions themselves (pickled) as the function to map.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Tuple
+from collections.abc import Callable
+from typing import Any
 
 from jitcore import jit
 
@@ -47,7 +48,7 @@ class Holder:
         return 3 * x
 
 
-def run(func: Callable[..., Any], args: Tuple[Any, ...]) -> Tuple[Any, bool, bool, int]:
+def run(func: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, bool, bool, int]:
     """In a worker: func(*args), whether func is this module's own object (it
     was unpickled by reference), whether it has native code now, and the pid."""
     result = func(*args)

@@ -42,7 +42,7 @@ def programs(draw):
     # Return something that keeps many values alive at once.
     live = draw(st.lists(st.sampled_from(names), min_size=1, max_size=12))
     ops = [draw(st.sampled_from(BINOPS)) for _ in live[1:]]
-    result = live[0] + "".join(f" {op} {name}" for op, name in zip(ops, live[1:]))
+    result = live[0] + "".join(f" {op} {name}" for op, name in zip(ops, live[1:], strict=False))
     lines.append(f"    return {result}")
     params = ", ".join(f"p{i}" for i in range(nparams))
     return f"def generated({params}):\n" + "\n".join(lines) + "\n"

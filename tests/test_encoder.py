@@ -6,8 +6,8 @@ then every operand by type and value) rather than by disassembly text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import pytest
 
@@ -19,9 +19,30 @@ from hypothesis import strategies as st  # noqa: E402
 from jitcore.x86_64 import registers  # noqa: E402
 from jitcore.x86_64.encoder import AsmError, Assembler, Label, Mem  # noqa: E402
 from jitcore.x86_64.registers import (  # noqa: E402
-    GPRS, XMMS, Reg, by_name, byte_name,
-    r8, r9, r12, r13, r15, rax, rbp, rbx, rcx, rdx, rsi, rsp,
-    xmm0, xmm1, xmm2, xmm3, xmm8, xmm9, xmm15,
+    GPRS,
+    XMMS,
+    Reg,
+    by_name,
+    byte_name,
+    r8,
+    r9,
+    r12,
+    r13,
+    r15,
+    rax,
+    rbp,
+    rbx,
+    rcx,
+    rdx,
+    rsi,
+    rsp,
+    xmm0,
+    xmm1,
+    xmm2,
+    xmm3,
+    xmm8,
+    xmm9,
+    xmm15,
 )
 
 # ---------------------------------------------------------------------------
@@ -99,7 +120,7 @@ def xmmword_ptr(mem: Mem) -> MemOp:
 
 # An expected operand: a register (Reg or capstone register name), an
 # immediate (int), or a memory operand (Mem = qword, or MemOp).
-Expected = Union[Reg, str, int, Mem, MemOp]
+Expected = Reg | str | int | Mem | MemOp
 
 
 def check_operand(insn, got, want: Expected, where: str) -> None:
@@ -139,7 +160,7 @@ def assert_decodes(code: bytes, mnemonic: str, *operands: Expected, address: int
     insn = insns[0]
     assert insn.mnemonic == mnemonic, f"{where}: expected {mnemonic}"
     assert len(insn.operands) == len(operands), f"{where}: operand count"
-    for got, want in zip(insn.operands, operands):
+    for got, want in zip(insn.operands, operands, strict=False):
         check_operand(insn, got, want, where)
     return insn
 
@@ -171,11 +192,11 @@ def mem_tail_length(mem: Mem) -> int:
     return 1 + needs_sib + disp
 
 
-def needs_rex(*regs: Optional[Reg]) -> bool:
+def needs_rex(*regs: Reg | None) -> bool:
     return any(r is not None and r.code >= 8 for r in regs)
 
 
-def all_mems(base: Optional[Reg]) -> List[Mem]:
+def all_mems(base: Reg | None) -> list[Mem]:
     """Every index (incl. none) x scale x displacement for one base."""
     mems = [Mem(base, None, 1, d) for d in DISPS]
     for index in INDEX_REGS:
@@ -193,7 +214,7 @@ def test_register_tables():
     assert [r.name for r in GPRS] == ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
                                       "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"]
     assert [r.name for r in XMMS] == [f"xmm{i}" for i in range(16)]
-    for i, (g, x) in enumerate(zip(GPRS, XMMS)):
+    for i, (g, x) in enumerate(zip(GPRS, XMMS, strict=False)):
         assert (g.code, g.kind, x.code, x.kind) == (i, "gpr", i, "xmm")
         assert g.low3 == x.low3 == i & 7 and g.ext == x.ext == i >> 3
         assert repr(g) == g.name and by_name(g.name) is g and by_name(x.name) is x
@@ -282,7 +303,7 @@ MOV_IMM_EDGES = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, -1, -2 ** 31,
                  2 ** 63 - 1, -2 ** 63, 2 ** 63, 2 ** 64 - 1, 0x123456789ABCDEF0]
 
 
-def expected_mov_imm(reg: Reg, value: int) -> Tuple[str, str, int, int]:
+def expected_mov_imm(reg: Reg, value: int) -> tuple[str, str, int, int]:
     """(mnemonic, decoded register, decoded immediate, length) of the shortest exact encoding."""
     unsigned = value % 2 ** 64
     signed = unsigned - 2 ** 64 if unsigned >= 2 ** 63 else unsigned
@@ -339,7 +360,7 @@ def test_alu_reg_mem_and_mem_reg(op):
             assert_decodes(enc(method_name(op), mem, reg), op, mem, reg)
 
 
-def alu_imm_length(dst: Union[Reg, Mem], value: int) -> int:
+def alu_imm_length(dst: Reg | Mem, value: int) -> int:
     tail = 1 if isinstance(dst, Reg) else mem_tail_length(dst)
     if -128 <= value <= 127:
         return 1 + 1 + tail + 1  # REX.W 83 /digit ib
@@ -578,7 +599,7 @@ def test_roundsd():
 # Labels, jumps, relaxation
 # ---------------------------------------------------------------------------
 
-def jump_with_gap(kind: str, cond: str, gap: int, backward: bool) -> Tuple[bytes, Label, int]:
+def jump_with_gap(kind: str, cond: str, gap: int, backward: bool) -> tuple[bytes, Label, int]:
     """A jump over (forward) or back across (backward) `gap` nops."""
     asm = Assembler()
     target = asm.label("target")
@@ -765,7 +786,7 @@ def test_listing_and_offsets():
 M = Mem(rax)
 
 # (what to do, the instruction name the message must start with, text it must contain)
-ERROR_CASES: List[Tuple[Callable[[Assembler], None], str, str]] = [
+ERROR_CASES: list[tuple[Callable[[Assembler], None], str, str]] = [
     # operand kinds
     (lambda a: a.add(xmm0, rax), "add", "xmm0"),
     (lambda a: a.add(rax, xmm1), "add", "xmm1"),
@@ -925,7 +946,7 @@ imm32s = st.one_of(st.sampled_from(IMM32_EDGES), st.integers(-2 ** 31, 2 ** 31 -
 imm64s = st.one_of(st.sampled_from(MOV_IMM_EDGES), st.integers(-2 ** 63, 2 ** 64 - 1))
 
 # A form returns (method, args, mnemonic, expected operands).
-Form = Tuple[str, Sequence[object], str, Sequence[Expected]]
+Form = tuple[str, Sequence[object], str, Sequence[Expected]]
 
 
 @st.composite

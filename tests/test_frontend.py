@@ -5,11 +5,8 @@ from __future__ import annotations
 import pathlib
 import re
 
-import pytest
-
 from test_passes import evaluate
 
-from jitcore.errors import CompileError
 from jitcore.frontend import build_ir
 from jitcore.frontend.bytecode import decode
 
@@ -87,7 +84,6 @@ def test_read_before_assignment_deopts():
     # CPython raises UnboundLocalError: the native path hands the call to it.
     def f(a):
         b = c  # noqa: F821
-        c = a
         return b
 
     assert "deopt" in build_ir(f).dump()

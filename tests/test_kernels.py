@@ -24,15 +24,15 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
+import kernels as kernels_module
 import pytest
 from conftest import outcome, same_outcome, same_value, show, show_outcome
 from hypothesis import HealthCheck, given, settings
 from kernels import KERNELS
 
 import jitcore
-import kernels as kernels_module
 
 MAX_PROBLEMS_SHOWN = 25
 
@@ -57,15 +57,15 @@ def _load_reference() -> Any:
 
 
 REFERENCE = _load_reference()
-REFERENCE_FUNCS: Dict[str, Any] = {k.name: k.func for k in REFERENCE.KERNELS}
+REFERENCE_FUNCS: dict[str, Any] = {k.name: k.func for k in REFERENCE.KERNELS}
 IDS = [k.name for k in KERNELS]
 
 
-def signature(args: Tuple[Any, ...]) -> Tuple[type, ...]:
+def signature(args: tuple[Any, ...]) -> tuple[type, ...]:
     return tuple(type(a) for a in args)
 
 
-def jitted_outcome(jitted: Any, args: Tuple[Any, ...]) -> Tuple[Any, ...]:
+def jitted_outcome(jitted: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
     """conftest.outcome of the jitted call, except that CompileError propagates:
     with strict=True it means "no native code for these argument types"."""
     try:
@@ -77,7 +77,7 @@ def jitted_outcome(jitted: Any, args: Tuple[Any, ...]) -> Tuple[Any, ...]:
     return ("value", type(result), result)
 
 
-def difference(jitted: Any, args: Tuple[Any, ...]) -> Optional[str]:
+def difference(jitted: Any, args: tuple[Any, ...]) -> str | None:
     """None if jitted(*args) does exactly what CPython does, else a description.
     Raises CompileError if jitcore cannot compile the kernel for these arguments."""
     expected = outcome(REFERENCE_FUNCS[jitted.__name__], args)
@@ -99,10 +99,10 @@ class Comparisons:
 
     def __init__(self, jitted: Any) -> None:
         self.jitted = jitted
-        self.problems: List[str] = []
-        self.compile_errors: Dict[Tuple[type, ...], Exception] = {}
+        self.problems: list[str] = []
+        self.compile_errors: dict[tuple[type, ...], Exception] = {}
 
-    def check(self, args: Tuple[Any, ...]) -> Optional[str]:
+    def check(self, args: tuple[Any, ...]) -> str | None:
         key = signature(args)
         if key in self.compile_errors:
             return None
@@ -132,7 +132,7 @@ class Comparisons:
                                        self.jitted.__name__) from first
 
 
-def _show_signature(key: Tuple[type, ...]) -> str:
+def _show_signature(key: tuple[type, ...]) -> str:
     return "(" + ", ".join(t.__name__ for t in key) + ")"
 
 

@@ -82,7 +82,7 @@ def longest_pause_during(call):
     thread.join()
     begin, end = window
     inside = [begin] + [t for t in stamps if begin < t < end] + [end]
-    return max(b - a for a, b in zip(inside, inside[1:])), end - begin
+    return max(b - a for a, b in zip(inside, inside[1:], strict=False)), end - begin
 
 
 def test_other_threads_run_python_while_native_code_runs():

@@ -28,7 +28,7 @@ def evaluate(func, args, read=None, write=None):
     env = {}
     read = read or (lambda v: env[v])
     write = write or env.__setitem__
-    for param, arg in zip(func.params, args):
+    for param, arg in zip(func.params, args, strict=False):
         write(param, arg)
     for inst in func.insts():
         values = [a.value if isinstance(a, Const) else read(a) for a in inst.args]
@@ -77,7 +77,7 @@ def test_report_counts_changes_per_round():
 
 def test_dead_code_is_removed():
     def f(a, b):
-        unused = a * b * 12345
+        a * b * 12345
         return a
 
     ir = build_ir(f)

@@ -17,9 +17,9 @@ import pickle
 import subprocess
 import sys
 
+import mp_kernels
 import pytest
 
-import mp_kernels
 from jitcore import jit
 
 # Until jitcore.Dispatcher pickles by reference (a __reduce__ returning its
@@ -103,7 +103,7 @@ def test_unpickles_in_a_fresh_interpreter():
 def check_worker_results(results):
     """results: mp_kernels.run's answers for TASKS, in order."""
     assert len(results) == len(TASKS)
-    for (func, args), (result, own, native, _pid) in zip(TASKS, results):
+    for (func, args), (result, own, native, _pid) in zip(TASKS, results, strict=False):
         want = expected(func, args)
         assert type(result) is type(want) and result == want, (func.__qualname__, args, result)
         assert own, f"{func.__qualname__} was not unpickled as mp_kernels' own object"
@@ -133,7 +133,7 @@ def test_process_pool_executor(method):
     ctx = multiprocessing.get_context(method)
     with concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=ctx) as executor:
         futures = [executor.submit(func, *args) for func, args in TASKS]
-        for (func, args), future in zip(TASKS, futures):
+        for (func, args), future in zip(TASKS, futures, strict=False):
             assert future.result(timeout=TIMEOUT) == expected(func, args)
-        funcs, argss = zip(*TASKS)
+        funcs, argss = zip(*TASKS, strict=False)
         check_worker_results(list(executor.map(mp_kernels.run, funcs, argss, timeout=TIMEOUT)))

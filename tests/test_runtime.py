@@ -246,12 +246,12 @@ def test_argument_conversion():
 def test_read_returns_what_was_written(mode):
     codes = [ADD, SUB, ADD_CHECKED, SUM_N, const_code(12345), b"\xc3", bytes(range(256)) * 3]
     blocks = [CodeBlock(c) for c in codes]
-    for code, block in zip(codes, blocks):
+    for code, block in zip(codes, blocks, strict=False):
         assert block.size == len(code)
         assert block.read() == code
     # writing later blocks never disturbed earlier neighbours
     more = [CodeBlock(const_code(i)) for i in range(300)]
-    for code, block in zip(codes, blocks):
+    for code, block in zip(codes, blocks, strict=False):
         assert block.read() == code
     for i, block in enumerate(more):
         assert block.call([]) == (0, i)
@@ -262,7 +262,7 @@ def test_addresses_aligned_and_distinct():
     addrs = [b.address for b in blocks]
     assert all(a % 16 == 0 for a in addrs)
     spans = sorted((b.address, b.address + b.size) for b in blocks)
-    assert all(end <= start for (_, end), (start, _) in zip(spans, spans[1:])), "blocks overlap"
+    assert all(end <= start for (_, end), (start, _) in zip(spans, spans[1:], strict=False)), "blocks overlap"
 
 
 def test_blocks_share_chunks(mode):
@@ -339,7 +339,7 @@ def test_random_allocate_and_free_stay_consistent(mode):
             live[step] = (CodeBlock(code), code)
         if step % 500 == 0:
             spans = sorted((b.address, b.address + b.size) for b, _ in live.values())
-            assert all(end <= start for (_, end), (start, _) in zip(spans, spans[1:]))
+            assert all(end <= start for (_, end), (start, _) in zip(spans, spans[1:], strict=False))
             assert all(b.read() == code for b, code in live.values())
             st = runtime.stats()
             assert st["blocks_live"] - base["blocks_live"] == len(live)
@@ -466,7 +466,7 @@ def test_no_wx_mapping_and_bounded_mappings_after_churn(mode):
     settle()
     baseline = len(maps())
     live = []
-    for round_ in range(6):
+    for _round in range(6):
         live += [CodeBlock(b"\x90" * (i % 300) + const_code(i)) for i in range(700)]
         assert wx_mappings() == [], "a writable+executable mapping exists"
         for b in live[::2]:

@@ -325,3 +325,18 @@ def test_listing_needs_assemble():
 def test_abi_register_tables():
     assert [r.name for r in ARG_REGS] == ["rdi", "rsi", "rdx", "rcx", "r8", "r9"]
     assert FLOAT_ARG_REGS == XMMS[:8]
+
+
+def test_registers_made_by_hand_are_rejected():
+    # Only the module's register objects are registers: a look-alike would
+    # otherwise encode as the 64-bit register with the same number.
+    from jitcore.x86_64.registers import Reg
+
+    fake = Reg("eax", 0, "gpr")
+    asm = Assembler()
+    with pytest.raises(AsmError, match="mov"):
+        asm.mov(fake, 1)
+    with pytest.raises(AsmError, match="Mem"):
+        Mem(fake)
+    with pytest.raises(AsmError, match="addsd"):
+        asm.addsd(Reg("xmm1", 1, "xmm"), xmm0)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .registers import Reg, byte_name, dword_name
+from .registers import GPRS, XMMS, Reg, byte_name, dword_name, rcx
 
 
 class AsmError(Exception):
@@ -120,10 +120,10 @@ class Mem:
     disp: int = 0
 
     def __post_init__(self) -> None:
-        if self.base is not None and not (isinstance(self.base, Reg) and self.base.kind == "gpr"):
+        if self.base is not None and not is_gpr(self.base):
             raise AsmError(f"Mem: base must be a general-purpose register or None, got {self.base!r}")
         if self.index is not None:
-            if not (isinstance(self.index, Reg) and self.index.kind == "gpr"):
+            if not is_gpr(self.index):
                 raise AsmError(f"Mem: index must be a general-purpose register or None, "
                                f"got {self.index!r}")
             # SIB.index = 100 means "no index", so rsp can never be an index.
@@ -425,12 +425,14 @@ def condition_code(instr: str, cond: object) -> tuple[str, int]:
 # Operand checks and formatting
 # ---------------------------------------------------------------------------
 
+# Registers are the module constants of registers.py and nothing else: a
+# Reg("eax", 0, "gpr") made by hand would otherwise encode as rax.
 def is_gpr(op: object) -> bool:
-    return isinstance(op, Reg) and op.kind == "gpr"
+    return isinstance(op, Reg) and op.kind == "gpr" and GPRS[op.code] is op
 
 
 def is_xmm(op: object) -> bool:
-    return isinstance(op, Reg) and op.kind == "xmm"
+    return isinstance(op, Reg) and op.kind == "xmm" and XMMS[op.code] is op
 
 
 def describe(op: object) -> str:
@@ -889,7 +891,7 @@ class Assembler:
         dst = need_gpr_or_mem(name, dst, "destination")
         if isinstance(count, Reg):
             # The only register count the hardware knows is cl.
-            if not (count.kind == "gpr" and count.code == 1):
+            if count is not rcx:
                 raise AsmError(f"{name}: a register shift count must be rcx (cl), got {count.name}")
             code = encode_op(bytes([SHIFT_BY_CL]), digit, dst, w=True)
             text = f"{name} {fmt(dst)}, cl"

@@ -435,8 +435,10 @@ class _Translator:
     def version_for(self, start: int) -> _Version:
         """The version of block `start` for the current state, made if need be."""
         bb = self.blocks[start]
-        local_types = {n: t for n, t in self.state.locals.items() if n in bb.live}
-        key = (tuple(sorted(local_types.items())), tuple(_stack_key(x) for x in self.stack))
+        live = bb.live
+        local_types = {n: t for n, t in self.state.locals.items() if n in live}
+        # A frozenset: the same locals may have been bound in any order.
+        key = (frozenset(local_types.items()), tuple([_stack_key(x) for x in self.stack]))
         version = self.versions.get((start, key))
         if version is not None:
             return version

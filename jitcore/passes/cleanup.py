@@ -44,6 +44,9 @@ def _coalesce_moves(func: Function) -> int:
     removed = 0
     for block in func.blocks:
         insts = block.insts
+        if not any(inst.op == "mov" and isinstance(inst.args[0], Value) and not inst.args[0].name
+                   for inst in insts):
+            continue  # no copy of a temporary here (the common case after the first round)
         block_uses: Counter[Value] = Counter(v for inst in insts for v in inst.uses())
         i = 0
         while i < len(insts):

@@ -1072,3 +1072,18 @@ def test_random_jumps_land_on_their_labels(plan):
                 assert (length == 2) == (-128 <= label.offset - (offset + 2) <= 127)
             jumps += 1
     assert jumps == len(plan)
+
+
+def test_movapd_every_register_pair():
+    for dst in XMMS:
+        for src in XMMS:
+            code = enc("movapd", dst, src)
+            (insn,) = CS.disasm(code, 0)
+            assert (insn.mnemonic, insn.op_str) == ("movapd", f"{dst.name}, {src.name}")
+            assert insn.size == len(code)
+
+
+def test_movapd_is_register_to_register_only():
+    for bad in [(xmm0, SAMPLE_MEMS[0]), (SAMPLE_MEMS[0], xmm0), (xmm0, rax), (rax, xmm0)]:
+        with pytest.raises(AsmError, match="movapd"):
+            enc("movapd", *bad)

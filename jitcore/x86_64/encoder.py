@@ -1100,6 +1100,18 @@ class Assembler:
             code = encode_op(b"\x0F\x10", dst.code, src, prefix=b"\xF2")
         self._emit(code, text)
 
+    def movapd(self, dst: Reg, src: Reg) -> None:
+        """Copy a whole xmm register: 66 0F 28 /r, register to register only.
+
+        The register-to-register copy to use: movsd xmm, xmm writes only the
+        low half, so it depends on the destination's old value (a false
+        dependency that chains loop iterations); movapd does not, and the
+        CPU can do it at register renaming. (Its memory form needs 16-byte
+        alignment, which our stack slots do not have: not offered.)"""
+        dst = need_xmm("movapd", dst, "destination")
+        src = need_xmm("movapd", src, "source")
+        self._emit(encode_op(b"\x0F\x28", dst.code, src, prefix=b"\x66"), f"movapd {dst.name}, {src.name}")
+
     def addsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("addsd", dst, src)
 

@@ -263,6 +263,9 @@ class Lowering:
         if isinstance(dst, Mem) and isinstance(src, Mem):
             self.asm.movsd(xmm15, src)
             src = xmm15
+        if isinstance(dst, Reg) and isinstance(src, Reg):
+            self.asm.movapd(dst, src)  # no false dependency on dst's old value, as movsd has
+            return
         self.asm.movsd(dst, src)
 
     def small(self, value: Arg, scratch: Reg = r11) -> Arg:
@@ -733,12 +736,15 @@ class Lowering:
     do_fmin = do_fmax = _float_min_max
 
     def do_i2f(self, inst: Inst) -> None:
-        self.asm.cvtsi2sd(xmm15, self.in_reg(self.arg(inst.args[0]), rax))
+        source = self.in_reg(self.arg(inst.args[0]), rax)
+        self.asm.xorpd(xmm15, xmm15)  # cvtsi2sd keeps the upper half: break the dependency
+        self.asm.cvtsi2sd(xmm15, source)
         self.store(inst, xmm15)
 
     def do_i2f_exact(self, inst: Inst) -> None:
         """float(a) for comparing with a float; deopt unless the double is exactly a."""
         a = self.in_reg(self.arg(inst.args[0]), rdx)
+        self.asm.xorpd(xmm15, xmm15)  # (see do_i2f)
         self.asm.cvtsi2sd(xmm15, a)
         self.asm.cvttsd2si(rax, xmm15)
         self.asm.cmp(rax, a)

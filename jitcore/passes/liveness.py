@@ -27,15 +27,27 @@ def live_in_out(func: Function) -> tuple[dict[Block, set[Value]], dict[Block, se
         uses[block], defs[block] = used, defined
     live_in: dict[Block, set[Value]] = {b: set() for b in func.blocks}
     live_out: dict[Block, set[Value]] = {b: set() for b in func.blocks}
-    changed = True
-    while changed:
-        changed = False
-        for block in reversed(func.blocks):
-            out: set[Value] = set()
-            for succ in block.successors:
-                out |= live_in[succ]
-            new_in = uses[block] | (out - defs[block])
-            if out != live_out[block] or new_in != live_in[block]:
-                live_out[block], live_in[block] = out, new_in
-                changed = True
+    successors = {b: b.successors for b in func.blocks}
+    predecessors: dict[Block, list[Block]] = {b: [] for b in func.blocks}
+    for block, succs in successors.items():
+        for succ in succs:
+            predecessors[succ].append(block)
+    # A worklist, last block first (liveness flows backwards): a block is
+    # looked at again only when the live-in set of one of its successors grew.
+    work = list(func.blocks)
+    waiting = set(work)
+    while work:
+        block = work.pop()
+        waiting.discard(block)
+        out: set[Value] = set()
+        for succ in successors[block]:
+            out |= live_in[succ]
+        live_out[block] = out
+        new_in = uses[block] | (out - defs[block])
+        if new_in != live_in[block]:
+            live_in[block] = new_in
+            for pred in predecessors[block]:
+                if pred not in waiting:
+                    waiting.add(pred)
+                    work.append(pred)
     return live_in, live_out

@@ -17,7 +17,7 @@ from .ir import Function, Inst
 from .passes import PassTrace, optimize
 from .regalloc import Allocation, allocate
 from .runtime import CodeBlock
-from .x86_64.lower import Lowering, lower
+from .x86_64.lower import lower
 
 
 @dataclass
@@ -74,7 +74,8 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
     t2 = clock()
     alloc = allocate(ir)
     t3 = clock()
-    asm, shapes = lower(ir, alloc)
+    marks: list[tuple[int, Inst, Inst | None]] | None = [] if keep_stages else None
+    asm, shapes = lower(ir, alloc, marks)
     code = asm.assemble()
     t4 = clock()
     block = CodeBlock(code)
@@ -88,7 +89,8 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
     if trace is not None:
         t6 = clock()
         listing = asm.listing()
-        stages = Stages(trace.texts, listing, _origins(ir, alloc, code, listing))
+        assert marks is not None
+        stages = Stages(trace.texts, listing, _origins(ir, marks, listing))
         stages.render_ns = render + clock() - t6
     return Compiled(func.__qualname__, tuple(p.type for p in ir.params), ir_before, report,
                     ir.dump() if keep_text else "", alloc, code, block, shapes, returns, timings,
@@ -97,50 +99,24 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
 
 # -- which IR instruction each machine instruction comes from (keep_stages) --
 
-class _TracingLowering(Lowering):
-    """Lowering that notes where each IR instruction's machine code starts.
-
-    Lowering.run asks fusable(inst, next) once per IR instruction, just
-    before emitting it (and emits a fused compare+branch pair together).
-    """
-
-    def __init__(self, func: Function, alloc: Allocation) -> None:
-        super().__init__(func, alloc)
-        self.marks: list[tuple[int, Inst, Inst | None]] = []
-
-    def fusable(self, inst: Inst, following: Inst | None) -> bool:
-        fused = super().fusable(inst, following)
-        self.marks.append((len(self.asm._items), inst, following if fused else None))
-        return fused
-
-
 # Labels Lowering binds between the code of IR instructions: where one ends.
 _BOUNDARY_LABELS = {"exit", "deopt", "interrupted", "call_failed"}
 
 
-def _origins(ir: Function, alloc: Allocation, code: bytes,
+def _origins(ir: Function, marks: list[tuple[int, Inst, Inst | None]],
              listing: list[tuple[int, int, str]]) -> list[tuple[str, int | None] | None]:
-    """The IR instruction (text, source line) behind each listing entry.
-
-    The function is lowered a second time, noting where each IR instruction
-    starts; the machine code is only ever the first lowering's. If the second
-    lowering differs from it, no instruction is annotated.
-    """
-    none: list[tuple[str, int | None] | None] = [None] * len(listing)
-    tracer = _TracingLowering(ir, alloc)
-    asm = tracer.run()
-    if asm.assemble() != code or asm.listing() != listing:
-        return none
+    """The IR instruction (text, source line) behind each listing entry, from
+    where the lowering noted each IR instruction's code starts (`marks`)."""
     boundaries = _BOUNDARY_LABELS | {block.name for block in ir.blocks}
-    marks = iter(tracer.marks)
-    mark = next(marks, None)
+    pending = iter(marks)
+    mark = next(pending, None)
     current: tuple[str, int | None] | None = None
-    origins = list(none)
+    origins: list[tuple[str, int | None] | None] = [None] * len(listing)
     for i, (_, length, text) in enumerate(listing):
         while mark is not None and mark[0] <= i:
             _, inst, fused = mark
             current = (repr(inst) + (f"; {fused!r}" if fused is not None else ""), inst.line)
-            mark = next(marks, None)
+            mark = next(pending, None)
         if length == 0 and text.endswith(":") and text[:-1] in boundaries:
             current = None
         origins[i] = current

@@ -664,6 +664,12 @@ class Assembler:
         self._listing = listing
         return bytes(code)
 
+    @property
+    def position(self) -> int:
+        """How many entries (instructions and bound labels) there are so far:
+        the index in listing() of whatever is added next."""
+        return len(self._items)
+
     def listing(self) -> list[tuple[int, int, str]]:
         """(offset, length, Intel-syntax text) for each instruction of the last assemble().
 

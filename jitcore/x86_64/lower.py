@@ -66,7 +66,11 @@ def float_bits(value: float) -> int:
 
 
 class Lowering:
-    def __init__(self, func: Function, alloc: Allocation) -> None:
+    def __init__(self, func: Function, alloc: Allocation,
+                 trace: list[tuple[int, Inst, Inst | None]] | None = None) -> None:
+        # With a trace list, run() notes where each IR instruction's code starts:
+        # (assembler position, the instruction, the branch fused with it).
+        self.trace = trace
         self.func = func
         self.alloc = alloc
         self.asm = Assembler()
@@ -187,7 +191,10 @@ class Lowering:
             while i < len(insts):
                 inst = insts[i]
                 following = insts[i + 1] if i + 1 < len(insts) else None
-                if self.fusable(inst, following):
+                fused = self.fusable(inst, following)
+                if self.trace is not None:
+                    self.trace.append((self.asm.position, inst, following if fused else None))
+                if fused:
                     self.compare_and_branch(inst, following)  # type: ignore[arg-type]
                     i += 2
                     continue
@@ -833,7 +840,10 @@ class _CountInCl:
         self.asm.pop(rcx)
 
 
-def lower(func: Function, alloc: Allocation) -> tuple[Assembler, list[tuple[str, ...]]]:
-    """Machine code for func, and the tuple shapes its return statuses refer to."""
-    lowering = Lowering(func, alloc)
+def lower(func: Function, alloc: Allocation,
+          trace: list[tuple[int, Inst, Inst | None]] | None = None,
+          ) -> tuple[Assembler, list[tuple[str, ...]]]:
+    """Machine code for func, and the tuple shapes its return statuses refer to.
+    With `trace`, also where each IR instruction's code starts (Lowering)."""
+    lowering = Lowering(func, alloc, trace)
     return lowering.run(), lowering.tuple_shapes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import INT64_EDGES, assert_same
 from hypothesis import given, settings
@@ -72,3 +74,21 @@ def test_small_operands_take_the_32_bit_divide():
 
     text = disassemble_bytes(divide_registers.compile(int, int).code)
     assert "div r11d" in text and "idiv r11" in text  # fast path and the general one
+
+
+# -- x % 2**k == 0 in a branch: one `test` ---------------------------------------------
+
+@pytest.mark.parametrize("k", [1, 2, 3, 10, 31])
+def test_low_bits_test_branches_like_cpython(k):
+    d = 2**k
+    source = (f"def generated(x):\n    if x % {d} == 0:\n        return 1\n"
+              f"    if x % {d} != 0:\n        return 2\n    return 3\n")
+    f = jit(strict=True)(make(source))
+    for x in INT64_EDGES + [d, -d, d + 1, -d - 1, 3 * d, -(3 * d)]:
+        assert_same(f, x)
+    from jitcore.disasm import disassemble_bytes
+
+    text = disassemble_bytes(f.compile(int).code)
+    masks = [int(m, 0) for m in re.findall(r"test \w+, (0x[0-9a-f]+|\d+)", text)]
+    assert masks.count(d - 1) == 2  # both branches test the low bits; no division is left
+    assert "idiv" not in text and "mul" not in text

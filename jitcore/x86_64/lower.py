@@ -191,6 +191,14 @@ class Lowering:
             while i < len(insts):
                 inst = insts[i]
                 following = insts[i + 1] if i + 1 < len(insts) else None
+                third = insts[i + 2] if i + 2 < len(insts) else None
+                mask = self.low_bits_test(inst, following)
+                if mask is not None and self.fusable(following, third):  # type: ignore[arg-type]
+                    if self.trace is not None:
+                        self.trace.append((self.asm.position, inst, following))
+                    self.test_and_branch(inst, mask, following, third)  # type: ignore[arg-type]
+                    i += 3
+                    continue
                 fused = self.fusable(inst, following)
                 if self.trace is not None:
                     self.trace.append((self.asm.position, inst, following if fused else None))
@@ -617,9 +625,37 @@ class Lowering:
         self.asm.ucomisd(self.xreg(inst.args[0], xmm15), xmm14)
         self.float_flags_to_bool(inst, "fne")  # nan is true, -0.0 false
 
+    def low_bits_test(self, mod: Inst, cmp: Inst | None) -> int | None:
+        """The mask 2**k - 1 if `mod` is x % 2**k read only by `cmp`, which
+        compares it with 0 for (in)equality: then the pair is one `test`,
+        since x % 2**k == 0 exactly when x & (2**k - 1) == 0, for every sign."""
+        if (mod.op != "mod" or mod.dst is None or cmp is None or cmp.op != "cmp"
+                or self.uses[mod.dst] != 1 or not isinstance(mod.args[0], Value)):
+            return None
+        d, zero = mod.args[1], cmp.args[1]
+        if not isinstance(d, Const) or type(d.value) is not int:
+            return None
+        if not (2 <= d.value <= 2**31 and d.value & (d.value - 1) == 0):
+            return None
+        if cmp.kind not in ("eq", "ne") or cmp.args[0] is not mod.dst \
+                or not (isinstance(zero, Const) and zero.value == 0):
+            return None
+        return int(d.value) - 1
+
+    def test_and_branch(self, mod: Inst, mask: int, cmp: Inst, br: Inst) -> None:
+        """`br (x % 2**k == 0)` as `test x, 2**k - 1` and a jcc (see low_bits_test)."""
+        x = mod.args[0]
+        assert isinstance(x, Value)
+        self.asm.test(self.loc(x), mask)
+        self.branch_on("e" if cmp.kind == "eq" else "ne", br)
+
     def compare_and_branch(self, inst: Inst, br: Inst) -> None:
         """A compare whose only use is the branch right after it: flags straight to jcc."""
         how = self.float_compare(inst)[0] if inst.op == "fcmp" else self.int_compare(inst)
+        self.branch_on(how, br)
+
+    def branch_on(self, how: str, br: Inst) -> None:
+        """Go to br's true target if condition `how` holds of the flags, else its false one."""
         if_true, if_false = (self.labels[t] for t in br.targets)
         if how in NEGATED and br.targets[0] is self.next_block:
             # The true block comes next: jump away only when false.

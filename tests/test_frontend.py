@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dis
+import inspect
 import pathlib
 import re
+import sys
 
+import fuzz_programs
+from hypothesis import HealthCheck, given, settings
 from test_passes import evaluate
 
-from jitcore.frontend import build_ir
-from jitcore.frontend.bytecode import decode
+from jitcore.frontend import build_ir, versions
+from jitcore.frontend.bytecode import decode, decode_with_dis
 
 
 def foo(a, b):
@@ -103,3 +108,69 @@ def test_version_checks_live_only_in_versions_py():
         if path.name != "versions.py" and re.search(r"version_info|hexversion", path.read_text())
     ]
     assert offenders == []
+
+
+# -- the bytecode reader: the same as dis, faster ----------------------------------------
+
+def _same_decoding(code):
+    """decode() and the dis-based reference agree (NaN constants compare by repr)."""
+    def key(instrs):
+        return [(i.op, type(i.arg), repr(i.arg), i.offset, i.line) for i in instrs]
+    return key(decode(code)) == key(decode_with_dis(code))
+
+
+def _corpus_code_objects():
+    import inspect
+
+    import kernels
+
+    import jitcore
+
+    found = []
+    for module in (kernels, sys.modules[__name__]):
+        for value in vars(module).values():
+            func = value.py_func if isinstance(value, jitcore.Dispatcher) else value
+            if inspect.isfunction(func):
+                found.append(func.__code__)
+    return found
+
+
+def test_reader_matches_dis_on_the_corpus():
+    codes = _corpus_code_objects()
+    rules = versions.table()
+    fast = 0
+    for code in codes:
+        assert _same_decoding(code), code.co_name
+        raw = versions.instructions(code, rules)
+        if raw is None:
+            continue
+        fast += 1
+        reference = list(dis.get_instructions(code))
+        assert [(r.opname, r.arg, repr(r.argval), r.offset) for r in raw] == \
+            [(d.opname, d.arg, repr(d.argval), d.offset) for d in reference], code.co_name
+    assert fast >= len(codes) * 3 // 4  # the fast reader handles nearly all of them
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fuzz_programs.programs(max_helpers=2, dynamic=True))
+def test_reader_matches_dis_on_random_programs(program):
+    source, _ = program
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    for value in namespace.values():
+        if inspect.isfunction(value):
+            assert _same_decoding(value.__code__)
+
+
+def test_reader_handles_extended_args_and_far_jumps():
+    # More than 256 constants and a long body: EXTENDED_ARG before LOAD_CONST
+    # and before jumps.
+    body = "\n".join(f"    t = t + {i}.5 if t > {i} else t - {i}" for i in range(300))
+    source = f"def generated(t):\n    while t < 10**9:\n{body}\n        t += 1\n    return t\n"
+    source = source.replace("\n    t = t", "\n        t = t")
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    code = namespace["generated"].__code__
+    assert any(ins.opname == "EXTENDED_ARG" for ins in dis.get_instructions(code))
+    assert versions.instructions(code, versions.table()) is not None
+    assert _same_decoding(code)

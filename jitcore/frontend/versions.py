@@ -43,40 +43,57 @@ A new CPython release is one more table here, plus its tests.
 from __future__ import annotations
 
 import dis
+import opcode
 import sys
 from collections.abc import Callable
+from types import CodeType
+from typing import Any, NamedTuple, Protocol
 
 Item = tuple[str, object]
-Rule = Callable[[dis.Instruction], list[Item]]
+
+
+class InstructionLike(Protocol):
+    """What a rule reads of an instruction (dis.Instruction has it, and so
+    does RawInstruction below)."""
+
+    @property
+    def opname(self) -> str: ...
+    @property
+    def arg(self) -> int | None: ...
+    @property
+    def argval(self) -> Any: ...
+
+
+Rule = Callable[[InstructionLike], list[Item]]
 
 SUPPORTED = ((3, 10), (3, 11), (3, 12), (3, 13))
 
 
-def _nothing(ins: dis.Instruction) -> list[Item]:
+def _nothing(ins: InstructionLike) -> list[Item]:
     return []
 
 
-def _load_local(ins: dis.Instruction) -> list[Item]:
+def _load_local(ins: InstructionLike) -> list[Item]:
     return [("load_local", ins.argval)]
 
 
-def _store_local(ins: dis.Instruction) -> list[Item]:
+def _store_local(ins: InstructionLike) -> list[Item]:
     return [("store_local", ins.argval)]
 
 
-def _load_const(ins: dis.Instruction) -> list[Item]:
+def _load_const(ins: InstructionLike) -> list[Item]:
     return [("load_const", ins.argval)]
 
 
-def _return(ins: dis.Instruction) -> list[Item]:
+def _return(ins: InstructionLike) -> list[Item]:
     return [("return", None)]
 
 
-def _return_const(ins: dis.Instruction) -> list[Item]:
+def _return_const(ins: InstructionLike) -> list[Item]:
     return [("load_const", ins.argval), ("return", None)]
 
 
-def _pop(ins: dis.Instruction) -> list[Item]:
+def _pop(ins: InstructionLike) -> list[Item]:
     return [("pop", None)]
 
 
@@ -88,11 +105,11 @@ def _unary(symbol: str) -> Rule:
     return lambda ins: [("unary", symbol)]
 
 
-def _swap(ins: dis.Instruction) -> list[Item]:
+def _swap(ins: InstructionLike) -> list[Item]:
     return [("swap", ins.arg)]
 
 
-def _rot_two(ins: dis.Instruction) -> list[Item]:
+def _rot_two(ins: InstructionLike) -> list[Item]:
     return [("swap", 2)]
 
 
@@ -101,51 +118,56 @@ def _rot_two(ins: dis.Instruction) -> list[Item]:
 NB_OPS = ("+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^")
 
 
-def _binary_op(ins: dis.Instruction) -> list[Item]:
+def _binary_op(ins: InstructionLike) -> list[Item]:
     assert ins.arg is not None  # BINARY_OP always has an argument
     return [("binary", NB_OPS[ins.arg % len(NB_OPS)])]
 
 
-def _call_intrinsic_1(ins: dis.Instruction) -> list[Item]:
-    if ins.argrepr == "INTRINSIC_UNARY_POSITIVE":
+# CALL_INTRINSIC_1's argument for unary + (Include/internal/pycore_intrinsics.h,
+# 3.12 and 3.13).
+INTRINSIC_UNARY_POSITIVE = 5
+
+
+def _call_intrinsic_1(ins: InstructionLike) -> list[Item]:
+    if ins.arg == INTRINSIC_UNARY_POSITIVE:
         return [("unary", "+")]
-    return [("unsupported", f"intrinsic {ins.argrepr}")]
+    return [("unsupported", f"intrinsic function number {ins.arg} (CALL_INTRINSIC_1)")]
 
 
-def _load_fast_load_fast(ins: dis.Instruction) -> list[Item]:
+def _load_fast_load_fast(ins: InstructionLike) -> list[Item]:
     first, second = ins.argval
     return [("load_local", first), ("load_local", second)]
 
 
-def _store_fast_load_fast(ins: dis.Instruction) -> list[Item]:
+def _store_fast_load_fast(ins: InstructionLike) -> list[Item]:
     stored, loaded = ins.argval
     return [("store_local", stored), ("load_local", loaded)]
 
 
-def _store_fast_store_fast(ins: dis.Instruction) -> list[Item]:
+def _store_fast_store_fast(ins: InstructionLike) -> list[Item]:
     first, second = ins.argval
     return [("store_local", first), ("store_local", second)]
 
 
-def _load_global(ins: dis.Instruction) -> list[Item]:
+def _load_global(ins: InstructionLike) -> list[Item]:
     # 3.11+ fold a PUSH_NULL into LOAD_GLOBAL (low bit of arg); a NULL is
     # only calling-convention plumbing and never reaches the vocabulary.
     return [("load_global", ins.argval)]
 
 
-def _load_attr(ins: dis.Instruction) -> list[Item]:
+def _load_attr(ins: InstructionLike) -> list[Item]:
     return [("load_attr", ins.argval)]
 
 
-def _call(ins: dis.Instruction) -> list[Item]:
+def _call(ins: InstructionLike) -> list[Item]:
     return [("call", ins.arg)]
 
 
-def _compare(ins: dis.Instruction) -> list[Item]:
+def _compare(ins: InstructionLike) -> list[Item]:
     return [("compare", ins.argval)]
 
 
-def _jump(ins: dis.Instruction) -> list[Item]:
+def _jump(ins: InstructionLike) -> list[Item]:
     return [("jump", ins.argval)]
 
 
@@ -157,7 +179,7 @@ def _branch_or_pop(sense: bool) -> Rule:
     return lambda ins: [("branch_or_pop", (sense, ins.argval))]
 
 
-def _copy(ins: dis.Instruction) -> list[Item]:
+def _copy(ins: InstructionLike) -> list[Item]:
     return [("copy", ins.arg)]
 
 
@@ -357,7 +379,7 @@ def table() -> dict[str, Rule]:
     return TABLES[version]
 
 
-def translate(ins: dis.Instruction, rules: dict[str, Rule]) -> list[Item]:
+def translate(ins: InstructionLike, rules: dict[str, Rule]) -> list[Item]:
     """One CPython instruction as vocabulary items."""
     rule = rules.get(ins.opname)
     if rule is not None:
@@ -379,3 +401,107 @@ def line_of(ins: dis.Instruction, previous: int | None) -> int | None:
     if isinstance(ins.starts_line, int) and not isinstance(ins.starts_line, bool):
         return ins.starts_line
     return previous
+
+
+# -- reading bytecode ------------------------------------------------------------
+#
+# dis.get_instructions builds a full Instruction for every instruction (with
+# argrepr strings, positions and more) and is a sixth of a whole compile.
+# instructions() reads co_code directly and computes only what the rules
+# above use -- opname, arg, argval, offset, line -- exactly as dis does for
+# every instruction they know; a function with any other instruction (which
+# then runs in CPython anyway) goes through dis, so error messages keep dis's
+# argval. tests/test_frontend.py checks that both give the same on every
+# function of the test corpus.
+
+VERSION = sys.version_info[:2]
+
+
+class RawInstruction(NamedTuple):
+    """What the rules read of an instruction; a stand-in for dis.Instruction."""
+
+    opname: str
+    arg: int | None
+    argval: Any
+    offset: int
+    line: int | None
+
+
+_CACHE = opcode.opmap.get("CACHE")  # 3.11+: inline cache entries after an instruction
+_EXTENDED_ARG = opcode.EXTENDED_ARG
+_HAVE_ARGUMENT = opcode.HAVE_ARGUMENT
+_JREL = frozenset(opcode.hasjrel)
+_JABS = frozenset(opcode.hasjabs)
+_CONST = frozenset(opcode.hasconst)
+_NAME = frozenset(opcode.hasname)
+_LOCAL = frozenset(opcode.haslocal)
+_COMPARE = frozenset(opcode.hascompare)
+_BACKWARD = frozenset(op for name, op in opcode.opmap.items() if "BACKWARD" in name)
+# Instructions whose name index carries flags in its low bits.
+_NAME_SHIFT = {"LOAD_GLOBAL": 1 if VERSION >= (3, 11) else 0,
+               "LOAD_ATTR": 1 if VERSION >= (3, 12) else 0}
+_COMPARE_SHIFT = 5 if VERSION >= (3, 13) else 4 if VERSION >= (3, 12) else 0
+_LOCAL_PAIRS = frozenset(("LOAD_FAST_LOAD_FAST", "STORE_FAST_LOAD_FAST", "STORE_FAST_STORE_FAST"))
+
+
+def instructions(code: CodeType, rules: dict[str, Rule]) -> list[RawInstruction] | None:
+    """The instructions of `code` as dis would list them, or None if one is
+    not in `rules` (then use dis.get_instructions)."""
+    raw = code.co_code
+    units = len(raw) // 2
+    if VERSION >= (3, 11):
+        lines = [position[0] for position in code.co_positions()]  # type: ignore[attr-defined]
+        starts = {} if VERSION >= (3, 13) else dict(dis.findlinestarts(code))
+    else:
+        lines = []
+        starts = dict(dis.findlinestarts(code))
+    varnames = code.co_varnames
+    out: list[RawInstruction] = []
+    extended = 0
+    line: int | None = code.co_firstlineno
+    i = 0
+    while i < units:
+        offset = 2 * i
+        op = raw[offset]
+        name = opcode.opname[op]
+        if name not in rules:
+            return None  # it runs in CPython: dis's argval for the message
+        arg = raw[offset + 1] | extended if op >= _HAVE_ARGUMENT else None
+        extended = (arg << 8) if op == _EXTENDED_ARG and arg is not None else 0
+        caches = 0
+        if _CACHE is not None:
+            while i + 1 + caches < units and raw[offset + 2 + 2 * caches] == _CACHE:
+                caches += 1
+        argval: Any = arg
+        if arg is not None:
+            if op in _JREL:
+                step = -2 * arg if op in _BACKWARD else 2 * arg
+                argval = offset + 2 + 2 * caches + step
+            elif op in _JABS:
+                argval = 2 * arg
+            elif op in _CONST:
+                argval = code.co_consts[arg]
+            elif op in _NAME:
+                argval = code.co_names[arg >> _NAME_SHIFT.get(name, 0)]
+            elif name in _LOCAL_PAIRS:
+                if max(arg >> 4, arg & 15) >= len(varnames):
+                    return None  # a cell or free variable: dis knows its name
+                argval = (varnames[arg >> 4], varnames[arg & 15])
+            elif op in _LOCAL:
+                if arg >= len(varnames):
+                    return None
+                argval = varnames[arg]
+            elif op in _COMPARE:
+                argval = opcode.cmp_op[arg >> _COMPARE_SHIFT]
+        # The line as dis reports it (see line_of): 3.11+ give each
+        # instruction a position; 3.10 (and 3.11/3.12 without a position)
+        # mark line starts; otherwise the line carries over.
+        lineno = lines[i] if lines else None
+        if lineno is not None:
+            line = lineno
+        elif offset in starts:
+            line = starts[offset]
+        out.append(RawInstruction(name, arg, argval, offset, line))
+        i += 1 + caches
+    return out
+

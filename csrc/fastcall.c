@@ -66,6 +66,7 @@
 #define FC_STATUS_BOOL 3
 #define FC_STATUS_FLOAT 4
 #define FC_STATUS_INTERRUPT 5
+#define FC_STATUS_DEPTH 6
 #define FC_STATUS_TUPLE 16
 #define FC_MAX_RESULT_SLOTS 16
 #define FC_MAX_NATIVE_DEPTH 10000
@@ -206,7 +207,16 @@ static void remove_at(DispatcherBaseObject *self, Py_ssize_t i)
 /* The call                                                             */
 /* ------------------------------------------------------------------ */
 
-enum { ROUTE_DONE, ROUTE_SLOW, ROUTE_DEOPT, ROUTE_STATUS, ROUTE_INTERRUPTED };
+enum { ROUTE_DONE, ROUTE_SLOW, ROUTE_DEOPT, ROUTE_STATUS, ROUTE_INTERRUPTED, ROUTE_DEPTH };
+
+/* While a call whose native recursion ran out of depth budget re-runs in
+ * CPython (FC_STATUS_DEPTH), this thread's jitted calls run in CPython too:
+ * each would start native code that runs out again just a little less deep,
+ * which makes the way to CPython's RecursionError quadratic. */
+static __thread int fc_depth_fallback = 0;
+
+/* Native calls made by the fast path, for tests (approximate for nogil calls). */
+static unsigned long long fc_native_calls = 0;
 
 static inline PyObject *box_slot(jc_value v, unsigned char kind)
 {
@@ -240,7 +250,7 @@ static int python_depth_left(void)
  * set).  Otherwise returns NULL without an exception and says what to do:
  * ROUTE_SLOW (the Python path), ROUTE_DEOPT (run py_func), ROUTE_STATUS (an
  * unexpected status, in *status), ROUTE_INTERRUPTED (run the signal
- * handlers, then call again). */
+ * handlers, then call again), ROUTE_DEPTH (run py_func in depth fallback). */
 static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py_ssize_t nargs,
                            int *route, int *status_out)
 {
@@ -255,6 +265,10 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     *route = ROUTE_SLOW;
     if (g_call_packed_gil == NULL || nargs > FC_MAX_ARGS || self->nentries == 0)
         return NULL;
+    if (fc_depth_fallback) {
+        *route = ROUTE_DEOPT; /* CPython runs it (see fc_depth_fallback) */
+        return NULL;
+    }
     for (i = 0; i < nargs; i++) {
         int k = kind_of_value(args[i]);
         if (k == 0)
@@ -297,6 +311,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     depth = python_depth_left();
     if (depth > FC_MAX_NATIVE_DEPTH)
         depth = FC_MAX_NATIVE_DEPTH;
+    fc_native_calls++;
     if (!self->nogil) {
         status = g_call_packed_gil(e->code, (const char *)in, out, (int64_t)depth);
         /* From here on `e` may not be used once anything is allocated. */
@@ -338,6 +353,9 @@ static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, 
         return NULL;
     case FC_STATUS_INTERRUPT:
         *route = ROUTE_INTERRUPTED;
+        return NULL;
+    case FC_STATUS_DEPTH:
+        *route = ROUTE_DEPTH;
         return NULL;
     default:
         break;
@@ -388,6 +406,16 @@ static PyObject *call_py_func(PyObject *self, PyObject *const *args, Py_ssize_t 
     return res;
 }
 
+static PyObject *call_py_func_in_depth_fallback(PyObject *self, PyObject *const *args,
+                                                Py_ssize_t nargs)
+{
+    PyObject *res;
+    fc_depth_fallback++;
+    res = call_py_func(self, args, nargs);
+    fc_depth_fallback--;
+    return res;
+}
+
 /* tp_call: also what DispatcherBase.__call__ runs, and what CPython uses
  * when the type does not get the vectorcall flag. */
 static PyObject *DispatcherBase_call(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -406,6 +434,8 @@ static PyObject *DispatcherBase_call(PyObject *self, PyObject *args, PyObject *k
             return res;
         if (route == ROUTE_DEOPT)
             return call_py_func(self, items, nargs);
+        if (route == ROUTE_DEPTH)
+            return call_py_func_in_depth_fallback(self, items, nargs);
         if (route == ROUTE_STATUS)
             return status_error(self, status);
     }
@@ -468,6 +498,8 @@ static PyObject *DispatcherBase_vectorcall(PyObject *self, PyObject *const *args
             return res;
         if (route == ROUTE_DEOPT)
             return call_py_func(self, args, nargs);
+        if (route == ROUTE_DEPTH)
+            return call_py_func_in_depth_fallback(self, args, nargs);
         if (route == ROUTE_STATUS)
             return status_error(self, status);
     }
@@ -785,7 +817,45 @@ static PyObject *fc_enable_vectorcall(PyObject *module, PyObject *arg)
     Py_RETURN_FALSE;
 }
 
+PyDoc_STRVAR(depth_fallback_doc,
+"_depth_fallback(delta) -> int\n\n"
+"Add delta (+1 or -1) to this thread's depth-fallback count (while it is\n"
+"positive, jitted calls run in CPython; see STATUS_DEPTH in jitcore/abi.py)\n"
+"and return the new count.");
+
+static PyObject *fc_depth_fallback_change(PyObject *module, PyObject *arg)
+{
+    long delta = PyLong_AsLong(arg);
+    (void)module;
+    if (delta == -1 && PyErr_Occurred())
+        return NULL;
+    if (delta != 1 && delta != -1 && delta != 0) {
+        PyErr_SetString(PyExc_ValueError, "_depth_fallback: delta must be -1, 0 or 1");
+        return NULL;
+    }
+    if (fc_depth_fallback + delta < 0) {
+        PyErr_SetString(PyExc_ValueError, "_depth_fallback: not in a depth fallback");
+        return NULL;
+    }
+    fc_depth_fallback += (int)delta;
+    return PyLong_FromLong(fc_depth_fallback);
+}
+
+PyDoc_STRVAR(native_calls_doc,
+"_native_calls() -> int\n\n"
+"How many native calls the fast path has made (for tests; nogil calls may be\n"
+"counted approximately).");
+
+static PyObject *fc_native_calls_get(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    return PyLong_FromUnsignedLongLong(fc_native_calls);
+}
+
 static PyMethodDef fc_methods[] = {
+    {"_depth_fallback", fc_depth_fallback_change, METH_O, depth_fallback_doc},
+    {"_native_calls", fc_native_calls_get, METH_NOARGS, native_calls_doc},
     {"_set_call_packed", fc_set_call_packed, METH_VARARGS, set_call_packed_doc},
     {"_enable_vectorcall", fc_enable_vectorcall, METH_O, enable_vectorcall_doc},
     {NULL, NULL, 0, NULL},
@@ -826,6 +896,7 @@ PyMODINIT_FUNC PyInit__fastcall(void)
         || PyModule_AddIntConstant(m, "STATUS_BOOL", FC_STATUS_BOOL) < 0
         || PyModule_AddIntConstant(m, "STATUS_FLOAT", FC_STATUS_FLOAT) < 0
         || PyModule_AddIntConstant(m, "STATUS_INTERRUPT", FC_STATUS_INTERRUPT) < 0
+        || PyModule_AddIntConstant(m, "STATUS_DEPTH", FC_STATUS_DEPTH) < 0
         || PyModule_AddIntConstant(m, "STATUS_TUPLE", FC_STATUS_TUPLE) < 0
         || PyModule_AddIntConstant(m, "MAX_RESULT_SLOTS", FC_MAX_RESULT_SLOTS) < 0
         || PyModule_AddIntConstant(m, "MAX_NATIVE_DEPTH", FC_MAX_NATIVE_DEPTH) < 0

@@ -8,6 +8,7 @@ STATUS_NONE: int
 STATUS_BOOL: int
 STATUS_FLOAT: int
 STATUS_INTERRUPT: int
+STATUS_DEPTH: int
 STATUS_TUPLE: int
 MAX_RESULT_SLOTS: int
 MAX_NATIVE_DEPTH: int
@@ -24,3 +25,5 @@ class DispatcherBase:
 
 def _set_call_packed(address_gil: int, address: int) -> None: ...
 def _enable_vectorcall(cls: type) -> bool: ...
+def _depth_fallback(delta: int) -> int: ...
+def _native_calls() -> int: ...

@@ -28,6 +28,11 @@ STATUS_NONE = 2  # the function returned None; out is unused
 STATUS_BOOL = 3  # out[0] is 0 or 1
 STATUS_FLOAT = 4  # out[0] holds a double's bits
 STATUS_INTERRUPT = 5  # stopped for Ctrl-C: run CPython's signal handlers, then call again
+# The native depth budget ran out: the recursion goes deeper than the recursion
+# limit allows from here. Re-run in CPython, and let the calls that re-run makes
+# run in CPython too (native code would only run out again, a little less deep,
+# at every level: quadratic time on the way to CPython's RecursionError).
+STATUS_DEPTH = 6
 STATUS_TUPLE = 16  # 16 + i: a tuple of shape i (the compiled function lists its shapes)
 
 SCALAR_STATUS = {"int": STATUS_INT, "bool": STATUS_BOOL, "float": STATUS_FLOAT, "none": STATUS_NONE}

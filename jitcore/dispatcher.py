@@ -208,6 +208,9 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         elif status >= abi.STATUS_TUPLE:
             shape = entry.shapes[status - abi.STATUS_TUPLE]
             result = tuple(_box(out[i], t) for i, t in enumerate(shape))
+        elif status == abi.STATUS_DEPTH:
+            pool.append(out)
+            return self._run_in_depth_fallback(args)
         elif status == abi.STATUS_DEOPT or status == abi.STATUS_INTERRUPT:
             # CPython gives the exact answer or exception. After Ctrl-C, its
             # signal handler runs as py_func starts (KeyboardInterrupt).
@@ -237,6 +240,17 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         # serves its calls through _call_slow). Without this, object's default
         # refuses any type whose C base has fields of its own.
         return self.__dict__
+
+    def _run_in_depth_fallback(self, args: tuple[Any, ...]) -> Any:
+        """py_func(*args) with this thread's jitted calls in CPython meanwhile
+        (abi.STATUS_DEPTH; the C fast path does the same itself)."""
+        if _fastcall is None:
+            return self.py_func(*args)
+        _fastcall._depth_fallback(1)
+        try:
+            return self.py_func(*args)
+        finally:
+            _fastcall._depth_fallback(-1)
 
     def _status_error(self, status: int) -> Any:
         """What _call_slow raises for a status it does not know (called by the C fast path)."""

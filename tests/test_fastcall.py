@@ -24,6 +24,7 @@ import pytest
 from conftest import INT64_EDGES, assert_same, same_value
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from programs import make
 
 import jitcore
 import jitcore.dispatcher as dispatcher
@@ -156,6 +157,7 @@ def test_constants_match_the_abi():
     assert _fastcall.STATUS_BOOL == abi.STATUS_BOOL
     assert _fastcall.STATUS_FLOAT == abi.STATUS_FLOAT
     assert _fastcall.STATUS_INTERRUPT == abi.STATUS_INTERRUPT == runtime_lib().JC_STATUS_INTERRUPT
+    assert _fastcall.STATUS_DEPTH == abi.STATUS_DEPTH
     assert _fastcall.STATUS_TUPLE == abi.STATUS_TUPLE
     assert _fastcall.MAX_RESULT_SLOTS == abi.MAX_RESULT_SLOTS
     assert _fastcall.MAX_NATIVE_DEPTH == abi.MAX_NATIVE_DEPTH
@@ -488,6 +490,33 @@ def test_recursion_past_the_depth_budget_deopts_to_cpython():
     finally:
         del depth_func.py_func
         depth_func.py_func = real
+
+
+def test_runaway_recursion_leaves_native_code_once_the_budget_runs_out():
+    # down(-1) never reaches 0: native recursion runs out of depth budget,
+    # CPython re-runs the call, and the calls it makes stay in CPython on the
+    # way to RecursionError (before, each level started native code again,
+    # a little less deep: quadratic time).
+    depth_func(3)
+    before = _fastcall._native_calls()
+    with pytest.raises(RecursionError):
+        depth_func(-1)
+    assert _fastcall._native_calls() - before == 1
+    assert _fastcall._depth_fallback(0) == 0  # the fallback ended with the call
+    assert depth_func(50) == 50  # and native calls work again
+    assert _fastcall._native_calls() - before == 2
+
+
+def test_runaway_recursion_from_a_first_call_stays_in_cpython_too():
+    jitted = jit(strict=True)(make("def generated(n):\n    if n == 0:\n        return 0\n"
+                                   "    return 1 + generated(n - 1)\n"))
+    jitted.py_func.__globals__["generated"] = jitted  # recursion reaches the jitted function
+    before = _fastcall._native_calls()
+    with pytest.raises(RecursionError):
+        jitted(-1)  # compiles (the Python path), runs out natively, falls back
+    assert _fastcall._native_calls() == before
+    assert _fastcall._depth_fallback(0) == 0
+    assert jitted(30) == 30
 
 
 def test_threads_calling_concurrently():

@@ -77,6 +77,7 @@ class Lowering:
         self.exit = self.asm.label("exit")
         self.deopt: Label | None = None
         self.interrupted: Label | None = None
+        self.depth_exhausted: Label | None = None
         self.call_failed: Label | None = None
         self.labels: dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
         self.saved = alloc.callee_saved
@@ -166,6 +167,11 @@ class Lowering:
             self.interrupted = self.asm.label("interrupted")
         return self.interrupted
 
+    def depth_exhausted_label(self) -> Label:
+        if self.depth_exhausted is None:
+            self.depth_exhausted = self.asm.label("depth_exhausted")
+        return self.depth_exhausted
+
     def call_failed_label(self) -> Label:
         if self.call_failed is None:
             self.call_failed = self.asm.label("call_failed")
@@ -212,11 +218,18 @@ class Lowering:
         self.epilogue()
         if self.call_failed is not None:
             # A native callee did not return what this call site expects:
-            # pass an interrupt up, deopt for anything else.
+            # pass an interrupt or an exhausted depth budget up, deopt for
+            # anything else.
             self.asm.bind(self.call_failed)
             self.asm.cmp(rax, abi.STATUS_INTERRUPT)
             self.asm.je(self.exit)
+            self.asm.cmp(rax, abi.STATUS_DEPTH)
+            self.asm.je(self.exit)
             self.asm.jmp(self.deopt_label())
+        if self.depth_exhausted is not None:
+            self.asm.bind(self.depth_exhausted)
+            self.asm.mov(rax, abi.STATUS_DEPTH)
+            self.asm.jmp(self.exit)
         if self.interrupted is not None:
             self.asm.bind(self.interrupted)
             self.asm.mov(rax, abi.STATUS_INTERRUPT)
@@ -241,7 +254,7 @@ class Lowering:
             # Out of native call depth: let CPython run it (and raise RecursionError).
             self.asm.mov(self.slot(self.depth_slot), DEPTH)
             self.asm.test(DEPTH, DEPTH)
-            self.asm.jle(self.deopt_label())
+            self.asm.jle(self.depth_exhausted_label())
         if self.polls:
             # Saved before the parameters are loaded: one may live in rcx.
             self.asm.mov(self.slot(self.interrupt_slot), INTERRUPT_PTR)

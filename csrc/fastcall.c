@@ -416,28 +416,48 @@ static PyObject *call_py_func_in_depth_fallback(PyObject *self, PyObject *const 
     return res;
 }
 
+/* A call with positional arguments only, as tp_call and vectorcall get it:
+ * the fast path and whatever its route asks for.  *served is 0 when the call
+ * must go to the Python method _call_slow instead (the result is then NULL
+ * without an exception). */
+static PyObject *call_positional(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                 int *served)
+{
+    PyObject *res;
+    int route = ROUTE_SLOW, status = 0;
+    *served = 1;
+    do {
+        res = fast_call((DispatcherBaseObject *)self, args, nargs, &route, &status);
+    } while (route == ROUTE_INTERRUPTED && PyErr_CheckSignals() == 0);
+    switch (route) {
+    case ROUTE_INTERRUPTED: /* a signal handler raised */
+        return NULL;
+    case ROUTE_DONE:
+        return res;
+    case ROUTE_DEOPT:
+        return call_py_func(self, args, nargs);
+    case ROUTE_DEPTH:
+        return call_py_func_in_depth_fallback(self, args, nargs);
+    case ROUTE_STATUS:
+        return status_error(self, status);
+    default:
+        *served = 0;
+        return NULL;
+    }
+}
+
 /* tp_call: also what DispatcherBase.__call__ runs, and what CPython uses
  * when the type does not get the vectorcall flag. */
 static PyObject *DispatcherBase_call(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     PyObject *res, *meth;
-    int route = ROUTE_SLOW, status = 0;
     if (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0) {
         PyObject *const *items = &PyTuple_GET_ITEM(args, 0);
         Py_ssize_t nargs = PyTuple_GET_SIZE(args);
-        do {
-            res = fast_call((DispatcherBaseObject *)self, items, nargs, &route, &status);
-        } while (route == ROUTE_INTERRUPTED && PyErr_CheckSignals() == 0);
-        if (route == ROUTE_INTERRUPTED) /* a signal handler raised */
-            return NULL;
-        if (route == ROUTE_DONE)
+        int served;
+        res = call_positional(self, items, nargs, &served);
+        if (served)
             return res;
-        if (route == ROUTE_DEOPT)
-            return call_py_func(self, items, nargs);
-        if (route == ROUTE_DEPTH)
-            return call_py_func_in_depth_fallback(self, items, nargs);
-        if (route == ROUTE_STATUS)
-            return status_error(self, status);
     }
     meth = PyObject_GetAttr(self, str_call_slow);
     if (meth == NULL)
@@ -454,7 +474,6 @@ static PyObject *DispatcherBase_vectorcall(PyObject *self, PyObject *const *args
 {
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     PyObject *res, *meth;
-    int route = ROUTE_SLOW, status = 0;
     ternaryfunc call = Py_TYPE(self)->tp_call;
     if (call != DispatcherBase_call) {
         PyObject *tuple, *kwargs = NULL;
@@ -489,19 +508,10 @@ static PyObject *DispatcherBase_vectorcall(PyObject *self, PyObject *const *args
         return res;
     }
     if (kwnames == NULL || PyTuple_GET_SIZE(kwnames) == 0) {
-        do {
-            res = fast_call((DispatcherBaseObject *)self, args, nargs, &route, &status);
-        } while (route == ROUTE_INTERRUPTED && PyErr_CheckSignals() == 0);
-        if (route == ROUTE_INTERRUPTED) /* a signal handler raised */
-            return NULL;
-        if (route == ROUTE_DONE)
+        int served;
+        res = call_positional(self, args, nargs, &served);
+        if (served)
             return res;
-        if (route == ROUTE_DEOPT)
-            return call_py_func(self, args, nargs);
-        if (route == ROUTE_DEPTH)
-            return call_py_func_in_depth_fallback(self, args, nargs);
-        if (route == ROUTE_STATUS)
-            return status_error(self, status);
     }
     meth = PyObject_GetAttr(self, str_call_slow);
     if (meth == NULL)

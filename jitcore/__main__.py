@@ -271,8 +271,8 @@ rdi; ret) and prints the listing, copies the bytes into executable memory with
 jitcore.native and prints the address and how this process gets such memory,
 checks mul(0) ... mul(9) against Python's i * N wrapped to int64, and frees the
 memory. N is any 64-bit value, -2**63 .. 2**64-1, in decimal, 0x/0o/0b or
-as a small expression like 2**63-1 (default 11); a negative N goes after --
-(demo mul -- -0x10)."""
+as a small expression like 2**63-1 (default 11); a negative one too
+(demo mul -0x10, or demo mul -- -0x10)."""
 
 DISASM_HELP = "show the machine code jit makes for FUNC in FILE (--stages: every compile stage)"
 DISASM_DESCRIPTION = """\
@@ -294,6 +294,21 @@ CPython, call overhead, compile latency and import time; numba and PyPy are
 compared when installed. Exit status 1 if an engine's result differs from
 CPython's. Its options (--quick, --markdown PATH, --chart PATH, --json PATH,
 ...) are below when the checkout is there; see benchmarks/README.md."""
+
+
+def _negative_constant_as_positional(argv: list[str] | None) -> list[str]:
+    """`demo mul -0x10` as `demo mul -- -0x10`: argparse reads a leading '-' as
+    an option unless it looks like a decimal number, and which texts those are
+    differs between Python versions (3.14 takes -0x10, 3.13 does not)."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:2] == ["demo", "mul"] and len(words) == 3 and words[2].startswith("-") \
+            and words[2] not in ("-h", "--help"):
+        try:
+            int64_constant(words[2])
+        except argparse.ArgumentTypeError:
+            return words  # an option after all: argparse says what is wrong
+        return ["demo", "mul", "--", words[2]]
+    return words
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -320,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     # bench's options (--quick, --markdown PATH, ...) and its --help are
     # parsed by benchmarks/run.py; main() prints BENCH_DESCRIPTION first
     commands.add_parser("bench", add_help=False, help=BENCH_HELP)
-    args, rest = parser.parse_known_args(argv)
+    args, rest = parser.parse_known_args(_negative_constant_as_positional(argv))
     if args.command == "bench":
         if "-h" in rest or "--help" in rest:  # then benchmarks/run.py prints its options
             print(f"python -m jitcore bench [OPTIONS]\n\n{BENCH_DESCRIPTION}\n")

@@ -21,6 +21,7 @@ import logging
 import os
 import struct
 import threading
+import traceback
 import types
 import warnings
 from collections.abc import Callable
@@ -31,7 +32,7 @@ from typing import Any, TypeVar, overload
 from . import abi, runtime
 from .compiler import Compiled, compile_function
 from .errors import CompileError, JitWarning
-from .frontend import check_code_shape
+from .frontend import check_code_shape, versions
 from .ir import BOOL, FLOAT, INT
 from .runtime import (
     ExecMemError,
@@ -76,6 +77,39 @@ _nesting = [0]  # how many compiles are under way (all under _COMPILE_LOCK)
 # (dispatcher, signature) compiled, or cached as "runs in CPython", by the
 # compiles under way
 _compiled_while_compiling: list[tuple[Dispatcher, tuple[type, ...]]] = []
+
+
+# Internal errors: a compile that failed with anything but CompileError or
+# ExecMemError is a bug in jitcore. The call still runs in CPython (a warning
+# says so; strict mode raises CompileError from it), the traceback goes to the
+# log at DEBUG, and it is counted here, so the test suite can fail on any.
+_internal_errors: list[str] = []  # their tracebacks, the newest last (at most 50 kept)
+_internal_error_count = [0]
+
+
+def internal_error_count() -> int:
+    """How many compiles in this process failed with an internal error (a jitcore bug)."""
+    return _internal_error_count[0]
+
+
+def internal_errors() -> list[str]:
+    """The tracebacks of the latest internal errors (see internal_error_count)."""
+    return list(_internal_errors)
+
+
+def _internal_error(func: types.FunctionType, exc: Exception) -> CompileError:
+    """Record an unexpected exception from compiling func; the CompileError that stands for it."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    _internal_error_count[0] += 1
+    _internal_errors.append(f"compiling {func.__module__}.{func.__qualname__}:\n{text}")
+    del _internal_errors[:-50]
+    log.debug("internal error while compiling %r:\n%s", func, text)
+    code = func.__code__
+    error = CompileError(f"internal error in jitcore ({type(exc).__name__}: {exc}); this is a "
+                         f"jitcore bug: please report it with the DEBUG log of the 'jitcore' logger",
+                         code.co_filename, code.co_firstlineno, func.__qualname__)
+    error.__cause__ = exc
+    return error
 
 
 def _forget_compiles(mark: int) -> None:
@@ -187,6 +221,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             entry = self._entries[key]
         except KeyError:
             entry = self._prepare(key)
+        except TypeError:  # a type whose metaclass makes it unhashable: not ours to compile
+            return self.py_func(*args)
         if entry is None:
             return self.py_func(*args)
         try:
@@ -393,31 +429,33 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         with _COMPILE_LOCK:  # threads racing on the first call compile once
             if key in self._entries:
                 return self._entries[key]
-            signature = tuple(IR_TYPES.get(t) for t in key)
-            shape_problem = check_code_shape(self.py_func)
-            if shape_problem is None and (len(key) != self._nparams or None in signature):
-                self._entries[key] = None  # CPython handles (or rejects) these arguments
-                return None
-            log.debug("JIT-compiling %r for %s", self.py_func, _format(key))
-            ensure_interrupt_handler()  # Ctrl-C stops its loops (again, after signal.signal())
+            code = self.py_func.__code__
             try:
-                if runtime.UNAVAILABLE is not None:
-                    code = self.py_func.__code__
-                    raise CompileError(f"no native code here: {runtime.UNAVAILABLE}",
-                                       code.co_filename, code.co_firstlineno,
-                                       self.py_func.__qualname__)
+                signature = tuple(IR_TYPES.get(t) for t in key)
+                shape_problem = check_code_shape(self.py_func)
+                if shape_problem is None and (len(key) != self._nparams or None in signature):
+                    self._entries[key] = None  # CPython handles (or rejects) these arguments
+                    return None
+                log.debug("JIT-compiling %r for %s", self.py_func, _format(key))
+                unavailable = runtime.UNAVAILABLE or versions.unsupported_interpreter()
+                if unavailable is not None:
+                    raise CompileError(f"no native code here: {unavailable}", code.co_filename,
+                                       code.co_firstlineno, self.py_func.__qualname__)
+                ensure_interrupt_handler()  # Ctrl-C stops its loops (again, after signal.signal())
                 if shape_problem is not None:
                     raise shape_problem
                 compiled = self._nested_compile(key, signature)  # type: ignore[arg-type]
+                entry = _Entry(compiled)
             except CompileError as exc:
                 failure: Exception = exc
             except ExecMemError as exc:
-                code = self.py_func.__code__
                 failure = CompileError(f"no executable memory: {exc}", code.co_filename,
                                        code.co_firstlineno, self.py_func.__qualname__)
                 failure.__cause__ = exc
+            except Exception as exc:  # noqa: BLE001 - a jitcore bug must not break the call
+                failure = _internal_error(self.py_func, exc)
             else:
-                entry = self._entries[key] = _Entry(compiled)
+                self._entries[key] = entry
                 self._register_fast(key, entry)  # calls from Python now reach it directly
                 self._cell(key)[0][0] = compiled.block.address  # native callers now reach it
                 if _nesting[0]:  # compiled for an outer compile, which may take it back
@@ -427,7 +465,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 return entry
             self.failure = failure
             if self.strict:
-                raise failure
+                raise failure  # its __cause__ says what went wrong inside
             self._entries[key] = None
             if _nesting[0]:
                 _compiled_while_compiling.append((self, key))

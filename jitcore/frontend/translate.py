@@ -112,10 +112,12 @@ class TupleItems:
 
 
 class _Placeholder:
-    """What 3.12+ leave above an exhausted iterator (see versions.py)."""
+    """A stack item that is no value: what 3.12+ leave above an exhausted
+    iterator, and the index 3.15+ keep beside an iterator (see versions.py)."""
 
 
 PLACEHOLDER = _Placeholder()
+ITER_INDEX = _Placeholder()  # 3.15+ keep an index beside the iterator (see versions.py)
 
 StackItem = (Value | Const | _NoneConst | Known | BigInt | RangeArgs | RangeIter | TupleItems
              | _Placeholder)
@@ -549,7 +551,7 @@ class _Translator:
             self.deopt()  # NameError at run time
         if type(obj) in (int, bool, float):
             self.push(self.constant(obj))  # module constants are read at compile time
-        elif obj is math or obj in BUILTIN_CALLS or _is_jitted(obj):
+        elif obj is math or _builtin_call(obj) is not None or _is_jitted(obj):
             self.push(Known(obj))
         else:
             raise self.fail(f"global name {name!r} ({type(obj).__name__})")
@@ -561,7 +563,7 @@ class _Translator:
                 self.push(Const(getattr(math, name), FLOAT))
                 return
             fn = getattr(math, name, None)
-            if fn is not None and fn in MATH_CALLS:
+            if fn is not None and _builtin_call(fn) is not None:
                 self.push(Known(fn))
                 return
             raise self.fail(f"math.{name} is not supported")
@@ -574,10 +576,9 @@ class _Translator:
         if not isinstance(callee, Known):
             raise self.fail(f"call of {self.describe(callee)}")
         obj = callee.obj
-        if obj in BUILTIN_CALLS:
-            self.push(BUILTIN_CALLS[obj](self, args))
-        elif obj in MATH_CALLS:
-            self.push(MATH_CALLS[obj](self, args))
+        builtin = _builtin_call(obj)
+        if builtin is not None:
+            self.push(builtin(self, args))
         elif _is_jitted(obj):
             self.push(self.call_jitted(obj, args))
         else:
@@ -736,6 +737,10 @@ class _Translator:
         for x in reversed(item.items):
             self.push(x)
 
+    def do_subscript(self, _: Any) -> None:
+        index, container = self.pop(), self.pop()
+        raise self.fail(f"subscript x[i] of {self.describe(container)}")
+
     def do_jump(self, target: Any) -> None:
         self.jump_to(target)
         raise _PathEnds()
@@ -766,7 +771,7 @@ class _Translator:
         """The bytecode block right after the current one (fall-through / not taken)."""
         return self.current.successors[0]
 
-    def do_get_iter(self, _: Any) -> None:
+    def do_get_iter(self, items: Any) -> None:
         spec = self.pop()
         if not isinstance(spec, RangeArgs):
             raise self.fail(f"for loop over {self.describe(spec)} (only range() is supported)")
@@ -786,17 +791,19 @@ class _Translator:
             self.switch_to(ok)
             positive = self.temp("cmp", BOOL, [step, Const(0)], kind="gt")
         self.push(RangeIter(counter, stop, step, positive))
+        for _ in range(items - 1):
+            self.push(ITER_INDEX)  # 3.15+: the iterator's second stack item
 
     def do_for_iter(self, arg: Any) -> None:
-        target, keep = arg
-        it = self.stack[-1]
+        target, keep, items = arg
+        it = self.stack[-items]
         if not isinstance(it, RangeIter):
             raise self.fail("for loop over something other than range()")
         exit_state = self.state.copy()
         if keep:
             exit_state.stack.append(PLACEHOLDER)
         else:
-            exit_state.stack.pop()
+            del exit_state.stack[-items:]
         body_state = self.state
         body = self.following()
         if it.step_positive is None:
@@ -1019,7 +1026,7 @@ def _math_isinf(t: _Translator, args: list[StackItem]) -> StackItem:
     return t.temp("fcmp", BOOL, [magnitude, Const(math.inf, FLOAT)], kind="eq")
 
 
-MATH_CALLS: dict[Any, Builtin] = {
+MATH_CALLS: dict[Any, Builtin] = {  # looked up by identity: see _builtin_call
     **{fn: _math_float(name) for fn, name in MATH_FLOAT_HELPERS.items()},
     math.fabs: _math_fabs,
     math.floor: _math_round_to_int("float_floor"),
@@ -1029,5 +1036,18 @@ MATH_CALLS: dict[Any, Builtin] = {
     math.isnan: _math_isnan,
     math.isinf: _math_isinf,
 }
+
+# Globals are arbitrary objects: a list, a NumPy array, an object whose __eq__
+# or __hash__ raises. Builtins are looked up by identity, never by hashing or
+# comparing the object.
+_BY_ID: dict[int, tuple[object, Builtin]] = {
+    id(fn): (fn, call) for table in (BUILTIN_CALLS, MATH_CALLS) for fn, call in table.items()}
+
+
+def _builtin_call(obj: object) -> Builtin | None:
+    """How a call of `obj` translates, if it is a builtin or math function jitcore knows."""
+    found = _BY_ID.get(id(obj))
+    return found[1] if found is not None and found[0] is obj else None
+
 
 __all__ = ["build_ir", "signature_of", "ModuleType"]

@@ -2,7 +2,9 @@
 
 CPython's bytecode changes with each release (3.11 folded all binary operators
 into BINARY_OP, 3.12 added RETURN_CONST and moved unary + into an intrinsic,
-3.13 added superinstructions such as LOAD_FAST_LOAD_FAST). This module maps
+3.13 added superinstructions such as LOAD_FAST_LOAD_FAST, 3.14 made `x[i]` a
+BINARY_OP and added LOAD_SMALL_INT, LOAD_FAST_BORROW, NOT_TAKEN and POP_ITER).
+This module maps
 each supported version's instructions onto one small, version-independent
 vocabulary; nothing else in jitcore looks at opcode names or at
 `sys.version_info`.
@@ -16,6 +18,7 @@ The vocabulary (each item is `(op, arg)`; jump targets are bytecode offsets):
     ("load_attr", name)       pop an object, push its attribute (method loads too)
     ("call", n)               pop n arguments and a callable, push the result
     ("binary", symbol)        pop b, pop a, push a <symbol> b   ('+', '-', '*', ...)
+    ("subscript", None)       pop i, pop x, push x[i]
     ("unary", symbol)         pop a, push <symbol> a            ('-', '+', '~', 'not')
     ("compare", symbol)       pop b, pop a, push a <symbol> b   ('<', '==', ...)
     ("to_bool", None)         pop a, push bool(a)
@@ -29,15 +32,20 @@ The vocabulary (each item is `(op, arg)`; jump targets are bytecode offsets):
     ("branch", (sense, target))          pop a; if bool(a) == sense: continue at target
     ("branch_or_pop", (sense, target))   if bool(top) == sense: continue at target
                                          keeping it, else pop it (and/or values)
-    ("get_iter", None)        pop an iterable, push its iterator
-    ("for_iter", (target, keep))  next item of the iterator on top; when it is
-                              exhausted continue at target, with the iterator
-                              popped (keep=False) or left with a placeholder
-                              above it (keep=True, popped by the code there)
+    ("get_iter", n)           pop an iterable, push its iterator as n stack
+                              items (1; 3.15+: 2, the iterator and an index)
+    ("for_iter", (target, keep, n))  next item of the iterator whose n items
+                              are on top; when it is exhausted continue at
+                              target, with them popped (keep=False) or left
+                              with a placeholder above (keep=True, popped by
+                              the code there)
     ("return", None)          pop and return
     ("unsupported", text)     anything jitcore cannot compile yet; text names it
 
-A new CPython release is one more table here, plus its tests.
+A new CPython release is one more table here, plus its tests. An interpreter
+with no table (a newer CPython, a free-threaded build, PyPy) is not an error
+at import: `unsupported_interpreter()` says why, and every @jit function then
+runs in CPython with a warning naming it.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ from __future__ import annotations
 import dis
 import opcode
 import sys
+import sysconfig
 from collections.abc import Callable
 from types import CodeType
 from typing import Any, NamedTuple, Protocol
@@ -66,7 +75,7 @@ class InstructionLike(Protocol):
 
 Rule = Callable[[InstructionLike], list[Item]]
 
-SUPPORTED = ((3, 10), (3, 11), (3, 12), (3, 13))
+SUPPORTED = ((3, 10), (3, 11), (3, 12), (3, 13), (3, 14), (3, 15))
 
 
 def _nothing(ins: InstructionLike) -> list[Item]:
@@ -113,19 +122,45 @@ def _rot_two(ins: InstructionLike) -> list[Item]:
     return [("swap", 2)]
 
 
-# BINARY_OP's argument (3.11+): Include/opcode.h NB_* numbering. The in-place
-# forms (13 and up) behave like the plain ones on ints and floats.
-NB_OPS = ("+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^")
+# The operators the vocabulary has ("binary", symbol).
+BINARY_SYMBOLS = frozenset(("+", "-", "*", "/", "//", "%", "**", "<<", ">>", "&", "|", "^", "@"))
+
+
+def _binary_op_items(symbols: list[str]) -> tuple[list[Item], ...]:
+    """BINARY_OP's argument -> vocabulary items, from the interpreter's own
+    table of (name, symbol) pairs (`dis._nb_ops`, Include/opcode.h's NB_*).
+
+    The in-place forms ('+=') behave like the plain ones on ints and floats;
+    '[]' (3.14's NB_SUBSCR) is a subscript; an operator this table does not
+    know -- one a future CPython adds -- is unsupported, never misread.
+    """
+    out: list[list[Item]] = []
+    for symbol in symbols:
+        plain = symbol[:-1] if symbol.endswith("=") and symbol[:-1] in BINARY_SYMBOLS else symbol
+        if plain in BINARY_SYMBOLS:
+            out.append([("binary", plain)])
+        elif symbol == "[]":
+            out.append([("subscript", None)])
+        else:
+            out.append([("unsupported", f"operator {symbol} (BINARY_OP {len(out)})")])
+    return tuple(out)
+
+
+BINARY_OP_ITEMS = _binary_op_items([symbol for _, symbol in getattr(dis, "_nb_ops", ())])
 
 
 def _binary_op(ins: InstructionLike) -> list[Item]:
-    assert ins.arg is not None  # BINARY_OP always has an argument
-    return [("binary", NB_OPS[ins.arg % len(NB_OPS)])]
+    arg = ins.arg
+    if arg is None or not 0 <= arg < len(BINARY_OP_ITEMS):
+        return [("unsupported", f"operator number {arg} (BINARY_OP)")]
+    return BINARY_OP_ITEMS[arg]
 
 
-# CALL_INTRINSIC_1's argument for unary + (Include/internal/pycore_intrinsics.h,
-# 3.12 and 3.13).
-INTRINSIC_UNARY_POSITIVE = 5
+# CALL_INTRINSIC_1's argument for unary + (3.12+), from the interpreter's own
+# list of intrinsics (Include/internal/pycore_intrinsics.h): 5 so far.
+_INTRINSICS_1: list[str] = list(getattr(dis, "_intrinsic_1_descs", ()))
+INTRINSIC_UNARY_POSITIVE = (_INTRINSICS_1.index("INTRINSIC_UNARY_POSITIVE")
+                            if "INTRINSIC_UNARY_POSITIVE" in _INTRINSICS_1 else -1)
 
 
 def _call_intrinsic_1(ins: InstructionLike) -> list[Item]:
@@ -142,6 +177,25 @@ def _load_fast_load_fast(ins: InstructionLike) -> list[Item]:
 def _store_fast_load_fast(ins: InstructionLike) -> list[Item]:
     stored, loaded = ins.argval
     return [("store_local", stored), ("load_local", loaded)]
+
+
+def _load_small_int(ins: InstructionLike) -> list[Item]:
+    return [("load_const", ins.arg)]
+
+
+# LOAD_COMMON_CONSTANT's argument (3.14+) indexes the interpreter's own list:
+# AssertionError, NotImplementedError, ... and in 3.15 also None, True, False, -1.
+_COMMON_CONSTANTS: list[object] = list(getattr(dis, "_common_constants", ()))
+
+
+def _load_common_constant(ins: InstructionLike) -> list[Item]:
+    arg = ins.arg
+    if arg is None or not 0 <= arg < len(_COMMON_CONSTANTS):
+        return [("unsupported", f"constant number {arg} (LOAD_COMMON_CONSTANT)")]
+    value = _COMMON_CONSTANTS[arg]
+    if value is None or type(value) in (bool, int, float):
+        return [("load_const", value)]
+    return [("unsupported", f"the built-in {getattr(value, '__name__', repr(value))}")]
 
 
 def _store_fast_store_fast(ins: InstructionLike) -> list[Item]:
@@ -191,8 +245,8 @@ def _with_arg(op: str) -> Rule:
     return lambda ins: [(op, ins.arg)]
 
 
-def _for_iter(keep: bool) -> Rule:
-    return lambda ins: [("for_iter", (ins.argval, keep))]
+def _for_iter(keep: bool, items: int = 1) -> Rule:
+    return lambda ins: [("for_iter", (ins.argval, keep, items))]
 
 
 # Rules every supported version shares.
@@ -213,7 +267,7 @@ COMMON: dict[str, Rule] = {
     "JUMP_FORWARD": _jump,
     "BUILD_TUPLE": _with_arg("build_tuple"),
     "UNPACK_SEQUENCE": _with_arg("unpack"),
-    "GET_ITER": _constant("get_iter", None),
+    "GET_ITER": _constant("get_iter", 1),
 }
 
 PY310: dict[str, Rule] = {
@@ -258,6 +312,7 @@ PY310: dict[str, Rule] = {
     "INPLACE_OR": _binary("|"),
     "INPLACE_XOR": _binary("^"),
     "INPLACE_MATRIX_MULTIPLY": _binary("@"),
+    "BINARY_SUBSCR": _constant("subscript", None),
 }
 
 PY311: dict[str, Rule] = {
@@ -280,6 +335,7 @@ PY311: dict[str, Rule] = {
     "JUMP_IF_FALSE_OR_POP": _branch_or_pop(False),
     "JUMP_IF_TRUE_OR_POP": _branch_or_pop(True),
     "FOR_ITER": _for_iter(keep=False),
+    "BINARY_SUBSCR": _constant("subscript", None),
 }
 
 # 3.12 dropped these: jumps are relative in both directions again, and/or
@@ -311,11 +367,39 @@ PY313: dict[str, Rule] = {
     "END_FOR": _pop,
 }
 
+# 3.14 dropped RETURN_CONST (LOAD_CONST + RETURN_VALUE again) and BINARY_SUBSCR
+# (now BINARY_OP with NB_SUBSCR).
+_GONE_IN_314 = ("RETURN_CONST", "BINARY_SUBSCR")
+
+PY314: dict[str, Rule] = {
+    **{k: v for k, v in PY313.items() if k not in _GONE_IN_314},
+    "LOAD_SMALL_INT": _load_small_int,  # the argument is the int (0..255)
+    # LOAD_FAST_BORROW pushes a borrowed reference: the same value to us.
+    "LOAD_FAST_BORROW": _load_local,
+    "LOAD_FAST_BORROW_LOAD_FAST_BORROW": _load_fast_load_fast,
+    "NOT_TAKEN": _nothing,  # a marker for branch monitoring
+    "LOAD_COMMON_CONSTANT": _load_common_constant,
+    # An exhausted loop: END_FOR pops the placeholder, POP_ITER the iterator.
+    "POP_ITER": _pop,
+}
+
+# 3.15 keeps an iterator as two stack items (the iterable or iterator, and an
+# index for sequences), which FOR_ITER reads and POP_ITER (or `break`'s two
+# POP_TOPs) removes.
+PY315: dict[str, Rule] = {
+    **PY314,
+    "GET_ITER": _constant("get_iter", 2),
+    "FOR_ITER": _for_iter(keep=True, items=2),
+    "POP_ITER": lambda ins: [("pop", None), ("pop", None)],
+}
+
 TABLES: dict[tuple[int, int], dict[str, Rule]] = {
     (3, 10): PY310,
     (3, 11): PY311,
     (3, 12): PY312,
     (3, 13): PY313,
+    (3, 14): PY314,
+    (3, 15): PY315,
 }
 
 # Plain words for what an unsupported instruction means in the source, so a
@@ -368,15 +452,40 @@ CONSTRUCTS: dict[str, str] = {
 }
 
 
+def unsupported_interpreter() -> str | None:
+    """Why jitcore cannot compile for the running interpreter, or None.
+
+    Checked once per function by the dispatcher: such an interpreter still
+    imports jitcore, and every @jit function runs in it unchanged (with a
+    warning), because jitcore's tables and C fast path know only the versions
+    above, and with the GIL.
+    """
+    impl = sys.implementation.name
+    version = ".".join(map(str, sys.version_info[:3]))
+    known = f"CPython {SUPPORTED[0][0]}.{SUPPORTED[0][1]}-{SUPPORTED[-1][0]}.{SUPPORTED[-1][1]}"
+    if impl != "cpython":
+        return f"this is {impl} {version}; jitcore compiles for {known} only"
+    if sys.version_info[:2] not in TABLES:
+        return f"this is CPython {version}, which jitcore {_jitcore_version()} does not know " \
+               f"(it compiles for {known}); a newer jitcore may"
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        return f"this is a free-threaded build of CPython {version}, which jitcore does not " \
+               f"support yet (it needs the GIL)"
+    return None
+
+
+def _jitcore_version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
 def table() -> dict[str, Rule]:
-    """The rules for the running interpreter."""
-    version = sys.version_info[:2]
-    if version not in TABLES:
-        raise RuntimeError(
-            f"jitcore supports CPython {', '.join(f'{major}.{minor}' for major, minor in SUPPORTED)}; "
-            f"this is {version[0]}.{version[1]}"
-        )
-    return TABLES[version]
+    """The rules for the running interpreter (see unsupported_interpreter)."""
+    rules = TABLES.get(sys.version_info[:2])
+    if rules is None or sys.implementation.name != "cpython":
+        raise RuntimeError(unsupported_interpreter() or "no bytecode table")
+    return rules
 
 
 def translate(ins: InstructionLike, rules: dict[str, Rule]) -> list[Item]:
@@ -441,7 +550,8 @@ _BACKWARD = frozenset(op for name, op in opcode.opmap.items() if "BACKWARD" in n
 _NAME_SHIFT = {"LOAD_GLOBAL": 1 if VERSION >= (3, 11) else 0,
                "LOAD_ATTR": 1 if VERSION >= (3, 12) else 0}
 _COMPARE_SHIFT = 5 if VERSION >= (3, 13) else 4 if VERSION >= (3, 12) else 0
-_LOCAL_PAIRS = frozenset(("LOAD_FAST_LOAD_FAST", "STORE_FAST_LOAD_FAST", "STORE_FAST_STORE_FAST"))
+_LOCAL_PAIRS = frozenset(("LOAD_FAST_LOAD_FAST", "STORE_FAST_LOAD_FAST", "STORE_FAST_STORE_FAST",
+                          "LOAD_FAST_BORROW_LOAD_FAST_BORROW"))
 
 
 def instructions(code: CodeType, rules: dict[str, Rule]) -> list[RawInstruction] | None:
@@ -493,6 +603,8 @@ def instructions(code: CodeType, rules: dict[str, Rule]) -> list[RawInstruction]
                 argval = varnames[arg]
             elif op in _COMPARE:
                 argval = opcode.cmp_op[arg >> _COMPARE_SHIFT]
+            elif name == "LOAD_COMMON_CONSTANT" and arg < len(_COMMON_CONSTANTS):
+                argval = _COMMON_CONSTANTS[arg]
         # The line as dis reports it (see line_of): 3.11+ give each
         # instruction a position; 3.10 (and 3.11/3.12 without a position)
         # mark line starts; otherwise the line carries over.

@@ -5,18 +5,27 @@
 Each session installs jitcore from this checkout (building the C module) into
 a fresh virtual environment together with the test extra, then runs pytest.
 A supported Python that cannot be found is an error, not a skip.
+
+CPython 3.10-3.13 come from the machine (PATH or pyenv). 3.14 and 3.15, when
+the machine has no python3.14 / python3.15, run inside a Debian unstable root
+that .ci/debian_root.sh builds once (about a minute) and caches: session
+`tests_debian`. That needs root (debootstrap, chroot); a machine that has the
+interpreters itself runs them in `tests` like the others.
 """
 
 import glob
 import os
+import shutil
 
 import nox
 
-PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+PYTHONS = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
+# Versions that may come from the Debian root when the machine lacks them.
+DEBIAN_PYTHONS = ["3.14", "3.15"]
 
 # The default sessions, run by `python -m nox` (and so by .ci/run): the test
 # suite on every supported Python, lint and types, and the wheel check.
-nox.options.sessions = ["tests", "lint", "wheel"]
+nox.options.sessions = ["tests", "tests_debian", "lint", "wheel"]
 nox.options.error_on_missing_interpreters = True
 nox.options.reuse_existing_virtualenvs = False
 
@@ -41,15 +50,32 @@ def _put_pyenv_pythons_on_path() -> None:
 
 
 _put_pyenv_pythons_on_path()
+IN_DEBIAN_ROOT = [v for v in DEBIAN_PYTHONS if shutil.which("python" + v) is None]
+ON_HOST = [v for v in PYTHONS if v not in IN_DEBIAN_ROOT]
+PYTEST = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 
 
-@nox.session(python=PYTHONS)
+@nox.session(python=ON_HOST)
 def tests(session: nox.Session) -> None:
     session.install(".[test]")
     # Run from tests/ so that `import jitcore` finds the installed package
     # (with its compiled C module), never the source folder.
     session.chdir("tests")
-    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *session.posargs)
+    session.run(*PYTEST, *session.posargs)
+
+
+@nox.session(python=False)
+@nox.parametrize("version", IN_DEBIAN_ROOT)
+def tests_debian(session: nox.Session, version: str) -> None:
+    """The suite on a CPython this machine lacks, inside the Debian root
+    (.ci/debian_root.sh), where the checkout is /src: a fresh venv, jitcore
+    installed from the checkout with the test extra, pytest from tests/."""
+    venv = f"/root/nox-venvs/{version}"
+    script = (f"set -e; python{version} -m venv --clear {venv}; "
+              f"{venv}/bin/python -m pip install -q '/src[test]'; "
+              f"cd /src/tests; {venv}/bin/{' '.join(PYTEST)} \"$@\"")
+    session.run("bash", ".ci/debian_root.sh", "run", "bash", "-c", script, "tests",
+                *session.posargs, external=True)
 
 
 @nox.session(python=PYTHONS[-1])

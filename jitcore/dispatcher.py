@@ -20,6 +20,7 @@ import functools
 import logging
 import os
 import struct
+import sys
 import threading
 import traceback
 import types
@@ -64,6 +65,9 @@ else:
     _DispatcherBase = _fastcall.DispatcherBase
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# What runs a function jitcore does not compile (named in the warning).
+_INTERPRETER = "CPython" if sys.implementation.name == "cpython" else "the interpreter"
 
 IR_TYPES = {int: INT, bool: BOOL, float: FLOAT}
 PY_TYPES = {INT: int, BOOL: bool, FLOAT: float}
@@ -471,7 +475,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 _compiled_while_compiling.append((self, key))
             if not self._warned and _nesting[0] == 0:
                 self._warned = True
-                warnings.warn(f"{failure}; running it in CPython", JitWarning, stacklevel=3)
+                warnings.warn(f"{failure}; running it in {_INTERPRETER}", JitWarning, stacklevel=3)
             return None
 
 

@@ -11,9 +11,42 @@ import math
 import struct
 from typing import Any
 
+import pytest
+
+from jitcore import dispatcher
+
 INT64_EDGES = [0, 1, -1, 2, -2, 3, 7, 10, 2**31 - 1, -(2**31), 2**31, 2**32, -(2**32),
                2**62, -(2**62), 2**63 - 1, -(2**63), 2**63 - 2, -(2**63) + 1, 3037000499,
                3037000500, -3037000500]
+
+
+# -- internal errors ----------------------------------------------------------------
+# A compile that fails with an unexpected exception falls back to CPython (the
+# user's call still works), but it is a jitcore bug: any test during which one
+# happens fails, unless it is marked @pytest.mark.internal_errors_expected
+# (tests of the fallback itself); and so does the session if one happened
+# outside any test (in a module-scoped fixture, say).
+_expected_internal_errors = [0]
+
+
+@pytest.fixture(autouse=True)
+def _no_internal_errors(request):
+    before = dispatcher.internal_error_count()
+    yield
+    new = dispatcher.internal_error_count() - before
+    if request.node.get_closest_marker("internal_errors_expected"):
+        _expected_internal_errors[0] += new
+    elif new:
+        pytest.fail(f"{new} internal compile error(s) fell back to CPython:\n"
+                    + "\n".join(dispatcher.internal_errors()[-new:]), pytrace=False)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    unexplained = dispatcher.internal_error_count() - _expected_internal_errors[0]
+    if unexplained > 0:
+        print(f"\n{unexplained} internal compile error(s) fell back to CPython outside any test:")
+        print("\n".join(dispatcher.internal_errors()[-unexplained:]))
+        session.exitstatus = 1
 
 
 def outcome(func, args):
@@ -35,14 +68,22 @@ def assert_same(jitted, *args):
 
 def same_value(a: Any, b: Any) -> bool:
     """Same type, floats by bits (any NaN equals any NaN), tuples element-wise."""
+    if a is b:
+        return True  # also objects that refuse ==
     if type(a) is not type(b):
         return False
     if type(a) is float:
         if math.isnan(a) and math.isnan(b):
             return True
         return struct.pack("<d", a) == struct.pack("<d", b)
+    if type(a) is complex:
+        return same_value(a.real, b.real) and same_value(a.imag, b.imag)
     if type(a) is tuple:
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=False))
+    if type(a).__module__ == "numpy" and hasattr(a, "dtype"):  # arrays and NumPy scalars
+        import numpy as np
+
+        return a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
     return bool(a == b)
 
 

@@ -9,7 +9,10 @@ imports jitcore:
 * "not x86-64": platform.machine() answers "aarch64" (as on an ARM Linux
   machine or Apple silicon), while the C module is there and loads;
 * "no fastcall": only jitcore._fastcall is missing, which costs speed only:
-  functions still compile to native code, without any warning.
+  functions still compile to native code, without any warning;
+* interpreters jitcore does not know: a CPython newer than its tables (3.16),
+  another implementation (PyPy) and a free-threaded build, each simulated
+  before jitcore is imported (the C modules are there and load).
 """
 
 from __future__ import annotations
@@ -37,6 +40,25 @@ platform.machine = lambda: "aarch64"
 NO_FASTCALL = """
 import sys
 sys.modules["jitcore._fastcall"] = None
+"""
+
+# sys.version_info as a CPython 3.16 would have it (a plain named tuple: the
+# struct sequence cannot be made by hand).
+CPYTHON_316 = """
+import collections, sys
+VersionInfo = collections.namedtuple("VersionInfo", "major minor micro releaselevel serial")
+sys.version_info = VersionInfo(3, 16, 0, "final", 0)
+"""
+PYPY = """
+import sys, types
+implementation = types.SimpleNamespace(**vars(sys.implementation))
+implementation.name = "pypy"
+sys.implementation = implementation
+"""
+FREE_THREADED = """
+import sysconfig
+_get_config_var = sysconfig.get_config_var
+sysconfig.get_config_var = lambda name: 1 if name == "Py_GIL_DISABLED" else _get_config_var(name)
 """
 
 # What the child runs after the set-up; prints one JSON line for the test.
@@ -100,6 +122,9 @@ print(json.dumps(dict(
 # Words one of which the reason must contain, per situation.
 WHY_NO_C_MODULE = ("_native", "C module", "C extension")
 WHY_NOT_X86_64 = ("x86-64", "x86_64", "aarch64")
+WHY_CPYTHON_316 = ("CPython 3.16.0",)
+WHY_PYPY = ("PyPy",)
+WHY_FREE_THREADED = ("free-threaded",)
 
 
 def run_child(setup: str, body: str, *args: str) -> subprocess.CompletedProcess:
@@ -144,6 +169,15 @@ def test_no_c_module():
 
 def test_not_x86_64():
     assert_runs_in_cpython(probe(NOT_X86_64), WHY_NOT_X86_64)
+
+
+@pytest.mark.parametrize("setup, why", [(CPYTHON_316, WHY_CPYTHON_316), (PYPY, WHY_PYPY),
+                                        (FREE_THREADED, WHY_FREE_THREADED)],
+                         ids=["cpython-3.16", "pypy", "free-threaded"])
+def test_unknown_interpreter(setup, why):
+    # import works, every function runs in CPython with one warning naming
+    # the interpreter, strict mode raises CompileError naming it
+    assert_runs_in_cpython(probe(setup), why)
 
 
 def test_no_fastcall_still_compiles():

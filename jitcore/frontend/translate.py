@@ -538,7 +538,7 @@ class _Translator:
             return Const(value, FLOAT)
         if type(value) is tuple:
             return TupleItems([self.constant(v) for v in value])
-        raise self.fail(f"constant {value!r} of type {type(value).__name__}")
+        raise self.fail(f"constant {_short_repr(value)} of type {type(value).__name__}")
 
     def do_load_global(self, name: Any) -> None:
         assert isinstance(name, str)
@@ -738,8 +738,8 @@ class _Translator:
             self.push(x)
 
     def do_subscript(self, _: Any) -> None:
-        index, container = self.pop(), self.pop()
-        raise self.fail(f"subscript x[i] of {self.describe(container)}")
+        self.pop()  # the index
+        raise self.fail(f"subscript x[i] of {self.describe(self.pop())}")
 
     def do_jump(self, target: Any) -> None:
         self.jump_to(target)
@@ -865,6 +865,16 @@ def _stack_key(item: StackItem) -> tuple[Any, ...]:
     return ("object", id(item))
 
 
+def _short_repr(value: object, limit: int = 60) -> str:
+    """repr() for an error message: any object may be a constant, including
+    one whose repr is huge or raises."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - the message must not fail
+        return f"<{type(value).__name__} object>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class _PathEnds(Exception):
     """The current path ended (jump, branch, return or deopt)."""
 
@@ -872,7 +882,7 @@ class _PathEnds(Exception):
 def _is_jitted(obj: Any) -> bool:
     from ..dispatcher import Dispatcher
 
-    return isinstance(obj, Dispatcher)
+    return issubclass(type(obj), Dispatcher)  # not isinstance: that asks the object for __class__
 
 
 # -- operator tables ------------------------------------------------------------

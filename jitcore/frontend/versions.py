@@ -464,7 +464,8 @@ def unsupported_interpreter() -> str | None:
     version = ".".join(map(str, sys.version_info[:3]))
     known = f"CPython {SUPPORTED[0][0]}.{SUPPORTED[0][1]}-{SUPPORTED[-1][0]}.{SUPPORTED[-1][1]}"
     if impl != "cpython":
-        return f"this is {impl} {version}; jitcore compiles for {known} only"
+        name = {"pypy": "PyPy", "graalpy": "GraalPy"}.get(impl, impl)
+        return f"this is {name} (Python {version}); jitcore compiles for {known} only"
     if sys.version_info[:2] not in TABLES:
         return f"this is CPython {version}, which jitcore {_jitcore_version()} does not know " \
                f"(it compiles for {known}); a newer jitcore may"

@@ -58,6 +58,7 @@
 #include <string.h>
 
 #include "jitcore.h" /* jc_code, jc_value */
+#include "pyversions.h" /* jc_python_frames_left, ... */
 
 /* Must match jitcore/abi.py (tests/test_fastcall.py checks). */
 #define FC_STATUS_INT 0
@@ -113,6 +114,12 @@ typedef struct {
 static PyTypeObject DispatcherBase_Type;
 
 static PyObject *str_call_slow;    /* "_call_slow" */
+/* What _call_slow returns when the call must run in py_func: the caller here
+ * then calls py_func itself (in depth fallback for the second), so the user's
+ * function runs with no Python frame of jitcore's above it -- recursion depth
+ * exactly as in CPython. */
+static PyObject *run_py_func;               /* _fastcall.RUN_PY_FUNC */
+static PyObject *run_py_func_depth_fallback; /* _fastcall.RUN_PY_FUNC_IN_DEPTH_FALLBACK */
 static PyObject *str_py_func;      /* "py_func" */
 static PyObject *str_status_error; /* "_status_error" */
 
@@ -230,20 +237,21 @@ static inline PyObject *box_slot(jc_value v, unsigned char kind)
 static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, int *route,
                             int *status_out);
 
-/* How many more Python calls the recursion limit allows in this thread: the
- * native call depth budget, so that native recursion goes no deeper than
- * CPython's would from here.  The counters are fields of PyThreadState that
- * each CPython version names differently. */
-static int python_depth_left(void)
+/* The native call depth budget for a call made now from Python: how many
+ * nested native calls the native code may make (abi.py).  A jitted function
+ * that recurses n levels natively succeeds iff n + 1 <= budget, exactly when
+ * CPython's own recursion of the same function from the same frame would
+ * succeed; so the budget is the number of Python frames the recursion limit
+ * still allows, capped so that native frames stay far from the end of the C
+ * stack.  `frames_between`: Python frames running between the user's calling
+ * frame and this one (the slow path's own _call_slow frame: 1).  The fast
+ * path and the slow path both use this one function. */
+static int native_depth_budget(int frames_between)
 {
-    PyThreadState *tstate = PyThreadState_Get();
-#if PY_VERSION_HEX >= 0x030C0000
-    return tstate->py_recursion_remaining;
-#elif PY_VERSION_HEX >= 0x030B0000
-    return tstate->recursion_remaining;
-#else
-    return Py_GetRecursionLimit() - tstate->recursion_depth;
-#endif
+    int depth = jc_python_frames_left() + frames_between - JC_DEEPEST_FRAME_C_LEVELS;
+    if (depth > FC_MAX_NATIVE_DEPTH)
+        depth = FC_MAX_NATIVE_DEPTH;
+    return depth < 0 ? 0 : depth;
 }
 
 /* The fast path.  ROUTE_DONE: returns the result (or NULL with an exception
@@ -308,9 +316,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
             in[i].d = PyFloat_AS_DOUBLE(o);
         }
     }
-    depth = python_depth_left();
-    if (depth > FC_MAX_NATIVE_DEPTH)
-        depth = FC_MAX_NATIVE_DEPTH;
+    depth = native_depth_budget(0);
     fc_native_calls++;
     if (!self->nogil) {
         status = g_call_packed_gil(e->code, (const char *)in, out, (int64_t)depth);
@@ -464,6 +470,18 @@ static PyObject *DispatcherBase_call(PyObject *self, PyObject *args, PyObject *k
         return NULL;
     res = PyObject_Call(meth, args, kwargs);
     Py_DECREF(meth);
+    if (res == run_py_func || res == run_py_func_depth_fallback) {
+        int fallback = res == run_py_func_depth_fallback;
+        PyObject *func;
+        Py_DECREF(res);
+        func = PyObject_GetAttr(self, str_py_func);
+        if (func == NULL)
+            return NULL;
+        fc_depth_fallback += fallback;
+        res = PyObject_Call(func, args, kwargs);
+        fc_depth_fallback -= fallback;
+        Py_DECREF(func);
+    }
     return res;
 }
 
@@ -518,6 +536,18 @@ static PyObject *DispatcherBase_vectorcall(PyObject *self, PyObject *const *args
         return NULL;
     res = PyObject_Vectorcall(meth, args, nargsf, kwnames);
     Py_DECREF(meth);
+    if (res == run_py_func || res == run_py_func_depth_fallback) {
+        int fallback = res == run_py_func_depth_fallback;
+        PyObject *func;
+        Py_DECREF(res);
+        func = PyObject_GetAttr(self, str_py_func);
+        if (func == NULL)
+            return NULL;
+        fc_depth_fallback += fallback;
+        res = PyObject_Vectorcall(func, args, nargsf, kwnames);
+        fc_depth_fallback -= fallback;
+        Py_DECREF(func);
+    }
     return res;
 }
 
@@ -813,7 +843,7 @@ static PyObject *fc_enable_vectorcall(PyObject *module, PyObject *arg)
     cls = (PyTypeObject *)arg;
     if (PyType_HasFeature(cls, Py_TPFLAGS_HAVE_VECTORCALL))
         Py_RETURN_TRUE;
-#if PY_VERSION_HEX < 0x030C0000
+#if JC_SET_VECTORCALL_FLAG_BY_HAND
     if (cls->tp_call == DispatcherBase_call
         && cls->tp_vectorcall_offset == DispatcherBase_Type.tp_vectorcall_offset) {
         /* Safe: every instance is made by DispatcherBase_new (which sets the
@@ -863,7 +893,28 @@ static PyObject *fc_native_calls_get(PyObject *module, PyObject *unused)
     return PyLong_FromUnsignedLongLong(fc_native_calls);
 }
 
+PyDoc_STRVAR(depth_budget_doc,
+"_depth_budget(frames_between) -> int\n\n"
+"The native call depth budget for a native call made by the caller's caller\n"
+"(`frames_between` Python frames of jitcore's running between the user's\n"
+"call and here): what the fast path computes for itself.");
+
+static PyObject *fc_depth_budget(PyObject *module, PyObject *arg)
+{
+    long frames = PyLong_AsLong(arg);
+    (void)module;
+    if (frames == -1 && PyErr_Occurred())
+        return NULL;
+    if (frames < 0 || frames > 1000) {
+        PyErr_SetString(PyExc_ValueError, "_depth_budget: frames_between must be 0..1000");
+        return NULL;
+    }
+    /* Before 3.12 this builtin's own call counts as a level: not the caller's. */
+    return PyLong_FromLong(native_depth_budget((int)frames + JC_C_CALL_USES_PYTHON_BUDGET));
+}
+
 static PyMethodDef fc_methods[] = {
+    {"_depth_budget", fc_depth_budget, METH_O, depth_budget_doc},
     {"_depth_fallback", fc_depth_fallback_change, METH_O, depth_fallback_doc},
     {"_native_calls", fc_native_calls_get, METH_NOARGS, native_calls_doc},
     {"_set_call_packed", fc_set_call_packed, METH_VARARGS, set_call_packed_doc},
@@ -889,6 +940,12 @@ PyMODINIT_FUNC PyInit__fastcall(void)
         if (str_call_slow == NULL || str_py_func == NULL || str_status_error == NULL)
             return NULL;
     }
+    if (run_py_func == NULL) {
+        run_py_func = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
+        run_py_func_depth_fallback = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
+        if (run_py_func == NULL || run_py_func_depth_fallback == NULL)
+            return NULL;
+    }
     if (PyType_Ready(&DispatcherBase_Type) < 0)
         return NULL;
     m = PyModule_Create(&fc_module);
@@ -900,7 +957,10 @@ PyMODINIT_FUNC PyInit__fastcall(void)
         Py_DECREF(m);
         return NULL;
     }
-    if (PyModule_AddIntConstant(m, "STATUS_INT", FC_STATUS_INT) < 0
+    if (PyModule_AddObjectRef(m, "RUN_PY_FUNC", run_py_func) < 0
+        || PyModule_AddIntConstant(m, "DEEPEST_FRAME_C_LEVELS", JC_DEEPEST_FRAME_C_LEVELS) < 0
+        || PyModule_AddObjectRef(m, "RUN_PY_FUNC_IN_DEPTH_FALLBACK", run_py_func_depth_fallback) < 0
+        || PyModule_AddIntConstant(m, "STATUS_INT", FC_STATUS_INT) < 0
         || PyModule_AddIntConstant(m, "STATUS_DEOPT", FC_STATUS_DEOPT) < 0
         || PyModule_AddIntConstant(m, "STATUS_NONE", FC_STATUS_NONE) < 0
         || PyModule_AddIntConstant(m, "STATUS_BOOL", FC_STATUS_BOOL) < 0

@@ -31,18 +31,8 @@
 /* math.hypot changed its algorithm in CPython 3.12 (Neumaier summation with
  * fma-based squaring instead of Veltkamp-Dekker splitting); the two differ
  * in the last bit for a few inputs in 10**5.  The module is built per
- * interpreter, so pick the algorithm of the interpreter that builds us:
- * the cffi build puts Python's include directory on the path, and
- * patchlevel.h is plain macros.  Without it (a standalone compile) we
- * assume a current CPython. */
-#if defined(__has_include)
-#  if __has_include(<patchlevel.h>)
-#    include <patchlevel.h>
-#  endif
-#endif
-#if defined(PY_VERSION_HEX) && PY_VERSION_HEX < 0x030C0000
-#  define JC_HYPOT_BEFORE_312 1
-#endif
+ * interpreter: pyversions.h says which one builds us (JC_HYPOT_BEFORE_312). */
+#include "pyversions.h"
 
 /* ------------------------------------------------------------ float ops */
 

@@ -66,6 +66,38 @@ else:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+if _fastcall is not None:
+    RUN_PY_FUNC: object = _fastcall.RUN_PY_FUNC
+    RUN_PY_FUNC_IN_DEPTH_FALLBACK: object = _fastcall.RUN_PY_FUNC_IN_DEPTH_FALLBACK
+else:
+    RUN_PY_FUNC = object()
+    RUN_PY_FUNC_IN_DEPTH_FALLBACK = object()
+# The user's call, as warnings count frames from _prepare: _call_slow_inner,
+# _call_slow, then the C base type's caller (or Dispatcher.__call__ without
+# the C base type).
+_WARN_LEVEL = 4 if _fastcall is not None else 5
+
+
+def native_depth_budget(frames_between: int) -> int:
+    """The native call depth budget (abi.py) for a native call made by
+    jitcore code running `frames_between` Python frames below the user's call.
+
+    The C fast path computes the same for itself with the same C function, so
+    both paths let native recursion go exactly as deep as CPython's would from
+    the user's frame. Without the C module, Python frames are counted here,
+    with a margin: a budget that is too small only costs speed (the call runs
+    in CPython, which gives its own answer), one that is too large would not.
+    """
+    if _fastcall is not None:
+        return int(_fastcall._depth_budget(frames_between + 1))  # + this frame
+    frame: types.FrameType | None = sys._getframe()
+    depth = 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    left = getrecursionlimit() - depth + frames_between + 1
+    return max(0, min(left - 50, abi.MAX_NATIVE_DEPTH))
+
 # What runs a function jitcore does not compile (named in the warning).
 _INTERPRETER = "CPython" if sys.implementation.name == "cpython" else "the interpreter"
 
@@ -216,27 +248,44 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
 
     def _call_slow(self, *args: Any, **kwargs: Any) -> Any:
         """A call, all in Python: what the C base type does for calls it does
-        not serve itself. (Warnings issued by _prepare name the caller of
-        this method with stacklevel=3, so it must call _prepare directly.)"""
+        not serve itself. (Warnings issued by _prepare name the user's call
+        with _WARN_LEVEL: _call_slow_inner must call _prepare directly.)
+
+        When the call must run in CPython it returns RUN_PY_FUNC (or, after the
+        native depth budget ran out, RUN_PY_FUNC_IN_DEPTH_FALLBACK) and its
+        caller runs py_func: the C base type, or __call__ below without it.
+        So py_func runs with no frame of jitcore's between it and the user's
+        call, and recursion reaches RecursionError exactly where CPython does.
+        """
+        try:
+            return self._call_slow_inner(args, kwargs)
+        except RecursionError:
+            # Too close to the recursion limit for jitcore's own Python code
+            # (this frame took the one py_func needs: once it is gone, py_func
+            # has exactly the room CPython gives it). Strict: native or an error.
+            if self.strict:
+                raise
+            return RUN_PY_FUNC
+
+    def _call_slow_inner(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if kwargs:
-            return self.py_func(*args, **kwargs)
+            return RUN_PY_FUNC
         key = tuple(map(type, args))
         try:
             entry = self._entries[key]
         except KeyError:
             entry = self._prepare(key)
         except TypeError:  # a type whose metaclass makes it unhashable: not ours to compile
-            return self.py_func(*args)
+            return RUN_PY_FUNC
         if entry is None:
-            return self.py_func(*args)
+            return RUN_PY_FUNC
         try:
             packed = entry.pack(*args)
         except struct.error:
-            return self.py_func(*args)  # an int outside int64
+            return RUN_PY_FUNC  # an int outside int64
         pool = entry.pool
         out = pool.pop() if pool else new_results(entry.slots)
-        status = call_packed(entry.handle, packed, out,
-                             min(getrecursionlimit(), abi.MAX_NATIVE_DEPTH))
+        status = call_packed(entry.handle, packed, out, native_depth_budget(2))
         if status == abi.STATUS_INT:
             result: Any = out[0].i
         elif status == abi.STATUS_FLOAT:
@@ -250,12 +299,12 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             result = tuple(_box(out[i], t) for i, t in enumerate(shape))
         elif status == abi.STATUS_DEPTH:
             pool.append(out)
-            return self._run_in_depth_fallback(args)
+            return RUN_PY_FUNC_IN_DEPTH_FALLBACK
         elif status == abi.STATUS_DEOPT or status == abi.STATUS_INTERRUPT:
             # CPython gives the exact answer or exception. After Ctrl-C, its
             # signal handler runs as py_func starts (KeyboardInterrupt).
             pool.append(out)
-            return self.py_func(*args)
+            return RUN_PY_FUNC
         else:
             raise ExecMemError(f"native code of {self.py_func.__qualname__} could not be called "
                                f"(status {status})")
@@ -263,7 +312,11 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         return result
 
     if _fastcall is None:  # no C base type: calls come here directly
-        __call__ = _call_slow
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            result = self._call_slow(*args, **kwargs)
+            if result is RUN_PY_FUNC or result is RUN_PY_FUNC_IN_DEPTH_FALLBACK:
+                return self.py_func(*args, **kwargs)
+            return result
 
     def __reduce__(self) -> str:
         # Pickle by reference, as pickle does plain functions: the module and
@@ -280,17 +333,6 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         # serves its calls through _call_slow). Without this, object's default
         # refuses any type whose C base has fields of its own.
         return self.__dict__
-
-    def _run_in_depth_fallback(self, args: tuple[Any, ...]) -> Any:
-        """py_func(*args) with this thread's jitted calls in CPython meanwhile
-        (abi.STATUS_DEPTH; the C fast path does the same itself)."""
-        if _fastcall is None:
-            return self.py_func(*args)
-        _fastcall._depth_fallback(1)
-        try:
-            return self.py_func(*args)
-        finally:
-            _fastcall._depth_fallback(-1)
 
     def _status_error(self, status: int) -> Any:
         """What _call_slow raises for a status it does not know (called by the C fast path)."""
@@ -450,6 +492,17 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                     raise shape_problem
                 compiled = self._nested_compile(key, signature)  # type: ignore[arg-type]
                 entry = _Entry(compiled)
+            except RecursionError as exc:
+                # Called too close to the recursion limit for the compiler
+                # itself: nothing is wrong with the function. Run this call in
+                # CPython and compile on a later call (strict: say so).
+                if self.strict:
+                    raise CompileError("not enough recursion depth left to compile it here; "
+                                       "call it first from a shallower frame", code.co_filename,
+                                       code.co_firstlineno, self.py_func.__qualname__) from exc
+                log.debug("no stack left to compile %r here: this call runs in CPython",
+                          self.py_func)
+                return None
             except CompileError as exc:
                 failure: Exception = exc
             except ExecMemError as exc:
@@ -475,7 +528,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 _compiled_while_compiling.append((self, key))
             if not self._warned and _nesting[0] == 0:
                 self._warned = True
-                warnings.warn(f"{failure}; running it in {_INTERPRETER}", JitWarning, stacklevel=3)
+                warnings.warn(f"{failure}; running it in {_INTERPRETER}", JitWarning,
+                              stacklevel=_WARN_LEVEL)
             return None
 
 

@@ -24,9 +24,10 @@ from jitcore import jit
 from jitcore.runtime import ensure_interrupt_handler, interrupt_pending, request_interrupt
 
 # How long after the signal KeyboardInterrupt must arrive. The poll makes it
-# microseconds; the bound leaves room for a loaded machine, while code that
-# does not poll runs for hours and fails it.
-LATENCY_BOUND_S = 0.25
+# well under a millisecond (python -m benchmarks.interrupt measures it), but a
+# test only bounds what a loaded 2-core machine guarantees: a busy machine once
+# took 832 ms to schedule the child. Code that does not poll runs for hours.
+LATENCY_BOUND_S = 20.0
 
 CHILD = textwrap.dedent("""
     import signal, sys, time

@@ -1,0 +1,86 @@
+/*
+ * pyversions.h -- every difference between CPython versions that jitcore's C
+ * code depends on, in one place (jitcore/frontend/versions.py is the Python
+ * side's).
+ *
+ * The C modules are built per interpreter, so each difference is a compile-
+ * time choice on PY_VERSION_HEX.  Two kinds of file include this header:
+ *
+ *   - fastcall.c, a CPython extension (Python.h first): the thread state's
+ *     recursion counters and the vectorcall flag;
+ *   - numeric.c, plain C built into the cffi module: only which math.hypot
+ *     algorithm to copy.  It gets PY_VERSION_HEX from patchlevel.h (cffi puts
+ *     Python's include directory on the path); without it, a current CPython
+ *     is assumed.
+ *
+ * A version newer than the last one named here compiles (the module is
+ * optional), but jitcore compiles nothing on it (versions.py refuses
+ * unknown interpreters), so its native fast path is never reached.
+ */
+#ifndef JITCORE_PYVERSIONS_H
+#define JITCORE_PYVERSIONS_H
+
+#if !defined(PY_VERSION_HEX) && defined(__has_include)
+#  if __has_include(<patchlevel.h>)
+#    include <patchlevel.h>
+#  endif
+#endif
+
+/* The newest CPython whose private structures below were checked (3.15). */
+#define JC_NEWEST_KNOWN_PY 0x030F0000
+
+/* math.hypot: 3.12 replaced Veltkamp-Dekker splitting by Neumaier summation
+ * with fma-based squaring (numeric.c keeps both). */
+#if defined(PY_VERSION_HEX) && PY_VERSION_HEX < 0x030C0000
+#  define JC_HYPOT_BEFORE_312 1
+#endif
+
+#ifdef Py_PYTHON_H
+
+/* Before 3.12 one counter limits both Python frames and C calls: calling a
+ * builtin (METH_O, METH_NOARGS, ...) from Python counts as one level while
+ * it runs.  3.12+ keep a separate budget for C calls. */
+#if PY_VERSION_HEX < 0x030C0000
+#  define JC_C_CALL_USES_PYTHON_BUDGET 1
+#else
+#  define JC_C_CALL_USES_PYTHON_BUDGET 0
+#endif
+
+/* Levels the deepest frame of a recursion may need beyond its own: before
+ * 3.12 its C calls count (`n == 0` checks the limit " in comparison" unless
+ * the instruction is specialized), so CPython's recursion can stop one level
+ * short of the frame count; a native budget one lower never lets native code
+ * go deeper than CPython (where CPython would have gone one deeper, the
+ * call runs in CPython, which gives its own answer). */
+#define JC_DEEPEST_FRAME_C_LEVELS JC_C_CALL_USES_PYTHON_BUDGET
+
+/* How many more Python frames the recursion limit allows in this thread:
+ * the frame that is running now may call this many nested Python functions
+ * before CPython raises RecursionError.  The counters are private fields of
+ * PyThreadState, named differently in each version (Include/cpython/pystate.h). */
+static inline int jc_python_frames_left(void)
+{
+    PyThreadState *tstate = PyThreadState_Get();
+#if PY_VERSION_HEX > JC_NEWEST_KNOWN_PY + 0xFFFF
+    (void)tstate;
+    return 0; /* unknown layout: no native recursion (nothing compiles here anyway) */
+#elif PY_VERSION_HEX >= 0x030C0000
+    return tstate->py_recursion_remaining; /* 3.12-3.15: Python frames only */
+#elif PY_VERSION_HEX >= 0x030B0000
+    return tstate->recursion_remaining; /* 3.11: frames and C calls */
+#else
+    return Py_GetRecursionLimit() - tstate->recursion_depth; /* 3.10 */
+#endif
+}
+
+/* Whether a heap type defined in Python may be given Py_TPFLAGS_HAVE_VECTORCALL
+ * by hand: before 3.12 CPython does not pass the flag on to subclasses. */
+#if PY_VERSION_HEX < 0x030C0000
+#  define JC_SET_VECTORCALL_FLAG_BY_HAND 1
+#else
+#  define JC_SET_VECTORCALL_FLAG_BY_HAND 0
+#endif
+
+#endif /* Py_PYTHON_H */
+
+#endif /* JITCORE_PYVERSIONS_H */

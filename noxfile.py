@@ -78,7 +78,7 @@ def tests_debian(session: nox.Session, version: str) -> None:
                 *session.posargs, external=True)
 
 
-@nox.session(python=PYTHONS[-1])
+@nox.session(python=ON_HOST[-1])
 def lint(session: nox.Session) -> None:
     """ruff (rules in pyproject.toml) and mypy --strict on the package."""
     # Pinned: a new release may add rules or checks, which should be a change of its own.
@@ -88,7 +88,7 @@ def lint(session: nox.Session) -> None:
     session.run("mypy")  # files and strictness from pyproject.toml
 
 
-@nox.session(python=PYTHONS[-1])
+@nox.session(python=ON_HOST[-1])
 def wheel(session: nox.Session) -> None:
     """Build the sdist and the wheel, audit the wheel and use it from a fresh
     environment with no index (.ci/check_wheel.sh; Linux)."""

@@ -7,7 +7,8 @@
 #
 # Why a chroot: pyenv on these machines has CPython 3.10-3.13 only and nothing
 # downloads interpreters from elsewhere, but Debian unstable packages python3.14
-# and python3.15 (with -dev and -venv). debootstrap builds a minimal root from
+# and python3.15 (with -dev and -venv), and pypy3, which tests/test_portability.py
+# uses as a real interpreter jitcore does not compile for. debootstrap builds a minimal root from
 # the machine's Debian mirror in about two minutes; pip inside it installs from
 # the package index like pip on the host. Users get these versions the usual
 # way (pyenv, their distribution, python.org); this script is for our tests.
@@ -20,7 +21,7 @@ set -euo pipefail
 
 ROOT=${JITCORE_DEBIAN_ROOT:-/var/cache/jitcore/debian-sid}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-PACKAGES=python3.14,python3.14-dev,python3.14-venv,python3.15,python3.15-dev,python3.15-venv,gcc,libc6-dev,libffi-dev,pkg-config
+PACKAGES=python3.14,python3.14-dev,python3.14-venv,python3.15,python3.15-dev,python3.15-venv,gcc,libc6-dev,libffi-dev,pkg-config,pypy3
 STAMP="$ROOT/.jitcore-root"
 
 say() { echo "debian_root: $*" >&2; }
@@ -57,10 +58,7 @@ build() {
     unmount_all
     rm -rf --one-file-system "$ROOT"
     mkdir -p "$(dirname "$ROOT")"
-    local tmp="$ROOT.partial"
-    unmount_all_partial() { local m; for m in dev/shm dev proc; do
-        if mountpoint -q "$tmp/$m" 2>/dev/null; then umount -l "$tmp/$m"; fi; done; }
-    unmount_all_partial
+    local tmp="$ROOT.partial"  # nothing is ever mounted inside it
     rm -rf --one-file-system "$tmp"
     say "debootstrap sid from $(mirror) into $ROOT (about two minutes)"
     debootstrap --variant=minbase --include="$PACKAGES" sid "$tmp" "$(mirror)" >"$tmp.log" 2>&1 \

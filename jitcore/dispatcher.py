@@ -483,7 +483,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                     self._entries[key] = None  # CPython handles (or rejects) these arguments
                     return None
                 log.debug("JIT-compiling %r for %s", self.py_func, _format(key))
-                unavailable = runtime.UNAVAILABLE or versions.unsupported_interpreter()
+                unavailable = versions.unsupported_interpreter() or runtime.UNAVAILABLE
                 if unavailable is not None:
                     raise CompileError(f"no native code here: {unavailable}", code.co_filename,
                                        code.co_firstlineno, self.py_func.__qualname__)

@@ -216,7 +216,7 @@ def explain(func: Any, *args: Any) -> Explanation:
     from . import runtime
     from .compiler import compile_function
     from .dispatcher import _COMPILE_LOCK, IR_TYPES, Dispatcher
-    from .frontend import check_code_shape
+    from .frontend import check_code_shape, versions
     from .runtime import ExecMemError
 
     py_func = func.py_func if isinstance(func, Dispatcher) else func
@@ -244,8 +244,9 @@ def explain(func: Any, *args: Any) -> Explanation:
     if unsupported:
         return fail(f"arguments of type {', '.join(unsupported)} (native code takes int, bool "
                     f"and float): such calls run in CPython")
-    if runtime.UNAVAILABLE is not None:
-        return fail(f"anything here: {runtime.UNAVAILABLE}")
+    unavailable = versions.unsupported_interpreter() or runtime.UNAVAILABLE
+    if unavailable is not None:
+        return fail(f"anything here: {unavailable}")
     try:
         # under the dispatcher's lock, as every compile: compiling f may compile
         # the @jit functions it calls, and must not meet a half-done compile of f

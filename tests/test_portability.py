@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -178,6 +179,22 @@ def test_unknown_interpreter(setup, why):
     # import works, every function runs in CPython with one warning naming
     # the interpreter, strict mode raises CompileError naming it
     assert_runs_in_cpython(probe(setup), why)
+
+
+@pytest.mark.skipif(shutil.which("pypy3") is None,
+                    reason="no pypy3 here (the Debian root of the 3.14/3.15 sessions has one)")
+def test_real_pypy(tmp_path):
+    # A real interpreter jitcore does not compile for: this jitcore's Python
+    # files (its C modules are CPython's), imported and used by PyPy.
+    spec = importlib.util.find_spec("jitcore")
+    assert spec is not None and spec.origin is not None
+    shutil.copytree(os.path.dirname(spec.origin), tmp_path / "jitcore",
+                    ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(tmp_path)}
+    proc = subprocess.run(["pypy3", "-c", textwrap.dedent(PROBE)], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert_runs_in_cpython(json.loads(proc.stdout.strip().splitlines()[-1]), WHY_PYPY)
 
 
 def test_no_fastcall_still_compiles():

@@ -537,15 +537,18 @@ class RawInstruction(NamedTuple):
     line: int | None
 
 
+# Read with defaults: this runs at `import jitcore` on every interpreter, also
+# ones whose `opcode` module differs (nothing compiles there; see
+# unsupported_interpreter), and importing must still work.
 _CACHE = opcode.opmap.get("CACHE")  # 3.11+: inline cache entries after an instruction
-_EXTENDED_ARG = opcode.EXTENDED_ARG
-_HAVE_ARGUMENT = opcode.HAVE_ARGUMENT
-_JREL = frozenset(opcode.hasjrel)
-_JABS = frozenset(opcode.hasjabs)
-_CONST = frozenset(opcode.hasconst)
-_NAME = frozenset(opcode.hasname)
-_LOCAL = frozenset(opcode.haslocal)
-_COMPARE = frozenset(opcode.hascompare)
+_EXTENDED_ARG = getattr(opcode, "EXTENDED_ARG", -1)
+_HAVE_ARGUMENT = getattr(opcode, "HAVE_ARGUMENT", 0)
+_JREL = frozenset(getattr(opcode, "hasjrel", ()))
+_JABS = frozenset(getattr(opcode, "hasjabs", ()))
+_CONST = frozenset(getattr(opcode, "hasconst", ()))
+_NAME = frozenset(getattr(opcode, "hasname", ()))
+_LOCAL = frozenset(getattr(opcode, "haslocal", ()))
+_COMPARE = frozenset(getattr(opcode, "hascompare", ()))
 _BACKWARD = frozenset(op for name, op in opcode.opmap.items() if "BACKWARD" in name)
 # Instructions whose name index carries flags in its low bits.
 _NAME_SHIFT = {"LOAD_GLOBAL": 1 if VERSION >= (3, 11) else 0,

@@ -452,6 +452,31 @@ static PyObject *call_positional(PyObject *self, PyObject *const *args, Py_ssize
     }
 }
 
+/* What the call returns after _call_slow returned `res`: res itself, or, when
+ * it asked for that, py_func called here with the same arguments (keywords
+ * as kwnames or as a dict), in depth fallback for RUN_PY_FUNC_IN_DEPTH_FALLBACK. */
+static PyObject *slow_path_result(PyObject *self, PyObject *res, PyObject *const *args,
+                                  size_t nargsf, PyObject *kwnames, PyObject *kwargs)
+{
+    int fallback;
+    PyObject *func;
+    if (res != run_py_func && res != run_py_func_depth_fallback)
+        return res;
+    fallback = res == run_py_func_depth_fallback;
+    Py_DECREF(res);
+    func = PyObject_GetAttr(self, str_py_func);
+    if (func == NULL)
+        return NULL;
+    fc_depth_fallback += fallback;
+    if (kwargs != NULL)
+        res = PyObject_VectorcallDict(func, args, PyVectorcall_NARGS(nargsf), kwargs);
+    else
+        res = PyObject_Vectorcall(func, args, nargsf, kwnames);
+    fc_depth_fallback -= fallback;
+    Py_DECREF(func);
+    return res;
+}
+
 /* tp_call: also what DispatcherBase.__call__ runs, and what CPython uses
  * when the type does not get the vectorcall flag. */
 static PyObject *DispatcherBase_call(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -470,19 +495,8 @@ static PyObject *DispatcherBase_call(PyObject *self, PyObject *args, PyObject *k
         return NULL;
     res = PyObject_Call(meth, args, kwargs);
     Py_DECREF(meth);
-    if (res == run_py_func || res == run_py_func_depth_fallback) {
-        int fallback = res == run_py_func_depth_fallback;
-        PyObject *func;
-        Py_DECREF(res);
-        func = PyObject_GetAttr(self, str_py_func);
-        if (func == NULL)
-            return NULL;
-        fc_depth_fallback += fallback;
-        res = PyObject_Call(func, args, kwargs);
-        fc_depth_fallback -= fallback;
-        Py_DECREF(func);
-    }
-    return res;
+    return slow_path_result(self, res, &PyTuple_GET_ITEM(args, 0), (size_t)PyTuple_GET_SIZE(args),
+                            NULL, kwargs);
 }
 
 /* vectorcall.  If a subclass replaced __call__ (its tp_call is no longer
@@ -536,19 +550,7 @@ static PyObject *DispatcherBase_vectorcall(PyObject *self, PyObject *const *args
         return NULL;
     res = PyObject_Vectorcall(meth, args, nargsf, kwnames);
     Py_DECREF(meth);
-    if (res == run_py_func || res == run_py_func_depth_fallback) {
-        int fallback = res == run_py_func_depth_fallback;
-        PyObject *func;
-        Py_DECREF(res);
-        func = PyObject_GetAttr(self, str_py_func);
-        if (func == NULL)
-            return NULL;
-        fc_depth_fallback += fallback;
-        res = PyObject_Vectorcall(func, args, nargsf, kwnames);
-        fc_depth_fallback -= fallback;
-        Py_DECREF(func);
-    }
-    return res;
+    return slow_path_result(self, res, args, nargsf, kwnames, NULL);
 }
 
 /* ------------------------------------------------------------------ */

@@ -80,8 +80,12 @@ configure() {
     mountpoint -q "$ROOT/dev" || mount --bind /dev "$ROOT/dev"
     mkdir -p "$ROOT/dev/shm"
     mountpoint -q "$ROOT/dev/shm" || mount --bind /dev/shm "$ROOT/dev/shm"
-    if mountpoint -q "$ROOT/src"; then umount -l "$ROOT/src"; fi
-    mount --bind "$SRC" "$ROOT/src"
+    # /src is this checkout; another checkout's mount is replaced (the same
+    # one is left alone, so that runs from one checkout may overlap).
+    if [ "$(stat -c %d:%i "$ROOT/src")" != "$(stat -c %d:%i "$SRC")" ]; then
+        if mountpoint -q "$ROOT/src"; then umount -l "$ROOT/src"; fi
+        mount --bind "$SRC" "$ROOT/src"
+    fi
 }
 
 ensure() {

@@ -98,6 +98,10 @@ def native_depth_budget(frames_between: int) -> int:
     left = getrecursionlimit() - depth + frames_between + 1
     return max(0, min(left - 50, abi.MAX_NATIVE_DEPTH))
 
+# Python frames the compiler may need: a RecursionError while compiling with
+# more room than this left is the function's doing, not its caller's depth.
+_COMPILER_FRAMES = 300
+
 # What runs a function jitcore does not compile (named in the warning).
 _INTERPRETER = "CPython" if sys.implementation.name == "cpython" else "the interpreter"
 
@@ -493,6 +497,14 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 compiled = self._nested_compile(key, signature)  # type: ignore[arg-type]
                 entry = _Entry(compiled)
             except RecursionError as exc:
+                if native_depth_budget(0) > _COMPILER_FRAMES:
+                    # with room to spare: the function itself is too deep for the compiler
+                    too_deep = CompileError(f"too deeply nested to compile ({exc})",
+                                            code.co_filename, code.co_firstlineno,
+                                            self.py_func.__qualname__)
+                    too_deep.__cause__ = exc
+                    self._fail(key, too_deep)
+                    return None
                 # Called too close to the recursion limit for the compiler
                 # itself: nothing is wrong with the function. Run this call in
                 # CPython and compile on a later call (strict: say so).
@@ -504,7 +516,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                           self.py_func)
                 return None
             except CompileError as exc:
-                failure: Exception = exc
+                failure: CompileError = exc
             except ExecMemError as exc:
                 failure = CompileError(f"no executable memory: {exc}", code.co_filename,
                                        code.co_firstlineno, self.py_func.__qualname__)
@@ -520,6 +532,12 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 log.debug("Installed native code for %r at 0x%x (%d bytes)", self.py_func,
                           compiled.block.address, len(compiled.code))
                 return entry
+            self._fail(key, failure)
+            return None
+
+    def _fail(self, key: tuple[type, ...], failure: CompileError) -> None:
+        """Signature `key` runs in CPython from now on (strict: raise `failure`)."""
+        with _COMPILE_LOCK:
             self.failure = failure
             if self.strict:
                 raise failure  # its __cause__ says what went wrong inside
@@ -529,7 +547,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             if not self._warned and _nesting[0] == 0:
                 self._warned = True
                 warnings.warn(f"{failure}; running it in {_INTERPRETER}", JitWarning,
-                              stacklevel=_WARN_LEVEL)
+                              stacklevel=_WARN_LEVEL + 1)  # + this frame
             return None
 
 

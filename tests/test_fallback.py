@@ -167,6 +167,26 @@ def test_any_constant_gives_cpythons_answer(value, use):
         assert_same(jitted, *args)
 
 
+def test_a_constant_too_deep_for_the_compiler_is_a_fallback_not_an_internal_error():
+    # The compiler recurses into nested tuple constants; 5000 levels exhaust the
+    # recursion limit with plenty of room left: that is the function's doing, so
+    # it runs in CPython with one warning, as any construct jitcore cannot compile.
+    deep: object = ()
+    for _ in range(5000):
+        deep = (deep,)
+    func = with_constant(build(CONSTANT_USES["return"], "f", {}), deep)
+    jitted = jit(func)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for a in (1, 2, 3):
+            assert jitted(a) is deep
+    messages = [str(w.message) for w in caught if issubclass(w.category, JitWarning)]
+    assert len(messages) == 1 and "too deeply nested to compile" in messages[0], messages
+    assert jitted.signatures == []
+    with pytest.raises(CompileError, match="too deeply nested to compile"):
+        jit(strict=True)(func)(1)
+
+
 # -- bytecode -------------------------------------------------------------------------
 
 

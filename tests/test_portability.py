@@ -57,9 +57,8 @@ implementation.name = "pypy"
 sys.implementation = implementation
 """
 FREE_THREADED = """
-import sysconfig
-_get_config_var = sysconfig.get_config_var
-sysconfig.get_config_var = lambda name: 1 if name == "Py_GIL_DISABLED" else _get_config_var(name)
+import sys
+sys.abiflags += "t"  # as on a build with Py_GIL_DISABLED (python3.14t)
 """
 
 # What the child runs after the set-up; prints one JSON line for the test.

@@ -53,7 +53,6 @@ from __future__ import annotations
 import dis
 import opcode
 import sys
-import sysconfig
 from collections.abc import Callable
 from types import CodeType
 from typing import Any, NamedTuple, Protocol
@@ -469,7 +468,7 @@ def unsupported_interpreter() -> str | None:
     if sys.version_info[:2] not in TABLES:
         return f"this is CPython {version}, which jitcore {_jitcore_version()} does not know " \
                f"(it compiles for {known}); a newer jitcore may"
-    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+    if "t" in getattr(sys, "abiflags", ""):  # built with Py_GIL_DISABLED (3.13t, 3.14t, ...)
         return f"this is a free-threaded build of CPython {version}, which jitcore does not " \
                f"support yet (it needs the GIL)"
     return None

@@ -119,6 +119,30 @@ _nesting = [0]  # how many compiles are under way (all under _COMPILE_LOCK)
 _compiled_while_compiling: list[tuple[Dispatcher, tuple[type, ...]]] = []
 
 
+# fork() while another thread compiles: the child would inherit the lock held
+# by a thread that does not exist there, and hang on its first compile. So a
+# fork waits for the compile under way to end (acquire blocks without the GIL,
+# so that thread can finish), and the child starts with a fresh lock.
+def _before_fork() -> None:
+    _COMPILE_LOCK.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    _COMPILE_LOCK.release()
+
+
+def _after_fork_in_child() -> None:
+    global _COMPILE_LOCK
+    _COMPILE_LOCK = threading.RLock()
+    _nesting[0] = 0
+    del _compiled_while_compiling[:]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
+
+
 # Internal errors: a compile that failed with anything but CompileError or
 # ExecMemError is a bug in jitcore. The call still runs in CPython (a warning
 # says so; strict mode raises CompileError from it), the traceback goes to the

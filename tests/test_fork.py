@@ -283,3 +283,79 @@ def test_multiprocessing_fork_in_a_fresh_interpreter(mode):
     check_pool_result(result)
     if mode == "dualmap":
         assert result["strategy"].startswith("dualmap")
+
+
+FORK_WHILE_COMPILING = r'''
+import json, os, signal, threading, time, warnings
+from jitcore import jit
+
+warnings.simplefilter("ignore", DeprecationWarning)  # fork() with threads (3.12+)
+SOURCE = """
+def f{k}(a, b):
+    s = {k}
+    for i in range(a % 64):
+        s = (s * 31 + b * i) % 1000003
+    return s
+"""
+
+
+def fresh(k):
+    namespace = {}
+    exec(SOURCE.format(k=k), namespace)
+    return namespace[f"f{k}"]
+
+
+stop = False
+compiled = [0]
+
+
+def compile_forever():
+    k = 0
+    while not stop:
+        k += 1
+        f = fresh(k)
+        assert jit(strict=True)(f)(50, 7) == f(50, 7)
+        compiled[0] += 1
+
+
+worker = threading.Thread(target=compile_forever, daemon=True)
+worker.start()
+while compiled[0] < 5:
+    time.sleep(0.001)
+outcomes = []
+for n in range(20):
+    time.sleep(0.003 * (n % 5))  # fork at varying points of the worker's compiles
+    pid = os.fork()
+    if pid == 0:
+        try:
+            f = fresh(10**6 + n)
+            ok = jit(strict=True)(f)(63, n) == f(63, n)
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 30
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            outcomes.append(os.waitstatus_to_exitcode(status))
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            outcomes.append("hung")
+            break
+        time.sleep(0.01)
+stop = True
+worker.join()
+print(json.dumps(dict(outcomes=outcomes, compiled_by_worker=compiled[0])))
+'''
+
+
+def test_fork_while_another_thread_compiles():
+    # The child of a fork made while another thread holds the compile lock
+    # once hung forever on its first compile (20 forks out of 20).
+    proc = run_script(FORK_WHILE_COMPILING, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["outcomes"] == [0] * 20, result
+    assert result["compiled_by_worker"] > 5

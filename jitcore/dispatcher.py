@@ -503,6 +503,12 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         with _COMPILE_LOCK:  # threads racing on the first call compile once
             if key in self._entries:
                 return self._entries[key]
+            if key in self._assumed:
+                # A call made while this very signature compiles, on this
+                # thread (the lock is re-entrant): a signal handler or a
+                # finalizer that ran mid-compile. It runs in CPython; the
+                # compile under way goes on undisturbed.
+                return None
             code = self.py_func.__code__
             try:
                 signature = tuple(IR_TYPES.get(t) for t in key)

@@ -211,3 +211,38 @@ def test_disassemble_of_uncompilable_function_raises():
     jitted = jit(uses_global)
     with pytest.warns(JitWarning), pytest.raises(CompileError):
         jitcore.disassemble(jitted)
+
+
+def test_a_finalizer_calling_the_function_mid_compile_gets_cpythons_answer(monkeypatch):
+    # A garbage cycle whose __del__ calls the function being compiled, collected
+    # in the middle of its first compile (as a collection can be, on the same
+    # thread): that call used to raise KeyError from the compiler's bookkeeping.
+    import gc
+
+    from jitcore import compiler
+
+    def mul_add(a, b):
+        return a * b + 1
+
+    jitted = jit(strict=True)(mul_add)
+    inner: list[int] = []
+
+    class CallsOnDeath:
+        def __del__(self) -> None:
+            inner.append(jitted(20, 2))
+
+    real = compiler.optimize
+
+    def optimize_after_a_collection(ir, *rest):
+        if not inner:
+            cycle = CallsOnDeath()
+            cycle.self = cycle
+            del cycle
+            gc.collect()
+        return real(ir, *rest)
+
+    monkeypatch.setattr(compiler, "optimize", optimize_after_a_collection)
+    assert jitted(3, 4) == 13
+    assert inner == [41]
+    assert jitted.signatures == [(int, int)] and jitted.failure is None
+    assert jitted(5, 5) == 26

@@ -36,7 +36,9 @@
  *     existed before it (each would overwrite the other's code).  Our
  *     pthread_atfork handlers mark every such chunk "frozen" in parent and
  *     child: no new block goes into it and its freed space is never reused;
- *     it is still unmapped once its last block is freed.
+ *     it is still unmapped once its last block is freed.  On Linux the RW
+ *     view is MADV_DONTFORK: a child does not even inherit it, so nothing in
+ *     the child can write into the parent's code.
  *
  *  3. "map_jit" (macOS): MAP_JIT memory, switched per thread between
  *     writable and executable with pthread_jit_write_protect_np on Apple
@@ -267,6 +269,17 @@ static int dual_map_fd(int fd, size_t size, jc_chunk *c, jc_fail *f,
         close(fd);
         return fail(f, e, "%s: mmap(PROT_READ|PROT_WRITE, MAP_SHARED)", label);
     }
+#if defined(MADV_DONTFORK)
+    /* A forked child does not get the writable view: through it the child
+     * could rewrite the parent's code, since the pages are shared (the
+     * child's chunks are frozen anyway, see atfork_child). */
+    if (madvise(w, size, MADV_DONTFORK) != 0) {
+        int e = errno;
+        munmap(w, size);
+        close(fd);
+        return fail(f, e, "%s: madvise(MADV_DONTFORK)", label);
+    }
+#endif
     x = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
     if (x == MAP_FAILED) {
         int e = errno;
@@ -756,6 +769,16 @@ static void release_block(jc_code *code);
  * (fork is called from Python): no call is under way any more. */
 static void atfork_child(void)
 {
+    jc_chunk *c;
+#if defined(MADV_DONTFORK)
+    /* The writable views were not inherited (dual_map_fd): forget them, so
+     * that unmapping a chunk never hits whatever is mapped there later. */
+    for (c = g_chunks; c; c = c->next)
+        if (is_dual(c->strategy))
+            c->write = NULL;
+#else
+    (void)c;
+#endif
     g_unlocked_calls = 0;
     while (g_deferred) {
         jc_code *code = g_deferred;

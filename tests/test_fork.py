@@ -359,3 +359,58 @@ def test_fork_while_another_thread_compiles():
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["outcomes"] == [0] * 20, result
     assert result["compiled_by_worker"] > 5
+
+
+WRITABLE_VIEW = r'''
+import json, os
+from jitcore import jit
+from jitcore.runtime import force_strategy, strategy
+force_strategy("dualmap")
+
+
+@jit(strict=True)
+def f(a, b):
+    return a * b
+
+
+assert f(6, 7) == 42
+address = f.compile().block.address
+
+
+def views():
+    """The permissions of every mapping of the file behind f's code."""
+    lines = [line.split() for line in open("/proc/self/maps").read().splitlines()]
+    backing = None
+    for parts in lines:
+        low, high = (int(x, 16) for x in parts[0].split("-"))
+        if low <= address < high:
+            backing = (parts[3], parts[4])  # device and inode
+    return sorted(parts[1] for parts in lines if (parts[3], parts[4]) == backing)
+
+
+parent = views()
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    report = dict(views=views(), ok=f(6, 7) == 42 and jit(lambda a: a + 1)(41) == 42)
+    os.write(write, json.dumps(report).encode())
+    os._exit(0)
+os.close(write)
+child = json.loads(os.read(read, 65536))
+_, status = os.waitpid(pid, 0)
+print(json.dumps(dict(strategy=strategy(), parent=parent, child=child, status=status,
+                      parent_ok=f(6, 7) == 42)))
+'''
+
+
+def test_a_child_does_not_inherit_the_writable_view_of_the_code():
+    # The dual mapping's writable view used to survive fork: a child wrote
+    # through it into the shared pages and the parent's f(6, 7) returned 1337.
+    available("dualmap")
+    proc = run_script(WRITABLE_VIEW)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["strategy"].startswith("dualmap")
+    assert result["parent"] == ["r-xs", "rw-s"], result  # the code and its writable view
+    assert result["child"]["views"] == ["r-xs"], result  # the code only
+    assert result["child"]["ok"] and result["parent_ok"] and result["status"] == 0

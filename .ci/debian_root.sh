@@ -8,9 +8,9 @@
 # Why a chroot: pyenv on these machines has CPython 3.10-3.13 only and nothing
 # downloads interpreters from elsewhere, but Debian unstable packages python3.14
 # and python3.15 (with -dev and -venv), and pypy3, which tests/test_portability.py
-# uses as a real interpreter jitcore does not compile for. debootstrap builds a minimal root from
-# the machine's Debian mirror in about two minutes; pip inside it installs from
-# the package index like pip on the host. Users get these versions the usual
+# uses as a real interpreter jitcore does not compile for. debootstrap builds a
+# minimal root from the machine's Debian mirror in under a minute; pip inside it
+# installs from the package index like pip on the host. Users get these versions the usual
 # way (pyenv, their distribution, python.org); this script is for our tests.
 #
 # The root is cached at $JITCORE_DEBIAN_ROOT (default /var/cache/jitcore/debian-sid)
@@ -60,7 +60,7 @@ build() {
     mkdir -p "$(dirname "$ROOT")"
     local tmp="$ROOT.partial"  # nothing is ever mounted inside it
     rm -rf --one-file-system "$tmp"
-    say "debootstrap sid from $(mirror) into $ROOT (about two minutes)"
+    say "debootstrap sid from $(mirror) into $ROOT (under a minute)"
     debootstrap --variant=minbase --include="$PACKAGES" sid "$tmp" "$(mirror)" >"$tmp.log" 2>&1 \
         || { tail -n 30 "$tmp.log" >&2; exit 1; }
     mv "$tmp" "$ROOT"

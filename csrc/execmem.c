@@ -769,15 +769,12 @@ static void release_block(jc_code *code);
  * (fork is called from Python): no call is under way any more. */
 static void atfork_child(void)
 {
-    jc_chunk *c;
 #if defined(MADV_DONTFORK)
     /* The writable views were not inherited (dual_map_fd): forget them, so
      * that unmapping a chunk never hits whatever is mapped there later. */
-    for (c = g_chunks; c; c = c->next)
+    for (jc_chunk *c = g_chunks; c; c = c->next)
         if (is_dual(c->strategy))
             c->write = NULL;
-#else
-    (void)c;
 #endif
     g_unlocked_calls = 0;
     while (g_deferred) {

@@ -243,9 +243,9 @@ static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, 
  * CPython's own recursion of the same function from the same frame would
  * succeed; so the budget is the number of Python frames the recursion limit
  * still allows, capped so that native frames stay far from the end of the C
- * stack.  `frames_between`: Python frames running between the user's calling
- * frame and this one (the slow path's own _call_slow frame: 1).  The fast
- * path and the slow path both use this one function. */
+ * stack.  `frames_between`: Python frames of jitcore's running between the
+ * user's calling frame and this call (the fast path: 0; the slow path passes
+ * its own through _depth_budget).  Both paths use this one function. */
 static int native_depth_budget(int frames_between)
 {
     int depth = jc_python_frames_left() + frames_between - JC_DEEPEST_FRAME_C_LEVELS;
@@ -960,8 +960,8 @@ PyMODINIT_FUNC PyInit__fastcall(void)
         return NULL;
     }
     if (PyModule_AddObjectRef(m, "RUN_PY_FUNC", run_py_func) < 0
-        || PyModule_AddIntConstant(m, "DEEPEST_FRAME_C_LEVELS", JC_DEEPEST_FRAME_C_LEVELS) < 0
         || PyModule_AddObjectRef(m, "RUN_PY_FUNC_IN_DEPTH_FALLBACK", run_py_func_depth_fallback) < 0
+        || PyModule_AddIntConstant(m, "DEEPEST_FRAME_C_LEVELS", JC_DEEPEST_FRAME_C_LEVELS) < 0
         || PyModule_AddIntConstant(m, "STATUS_INT", FC_STATUS_INT) < 0
         || PyModule_AddIntConstant(m, "STATUS_DEOPT", FC_STATUS_DEOPT) < 0
         || PyModule_AddIntConstant(m, "STATUS_NONE", FC_STATUS_NONE) < 0

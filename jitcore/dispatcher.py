@@ -72,10 +72,9 @@ if _fastcall is not None:
 else:
     RUN_PY_FUNC = object()
     RUN_PY_FUNC_IN_DEPTH_FALLBACK = object()
-# The user's call, as warnings count frames from _prepare: _call_slow_inner,
-# _call_slow, then the C base type's caller (or Dispatcher.__call__ without
-# the C base type).
-_WARN_LEVEL = 4 if _fastcall is not None else 5
+# The user's call, as warnings count frames from _prepare: _call_slow, then
+# the C base type's caller (or Dispatcher.__call__ without the C base type).
+_WARN_LEVEL = 3 if _fastcall is not None else 4
 
 
 def native_depth_budget(frames_between: int) -> int:
@@ -97,6 +96,12 @@ def native_depth_budget(frames_between: int) -> int:
         frame = frame.f_back
     left = getrecursionlimit() - depth + frames_between + 1
     return max(0, min(left - 50, abi.MAX_NATIVE_DEPTH))
+
+def why_no_native_code() -> str | None:
+    """Why nothing compiles in this process (an interpreter jitcore does not
+    know, no C module, not x86-64), or None."""
+    return versions.unsupported_interpreter() or runtime.UNAVAILABLE
+
 
 # Python frames the compiler may need: a RecursionError while compiling with
 # more room than this left is the function's doing, not its caller's depth.
@@ -277,7 +282,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
     def _call_slow(self, *args: Any, **kwargs: Any) -> Any:
         """A call, all in Python: what the C base type does for calls it does
         not serve itself. (Warnings issued by _prepare name the user's call
-        with _WARN_LEVEL: _call_slow_inner must call _prepare directly.)
+        with _WARN_LEVEL: this method must call _prepare directly.)
 
         When the call must run in CPython it returns RUN_PY_FUNC (or, after the
         native depth budget ran out, RUN_PY_FUNC_IN_DEPTH_FALLBACK) and its
@@ -286,7 +291,48 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         call, and recursion reaches RecursionError exactly where CPython does.
         """
         try:
-            return self._call_slow_inner(args, kwargs)
+            if kwargs:
+                return RUN_PY_FUNC
+            key = tuple(map(type, args))
+            try:
+                entry = self._entries[key]
+            except KeyError:
+                entry = self._prepare(key)
+            except TypeError:  # a type whose metaclass makes it unhashable: not ours to compile
+                return RUN_PY_FUNC
+            if entry is None:
+                return RUN_PY_FUNC
+            try:
+                packed = entry.pack(*args)
+            except struct.error:
+                return RUN_PY_FUNC  # an int outside int64
+            pool = entry.pool
+            out = pool.pop() if pool else new_results(entry.slots)
+            status = call_packed(entry.handle, packed, out, native_depth_budget(1))
+            if status == abi.STATUS_INT:
+                result: Any = out[0].i
+            elif status == abi.STATUS_FLOAT:
+                result = out[0].d
+            elif status == abi.STATUS_BOOL:
+                result = out[0].i != 0
+            elif status == abi.STATUS_NONE:
+                result = None
+            elif status >= abi.STATUS_TUPLE:
+                shape = entry.shapes[status - abi.STATUS_TUPLE]
+                result = tuple(_box(out[i], t) for i, t in enumerate(shape))
+            elif status == abi.STATUS_DEPTH:
+                pool.append(out)
+                return RUN_PY_FUNC_IN_DEPTH_FALLBACK
+            elif status == abi.STATUS_DEOPT or status == abi.STATUS_INTERRUPT:
+                # CPython gives the exact answer or exception. After Ctrl-C, its
+                # signal handler runs as py_func starts (KeyboardInterrupt).
+                pool.append(out)
+                return RUN_PY_FUNC
+            else:
+                raise ExecMemError(f"native code of {self.py_func.__qualname__} could not be called "
+                                   f"(status {status})")
+            pool.append(out)
+            return result
         except RecursionError:
             # Too close to the recursion limit for jitcore's own Python code
             # (this frame took the one py_func needs: once it is gone, py_func
@@ -294,50 +340,6 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             if self.strict:
                 raise
             return RUN_PY_FUNC
-
-    def _call_slow_inner(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if kwargs:
-            return RUN_PY_FUNC
-        key = tuple(map(type, args))
-        try:
-            entry = self._entries[key]
-        except KeyError:
-            entry = self._prepare(key)
-        except TypeError:  # a type whose metaclass makes it unhashable: not ours to compile
-            return RUN_PY_FUNC
-        if entry is None:
-            return RUN_PY_FUNC
-        try:
-            packed = entry.pack(*args)
-        except struct.error:
-            return RUN_PY_FUNC  # an int outside int64
-        pool = entry.pool
-        out = pool.pop() if pool else new_results(entry.slots)
-        status = call_packed(entry.handle, packed, out, native_depth_budget(2))
-        if status == abi.STATUS_INT:
-            result: Any = out[0].i
-        elif status == abi.STATUS_FLOAT:
-            result = out[0].d
-        elif status == abi.STATUS_BOOL:
-            result = out[0].i != 0
-        elif status == abi.STATUS_NONE:
-            result = None
-        elif status >= abi.STATUS_TUPLE:
-            shape = entry.shapes[status - abi.STATUS_TUPLE]
-            result = tuple(_box(out[i], t) for i, t in enumerate(shape))
-        elif status == abi.STATUS_DEPTH:
-            pool.append(out)
-            return RUN_PY_FUNC_IN_DEPTH_FALLBACK
-        elif status == abi.STATUS_DEOPT or status == abi.STATUS_INTERRUPT:
-            # CPython gives the exact answer or exception. After Ctrl-C, its
-            # signal handler runs as py_func starts (KeyboardInterrupt).
-            pool.append(out)
-            return RUN_PY_FUNC
-        else:
-            raise ExecMemError(f"native code of {self.py_func.__qualname__} could not be called "
-                               f"(status {status})")
-        pool.append(out)
-        return result
 
     if _fastcall is None:  # no C base type: calls come here directly
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -517,7 +519,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                     self._entries[key] = None  # CPython handles (or rejects) these arguments
                     return None
                 log.debug("JIT-compiling %r for %s", self.py_func, _format(key))
-                unavailable = versions.unsupported_interpreter() or runtime.UNAVAILABLE
+                unavailable = why_no_native_code()
                 if unavailable is not None:
                     raise CompileError(f"no native code here: {unavailable}", code.co_filename,
                                        code.co_firstlineno, self.py_func.__qualname__)
@@ -566,19 +568,18 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             return None
 
     def _fail(self, key: tuple[type, ...], failure: CompileError) -> None:
-        """Signature `key` runs in CPython from now on (strict: raise `failure`)."""
-        with _COMPILE_LOCK:
-            self.failure = failure
-            if self.strict:
-                raise failure  # its __cause__ says what went wrong inside
-            self._entries[key] = None
-            if _nesting[0]:
-                _compiled_while_compiling.append((self, key))
-            if not self._warned and _nesting[0] == 0:
-                self._warned = True
-                warnings.warn(f"{failure}; running it in {_INTERPRETER}", JitWarning,
-                              stacklevel=_WARN_LEVEL + 1)  # + this frame
-            return None
+        """Signature `key` runs in CPython from now on (strict: raise `failure`).
+        Called by _prepare, under _COMPILE_LOCK."""
+        self.failure = failure
+        if self.strict:
+            raise failure  # its __cause__ says what went wrong inside
+        self._entries[key] = None
+        if _nesting[0]:
+            _compiled_while_compiling.append((self, key))
+        if not self._warned and _nesting[0] == 0:
+            self._warned = True
+            warnings.warn(f"{failure}; running it in {_INTERPRETER}", JitWarning,
+                          stacklevel=_WARN_LEVEL + 1)  # + this frame
 
 
 if _fastcall is not None:

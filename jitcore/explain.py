@@ -213,10 +213,9 @@ def explain(func: Any, *args: Any) -> Explanation:
     cannot be compiled for these types gives an Explanation whose `failure`
     says why; it does not raise.
     """
-    from . import runtime
     from .compiler import compile_function
-    from .dispatcher import _COMPILE_LOCK, IR_TYPES, Dispatcher
-    from .frontend import check_code_shape, versions
+    from .dispatcher import _COMPILE_LOCK, IR_TYPES, Dispatcher, why_no_native_code
+    from .frontend import check_code_shape
     from .runtime import ExecMemError
 
     py_func = func.py_func if isinstance(func, Dispatcher) else func
@@ -244,7 +243,7 @@ def explain(func: Any, *args: Any) -> Explanation:
     if unsupported:
         return fail(f"arguments of type {', '.join(unsupported)} (native code takes int, bool "
                     f"and float): such calls run in CPython")
-    unavailable = versions.unsupported_interpreter() or runtime.UNAVAILABLE
+    unavailable = why_no_native_code()
     if unavailable is not None:
         return fail(f"anything here: {unavailable}")
     try:

@@ -184,13 +184,19 @@ def test_a_compile_out_of_stack_is_retried_from_a_shallower_frame():
         assert func.signatures == []
         assert func(10) == 10
     assert func.signatures == [(int,)]
-    # strict: native code or an exception (a few frames up, where jitcore's
-    # own code has room but the compiler has not, the exception says why)
-    strict = jit(strict=True)(func.py_func)
-    kind, error, message = call_at(frames, strict, 3)
-    assert kind == "raise" and error in (CompileError, RecursionError), (kind, error)
-    kind, error, message = call_at(frames - 8, strict, 3)
-    assert error is CompileError and "not enough recursion depth left to compile" in message
+    # strict: native code or an exception, from every depth; going up from
+    # the deepest, where jitcore's own code has room but the compiler has not,
+    # the exception says why, before the depth where the compile succeeds
+    outcomes = []
+    for k in range(frames, frames - 200, -1):
+        outcomes.append(call_at(k, jit(strict=True)(func.py_func), 3))
+        if outcomes[-1][0] == "value":
+            break
+    assert outcomes[-1] == ("value", int, 3)
+    assert all(kind == "raise" and error in (CompileError, RecursionError)
+               for kind, error, _ in outcomes[:-1]), outcomes
+    assert any(error is CompileError and "not enough recursion depth left to compile" in message
+               for _, error, message in outcomes[:-1]), outcomes
 
 
 def _fits(frames: int) -> bool:

@@ -3,11 +3,10 @@
 CPython's bytecode changes with each release (3.11 folded all binary operators
 into BINARY_OP, 3.12 added RETURN_CONST and moved unary + into an intrinsic,
 3.13 added superinstructions such as LOAD_FAST_LOAD_FAST, 3.14 made `x[i]` a
-BINARY_OP and added LOAD_SMALL_INT, LOAD_FAST_BORROW, NOT_TAKEN and POP_ITER).
-This module maps
-each supported version's instructions onto one small, version-independent
-vocabulary; nothing else in jitcore looks at opcode names or at
-`sys.version_info`.
+BINARY_OP and added LOAD_SMALL_INT, LOAD_FAST_BORROW, NOT_TAKEN and POP_ITER,
+3.15 keeps an iterator as two stack items). This module maps each supported
+version's instructions onto one small, version-independent vocabulary; nothing
+else in jitcore looks at opcode names or at `sys.version_info`.
 
 The vocabulary (each item is `(op, arg)`; jump targets are bytecode offsets):
 
@@ -460,6 +459,9 @@ def unsupported_interpreter() -> str | None:
     above, and with the GIL.
     """
     impl = sys.implementation.name
+    free_threaded = "t" in getattr(sys, "abiflags", "")  # built with Py_GIL_DISABLED (3.13t, ...)
+    if impl == "cpython" and sys.version_info[:2] in TABLES and not free_threaded:
+        return None  # the common case: no text to build
     version = ".".join(map(str, sys.version_info[:3]))
     known = f"CPython {SUPPORTED[0][0]}.{SUPPORTED[0][1]}-{SUPPORTED[-1][0]}.{SUPPORTED[-1][1]}"
     if impl != "cpython":
@@ -468,10 +470,8 @@ def unsupported_interpreter() -> str | None:
     if sys.version_info[:2] not in TABLES:
         return f"this is CPython {version}, which jitcore {_jitcore_version()} does not know " \
                f"(it compiles for {known}); a newer jitcore may"
-    if "t" in getattr(sys, "abiflags", ""):  # built with Py_GIL_DISABLED (3.13t, 3.14t, ...)
-        return f"this is a free-threaded build of CPython {version}, which jitcore does not " \
-               f"support yet (it needs the GIL)"
-    return None
+    return f"this is a free-threaded build of CPython {version}, which jitcore does not " \
+           f"support yet (it needs the GIL)"
 
 
 def _jitcore_version() -> str:

@@ -183,3 +183,26 @@ def fresh_compile_probe(decorator):
     namespace = {"jit": decorator, "__name__": "benchmarks.compile_probe"}
     exec(compile(COMPILE_PROBE_SOURCE, "<benchmarks compile probe>", "exec"), namespace)
     return namespace["smooth_sum"]
+
+
+def straight_line_source(statements: int) -> str:
+    """A function of `statements` assignments and no branch, for compile time by size.
+
+    Four locals are rewritten in turn with int arithmetic masked to 20 bits,
+    so the values stay small (the call runs natively, never in big ints) and
+    every statement depends on the ones before (nothing folds away).
+    """
+    lines = ["def straight_line(a, b):", "    x0 = a", "    x1 = b", "    x2 = a ^ b", "    x3 = a - b"]
+    for k in range(statements):
+        d, s, t = k % 4, (k + 1) % 4, (k + 2) % 4
+        op = "+-*"[k % 3]
+        lines.append(f"    x{d} = (x{s} {op} x{t} + {k % 97}) & 0xFFFFF")
+    lines.append("    return x0 + x1 + x2 + x3")
+    return "\n".join(lines) + "\n"
+
+
+def fresh_straight_line(statements: int, decorator):
+    """A new, never-compiled straight_line function decorated with `decorator`."""
+    namespace = {"__name__": "benchmarks.straight_line"}
+    exec(compile(straight_line_source(statements), f"<straight line {statements}>", "exec"), namespace)
+    return decorator(namespace["straight_line"])

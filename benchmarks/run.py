@@ -434,6 +434,76 @@ def bench_compile(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+SCALING_SIZES = (10, 30, 100, 300, 1000, 3000, 5000)
+SCALING_SIZES_QUICK = (10, 100, 1000)
+NUMBA_SCALING_MAX = 1000  # numba's compile of the larger ones takes minutes
+
+
+def bench_compile_scaling(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
+    from jitcore import jit
+
+    sizes = SCALING_SIZES_QUICK if ctx["quick"] else SCALING_SIZES
+    report.heading("4. Compile time and memory by function size")
+    report.note("`benchmarks/kernels.py: straight_line_source(n)`: n masked int assignments, no "
+                "branch. jitcore: the sum of `compile().timings_ns`, best of 3 fresh functions "
+                "(1 from 3000 statements); `vs 100`: that time over the 100-statement one "
+                "(linear compile time gives n/100). `kept`: the Python memory a live jitted "
+                "function holds after its first call (tracemalloc, the machine code's Python copy "
+                "included), against `code`, its machine code in bytes."
+                + (f" numba: the first call, compile included, up to {NUMBA_SCALING_MAX} "
+                   "statements." if ctx["numba"] is not None else ""))
+    rows, out = [], {}
+    args = (12345, 678)
+    for n in sizes:
+        expected = kernels.fresh_straight_line(n, identity)(*args)
+        times = []
+        for _ in range(1 if n >= 3000 else 3):
+            func = kernels.fresh_straight_line(n, jit)
+            result = func(*args)
+            if result != expected:
+                ctx["mismatches"].append(f"straight_line({n}): {result!r} != {expected!r}")
+            problems = jitcore_problems({"straight_line": func}, "straight_line")
+            ctx["problems"].extend(f"jitcore straight_line({n}): {p}" for p in problems)
+            times.append(sum(func.compile().timings_ns.values()) / 1e9)
+        code = len(func.compile().code)
+        kept = kept_bytes(n, jit, args) if n <= 1000 else None
+        nb = None
+        if ctx["numba"] is not None and n <= NUMBA_SCALING_MAX:
+            nb_func = kernels.fresh_straight_line(n, ctx["numba"].njit)
+            start = time.perf_counter()
+            nb_func(*args)
+            nb = time.perf_counter() - start
+        out[n] = {"jitcore": min(times), "code": code, "kept": kept, "numba": nb}
+        base = out.get(100, {}).get("jitcore")
+        rows.append([str(n), ms(min(times)), f"{min(times) / n * 1e6:.0f}",
+                     ratio(div(min(times), base)) if n >= 100 else "", str(code),
+                     str(kept) if kept is not None else "—",
+                     f"{kept / code:.1f}" if kept is not None else "—", ms(nb)])
+    report.table(["statements", "jitcore ms", "µs / statement", "vs 100", "code bytes",
+                  "kept bytes", "kept / code", "numba ms"], rows)
+    return out
+
+
+def kept_bytes(statements: int, decorator: Callable, args: tuple[Any, ...]) -> int:
+    """Python memory a fresh jitted straight_line function holds after its first call."""
+    import gc
+    import tracemalloc
+
+    plain = kernels.fresh_straight_line(statements, identity)
+    plain.__code__.co_code  # noqa: B018  CPython caches this copy on the code object: not ours
+    gc.collect()
+    tracemalloc.start()
+    try:
+        func = decorator(plain)
+        func(*args)
+        gc.collect()
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del func
+    return kept
+
+
 def profile_compile(report: Report, ctx: dict[str, Any], count: int) -> str:
     """cProfile of compiling the probe `count` times; returns the pstats text."""
     from jitcore import jit
@@ -536,7 +606,7 @@ def bench_import(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
     repeat = 2 if ctx["quick"] else 5
     base_env = jitcore_env()
     warm = bytecode_env(base_env, ctx["pycache"], write=True)
-    report.heading("4. Import time")
+    report.heading("5. Import time")
     report.note(f"Wall clock of `python -c \"import M\"` in a fresh process, best of {repeat} "
                 "interleaved rounds; "
                 "`net` subtracts `python -c pass`. `warm`: every .pyc cached, as after an "
@@ -595,7 +665,7 @@ def bench_e2e(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
     repeat = 1 if ctx["quick"] else 3
     env = bytecode_env(jitcore_env(), ctx["pycache"], write=True)  # .pyc cached, as installed
     script = str(BENCH_DIR / "e2e_script.py")
-    report.heading("5. End to end")
+    report.heading("6. End to end")
     report.note("`benchmarks/e2e_script.py`: a fresh process imports the JIT, decorates four "
                 "kernels (collatz, fib, primes, a Mandelbrot row), runs a small workload and "
                 "prints a checksum. Wall clock of the whole process, best of "
@@ -727,6 +797,7 @@ def main(argv: list[str] | None = None) -> int:
     results["kernels"] = bench_kernels(report, ctx)
     results["calls"] = bench_calls(report, ctx)
     results["compile"] = bench_compile(report, ctx)
+    results["compile_scaling"] = bench_compile_scaling(report, ctx)
     with tempfile.TemporaryDirectory(prefix="jitcore-bench-") as tmp:
         ctx["pycache"] = os.path.join(tmp, "pycache")
         results["import"] = bench_import(report, ctx)

@@ -39,7 +39,9 @@ class Compiled:
     ir_before: str  # the IR as the front end built it ("" unless keep_text)
     passes: list[tuple[int, str, int]]  # (round, pass, changes)
     ir: str  # the IR after the passes ("" unless keep_text)
-    allocation: Allocation
+    allocation: Allocation | None  # where each value lives (None unless keep_text: it is
+    # the largest thing a compile makes besides the code, and a live function needs none of it)
+    slots: int  # 8-byte stack slots in the function's frame (values spilled by the allocator)
     code: bytes
     block: CodeBlock
     tuple_shapes: list[tuple[str, ...]]  # STATUS_TUPLE + i returns a tuple of shape i
@@ -93,7 +95,8 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
         stages = Stages(trace.texts, listing, _origins(ir, marks, listing))
         stages.render_ns = render + clock() - t6
     return Compiled(func.__qualname__, tuple(p.type for p in ir.params), ir_before, report,
-                    ir.dump() if keep_text else "", alloc, code, block, shapes, returns, timings,
+                    ir.dump() if keep_text else "", alloc if keep_text else None, alloc.slots,
+                    code, block, shapes, returns, timings,
                     stages)
 
 

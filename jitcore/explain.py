@@ -264,6 +264,7 @@ def explain(func: Any, *args: Any) -> Explanation:
     result.passes = [PassRun(r, name, changes, text)
                      for (r, name, changes), text in zip(compiled.passes, stages.pass_ir, strict=True)]
     result.ir = compiled.ir
+    assert compiled.allocation is not None  # keep_stages keeps it
     result.allocation = _allocation_text(compiled.allocation)
     result.code = compiled.code
     result.listing = [

@@ -30,6 +30,7 @@ import builtins
 import inspect
 import math
 import operator
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
@@ -293,6 +294,7 @@ class _Translator:
         self.returns = returns if returns is not None else []
         self.ir = Function(func.__qualname__, [], [], code.co_filename, code.co_firstlineno)
         self.local_values: dict[tuple[str, str], Value] = {}
+        self.local_names: set[str] = set()  # names with a Value of some type already
         self.line: int | None = code.co_firstlineno
         self.blocks, self.targets = _split_blocks(instrs)
         _live_locals(self.blocks)
@@ -315,9 +317,10 @@ class _Translator:
     def local(self, name: str, t: str) -> Value:
         value = self.local_values.get((name, t))
         if value is None:
-            taken = any(n == name for n, _ in self.local_values)
+            taken = name in self.local_names
             value = self.ir.new_value(f"{name}.{t}" if taken else name, t)
             self.local_values[(name, t)] = value
+            self.local_names.add(name)
         return value
 
     def emit(self, op: str, dst: Value | None, args: list[Operand], **extra: Any) -> Value | None:
@@ -426,7 +429,9 @@ class _Translator:
         try:
             for instr in bb.items:
                 self.line = instr.line
-                handler = getattr(self, "do_" + instr.op)
+                # Interned: CPython's method cache keeps the name it was asked
+                # for, and a new string per instruction would stay there.
+                handler = getattr(self, sys.intern("do_" + instr.op))
                 handler(instr.arg)
         except _PathEnds:
             return

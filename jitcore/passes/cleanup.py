@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..ir import MAY_DEOPT, Function, Inst, Value
+from ..ir import MAY_DEOPT, Block, Function, Inst, Operand, Value
 from .liveness import live_sets
 
 
@@ -39,55 +39,86 @@ def _coalesce_moves(func: Function) -> int:
     move (x takes t's value early), nor written again while t is still read
     after the move (x would no longer hold t's value there).
     """
+    # Only blocks that copy a temporary (after the first round, usually none).
+    blocks = [b for b in func.blocks if any(_copies_temporary(inst) for inst in b.insts)]
+    if not blocks:
+        return 0
     use_count: Counter[Value] = Counter(v for inst in func.insts() for v in inst.uses())
     def_count: Counter[Value] = Counter(inst.dst for inst in func.insts() if inst.dst is not None)
+    return sum(_coalesce_block(block, use_count, def_count) for block in blocks)
+
+
+def _copies_temporary(inst: Inst) -> bool:
+    return inst.op == "mov" and isinstance(inst.args[0], Value) and not inst.args[0].name
+
+
+def _coalesce_block(block: Block, use_count: Counter[Value], def_count: Counter[Value]) -> int:
+    """_coalesce_moves for one block, in one forward walk (linear in its size).
+
+    Positions before the walk (`i`) answer "is x written again while t is
+    still read": a merge never adds a write of x after its own move. Positions
+    in the output (`out`) answer "is x touched since t's definition", and are
+    where earlier reads of t get renamed when t merges into x.
+    """
+    insts = block.insts
+    n = len(insts)
+    next_write = [n] * n  # next_write[i]: where insts[i].dst is written next (n: never)
+    written_at: dict[Value, int] = {}
+    for i in range(n - 1, -1, -1):
+        dst = insts[i].dst
+        if dst is not None:
+            next_write[i] = written_at.get(dst, n)
+            written_at[dst] = i
+    last_read: dict[Value, int] = {}  # where each value is last read (input positions)
+    block_uses: Counter[Value] = Counter()
+    for i, inst in enumerate(insts):
+        for v in inst.uses():
+            last_read[v] = i
+            block_uses[v] += 1
+
+    out: list[Inst] = []
+    defined_at: dict[Value, int] = {}  # output position of a value's latest definition
+    touched_at: dict[Value, int] = {}  # output position of the latest read or write
+    readers: dict[Value, list[int]] = {}  # output positions that read a value
+    renamed: dict[Value, Value] = {}  # merged temporary -> the value now holding it
     removed = 0
-    for block in func.blocks:
-        insts = block.insts
-        if not any(inst.op == "mov" and isinstance(inst.args[0], Value) and not inst.args[0].name
-                   for inst in insts):
-            continue  # no copy of a temporary here (the common case after the first round)
-        block_uses: Counter[Value] = Counter(v for inst in insts for v in inst.uses())
-        i = 0
-        while i < len(insts):
-            move = insts[i]
-            temp = move.args[0] if move.op == "mov" else None
-            x = move.dst
-            if (isinstance(temp, Value) and not temp.name and def_count[temp] == 1
-                    and block_uses[temp] == use_count[temp] and x is not None and x is not temp
-                    and x.type == temp.type):
-                j = _find_def(insts, i, temp)
-                last = _last_use(insts, temp)
-                if (j is not None and not _touches(insts[j + 1:i], x)
-                        and not any(inst.dst is x for inst in insts[i + 1:last + 1])):
-                    insts[j].dst = x
-                    del insts[i]
-                    for inst in insts[j + 1:]:
-                        if temp in inst.args:
-                            inst.args = [x if a is temp else a for a in inst.args]
-                    block_uses = Counter(v for inst in insts for v in inst.uses())
-                    removed += 1
-                    continue
-            i += 1
+    for i, inst in enumerate(insts):
+        if renamed and any(a in renamed for a in inst.uses()):
+            inst.args = [_resolve(a, renamed) for a in inst.args]
+        temp, x = inst.args[0] if inst.op == "mov" else None, inst.dst
+        if (isinstance(temp, Value) and not temp.name and def_count[temp] == 1
+                and block_uses[temp] == use_count[temp] and x is not None and x is not temp
+                and x.type == temp.type and temp in defined_at
+                and touched_at.get(x, -1) <= defined_at[temp]
+                and next_write[i] > last_read.get(temp, -1)):
+            j = defined_at.pop(temp)
+            out[j].dst = x
+            for k in readers.pop(temp, ()):
+                out[k].args = [x if a is temp else a for a in out[k].args]
+                readers.setdefault(x, []).append(k)
+            renamed[temp] = x
+            defined_at[x] = j
+            touched_at[x] = max(touched_at.get(x, -1), touched_at.pop(temp))
+            last_read[x] = max(last_read.get(x, -1), last_read.get(temp, -1))
+            for counts in (use_count, block_uses):
+                counts[x] += counts.pop(temp) - 1  # t's reads, less the move's
+            removed += 1
+            continue
+        position = len(out)
+        out.append(inst)
+        for v in inst.uses():
+            touched_at[v] = position
+            readers.setdefault(v, []).append(position)
+        if x is not None:
+            touched_at[x] = defined_at[x] = position
+    block.insts = out
     return removed
 
 
-def _last_use(insts: list[Inst], value: Value) -> int:
-    for k in range(len(insts) - 1, -1, -1):
-        if value in insts[k].args:
-            return k
-    return -1
-
-
-def _find_def(insts: list[Inst], before: int, value: Value) -> int | None:
-    for j in range(before - 1, -1, -1):
-        if insts[j].dst is value:
-            return j
-    return None
-
-
-def _touches(insts: list[Inst], value: Value) -> bool:
-    return any(inst.dst is value or value in list(inst.uses()) for inst in insts)
+def _resolve(arg: Operand, renamed: dict[Value, Value]) -> Operand:
+    while isinstance(arg, Value) and arg in renamed:
+        arg = renamed[arg]
+    return arg
 
 
 def _drop_dead(func: Function) -> int:

@@ -59,15 +59,40 @@ EVALUATE: dict[str, Callable[..., object]] = {
 def run(func: Function) -> int:
     changes = 0
     for block in func.blocks:
-        known: dict[Value, Operand] = {}
+        known = _Known()
         for inst in block.insts:
-            changes += _propagate(inst, known)
+            changes += _propagate(inst, known.equals)
             changes += _fold(inst)
             if inst.dst is not None:
-                _forget(known, inst.dst)
+                known.forget(inst.dst)
                 if inst.op == "mov" and inst.args[0] is not inst.dst:
-                    known[inst.dst] = inst.args[0]
+                    known.record(inst.dst, inst.args[0])
     return changes
+
+
+class _Known:
+    """What each value currently equals, walking one block forward.
+
+    `copies_of[v]` lists the values recorded as copies of v, so that
+    redefining v forgets them without a scan over everything known (a block
+    of thousands of statements would make that quadratic). Entries there may
+    be stale; `forget` checks each one still refers to v.
+    """
+
+    def __init__(self) -> None:
+        self.equals: dict[Value, Operand] = {}
+        self.copies_of: dict[Value, list[Value]] = {}
+
+    def record(self, dst: Value, source: Operand) -> None:
+        self.equals[dst] = source
+        if isinstance(source, Value):
+            self.copies_of.setdefault(source, []).append(dst)
+
+    def forget(self, value: Value) -> None:
+        self.equals.pop(value, None)
+        for copy in self.copies_of.pop(value, ()):
+            if self.equals.get(copy) is value:
+                del self.equals[copy]
 
 
 def _propagate(inst: Inst, known: dict[Value, Operand]) -> int:
@@ -77,12 +102,6 @@ def _propagate(inst: Inst, known: dict[Value, Operand]) -> int:
             inst.args[i] = known[arg]
             changes += 1
     return changes
-
-
-def _forget(known: dict[Value, Operand], value: Value) -> None:
-    known.pop(value, None)
-    for key in [k for k, v in known.items() if v is value]:
-        del known[key]
 
 
 def _evaluate(inst: Inst) -> object | None:

@@ -27,6 +27,7 @@ set; native calls pass the word on, and pass that status up.
 from __future__ import annotations
 
 import struct
+import sys
 from collections import Counter
 
 from .. import abi
@@ -212,7 +213,7 @@ class Lowering:
                     self.compare_and_branch(inst, following)  # type: ignore[arg-type]
                     i += 2
                     continue
-                getattr(self, "do_" + inst.op)(inst)
+                getattr(self, sys.intern("do_" + inst.op))(inst)  # interned: see translate_block
                 i += 1
         self.asm.bind(self.exit)
         self.epilogue()

@@ -4,7 +4,7 @@
  * Every generated function has one entry ABI (System V x86-64):
  *
  *     jc_result entry(const int64_t *args, int64_t *out, int64_t depth,
- *                     const volatile int64_t *interrupt);
+ *                     volatile int64_t *poll);
  *
  * where jc_result is { int64_t status; int64_t value; }, which System V
  * returns in rax:rdx.
@@ -15,8 +15,10 @@
  *           code that calls other generated code checks and decrements it,
  *           so deep recursion hands the call to the interpreter instead of
  *           overflowing the C stack)
- *     rcx -> interrupt: polled at loop headers and at the entry of functions
- *           that call generated code; nonzero means "stop" (interrupt.c)
+ *     rcx -> the poll word (jc_poll_request), read at loop headers and at
+ *           the entry of functions that call generated code: when it is
+ *           nonzero the code calls jc_poll_slow (poll.c), which says whether
+ *           to stop (SIGINT) or go on
  *     rax <- status: how to read the result (jitcore/abi.py): an int, bool
  *            or float result is rdx's 64 bits (the C functions here store
  *            them into out[0]); a tuple's elements are in out[0..];
@@ -27,14 +29,16 @@
  *     rdx <- the value of a scalar result.  Native callers take it from the
  *            register, so a call's result never goes through memory.
  *
- * The functions here check the handle, pick the interrupt word for the
- * calling thread, call the code and report the status; a status of
- * JC_STATUS_INTERRUPT clears the flag (the caller now handles the signal).
+ * The functions here check the handle, note in the calling thread's jc_poll
+ * whether the call holds the GIL, call the code and report the status; a
+ * status of JC_STATUS_INTERRUPT clears the pending SIGINT (the caller now
+ * handles the signal).
  * They take no lock: the caller keeps the block alive for the duration of
  * the call (jitcore.runtime.CodeBlock, or fastcall.c's entry table), and
  * jc_call_packed also brackets the call for execmem.c, so code that another
  * thread frees meanwhile (a callee's, reached through a cell) stays mapped
- * until the call ends.
+ * until the call ends.  jc_call_packed_gil brackets only from the first
+ * periodic poll on (poll.c): until then nothing else can run.
  */
 #include "jc_internal.h"
 
@@ -42,27 +46,28 @@
 
 typedef struct { int64_t status; int64_t value; } jc_result;
 typedef jc_result (*jc_entry_fn)(const int64_t *args, int64_t *out, int64_t depth,
-                                 const volatile int64_t *interrupt);
+                                 volatile int64_t *poll);
 
 static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *out,
-                           int64_t depth);
+                           int64_t depth, int holds_gil);
 
 int jc_call(const jc_code *code, const int64_t *args, int64_t *out)
 {
     int status;
     jc_unlocked_call_begin();
-    status = call_with_depth(code, args, out, JC_DEFAULT_DEPTH);
+    status = call_with_depth(code, args, out, JC_DEFAULT_DEPTH, 0);
     jc_unlocked_call_end();
     return status;
 }
 
 static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *out,
-                           int64_t depth)
+                           int64_t depth, int holds_gil)
 {
     jc_entry_fn fn;
-    const volatile int64_t *interrupt;
+    jc_poll *poll;
     jc_result result;
     int64_t status;
+    int outer_holds_gil, outer_bracketed;
     if (code == NULL || code->magic != JC_CODE_MAGIC) {
         jc_set_error("jc_call: %s code handle",
                      code == NULL ? "NULL" : "invalid or freed");
@@ -73,16 +78,28 @@ static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *ou
         return -1;
     }
     fn = (jc_entry_fn)code->addr;
-    interrupt = jc_interrupt_flag_for_thread();
-    result = fn(args, out, depth, interrupt);
+    poll = jc_poll_for_thread();
+    /* A signal handler run by a poll (poll.c) may call jitted functions: this
+     * call then nests in another one of the same thread, whose state comes back. */
+    outer_holds_gil = poll->holds_gil;
+    outer_bracketed = poll->bracketed;
+    poll->holds_gil = holds_gil;
+    poll->bracketed = 0;
+    if (jc_sigint_pending && jc_on_main_thread())
+        jc_poll_request = 1; /* another thread's poll let it pass: this call handles it */
+    result = fn(args, out, depth, &jc_poll_request);
+    if (poll->bracketed)
+        jc_unlocked_call_end();
+    poll->holds_gil = outer_holds_gil;
+    poll->bracketed = outer_bracketed;
     status = result.status;
     /* A scalar result comes back in rdx; tuples are written to out. */
     if (status >= 0 && status < JC_STATUS_TUPLE)
         out[0] = result.value;
     if (status == 0)
         return 0;
-    if (status == JC_STATUS_INTERRUPT)
-        jc_interrupt_flag = 0; /* our caller lets CPython handle the signal */
+    if (status == JC_STATUS_INTERRUPT && jc_on_main_thread())
+        jc_sigint_pending = 0; /* our caller lets CPython handle the signal */
     /* -1 is reserved for a bad handle: keep any other status non-zero and
      * positive. */
     if (status > 0 && status <= INT_MAX)
@@ -100,12 +117,12 @@ int jc_call_packed(const jc_code *code, const char *args, jc_value *out, int64_t
 {
     int status;
     jc_unlocked_call_begin();
-    status = call_with_depth(code, (const int64_t *)args, (int64_t *)out, depth);
+    status = call_with_depth(code, (const int64_t *)args, (int64_t *)out, depth, 0);
     jc_unlocked_call_end();
     return status;
 }
 
 int jc_call_packed_gil(const jc_code *code, const char *args, jc_value *out, int64_t depth)
 {
-    return call_with_depth(code, (const int64_t *)args, (int64_t *)out, depth);
+    return call_with_depth(code, (const int64_t *)args, (int64_t *)out, depth, 1);
 }

@@ -24,7 +24,8 @@
  * the speed of a call, never its result.
  *
  * The native code runs with the GIL held (releasing and taking it back would
- * cost as much as the rest of the call), through jc_call_packed_gil, unless
+ * cost as much as the rest of the call; a long call lets it go once per
+ * switch interval, csrc/poll.c), through jc_call_packed_gil, unless
  * the function was jitted with nogil=True (_set_nogil): then the GIL is
  * released around the native call, which goes through jc_call_packed (the
  * one that is safe without the GIL; cffi, which the Python path uses, also
@@ -34,17 +35,21 @@
  * (csrc/interrupt.c).  The call then runs CPython's signal handlers
  * (PyErr_CheckSignals): KeyboardInterrupt, or whatever the handler raises,
  * propagates; if the handler returns, the call starts again from the top.
+ * A call holding the GIL also runs the handlers from its periodic poll
+ * (csrc/poll.c): one that raised there is propagated as it is.
  *
  * Safety:
  *   - each entry holds a strong reference to an `owner` object (the Python
  *     side's _Entry, which keeps the CodeBlock alive), so code cannot be freed
  *     while it is registered; entries go away only through _remove_entry(),
  *     tp_clear or deallocation;
- *   - between looking up an entry and the end of the native call nothing can
- *     run Python code (exact ints and floats are unboxed without calling
- *     anything, nothing is allocated), so no other thread can change the table
- *     meanwhile; before boxing a tuple (which allocates, and so may run a
- *     garbage collection and finalizers), the shape is copied to the stack;
+ *   - between looking up an entry and the native call nothing can run Python
+ *     code (exact ints and floats are unboxed without calling anything,
+ *     nothing is allocated), so no other thread can change the table
+ *     meanwhile; during the call (which may let the GIL go, csrc/poll.c) a
+ *     reference keeps the entry; before boxing a tuple (which allocates, and
+ *     so may run a garbage collection and finalizers), the shape is copied to
+ *     the stack;
  *   - everything handed in by Python is checked; the module does nothing
  *     until _set_call_packed() gives it the address of jc_call_packed.
  *
@@ -318,17 +323,19 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     }
     depth = native_depth_budget(0);
     fc_native_calls++;
+    /* The native code lets the GIL go now and then, or runs a signal handler
+     * (csrc/poll.c): another thread or the handler may remove the entry
+     * meanwhile, and a reference keeps it (and, through its owner, the code)
+     * alive. */
+    e->refs++;
     if (!self->nogil) {
         status = g_call_packed_gil(e->code, (const char *)in, out, (int64_t)depth);
-        /* From here on `e` may not be used once anything is allocated. */
-        return box_result(e, status, out, route, status_out);
     }
-    /* Without the GIL another thread may remove the entry meanwhile: a
-     * reference keeps it (and, through its owner, the code) alive. */
-    e->refs++;
-    Py_BEGIN_ALLOW_THREADS
-    status = g_call_packed(e->code, (const char *)in, out, (int64_t)depth);
-    Py_END_ALLOW_THREADS
+    else {
+        Py_BEGIN_ALLOW_THREADS
+        status = g_call_packed(e->code, (const char *)in, out, (int64_t)depth);
+        Py_END_ALLOW_THREADS
+    }
     result = box_result(e, status, out, route, status_out);
     entry_free(e); /* may run arbitrary code (the owner's finalizer): last */
     return result;
@@ -434,7 +441,8 @@ static PyObject *call_positional(PyObject *self, PyObject *const *args, Py_ssize
     *served = 1;
     do {
         res = fast_call((DispatcherBaseObject *)self, args, nargs, &route, &status);
-    } while (route == ROUTE_INTERRUPTED && PyErr_CheckSignals() == 0);
+        /* A handler the native code ran (csrc/poll.c) may have raised already. */
+    } while (route == ROUTE_INTERRUPTED && !PyErr_Occurred() && PyErr_CheckSignals() == 0);
     switch (route) {
     case ROUTE_INTERRUPTED: /* a signal handler raised */
         return NULL;

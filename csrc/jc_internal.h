@@ -24,10 +24,26 @@ struct jc_code {
     struct jc_code *next;    /* descriptor recycling queue */
 };
 
-/* interrupt.c: the flag the SIGINT handler sets, and the flag calls made by
- * this thread must poll (the real one only on the main thread). */
-extern volatile int64_t jc_interrupt_flag;
-const volatile int64_t *jc_interrupt_flag_for_thread(void);
+/* What generated code polls at loop headers and at the entry of functions
+ * that call generated code: its `interrupt` argument points at a word, and
+ * when the word is nonzero the code calls jc_poll_slow (poll.c) with it.
+ * Every call gets jc_poll_request, which SIGINT sets (interrupt.c) and the
+ * watchdog sets once per switch interval (poll.c). */
+extern volatile int64_t jc_poll_request;
+
+/* What jc_poll_slow needs to know of the call under way on this thread. */
+typedef struct jc_poll {
+    int holds_gil;  /* the call runs with the GIL held */
+    int bracketed;  /* jc_poll_slow() called jc_unlocked_call_begin() for it */
+} jc_poll;
+jc_poll *jc_poll_for_thread(void);
+
+/* interrupt.c: a SIGINT that no native call of the main thread has handled
+ * yet; whether this is the thread that runs Python signal handlers; putting
+ * jitcore's handler back in front if Python code replaced it. */
+extern volatile int64_t jc_sigint_pending;
+int jc_on_main_thread(void);
+void jc_interrupt_reinstall(void);
 
 /* execmem.c: brackets around a call that may run without the GIL; code
  * freed meanwhile is queued until the last such call ends. */

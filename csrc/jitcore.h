@@ -71,10 +71,11 @@ void jc_stats(size_t *chunks, size_t *bytes_mapped, size_t *bytes_live,
 
 /* Run a generated function.  Entry ABI of every generated function:
  *     {status, value} entry(const int64_t *args, int64_t *out, int64_t depth,
- *                           const volatile int64_t *interrupt)
+ *                           volatile int64_t *poll)
  * rdi -> the arguments, rsi -> the result slots (tuples), rdx = nested native
- * calls still allowed, rcx -> a word that becomes nonzero when the call should
- * stop for Ctrl-C (see call.c and interrupt.c); rax is a status and rdx the
+ * calls still allowed, rcx -> a word the code polls: when it is nonzero the
+ * code calls jc_poll_slow, which returns 1 when it should stop for Ctrl-C
+ * (see call.c, interrupt.c, poll.c); rax is a status and rdx the
  * value of a scalar result, which these functions store into out[0]:
  * 0 = ok (*out holds the result), JC_STATUS_INTERRUPT = stopped for a
  * signal, anything else = "re-run this call in the interpreter".
@@ -101,9 +102,11 @@ typedef union { int64_t i; double d; } jc_value;
  * and returned to the arena when the last one ends. */
 int jc_call_packed(const jc_code *code, const char *args, jc_value *out, int64_t depth);
 
-/* The same for a caller that holds the GIL throughout (csrc/fastcall.c):
- * no Python code, and so no free of code, can run meanwhile, so it skips
- * jc_call_packed's two atomic counter updates. */
+/* The same for a caller that holds the GIL (csrc/fastcall.c).  The code
+ * lets the GIL go once per switch interval and runs Python's signal handlers
+ * (poll.c), so a handler's exception may be set when it returns
+ * JC_STATUS_INTERRUPT.  Until the first of those nothing else can run, so
+ * it skips jc_call_packed's two atomic counter updates until then. */
 int jc_call_packed_gil(const jc_code *code, const char *args, jc_value *out, int64_t depth);
 
 /* Put jitcore's SIGINT handler in front of the installed one (see
@@ -120,6 +123,13 @@ int jc_interrupt_installed(void);
  * has handled yet), and a way to set it without a signal (for tests). */
 int64_t jc_interrupt_pending(void);
 void jc_interrupt_request(void);
+
+/* What generated code calls when the word it polls is set (poll.c), with
+ * that word: 0 = go on, 1 = return JC_STATUS_INTERRUPT. */
+int jc_poll_slow(void *word);
+
+/* sys.getswitchinterval(), which jc_poll_slow follows (poll.c). */
+void jc_set_switch_interval(double seconds);
 
 /* cffi-cdef: end */
 

@@ -3,16 +3,19 @@
 Every compiled function has one native entry point:
 
     {int64_t status, int64_t value} entry(const int64_t *args, int64_t *out,
-                                          int64_t depth, const volatile int64_t *interrupt);
+                                          int64_t depth, volatile int64_t *poll);
 
 `args` (rdi) points to the arguments, one 8-byte slot each (an int, a bool
 as 0/1, or a float's IEEE bits); `out` (rsi) to the result slots; `depth`
 (rdx) is how many more nested native calls are allowed: a function that
 calls other native code deopts when it reaches 0 and passes depth - 1 on,
 so deep recursion ends in CPython (RecursionError) instead of a crash;
-`interrupt` (rcx) points to a word that turns nonzero when SIGINT arrives
-(csrc/interrupt.c): loop headers and functions that make native calls poll
-it and return STATUS_INTERRUPT, and callers pass it on. The
+`poll` (rcx) points to a word that turns nonzero when SIGINT arrives
+(csrc/interrupt.c) and once per switch interval while native code runs
+(csrc/poll.c): loop headers and functions that make native calls poll it
+and then call jc_poll_slow, which lets the GIL go, runs Python's signal
+handlers and says whether to stop: they return STATUS_INTERRUPT, and
+callers pass the word on and that status up. The
 return value is a status in rax that says how to read the result: an int,
 bool or float comes back as 64 bits in rdx (the C trampoline stores them in
 out[0]; native callers take them from the register), a tuple's elements in
@@ -28,6 +31,7 @@ STATUS_NONE = 2  # the function returned None; out is unused
 STATUS_BOOL = 3  # out[0] is 0 or 1
 STATUS_FLOAT = 4  # out[0] holds a double's bits
 STATUS_INTERRUPT = 5  # stopped for Ctrl-C: run CPython's signal handlers, then call again
+# (or a handler the poll ran raised: its exception is set)
 # The native depth budget ran out: the recursion goes deeper than the recursion
 # limit allows from here. Re-run in CPython, and let the calls that re-run makes
 # run in CPython too (native code would only run out again, a little less deep,

@@ -233,13 +233,16 @@ def ensure_interrupt_handler() -> bool:
     """Put jitcore's SIGINT handler in front of the installed one, so that
     Ctrl-C stops native loops (csrc/interrupt.c). The dispatcher calls this
     before each compile, which also re-installs it after Python code replaced
-    it with signal.signal(). Returns False if SIGINT is ignored or has its
+    it with signal.signal() (native code of the main thread also does, from
+    its periodic poll), and tells csrc/poll.c the current switch interval.
+    Returns False if SIGINT is ignored or has its
     default action (then nothing is installed: the signal does what it did)."""
     if _lib is None:  # no native code in this process (UNAVAILABLE)
         return False
     main = threading.main_thread().ident
     if main is None:  # pragma: no cover - the main thread always has an ident
         return False
+    _lib.jc_set_switch_interval(sys.getswitchinterval())  # what csrc/poll.c follows
     status = int(_lib.jc_interrupt_install(main))
     if status < 0:
         raise OSError(_last_error())
@@ -282,6 +285,12 @@ HELPERS: tuple[str, ...] = (
     "jc_math_hypot",
     "jc_math_copysign",
 )
+
+def poll_slow_address() -> int:
+    """Absolute address of jc_poll_slow (csrc/poll.c), which generated code
+    calls every few thousand polls."""
+    return int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, "jc_poll_slow")))
+
 
 # Filled on first use so that importing this module stays cheap.
 _helper_addresses: dict[str, int] = {}

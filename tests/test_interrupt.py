@@ -1,7 +1,9 @@
 """Ctrl-C: SIGINT stops a long native computation with KeyboardInterrupt.
 
 Native code polls an interrupt word at loop headers and at the entry of
-functions that call other native code (csrc/interrupt.c, lower.py). The
+functions that call other native code (csrc/interrupt.c, lower.py), and
+every few thousand polls runs Python's signal handlers and lets the GIL go
+(csrc/poll.c). The
 signal tests run a child process that is inside a native call which would
 otherwise run for hours, send it SIGINT from this process and wait for the
 child's report; the child then checks that it is still usable.
@@ -30,7 +32,7 @@ from jitcore.runtime import ensure_interrupt_handler, interrupt_pending, request
 LATENCY_BOUND_S = 20.0
 
 CHILD = textwrap.dedent("""
-    import signal, sys, time
+    import signal, sys, threading, time
     from jitcore import jit
 
     @jit(strict=True, nogil=NOGIL)
@@ -75,14 +77,37 @@ CHILD = textwrap.dedent("""
     small = 20
     expected = f.py_func(small)
     assert f(small) == expected
+
+    class Stop(Exception):
+        pass
+
+    def stop(sig, frame):
+        raise Stop
+
+    # Handlers installed after the last compile: native code must notice
+    # SIGINT without jitcore's own handler in front.
     if sys.argv[2] == "handler":
         calls = []
         signal.signal(signal.SIGINT, lambda sig, frame: calls.append(sig))
+    if sys.argv[2] == "own":
+        signal.signal(signal.SIGINT, stop)
+    if sys.argv[2] == "thread":
+        # The call runs in a daemon thread; this thread waits in join(), and
+        # must get the GIL to raise KeyboardInterrupt, then exit with the
+        # thread still inside native code.
+        worker = threading.Thread(target=f, args=(big,), daemon=True)
+        worker.start()
+        print("ready", flush=True)
+        try:
+            worker.join()
+        except KeyboardInterrupt:
+            print("interrupted", time.perf_counter(), flush=True)
+        sys.exit(0)
     print("ready", flush=True)
     try:
         result = f(big)
         print("returned", result == big * (big - 1) // 2, flush=True)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stop):
         print("interrupted", time.perf_counter(), flush=True)
     if sys.argv[2] == "handler":
         print("handler calls", len(calls), flush=True)
@@ -121,9 +146,34 @@ def test_sigint_raises_keyboardinterrupt_quickly(tmp_path, kernel, nogil):
     assert lines[-1] == "usable"
 
 
+@pytest.mark.parametrize("nogil", [False, True], ids=["gil", "nogil"])
+@pytest.mark.parametrize("kernel", ["spin", "fib", "floats"])
+def test_a_handler_installed_after_compiling_stops_the_call(tmp_path, kernel, nogil):
+    # signal.signal() replaced jitcore's handler after the last compile: with
+    # the GIL the periodic poll runs Python's handlers itself (csrc/poll.c);
+    # without it the main thread's poll puts jitcore's handler back in front.
+    sent, lines, err = run_child(tmp_path, kernel, "own", nogil)
+    assert lines[0].startswith("interrupted"), (lines, err)
+    latency = float(lines[0].split()[1]) - sent
+    assert 0 <= latency < LATENCY_BOUND_S, f"the handler ran {latency * 1000:.1f} ms after SIGINT"
+    assert lines[-1] == "usable"
+
+
+@pytest.mark.parametrize("kernel", ["spin", "fib", "outer", "floats"])
+def test_sigint_reaches_the_main_thread_while_another_runs_native_code(tmp_path, kernel):
+    # The call holds the GIL (no nogil) in a daemon thread: it lets the GIL go
+    # at the switch interval, so the main thread, blocked in join(), handles
+    # SIGINT, and the process exits with the thread still in native code.
+    sent, lines, err = run_child(tmp_path, kernel, "thread")
+    assert lines[0].startswith("interrupted"), (lines, err)
+    latency = float(lines[0].split()[1]) - sent
+    assert 0 <= latency < LATENCY_BOUND_S, f"KeyboardInterrupt {latency * 1000:.1f} ms after SIGINT"
+    assert err == ""
+
+
 def test_a_handler_that_returns_lets_the_call_finish(tmp_path):
-    # The Python handler runs (once per signal) and returns: the call starts
-    # again and gives CPython's result.
+    # The Python handler runs (once per signal) and returns: the call goes on
+    # (or starts again) and gives CPython's result.
     sent, lines, err = run_child(tmp_path, "total", "handler", delay=0.05)
     assert lines[0] == "returned True", (lines, err)
     assert lines[1] == "handler calls 1"

@@ -18,10 +18,14 @@ Everything that may deopt jumps to one exit that returns STATUS_DEOPT: the
 dispatcher then runs the call in CPython, which raises or computes a result
 the native types cannot hold.
 
-Ctrl-C: every loop header, and the entry of a function that calls other
-native code (recursion needs no loop), polls the interrupt word the caller
-passed in rcx (csrc/interrupt.c) and returns STATUS_INTERRUPT when it is
-set; native calls pass the word on, and pass that status up.
+Polls: every loop header, and the entry of a function that calls other
+native code (recursion needs no loop), reads the word the caller passed in
+rcx (abi.py). When it is set (SIGINT, or once per switch interval) the code
+calls jc_poll_slow (csrc/poll.c: the GIL and signal handlers, as CPython's
+eval loop does at the same places) through one stub per function that
+saves the caller-saved registers the code uses, and returns
+STATUS_INTERRUPT if it says so. Native calls pass the word on, and pass
+STATUS_INTERRUPT up.
 """
 
 from __future__ import annotations
@@ -33,9 +37,9 @@ from collections import Counter
 from .. import abi
 from ..ir import FLOAT, Block, Const, Function, Inst, Operand, Value
 from ..regalloc import CALL_OPS, Allocation, Location, Slot
-from ..runtime import helper_address
+from ..runtime import helper_address, poll_slow_address
 from .encoder import Assembler, Label, Mem
-from .registers import Reg, r11, rax, rcx, rdi, rdx, rsi, rsp, xmm0, xmm1, xmm14, xmm15
+from .registers import Reg, r8, r9, r10, r11, rax, rcx, rdi, rdx, rsi, rsp, xmm0, xmm1, xmm14, xmm15
 
 # The entry ABI's registers (jitcore/abi.py).
 ARGS_PTR, OUT_PTR, DEPTH, INTERRUPT_PTR = rdi, rsi, rdx, rcx
@@ -55,6 +59,10 @@ NEGATED = {"l": "ge", "ge": "l", "le": "g", "g": "le", "e": "ne", "ne": "e",
 SIGN_BIT = -(2**63)
 HELPER_INT_ARGS = (rdi, rsi, rdx)
 HELPER_FLOAT_ARGS = (xmm0, xmm1)
+# What the poll stub saves around jc_poll_slow: the caller-saved general
+# registers that may hold values or the entry arguments (the allocatable ones
+# and rdi, rsi), besides the SSE registers the allocation uses.
+POLL_SAVED = (rcx, rsi, rdi, r8, r9, r10)
 
 
 def fits_imm32(value: int) -> bool:
@@ -78,6 +86,8 @@ class Lowering:
         self.exit = self.asm.label("exit")
         self.deopt: Label | None = None
         self.interrupted: Label | None = None
+        self.poll_stub: Label | None = None
+        self.slow_polls: list[tuple[Label, Label]] = []  # (where a poll calls the stub, back)
         self.depth_exhausted: Label | None = None
         self.call_failed: Label | None = None
         self.labels: dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
@@ -178,11 +188,51 @@ class Lowering:
             self.call_failed = self.asm.label("call_failed")
         return self.call_failed
 
-    def poll_interrupt(self) -> None:
-        """Return STATUS_INTERRUPT if SIGINT arrived (two loads and a compare)."""
+    def poll(self) -> None:
+        """Call jc_poll_slow (out of line, after the function's code) if the
+        poll word is set: two loads and a compare when it is not."""
         self.asm.mov(r11, self.slot(self.interrupt_slot))
         self.asm.cmp(Mem(r11), 0)
-        self.asm.jne(self.interrupted_label())
+        slow, back = self.asm.label("poll_slow"), self.asm.label("polled")
+        self.asm.jne(slow)
+        self.asm.bind(back)
+        self.slow_polls.append((slow, back))
+
+    def emit_slow_polls(self) -> None:
+        """Each poll's call of the stub, then the stub: it saves the registers
+        jc_poll_slow may clobber and this code uses, aligns the stack, calls
+        jc_poll_slow(the word, in r11) and returns its answer in eax."""
+        stub = self.asm.label("poll_stub")
+        for slow, back in self.slow_polls:
+            self.asm.bind(slow)
+            self.asm.call(stub)
+            self.asm.shl(rax, 32)  # the status is a C int: only eax is defined
+            self.asm.jnz(self.interrupted_label())
+            self.asm.jmp(back)
+        self.asm.bind(stub)
+        xmms = sorted({loc for loc in self.alloc.locations.values()
+                       if isinstance(loc, Reg) and loc.kind == "xmm"}, key=lambda r: r.code)
+        for reg in POLL_SAVED:
+            self.asm.push(reg)
+        # rsp was 16-byte aligned at the function's call, 8 below it at entry:
+        # below that come the saved registers, the frame, the stub's return
+        # address and its pushes. Round the XMM save area to realign.
+        below = 8 + 8 * len(self.saved) + self.frame + 8 + 8 * len(POLL_SAVED) + 8 * len(xmms)
+        area = 8 * len(xmms) + (-below) % 16
+        if area:
+            self.asm.sub(rsp, area)
+        for i, reg in enumerate(xmms):
+            self.asm.movsd(Mem(rsp, disp=8 * i), reg)
+        self.asm.mov(rdi, r11)
+        self.asm.mov(rax, poll_slow_address())
+        self.asm.call(rax)
+        for i, reg in enumerate(xmms):
+            self.asm.movsd(reg, Mem(rsp, disp=8 * i))
+        if area:
+            self.asm.add(rsp, area)
+        for reg in reversed(POLL_SAVED):
+            self.asm.pop(reg)
+        self.asm.ret()
 
     # -- the function ----------------------------------------------------
     def run(self) -> Assembler:
@@ -191,7 +241,7 @@ class Lowering:
         for n, block in enumerate(blocks):
             self.asm.bind(self.labels[block])
             if block in self.loop_heads:
-                self.poll_interrupt()
+                self.poll()
             self.next_block = blocks[n + 1] if n + 1 < len(blocks) else None
             insts = block.insts
             i = 0
@@ -217,6 +267,8 @@ class Lowering:
                 i += 1
         self.asm.bind(self.exit)
         self.epilogue()
+        if self.slow_polls:
+            self.emit_slow_polls()  # first: it may ask for the interrupted label
         if self.call_failed is not None:
             # A native callee did not return what this call site expects:
             # pass an interrupt or an exhausted depth budget up, deopt for
@@ -259,9 +311,6 @@ class Lowering:
         if self.polls:
             # Saved before the parameters are loaded: one may live in rcx.
             self.asm.mov(self.slot(self.interrupt_slot), INTERRUPT_PTR)
-        if self.calls_native:
-            self.asm.cmp(Mem(INTERRUPT_PTR), 0)
-            self.asm.jne(self.interrupted_label())
         for i, param in enumerate(self.func.params):
             if param in self.alloc.locations:
                 src = Mem(ARGS_PTR, disp=8 * i)
@@ -269,6 +318,8 @@ class Lowering:
                     self.fmove(self.loc(param), src)
                 else:
                     self.move(self.loc(param), src)
+        if self.calls_native:
+            self.poll()
 
     def epilogue(self) -> None:
         if self.frame:

@@ -1,0 +1,172 @@
+/*
+ * poll.c -- what a long native call does once per switch interval.
+ *
+ * CPython's eval loop checks its "eval breaker" at loop back-edges and calls:
+ * there it gives the GIL to a thread that asked for it, and the main thread
+ * runs Python signal handlers.  Generated code polls at the same places
+ * (jitcore/x86_64/lower.py): one word, jc_poll_request, with a load and a
+ * compare.  When the word is set, the code calls jc_poll_slow() out of line,
+ * with every register it uses saved.  Two things set the word:
+ *
+ *   - the SIGINT handler (interrupt.c), at once;
+ *   - a watchdog thread, a little over a switch interval (sys.getswitchinterval(),
+ *     5 ms by default) after a poll last cleared it.  While no native code polls,
+ *     the word stays set and the watchdog sleeps on a condition variable: an
+ *     idle process has no timer running.
+ *
+ * jc_poll_slow() clears the word and wakes the watchdog, then:
+ *
+ *   - on the main thread, after a SIGINT: returns 1, and the native code
+ *     returns JC_STATUS_INTERRUPT (the caller runs the Python handler);
+ *   - on the main thread, puts jitcore's SIGINT handler back if Python code
+ *     replaced it (interrupt.c);
+ *   - if the call holds the GIL (a jitted function without nogil=True, called
+ *     through csrc/fastcall.c): runs Python's signal handlers (the main
+ *     thread only; CPython does nothing on others), then releases the GIL and
+ *     takes it back.  A thread waiting for the GIL has asked for it by then,
+ *     so CPython hands it over before this thread gets it back: other threads
+ *     run, and a main thread blocked in join() or sleep() handles Ctrl-C and
+ *     exits, as under CPython.  A handler that raises leaves its exception
+ *     set and makes the native code return JC_STATUS_INTERRUPT; fastcall.c
+ *     propagates it.
+ *
+ * Once the GIL was released or a handler ran, other code may free code
+ * (another function's, which this call may be running through a call), so
+ * the call is from then on bracketed for execmem.c as a call without the
+ * GIL is (jc_unlocked_call_begin; call.c ends it).
+ *
+ * The watchdog never touches Python, so it neither holds up interpreter exit
+ * nor needs the GIL; a forked child starts its own on its first poll.
+ *
+ * The Python headers come first, as Python requires; only the stable ABI is
+ * used (jitcore._native is an abi3 module).
+ */
+#define Py_LIMITED_API 0x030A0000
+#include <Python.h>
+
+#include "jc_internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+
+/* Set at first, so that the first poll starts the watchdog. */
+volatile int64_t jc_poll_request = 1;
+
+static __thread jc_poll t_poll;
+
+jc_poll *jc_poll_for_thread(void)
+{
+    return &t_poll;
+}
+
+/* A thread waiting for the GIL asks for it (gil_drop_request) once it has
+ * waited a whole switch interval without the GIL changing hands, and the
+ * GIL then goes to it at the holder's next release; a release before that
+ * starts its wait over (CPython's take_gil).  So the watchdog waits a
+ * little longer than an interval: the waiter has asked by the next release,
+ * which hands the GIL over about an interval after it began to wait. */
+#define JC_POLL_PERIOD_NS(switch_ns) ((switch_ns) + (switch_ns) / 4)
+
+/* sys.getswitchinterval() in ns, as last told by jc_set_switch_interval. */
+static volatile int64_t g_switch_ns = 5000000;
+
+void jc_set_switch_interval(double seconds)
+{
+    if (seconds > 0 && seconds < 1e6)
+        g_switch_ns = (int64_t)(seconds * 1e9);
+}
+
+/* -- the watchdog ----------------------------------------------------- */
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cleared = PTHREAD_COND_INITIALIZER;
+static int g_watchdog_running; /* under g_lock */
+static int g_atfork_registered;
+
+static void *watchdog(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&g_lock);
+    for (;;) {
+        struct timespec pause;
+        int64_t ns;
+        while (jc_poll_request != 0)
+            pthread_cond_wait(&g_cleared, &g_lock);
+        pthread_mutex_unlock(&g_lock);
+        ns = JC_POLL_PERIOD_NS(g_switch_ns);
+        pause.tv_sec = (time_t)(ns / 1000000000);
+        pause.tv_nsec = (long)(ns % 1000000000);
+        while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+            ;
+        pthread_mutex_lock(&g_lock);
+        jc_poll_request = 1;
+    }
+    return NULL;
+}
+
+/* In a forked child only the forking thread exists: no watchdog. */
+static void atfork_child(void)
+{
+    pthread_mutex_t fresh_lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t fresh_cond = PTHREAD_COND_INITIALIZER;
+    g_lock = fresh_lock;
+    g_cleared = fresh_cond;
+    g_watchdog_running = 0;
+    jc_poll_request = 1;
+}
+
+/* Clear the request and have the watchdog set it again in one interval. */
+static void rearm(void)
+{
+    pthread_mutex_lock(&g_lock);
+    jc_poll_request = 0;
+    if (!g_watchdog_running) {
+        pthread_t thread;
+        pthread_attr_t attr;
+        if (!g_atfork_registered && pthread_atfork(NULL, NULL, atfork_child) == 0)
+            g_atfork_registered = 1;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, 64 * 1024);
+        /* No watchdog (no threads left?): the word stays clear, and native
+         * code polls only for SIGINT, as it did before there was one. */
+        if (g_atfork_registered && pthread_create(&thread, &attr, watchdog, NULL) == 0)
+            g_watchdog_running = 1;
+        pthread_attr_destroy(&attr);
+    }
+    pthread_cond_signal(&g_cleared);
+    pthread_mutex_unlock(&g_lock);
+}
+
+/* -- the slow path ---------------------------------------------------- */
+
+static void bracket(jc_poll *p)
+{
+    if (!p->bracketed) {
+        jc_unlocked_call_begin();
+        p->bracketed = 1;
+    }
+}
+
+int jc_poll_slow(void *word)
+{
+    jc_poll *p = &t_poll;
+    int main_thread = jc_on_main_thread();
+    (void)word; /* always jc_poll_request, which generated code was given */
+    rearm();
+    if (main_thread) {
+        if (jc_sigint_pending)
+            return 1;
+        jc_interrupt_reinstall();
+    }
+    if (p->holds_gil) {
+        PyThreadState *tstate;
+        bracket(p); /* a handler, or another thread, may free code */
+        if (PyErr_CheckSignals() < 0)
+            return 1; /* a handler raised: its exception is set */
+        tstate = PyEval_SaveThread();
+        PyEval_RestoreThread(tstate);
+    }
+    return main_thread && jc_sigint_pending;
+}

@@ -29,8 +29,10 @@
  *     refuses executable anonymous memory (SELinux deny_execmem, PaX
  *     MPROTECT): one shared file -- a memfd, else a POSIX shm object, else a
  *     temp file in $TMPDIR, /dev/shm or /tmp, each unlinked at once -- mapped
- *     twice MAP_SHARED: a RW view that code is written into and a R+X view
- *     that runs it.  The fd is closed once both views are mapped.
+ *     twice MAP_SHARED: a R+X view that runs code, and a view that code is
+ *     written into, mapped at a random address with no access and made RW
+ *     only for the copy (chunk_write).  The fd is closed once both views
+ *     are mapped.
  *     Fork trap: MAP_SHARED memory stays shared with a forked child, so
  *     after fork neither process may write into a dual-mapped chunk that
  *     existed before it (each would overwrite the other's code).  Our
@@ -252,8 +254,26 @@ static void set_cloexec(int fd)
 /* ------------------------------------------------------------------ */
 /* Dual mapping: backing files                                          */
 
-/* Map `fd` (closed here in every case) twice: RW into c->write, R+X into
- * c->exec. */
+/* Where to ask the kernel to put a writable view: a random page in
+ * [2^44, 2^46), so that it is not next to the code it writes (the kernel
+ * puts consecutive mappings side by side).  Only a hint: if the range is
+ * taken, the kernel picks another place. */
+static void *random_hint(void)
+{
+    uint64_t r = 0;
+#if defined(__linux__) && defined(SYS_getrandom)
+    if (syscall(SYS_getrandom, &r, sizeof r, 0) != (long)sizeof r)
+        r = jc_random();
+#else
+    r = jc_random();
+#endif
+    return (void *)(uintptr_t)(((uint64_t)1 << 44) + (r & (((uint64_t)3 << 44) - 1) & ~(uint64_t)0xFFFFF));
+}
+
+/* Map `fd` (closed here in every case) twice: R+X into c->exec, and a view
+ * with no access at all into c->write, at a random address.  chunk_write
+ * makes the pages it writes RW for the copy and takes the access away
+ * again, so outside a write nothing can write into the code through it. */
 static int dual_map_fd(int fd, size_t size, jc_chunk *c, jc_fail *f,
                        const char *label)
 {
@@ -263,11 +283,11 @@ static int dual_map_fd(int fd, size_t size, jc_chunk *c, jc_fail *f,
         close(fd);
         return fail(f, e, "%s: ftruncate", label);
     }
-    w = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    w = mmap(random_hint(), size, PROT_NONE, MAP_SHARED, fd, 0);
     if (w == MAP_FAILED) {
         int e = errno;
         close(fd);
-        return fail(f, e, "%s: mmap(PROT_READ|PROT_WRITE, MAP_SHARED)", label);
+        return fail(f, e, "%s: mmap(PROT_NONE, MAP_SHARED)", label);
     }
 #if defined(MADV_DONTFORK)
     /* A forked child does not get the writable view: through it the child
@@ -493,10 +513,24 @@ static int chunk_write(jc_chunk *c, size_t off, const unsigned char *src,
     }
     case S_DUAL_MEMFD:
     case S_DUAL_SHM:
-    case S_DUAL_FILE:
+    case S_DUAL_FILE: {
+        /* The writable view is writable only for the copy (dual_map_fd). */
+        size_t start = off / g_page * g_page;
+        size_t n = round_up(off + len, g_page) - start;
+        if (mprotect(c->write + start, n, PROT_READ | PROT_WRITE) != 0)
+            return fail(f, errno, "mprotect(PROT_READ|PROT_WRITE) of the writable view");
         memcpy(c->write + off, src, len);
+        if (mprotect(c->write + start, n, PROT_NONE) != 0) {
+            int e = errno;
+            /* Never leave it writable: unmap it (this chunk takes no more code). */
+            munmap(c->write, c->size);
+            c->write = NULL;
+            c->frozen = 1;
+            return fail(f, e, "mprotect(PROT_NONE) of the writable view");
+        }
         flush_icache(c->exec + off, len);
         return 0;
+    }
     case S_MAPJIT:
 #if defined(__APPLE__)
 #  if defined(__aarch64__) || defined(__arm64__)

@@ -48,6 +48,10 @@ class Compiled:
     returns: list[tuple[str, ...]]  # what its returns give: ("int",), ("tuple", "int", "float"), ...
     timings_ns: dict[str, int] = field(default_factory=dict)
     stages: Stages | None = None  # only with keep_stages
+    # The jitted functions this code calls natively (their NativeTarget.owner):
+    # the code jumps through their cells to their code, so they live as long
+    # as it does, even when the globals that named them are rebound or deleted.
+    callees: tuple[object, ...] = ()
 
     @property
     def nparams(self) -> int:
@@ -94,10 +98,12 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
         assert marks is not None
         stages = Stages(trace.texts, listing, _origins(ir, marks, listing))
         stages.render_ns = render + clock() - t6
+    callees = tuple({id(inst.data.owner): inst.data.owner
+                     for inst in ir.insts() if inst.op == "call"}.values())
     return Compiled(func.__qualname__, tuple(p.type for p in ir.params), ir_before, report,
                     ir.dump() if keep_text else "", alloc if keep_text else None, alloc.slots,
                     code, block, shapes, returns, timings,
-                    stages)
+                    stages, callees)
 
 
 # -- which IR instruction each machine instruction comes from (keep_stages) --

@@ -160,3 +160,39 @@ def test_shifts(args):
         return a << b, a >> b
 
     assert_same(shifts, *args)
+
+
+CALLEE_DIES = r"""
+import gc
+from jitcore import jit
+
+@jit(strict=True)
+def g(a, b):
+    return a * b + 1
+
+@jit(strict=True)
+def f(a, b):
+    return g(a, b)
+
+assert f(4, 5) == 21
+del g  # the only name of the callee: f's code keeps it
+gc.collect()
+# New functions and their cells, where the callee's memory would be reused.
+others = [jit(eval(f"lambda a, b: a - {1000 + i}")) for i in range(200)]
+assert [h(1, 2) for h in others] == [1 - 1000 - i for i in range(200)]
+print(f(4, 5), f(-3, 7))
+"""
+
+
+def test_code_keeps_the_functions_it_calls_alive():
+    # f's native code calls g through g's cell. Once the global g was deleted
+    # nothing else held g: its cell and code were freed and reused, and f
+    # crashed or ran another function's code (g(4, 5) gave -1001). Globals
+    # are read at compile time, so f keeps calling the g it was compiled with.
+    import subprocess
+    import textwrap
+
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(CALLEE_DIES)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["21", "-20"]

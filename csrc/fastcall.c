@@ -923,7 +923,32 @@ static PyObject *fc_depth_budget(PyObject *module, PyObject *arg)
     return PyLong_FromLong(native_depth_budget((int)frames + JC_C_CALL_USES_PYTHON_BUDGET));
 }
 
+#ifdef JC_GIL_DROP_REQUESTED
+static int gil_drop_requested(void)
+{
+    return JC_GIL_DROP_REQUESTED(PyThreadState_Get());
+}
+#endif
+
+PyDoc_STRVAR(gil_drop_check_doc,
+"_gil_drop_check() -> int | None\n\n"
+"The address of `int check(void)`, which says (with the GIL held) whether\n"
+"another thread asked for the GIL, for jc_set_gil_drop_check (csrc/poll.c);\n"
+"None where CPython keeps that request private (before 3.13).");
+
+static PyObject *fc_gil_drop_check(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+#ifdef JC_GIL_DROP_REQUESTED
+    return PyLong_FromUnsignedLongLong((unsigned long long)(uintptr_t)gil_drop_requested);
+#else
+    Py_RETURN_NONE;
+#endif
+}
+
 static PyMethodDef fc_methods[] = {
+    {"_gil_drop_check", fc_gil_drop_check, METH_NOARGS, gil_drop_check_doc},
     {"_depth_budget", fc_depth_budget, METH_O, depth_budget_doc},
     {"_depth_fallback", fc_depth_fallback_change, METH_O, depth_fallback_doc},
     {"_native_calls", fc_native_calls_get, METH_NOARGS, native_calls_doc},

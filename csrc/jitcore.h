@@ -131,6 +131,11 @@ int jc_poll_slow(void *word);
 /* sys.getswitchinterval(), which jc_poll_slow follows (poll.c). */
 void jc_set_switch_interval(double seconds);
 
+/* `check`, called with the GIL held, says whether another thread asked for
+ * the GIL (jitcore._fastcall._gil_drop_check(), CPython 3.13+): then a long
+ * call lets the GIL go only when asked, as CPython's eval loop does. */
+void jc_set_gil_drop_check(void *check);
+
 /* cffi-cdef: end */
 
 #ifdef __cplusplus

@@ -9,8 +9,9 @@
  * with every register it uses saved.  Two things set the word:
  *
  *   - the SIGINT handler (interrupt.c), at once;
- *   - a watchdog thread, a little over a switch interval (sys.getswitchinterval(),
- *     5 ms by default) after a poll last cleared it.  While no native code polls,
+ *   - a watchdog thread, a fraction of a switch interval (sys.getswitchinterval(),
+ *     5 ms by default) after a poll last cleared it (see poll_period_ns).
+ *     While no native code polls,
  *     the word stays set and the watchdog sleeps on a condition variable: an
  *     idle process has no timer running.
  *
@@ -22,9 +23,10 @@
  *     replaced it (interrupt.c);
  *   - if the call holds the GIL (a jitted function without nogil=True, called
  *     through csrc/fastcall.c): runs Python's signal handlers (the main
- *     thread only; CPython does nothing on others), then releases the GIL and
- *     takes it back.  A thread waiting for the GIL has asked for it by then,
- *     so CPython hands it over before this thread gets it back: other threads
+ *     thread only; CPython does nothing on others), then, if another thread
+ *     asked for the GIL (or, before 3.13, always), releases it and takes it
+ *     back.  CPython hands it to the thread that asked before this thread
+ *     gets it back: other threads
  *     run, and a main thread blocked in join() or sleep() handles Ctrl-C and
  *     exits, as under CPython.  A handler that raises leaves its exception
  *     set and makes the native code return JC_STATUS_INTERRUPT; fastcall.c
@@ -63,10 +65,23 @@ jc_poll *jc_poll_for_thread(void)
 /* A thread waiting for the GIL asks for it (gil_drop_request) once it has
  * waited a whole switch interval without the GIL changing hands, and the
  * GIL then goes to it at the holder's next release; a release before that
- * starts its wait over (CPython's take_gil).  So the watchdog waits a
- * little longer than an interval: the waiter has asked by the next release,
- * which hands the GIL over about an interval after it began to wait. */
-#define JC_POLL_PERIOD_NS(switch_ns) ((switch_ns) + (switch_ns) / 4)
+ * starts its wait over (CPython's take_gil).  Where the request can be read
+ * (3.13+, g_drop_requested), the poll comes 4 times an interval and lets
+ * the GIL go only when asked: the GIL changes hands within a quarter
+ * interval of CPython's time.  Elsewhere the watchdog waits a little longer
+ * than an interval and the poll always lets go: the waiter has asked by
+ * then, and gets the GIL about an interval after it began to wait. */
+static int (*volatile g_drop_requested)(void);
+
+void jc_set_gil_drop_check(void *check)
+{
+    g_drop_requested = (int (*)(void))check;
+}
+
+static int64_t poll_period_ns(int64_t switch_ns)
+{
+    return g_drop_requested != NULL ? switch_ns / 4 : switch_ns + switch_ns / 4;
+}
 
 /* sys.getswitchinterval() in ns, as last told by jc_set_switch_interval. */
 static volatile int64_t g_switch_ns = 5000000;
@@ -94,7 +109,7 @@ static void *watchdog(void *unused)
         while (jc_poll_request != 0)
             pthread_cond_wait(&g_cleared, &g_lock);
         pthread_mutex_unlock(&g_lock);
-        ns = JC_POLL_PERIOD_NS(g_switch_ns);
+        ns = poll_period_ns(g_switch_ns);
         pause.tv_sec = (time_t)(ns / 1000000000);
         pause.tv_nsec = (long)(ns % 1000000000);
         while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
@@ -165,8 +180,10 @@ int jc_poll_slow(void *word)
         bracket(p); /* a handler, or another thread, may free code */
         if (PyErr_CheckSignals() < 0)
             return 1; /* a handler raised: its exception is set */
-        tstate = PyEval_SaveThread();
-        PyEval_RestoreThread(tstate);
+        if (g_drop_requested == NULL || g_drop_requested()) {
+            tstate = PyEval_SaveThread();
+            PyEval_RestoreThread(tstate);
+        }
     }
     return main_thread && jc_sigint_pending;
 }

@@ -7,7 +7,7 @@
  * time choice on PY_VERSION_HEX.  Two kinds of file include this header:
  *
  *   - fastcall.c, a CPython extension (Python.h first): the thread state's
- *     recursion counters and the vectorcall flag;
+ *     recursion counters and eval breaker, and the vectorcall flag;
  *   - numeric.c, plain C built into the cffi module: only which math.hypot
  *     algorithm to copy.  It gets PY_VERSION_HEX from patchlevel.h (cffi puts
  *     Python's include directory on the path); without it, a current CPython
@@ -79,6 +79,16 @@ static inline int jc_python_frames_left(void)
 #  define JC_SET_VECTORCALL_FLAG_BY_HAND 1
 #else
 #  define JC_SET_VECTORCALL_FLAG_BY_HAND 0
+#endif
+
+/* Whether another thread has asked the one running (which holds the GIL)
+ * to let the GIL go: bit 0 of the thread state's eval breaker, a field of
+ * the public struct from 3.13 (Include/cpython/pystate.h; the bit is
+ * _PY_GIL_DROP_REQUEST_BIT).  Before 3.13 the request is in private
+ * interpreter state: left undefined, and csrc/poll.c then lets the GIL go
+ * on a timer instead. */
+#if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX <= JC_NEWEST_KNOWN_PY + 0xFFFF
+#  define JC_GIL_DROP_REQUESTED(tstate) (((tstate)->eval_breaker & 1U) != 0)
 #endif
 
 #endif /* Py_PYTHON_H */

@@ -57,6 +57,8 @@ try:
 
     _fastcall._set_call_packed(int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, "jc_call_packed_gil"))),
                                int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, "jc_call_packed"))))
+    if (_gil_drop_check := _fastcall._gil_drop_check()) is not None:  # 3.13+: see csrc/poll.c
+        _lib.jc_set_gil_drop_check(_ffi.cast("void *", _gil_drop_check))
 except (ImportError, AttributeError, ValueError) as _exc:  # pragma: no cover - platform dependent
     _fastcall = None  # type: ignore[assignment]
     log.debug("jitcore._fastcall unavailable (%s): calls go through Python", _exc)

@@ -58,6 +58,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -251,11 +252,77 @@ static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, 
  * stack.  `frames_between`: Python frames of jitcore's running between the
  * user's calling frame and this call (the fast path: 0; the slow path passes
  * its own through _depth_budget).  Both paths use this one function. */
+/* -- the C stack --------------------------------------------------------
+ *
+ * The recursion limit counts calls, not bytes: a function with a large frame,
+ * a thread with a small stack or a raised limit could run out of C stack
+ * before the limit.  So the native budget is also capped by the stack this
+ * thread has left, counted in activations of the largest native frame
+ * compiled so far (every nested native call is at most that big), keeping
+ * FC_NATIVE_STACK_MARGIN for the C code that runs below the deepest native
+ * frame (helpers, the periodic poll, CPython when a call deopts).  And a
+ * call that would run py_func from here (a deopt, the depth fallback) with
+ * less than FC_PY_STACK_MARGIN left raises RecursionError instead: each such
+ * call is a C call, and a recursion through them would otherwise crash
+ * where CPython's own calls need no C stack (3.11+) or check it (3.12+). */
+#define FC_NATIVE_STACK_MARGIN (128 * 1024)
+#define FC_PY_STACK_MARGIN (64 * 1024)
+
+static Py_ssize_t g_max_frame_bytes = 256; /* raised by _note_frame_bytes */
+static __thread uintptr_t fc_stack_low;     /* 0: not known yet; 1: unknown */
+
+/* Bytes of C stack this thread has left below the caller (a large number
+ * where the bounds cannot be known). */
+static Py_ssize_t stack_left(void)
+{
+    char here;
+    uintptr_t sp = (uintptr_t)&here;
+    if (fc_stack_low == 0) {
+        fc_stack_low = 1;
+#if defined(__linux__)
+        {
+            pthread_attr_t attr;
+            void *addr;
+            size_t size;
+            if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+                if (pthread_attr_getstack(&attr, &addr, &size) == 0 && addr != NULL)
+                    fc_stack_low = (uintptr_t)addr;
+                pthread_attr_destroy(&attr);
+            }
+        }
+#elif defined(__APPLE__)
+        {
+            pthread_t self = pthread_self();
+            fc_stack_low = (uintptr_t)pthread_get_stackaddr_np(self)
+                           - (uintptr_t)pthread_get_stacksize_np(self);
+        }
+#endif
+    }
+    if (fc_stack_low <= 1 || sp <= fc_stack_low)
+        return fc_stack_low <= 1 ? PY_SSIZE_T_MAX : 0;
+    return (Py_ssize_t)(sp - fc_stack_low);
+}
+
+/* RecursionError (and 1) when py_func should not start a C-level call here. */
+static int py_stack_exhausted(void)
+{
+    if (stack_left() >= FC_PY_STACK_MARGIN)
+        return 0;
+    PyErr_SetString(PyExc_RecursionError,
+                    "maximum recursion depth exceeded: this thread's C stack is nearly full "
+                    "(jitcore calls run the recursion through C; raise threading.stack_size() "
+                    "or recurse less deeply)");
+    return 1;
+}
+
 static int native_depth_budget(int frames_between)
 {
     int depth = jc_python_frames_left() + frames_between - JC_DEEPEST_FRAME_C_LEVELS;
+    Py_ssize_t levels = (stack_left() - FC_NATIVE_STACK_MARGIN) / g_max_frame_bytes;
     if (depth > FC_MAX_NATIVE_DEPTH)
         depth = FC_MAX_NATIVE_DEPTH;
+    if (depth > levels)
+        depth = (int)(levels < 0 ? 0 : levels);
     return depth < 0 ? 0 : depth;
 }
 
@@ -410,8 +477,11 @@ static PyObject *status_error(PyObject *self, int status)
 
 static PyObject *call_py_func(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *func = PyObject_GetAttr(self, str_py_func);
+    PyObject *func;
     PyObject *res;
+    if (py_stack_exhausted())
+        return NULL;
+    func = PyObject_GetAttr(self, str_py_func);
     if (func == NULL)
         return NULL;
     res = PyObject_Vectorcall(func, args, (size_t)nargs, NULL);
@@ -472,6 +542,8 @@ static PyObject *slow_path_result(PyObject *self, PyObject *res, PyObject *const
         return res;
     fallback = res == run_py_func_depth_fallback;
     Py_DECREF(res);
+    if (py_stack_exhausted())
+        return NULL;
     func = PyObject_GetAttr(self, str_py_func);
     if (func == NULL)
         return NULL;
@@ -947,7 +1019,28 @@ static PyObject *fc_gil_drop_check(PyObject *module, PyObject *unused)
 #endif
 }
 
+PyDoc_STRVAR(note_frame_bytes_doc,
+"_note_frame_bytes(n) -> int\n\n"
+"A native function whose activation takes n bytes of stack was compiled:\n"
+"native depth budgets count in activations of the largest so far (returned).");
+
+static PyObject *fc_note_frame_bytes(PyObject *module, PyObject *arg)
+{
+    Py_ssize_t n = PyLong_AsSsize_t(arg);
+    (void)module;
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    if (n <= 0 || n > (Py_ssize_t)1 << 30) {
+        PyErr_SetString(PyExc_ValueError, "_note_frame_bytes: n must be 1..2**30");
+        return NULL;
+    }
+    if (n > g_max_frame_bytes)
+        g_max_frame_bytes = n;
+    return PyLong_FromSsize_t(g_max_frame_bytes);
+}
+
 static PyMethodDef fc_methods[] = {
+    {"_note_frame_bytes", fc_note_frame_bytes, METH_O, note_frame_bytes_doc},
     {"_gil_drop_check", fc_gil_drop_check, METH_NOARGS, gil_drop_check_doc},
     {"_depth_budget", fc_depth_budget, METH_O, depth_budget_doc},
     {"_depth_fallback", fc_depth_fallback_change, METH_O, depth_fallback_doc},

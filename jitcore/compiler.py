@@ -42,6 +42,7 @@ class Compiled:
     allocation: Allocation | None  # where each value lives (None unless keep_text: it is
     # the largest thing a compile makes besides the code, and a live function needs none of it)
     slots: int  # 8-byte stack slots in the function's frame (values spilled by the allocator)
+    frame_bytes: int  # stack one activation of the code takes (the native depth budget's unit)
     code: bytes
     block: CodeBlock
     tuple_shapes: list[tuple[str, ...]]  # STATUS_TUPLE + i returns a tuple of shape i
@@ -81,7 +82,7 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
     alloc = allocate(ir)
     t3 = clock()
     marks: list[tuple[int, Inst, Inst | None]] | None = [] if keep_stages else None
-    asm, shapes = lower(ir, alloc, marks)
+    asm, shapes, frame_bytes = lower(ir, alloc, marks)
     code = asm.assemble()
     t4 = clock()
     block = CodeBlock(code)
@@ -102,7 +103,7 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
                      for inst in ir.insts() if inst.op == "call"}.values())
     return Compiled(func.__qualname__, tuple(p.type for p in ir.params), ir_before, report,
                     ir.dump() if keep_text else "", alloc if keep_text else None, alloc.slots,
-                    code, block, shapes, returns, timings,
+                    frame_bytes, code, block, shapes, returns, timings,
                     stages, callees)
 
 

@@ -559,6 +559,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 failure = _internal_error(self.py_func, exc)
             else:
                 self._entries[key] = entry
+                if _fastcall is not None:  # native depth budgets count in the largest frame
+                    _fastcall._note_frame_bytes(compiled.frame_bytes)
                 self._register_fast(key, entry)  # calls from Python now reach it directly
                 self._cell(key)[0][0] = compiled.block.address  # native callers now reach it
                 if _nesting[0]:  # compiled for an outer compile, which may take it back

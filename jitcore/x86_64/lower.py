@@ -943,8 +943,10 @@ class _CountInCl:
 
 def lower(func: Function, alloc: Allocation,
           trace: list[tuple[int, Inst, Inst | None]] | None = None,
-          ) -> tuple[Assembler, list[tuple[str, ...]]]:
-    """Machine code for func, and the tuple shapes its return statuses refer to.
+          ) -> tuple[Assembler, list[tuple[str, ...]], int]:
+    """Machine code for func, the tuple shapes its return statuses refer to,
+    and the bytes of stack one activation takes (return address included).
     With `trace`, also where each IR instruction's code starts (Lowering)."""
     lowering = Lowering(func, alloc, trace)
-    return lowering.run(), lowering.tuple_shapes
+    asm = lowering.run()
+    return asm, lowering.tuple_shapes, 8 + 8 * len(lowering.saved) + lowering.frame

@@ -107,6 +107,7 @@ typedef struct {
     PyObject *key;              /* the tuple of argument types */
     PyObject *owner;            /* keeps the native code alive */
     Py_ssize_t refs;            /* the table's reference, plus nogil calls under way */
+    Py_ssize_t frame_bytes;     /* the largest native activation a call may stack (budget unit) */
 } fc_entry;
 
 typedef struct {
@@ -257,8 +258,8 @@ static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, 
  * The recursion limit counts calls, not bytes: a function with a large frame,
  * a thread with a small stack or a raised limit could run out of C stack
  * before the limit.  So the native budget is also capped by the stack this
- * thread has left, counted in activations of the largest native frame
- * compiled so far (every nested native call is at most that big), keeping
+ * thread has left, counted in activations of the largest native frame the
+ * call may stack (the entry's frame_bytes: its own and its callees'), keeping
  * FC_NATIVE_STACK_MARGIN for the C code that runs below the deepest native
  * frame (helpers, the periodic poll, CPython when a call deopts).  And a
  * call that would run py_func from here (a deopt, the depth fallback) with
@@ -268,7 +269,6 @@ static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, 
 #define FC_NATIVE_STACK_MARGIN (128 * 1024)
 #define FC_PY_STACK_MARGIN (64 * 1024)
 
-static Py_ssize_t g_max_frame_bytes = 256; /* raised by _note_frame_bytes */
 static __thread uintptr_t fc_stack_low;     /* 0: not known yet; 1: unknown */
 
 /* Bytes of C stack this thread has left below the caller (a large number
@@ -315,10 +315,10 @@ static int py_stack_exhausted(void)
     return 1;
 }
 
-static int native_depth_budget(int frames_between)
+static int native_depth_budget(int frames_between, Py_ssize_t frame_bytes)
 {
     int depth = jc_python_frames_left() + frames_between - JC_DEEPEST_FRAME_C_LEVELS;
-    Py_ssize_t levels = (stack_left() - FC_NATIVE_STACK_MARGIN) / g_max_frame_bytes;
+    Py_ssize_t levels = (stack_left() - FC_NATIVE_STACK_MARGIN) / (frame_bytes > 0 ? frame_bytes : 1);
     if (depth > FC_MAX_NATIVE_DEPTH)
         depth = FC_MAX_NATIVE_DEPTH;
     if (depth > levels)
@@ -388,7 +388,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
             in[i].d = PyFloat_AS_DOUBLE(o);
         }
     }
-    depth = native_depth_budget(0);
+    depth = native_depth_budget(0, e->frame_bytes);
     fc_native_calls++;
     /* The native code lets the GIL go now and then, or runs a signal handler
      * (csrc/poll.c): another thread or the handler may remove the entry
@@ -638,7 +638,7 @@ static PyObject *DispatcherBase_vectorcall(PyObject *self, PyObject *const *args
 /* ------------------------------------------------------------------ */
 
 PyDoc_STRVAR(add_entry_doc,
-"_add_entry(types, handle, tuple_shapes, owner) -> bool\n\n"
+"_add_entry(types, handle, tuple_shapes, owner, frame_bytes=256) -> bool\n\n"
 "Register native code for argument types `types` (a tuple of int, bool and\n"
 "float): `handle` is the address of its jc_code, `tuple_shapes` the result\n"
 "shapes of statuses 16, 17, ... (sequences of 'int', 'bool', 'float'), and\n"
@@ -654,9 +654,14 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
     unsigned long long handle;
     Py_ssize_t i, j, nargs, nshapes, at;
 
-    if (!PyArg_ParseTuple(args, "O!OOO:_add_entry", &PyTuple_Type, &key, &handle_obj,
-                          &shapes_obj, &owner))
+    Py_ssize_t frame_bytes = 256;
+    if (!PyArg_ParseTuple(args, "O!OOO|n:_add_entry", &PyTuple_Type, &key, &handle_obj,
+                          &shapes_obj, &owner, &frame_bytes))
         return NULL;
+    if (frame_bytes <= 0 || frame_bytes > ((Py_ssize_t)1 << 30)) {
+        PyErr_SetString(PyExc_ValueError, "_add_entry: frame_bytes must be 1..2**30");
+        return NULL;
+    }
     nargs = PyTuple_GET_SIZE(key);
     for (i = 0; i < nargs; i++) {
         if (kind_of_type(PyTuple_GET_ITEM(key, i)) == 0) {
@@ -685,6 +690,7 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
     }
     e->refs = 1;
     e->nargs = nargs;
+    e->frame_bytes = frame_bytes;
     for (i = 0; i < nargs; i++)
         e->kinds[i] = (unsigned char)kind_of_type(PyTuple_GET_ITEM(key, i));
     e->code = (const jc_code *)(uintptr_t)handle;
@@ -976,23 +982,27 @@ static PyObject *fc_native_calls_get(PyObject *module, PyObject *unused)
 }
 
 PyDoc_STRVAR(depth_budget_doc,
-"_depth_budget(frames_between) -> int\n\n"
+"_depth_budget(frames_between, frame_bytes=1) -> int\n\n"
 "The native call depth budget for a native call made by the caller's caller\n"
 "(`frames_between` Python frames of jitcore's running between the user's\n"
-"call and here): what the fast path computes for itself.");
+"call and here) of code whose activations take up to frame_bytes of stack:\n"
+"what the fast path computes for itself.");
 
-static PyObject *fc_depth_budget(PyObject *module, PyObject *arg)
+static PyObject *fc_depth_budget(PyObject *module, PyObject *args)
 {
-    long frames = PyLong_AsLong(arg);
+    long frames;
+    Py_ssize_t frame_bytes = 1; /* 1: the stack does not limit it */
     (void)module;
-    if (frames == -1 && PyErr_Occurred())
+    if (!PyArg_ParseTuple(args, "l|n:_depth_budget", &frames, &frame_bytes))
         return NULL;
-    if (frames < 0 || frames > 1000) {
-        PyErr_SetString(PyExc_ValueError, "_depth_budget: frames_between must be 0..1000");
+    if (frames < 0 || frames > 1000 || frame_bytes <= 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "_depth_budget: frames_between must be 0..1000, frame_bytes positive");
         return NULL;
     }
     /* Before 3.12 this builtin's own call counts as a level: not the caller's. */
-    return PyLong_FromLong(native_depth_budget((int)frames + JC_C_CALL_USES_PYTHON_BUDGET));
+    return PyLong_FromLong(native_depth_budget((int)frames + JC_C_CALL_USES_PYTHON_BUDGET,
+                                               frame_bytes));
 }
 
 #ifdef JC_GIL_DROP_REQUESTED
@@ -1019,30 +1029,9 @@ static PyObject *fc_gil_drop_check(PyObject *module, PyObject *unused)
 #endif
 }
 
-PyDoc_STRVAR(note_frame_bytes_doc,
-"_note_frame_bytes(n) -> int\n\n"
-"A native function whose activation takes n bytes of stack was compiled:\n"
-"native depth budgets count in activations of the largest so far (returned).");
-
-static PyObject *fc_note_frame_bytes(PyObject *module, PyObject *arg)
-{
-    Py_ssize_t n = PyLong_AsSsize_t(arg);
-    (void)module;
-    if (n == -1 && PyErr_Occurred())
-        return NULL;
-    if (n <= 0 || n > (Py_ssize_t)1 << 30) {
-        PyErr_SetString(PyExc_ValueError, "_note_frame_bytes: n must be 1..2**30");
-        return NULL;
-    }
-    if (n > g_max_frame_bytes)
-        g_max_frame_bytes = n;
-    return PyLong_FromSsize_t(g_max_frame_bytes);
-}
-
 static PyMethodDef fc_methods[] = {
-    {"_note_frame_bytes", fc_note_frame_bytes, METH_O, note_frame_bytes_doc},
     {"_gil_drop_check", fc_gil_drop_check, METH_NOARGS, gil_drop_check_doc},
-    {"_depth_budget", fc_depth_budget, METH_O, depth_budget_doc},
+    {"_depth_budget", fc_depth_budget, METH_VARARGS, depth_budget_doc},
     {"_depth_fallback", fc_depth_fallback_change, METH_O, depth_fallback_doc},
     {"_native_calls", fc_native_calls_get, METH_NOARGS, native_calls_doc},
     {"_set_call_packed", fc_set_call_packed, METH_VARARGS, set_call_packed_doc},

@@ -79,18 +79,20 @@ else:
 _WARN_LEVEL = 3 if _fastcall is not None else 4
 
 
-def native_depth_budget(frames_between: int) -> int:
+def native_depth_budget(frames_between: int, frame_bytes: int = 1) -> int:
     """The native call depth budget (abi.py) for a native call made by
     jitcore code running `frames_between` Python frames below the user's call.
 
     The C fast path computes the same for itself with the same C function, so
     both paths let native recursion go exactly as deep as CPython's would from
-    the user's frame. Without the C module, Python frames are counted here,
+    the user's frame; `frame_bytes` (the largest activation the native code
+    may stack) caps it by the C stack this thread has left. Without the C
+    module, Python frames are counted here,
     with a margin: a budget that is too small only costs speed (the call runs
     in CPython, which gives its own answer), one that is too large would not.
     """
     if _fastcall is not None:
-        return int(_fastcall._depth_budget(frames_between + 1))  # + this frame
+        return int(_fastcall._depth_budget(frames_between + 1, frame_bytes))  # + this frame
     frame: types.FrameType | None = sys._getframe()
     depth = 0
     while frame is not None:
@@ -211,10 +213,16 @@ class NativeTarget:
 class _Entry:
     """Native code for one signature, and how to call it."""
 
-    __slots__ = ("compiled", "handle", "pack", "shapes", "pool", "slots")
+    __slots__ = ("compiled", "handle", "pack", "shapes", "pool", "slots", "frame_bytes")
 
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
+        # The largest native activation a call may stack: its own, or a callee's
+        # compiled by now (the native depth budget counts in it).
+        callee_frames: list[int] = [
+            e.frame_bytes for callee in compiled.callees if isinstance(callee, Dispatcher)
+            for e in callee._entries.values() if e is not None]
+        self.frame_bytes: int = max([compiled.frame_bytes, *callee_frames])
         self.handle = compiled.block.handle
         self.pack = struct.Struct("<" + "".join(PACK_CODES[t] for t in compiled.signature)).pack
         self.shapes = compiled.tuple_shapes
@@ -310,7 +318,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 return RUN_PY_FUNC  # an int outside int64
             pool = entry.pool
             out = pool.pop() if pool else new_results(entry.slots)
-            status = call_packed(entry.handle, packed, out, native_depth_budget(1))
+            status = call_packed(entry.handle, packed, out, native_depth_budget(1, entry.frame_bytes))
             if status == abi.STATUS_INT:
                 result: Any = out[0].i
             elif status == abi.STATUS_FLOAT:
@@ -379,7 +387,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             return
         try:
             handle = int(_ffi.cast("uintptr_t", entry.handle))
-            if not self._add_entry(key, handle, entry.shapes, entry):  # entry keeps the code alive
+            if not self._add_entry(key, handle, entry.shapes, entry,  # entry keeps the code alive
+                                   entry.frame_bytes):
                 log.debug("%r%s is beyond the C fast path's limits", self.py_func, _format(key))
         except Exception as exc:  # noqa: BLE001 - the Python path still serves the calls
             log.debug("could not register %r%s with the C fast path: %s", self.py_func,
@@ -559,8 +568,6 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 failure = _internal_error(self.py_func, exc)
             else:
                 self._entries[key] = entry
-                if _fastcall is not None:  # native depth budgets count in the largest frame
-                    _fastcall._note_frame_bytes(compiled.frame_bytes)
                 self._register_fast(key, entry)  # calls from Python now reach it directly
                 self._cell(key)[0][0] = compiled.block.address  # native callers now reach it
                 if _nesting[0]:  # compiled for an outer compile, which may take it back

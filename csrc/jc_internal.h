@@ -25,7 +25,7 @@ struct jc_code {
 };
 
 /* What generated code polls at loop headers and at the entry of functions
- * that call generated code: its `interrupt` argument points at a word, and
+ * that call generated code: its `poll` argument points at a word, and
  * when the word is nonzero the code calls jc_poll_slow (poll.c) with it.
  * Every call gets jc_poll_request, which SIGINT sets (interrupt.c) and the
  * watchdog sets once per switch interval (poll.c). */

@@ -288,8 +288,9 @@ HELPERS: tuple[str, ...] = (
 
 def poll_slow_address() -> int:
     """Absolute address of jc_poll_slow (csrc/poll.c), which generated code
-    calls every few thousand polls."""
-    return int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, "jc_poll_slow")))
+    calls when the word it polls is set."""
+    return _helper_addresses.get("jc_poll_slow") or _helper_addresses.setdefault(
+        "jc_poll_slow", int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, "jc_poll_slow"))))
 
 
 # Filled on first use so that importing this module stays cheap.

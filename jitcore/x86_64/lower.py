@@ -86,7 +86,6 @@ class Lowering:
         self.exit = self.asm.label("exit")
         self.deopt: Label | None = None
         self.interrupted: Label | None = None
-        self.poll_stub: Label | None = None
         self.slow_polls: list[tuple[Label, Label]] = []  # (where a poll calls the stub, back)
         self.depth_exhausted: Label | None = None
         self.call_failed: Label | None = None
@@ -133,6 +132,12 @@ class Lowering:
         self.frame = frame
         self.uses = Counter(v for inst in func.insts() for v in inst.uses())
         self.tuple_shapes: list[tuple[str, ...]] = []
+
+    @property
+    def activation_bytes(self) -> int:
+        """Stack one activation takes below the caller's aligned rsp: the
+        return address, the saved registers and the frame."""
+        return 8 + 8 * len(self.saved) + self.frame
 
     # -- locations -------------------------------------------------------
     def loc(self, value: Value) -> Reg | Mem:
@@ -217,7 +222,7 @@ class Lowering:
         # rsp was 16-byte aligned at the function's call, 8 below it at entry:
         # below that come the saved registers, the frame, the stub's return
         # address and its pushes. Round the XMM save area to realign.
-        below = 8 + 8 * len(self.saved) + self.frame + 8 + 8 * len(POLL_SAVED) + 8 * len(xmms)
+        below = self.activation_bytes + 8 + 8 * len(POLL_SAVED) + 8 * len(xmms)
         area = 8 * len(xmms) + (-below) % 16
         if area:
             self.asm.sub(rsp, area)
@@ -949,4 +954,4 @@ def lower(func: Function, alloc: Allocation,
     With `trace`, also where each IR instruction's code starts (Lowering)."""
     lowering = Lowering(func, alloc, trace)
     asm = lowering.run()
-    return asm, lowering.tuple_shapes, 8 + 8 * len(lowering.saved) + lowering.frame
+    return asm, lowering.tuple_shapes, lowering.activation_bytes

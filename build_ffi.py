@@ -38,7 +38,8 @@ def read_cdef() -> str:
         parts.append(text[begin:end])
     return "\n".join(parts)
 
-SOURCES = ["csrc/execmem.c", "csrc/call.c", "csrc/interrupt.c", "csrc/poll.c", "csrc/numeric.c"]
+SOURCES = ["csrc/execmem.c", "csrc/call.c", "csrc/interrupt.c", "csrc/poll.c", "csrc/stack.c",
+           "csrc/numeric.c"]
 
 
 def _extra_compile_args() -> list[str]:

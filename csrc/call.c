@@ -11,10 +11,10 @@
  *
  *     rdi -> args[0..n-1], the arguments (8 bytes each)
  *     rsi -> out, the result slots
- *     rdx = depth: how many more nested native calls are allowed (generated
- *           code that calls other generated code checks and decrements it,
- *           so deep recursion hands the call to the interpreter instead of
- *           overflowing the C stack)
+ *     rdx = depth: how many more nested native calls the recursion limit
+ *           allows (generated code that calls other generated code checks
+ *           and decrements it, and checks the stack, so deep recursion
+ *           hands the call to the interpreter instead of overflowing)
  *     rcx -> the poll word (jc_poll_request), read at loop headers and at
  *           the entry of functions that call generated code: when it is
  *           nonzero the code calls jc_poll_slow (poll.c), which says whether
@@ -29,8 +29,9 @@
  *     rdx <- the value of a scalar result.  Native callers take it from the
  *            register, so a call's result never goes through memory.
  *
- * The functions here check the handle, note in the calling thread's jc_poll
- * whether the call holds the GIL, call the code and report the status; a
+ * The functions here check the handle, note in the calling thread's jc_thread
+ * whether the call holds the GIL, call the code on the thread's native stack
+ * (stack.c) and report the status; a
  * status of JC_STATUS_INTERRUPT clears the pending SIGINT (the caller now
  * handles the signal).
  * They take no lock: the caller keeps the block alive for the duration of
@@ -51,6 +52,36 @@ typedef jc_result (*jc_entry_fn)(const int64_t *args, int64_t *out, int64_t dept
 static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *out,
                            int64_t depth, int holds_gil);
 
+/* Read on every call: on glibc, in the static TLS block that glibc keeps
+ * room in for modules loaded later (a fixed offset from %fs instead of a
+ * __tls_get_addr call; musl has no such room). */
+#if defined(__GLIBC__)
+static __thread jc_thread t_thread __attribute__((tls_model("initial-exec")));
+#else
+static __thread jc_thread t_thread;
+#endif
+
+jc_thread *jc_this_thread(void)
+{
+    return &t_thread;
+}
+
+/* One entry call, as run on the native stack (stack.c). */
+typedef struct {
+    jc_entry_fn fn;
+    const int64_t *args;
+    int64_t *out;
+    int64_t depth;
+    jc_result result;
+} entry_call;
+
+static int64_t run_entry(void *ctx)
+{
+    entry_call *c = ctx;
+    c->result = c->fn(c->args, c->out, c->depth, &jc_poll_request);
+    return 0;
+}
+
 int jc_call(const jc_code *code, const int64_t *args, int64_t *out)
 {
     int status;
@@ -63,8 +94,8 @@ int jc_call(const jc_code *code, const int64_t *args, int64_t *out)
 static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *out,
                            int64_t depth, int holds_gil)
 {
-    jc_entry_fn fn;
-    jc_poll *poll;
+    entry_call call;
+    jc_thread *thread;
     jc_result result;
     int64_t status;
     int outer_holds_gil, outer_bracketed;
@@ -77,21 +108,25 @@ static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *ou
         jc_set_error("jc_call: out is NULL");
         return -1;
     }
-    fn = (jc_entry_fn)code->addr;
-    poll = jc_poll_for_thread();
+    call.fn = (jc_entry_fn)code->addr;
+    call.args = args;
+    call.out = out;
+    call.depth = depth;
+    thread = &t_thread;
     /* A signal handler run by a poll (poll.c) may call jitted functions: this
      * call then nests in another one of the same thread, whose state comes back. */
-    outer_holds_gil = poll->holds_gil;
-    outer_bracketed = poll->bracketed;
-    poll->holds_gil = holds_gil;
-    poll->bracketed = 0;
+    outer_holds_gil = thread->holds_gil;
+    outer_bracketed = thread->bracketed;
+    thread->holds_gil = holds_gil;
+    thread->bracketed = 0;
     if (jc_sigint_pending && jc_on_main_thread())
         jc_poll_request = 1; /* another thread's poll let it pass: this call handles it */
-    result = fn(args, out, depth, &jc_poll_request);
-    if (poll->bracketed)
+    jc_run_on_native_stack(thread, run_entry, &call);
+    result = call.result;
+    if (thread->bracketed)
         jc_unlocked_call_end();
-    poll->holds_gil = outer_holds_gil;
-    poll->bracketed = outer_bracketed;
+    thread->holds_gil = outer_holds_gil;
+    thread->bracketed = outer_bracketed;
     status = result.status;
     /* A scalar result comes back in rdx; tuples are written to out. */
     if (status >= 0 && status < JC_STATUS_TUPLE)

@@ -76,7 +76,8 @@
 #define FC_STATUS_DEPTH 6
 #define FC_STATUS_TUPLE 16
 #define FC_MAX_RESULT_SLOTS 16
-#define FC_MAX_NATIVE_DEPTH 10000
+#define FC_MAX_NATIVE_DEPTH 10000 /* on a thread's own stack (abi.MAX_NATIVE_DEPTH) */
+#define FC_MAX_BUDGET (1 << 30) /* abi.MAX_NATIVE_BUDGET */
 
 /* Limits of the fast path; signatures beyond them run through Python. */
 #define FC_MAX_ARGS 32
@@ -96,6 +97,9 @@ typedef int (*fc_call_packed_fn)(const jc_code *code, const char *args, jc_value
  * calls without it. */
 static fc_call_packed_fn g_call_packed_gil = NULL;
 static fc_call_packed_fn g_call_packed = NULL;
+/* jc_native_stack_ready, from the same place: whether this thread's native
+ * code runs on a stack of jitcore's own (csrc/stack.c). */
+static int (*g_native_stack_ready)(void) = NULL;
 
 typedef struct {
     Py_ssize_t nargs;
@@ -315,15 +319,31 @@ static int py_stack_exhausted(void)
     return 1;
 }
 
+/* 1 if this thread's native code runs on jitcore's native stack, where the
+ * code checks the stack itself (asked once per thread). */
+static __thread int fc_native_stack = 0; /* 0: not asked yet; 1: yes; -1: no */
+
+static int on_native_stack(void)
+{
+    if (fc_native_stack == 0)
+        fc_native_stack = (g_native_stack_ready != NULL && g_native_stack_ready()) ? 1 : -1;
+    return fc_native_stack > 0;
+}
+
 static int native_depth_budget(int frames_between, Py_ssize_t frame_bytes)
 {
-    int depth = jc_python_frames_left() + frames_between - JC_DEEPEST_FRAME_C_LEVELS;
-    Py_ssize_t levels = (stack_left() - FC_NATIVE_STACK_MARGIN) / (frame_bytes > 0 ? frame_bytes : 1);
-    if (depth > FC_MAX_NATIVE_DEPTH)
-        depth = FC_MAX_NATIVE_DEPTH;
-    if (depth > levels)
-        depth = (int)(levels < 0 ? 0 : levels);
-    return depth < 0 ? 0 : depth;
+    long long depth = (long long)jc_python_frames_left() + frames_between - JC_DEEPEST_FRAME_C_LEVELS;
+    if (!on_native_stack()) {
+        /* On the thread's own stack: capped by what it has left. */
+        Py_ssize_t levels = (stack_left() - FC_NATIVE_STACK_MARGIN) / (frame_bytes > 0 ? frame_bytes : 1);
+        if (depth > FC_MAX_NATIVE_DEPTH)
+            depth = FC_MAX_NATIVE_DEPTH;
+        if (depth > levels)
+            depth = levels < 0 ? 0 : levels;
+    }
+    if (depth > FC_MAX_BUDGET)
+        depth = FC_MAX_BUDGET;
+    return depth < 0 ? 0 : (int)depth;
 }
 
 /* The fast path.  ROUTE_DONE: returns the result (or NULL with an exception
@@ -875,10 +895,11 @@ static PyTypeObject DispatcherBase_Type = {
 /* ------------------------------------------------------------------ */
 
 PyDoc_STRVAR(set_call_packed_doc,
-"_set_call_packed(address_gil, address)\n\n"
-"Give the module the addresses of jc_call_packed_gil and jc_call_packed (from\n"
-"jitcore._native); until then every call takes the Python path. They can be\n"
-"set only once (again with the same addresses is allowed).");
+"_set_call_packed(address_gil, address, address_stack_ready)\n\n"
+"Give the module the addresses of jc_call_packed_gil, jc_call_packed and\n"
+"jc_native_stack_ready (from jitcore._native); until then every call takes\n"
+"the Python path. They can be set only once (again with the same addresses\n"
+"is allowed).");
 
 static fc_call_packed_fn address_arg(PyObject *arg)
 {
@@ -896,20 +917,23 @@ static fc_call_packed_fn address_arg(PyObject *arg)
 
 static PyObject *fc_set_call_packed(PyObject *module, PyObject *args)
 {
-    PyObject *a_gil, *a_any;
-    fc_call_packed_fn fn_gil, fn_any;
+    PyObject *a_gil, *a_any, *a_ready;
+    fc_call_packed_fn fn_gil, fn_any, fn_ready;
     (void)module;
-    if (!PyArg_ParseTuple(args, "OO:_set_call_packed", &a_gil, &a_any))
+    if (!PyArg_ParseTuple(args, "OOO:_set_call_packed", &a_gil, &a_any, &a_ready))
         return NULL;
-    if ((fn_gil = address_arg(a_gil)) == NULL || (fn_any = address_arg(a_any)) == NULL)
+    if ((fn_gil = address_arg(a_gil)) == NULL || (fn_any = address_arg(a_any)) == NULL
+        || (fn_ready = address_arg(a_ready)) == NULL)
         return NULL;
     if ((g_call_packed != NULL && g_call_packed != fn_any)
-        || (g_call_packed_gil != NULL && g_call_packed_gil != fn_gil)) {
+        || (g_call_packed_gil != NULL && g_call_packed_gil != fn_gil)
+        || (g_native_stack_ready != NULL && (void *)g_native_stack_ready != (void *)fn_ready)) {
         PyErr_SetString(PyExc_ValueError, "_set_call_packed: already set to other addresses");
         return NULL;
     }
     g_call_packed_gil = fn_gil;
     g_call_packed = fn_any;
+    g_native_stack_ready = (int (*)(void))(void *)fn_ready;
     Py_RETURN_NONE;
 }
 
@@ -1087,6 +1111,7 @@ PyMODINIT_FUNC PyInit__fastcall(void)
         || PyModule_AddIntConstant(m, "STATUS_TUPLE", FC_STATUS_TUPLE) < 0
         || PyModule_AddIntConstant(m, "MAX_RESULT_SLOTS", FC_MAX_RESULT_SLOTS) < 0
         || PyModule_AddIntConstant(m, "MAX_NATIVE_DEPTH", FC_MAX_NATIVE_DEPTH) < 0
+        || PyModule_AddIntConstant(m, "MAX_NATIVE_BUDGET", FC_MAX_BUDGET) < 0
         || PyModule_AddIntConstant(m, "MAX_ARGS", FC_MAX_ARGS) < 0
         || PyModule_AddIntConstant(m, "MAX_ENTRIES", FC_MAX_ENTRIES) < 0) {
         Py_DECREF(m);

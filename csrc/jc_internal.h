@@ -31,12 +31,24 @@ struct jc_code {
  * watchdog sets once per switch interval (poll.c). */
 extern volatile int64_t jc_poll_request;
 
-/* What jc_poll_slow needs to know of the call under way on this thread. */
-typedef struct jc_poll {
+/* This thread's native stack (stack.c). */
+typedef struct jc_thread_stack {
+    int state;              /* 0: not tried yet; 1: ready; -1: none to be had */
+    int on_native;          /* this thread's code runs on its native stack now */
+    struct jc_stack *stack;
+    char *native_sp;        /* where code entering the native stack starts */
+    char *thread_sp;        /* where code leaving it for the thread's stack starts */
+} jc_thread_stack;
+
+/* The state of native calls on this thread, in one thread-local (one
+ * lookup per call): what jc_poll_slow needs to know of the call under way,
+ * and the native stack. */
+typedef struct jc_thread {
     int holds_gil;  /* the call runs with the GIL held */
     int bracketed;  /* jc_poll_slow() called jc_unlocked_call_begin() for it */
-} jc_poll;
-jc_poll *jc_poll_for_thread(void);
+    jc_thread_stack stack;
+} jc_thread;
+jc_thread *jc_this_thread(void);
 
 /* interrupt.c: a SIGINT that no native call of the main thread has handled
  * yet; whether this is the thread that runs Python signal handlers; putting
@@ -49,6 +61,14 @@ void jc_interrupt_reinstall(void);
  * freed meanwhile is queued until the last such call ends. */
 void jc_unlocked_call_begin(void);
 void jc_unlocked_call_end(void);
+
+/* stack.c: run fn(ctx) on this thread's native stack (where generated code
+ * runs), or back on the thread's own stack (where Python code runs); each
+ * calls fn directly when it already runs there, the first also when the
+ * thread has no native stack. */
+typedef int64_t (*jc_stack_fn)(void *ctx);
+int64_t jc_run_on_native_stack(jc_thread *t, jc_stack_fn fn, void *ctx);
+int64_t jc_run_on_thread_stack(jc_thread *t, jc_stack_fn fn, void *ctx);
 
 /* Set this thread's error message (printf-style). */
 void jc_set_error(const char *fmt, ...)

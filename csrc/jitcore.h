@@ -136,6 +136,25 @@ void jc_set_switch_interval(double seconds);
  * call lets the GIL go only when asked, as CPython's eval loop does. */
 void jc_set_gil_drop_check(void *check);
 
+/* The stack generated code runs on (stack.c): each thread's is this many
+ * bytes, aligned to its size; functions that make native calls return
+ * JC_STATUS_DEPTH once rsp comes within JC_NATIVE_STACK_MARGIN of its
+ * bottom, and no frame may be larger than JC_NATIVE_MAX_FRAME
+ * (jitcore/abi.py repeats these). */
+#define JC_NATIVE_STACK_BYTES 268435456
+#define JC_NATIVE_STACK_MARGIN 1048576
+#define JC_NATIVE_MAX_FRAME 262144
+/* The status of a call whose native recursion ran out of depth budget or stack. */
+#define JC_STATUS_DEPTH 6
+
+/* 1 if this thread has a native stack (allocated on the first call), 0 if
+ * none could be had: generated code then runs on the thread's stack. */
+int jc_native_stack_ready(void);
+
+/* 1 if the caller runs on this thread's native stack (for tests: Python
+ * code never should). */
+int jc_on_native_stack(void);
+
 /* cffi-cdef: end */
 
 #ifdef __cplusplus

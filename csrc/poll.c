@@ -55,12 +55,6 @@
 /* Set at first, so that the first poll starts the watchdog. */
 volatile int64_t jc_poll_request = 1;
 
-static __thread jc_poll t_poll;
-
-jc_poll *jc_poll_for_thread(void)
-{
-    return &t_poll;
-}
 
 /* A thread waiting for the GIL asks for it (gil_drop_request) once it has
  * waited a whole switch interval without the GIL changing hands, and the
@@ -156,7 +150,7 @@ static void rearm(void)
 
 /* -- the slow path ---------------------------------------------------- */
 
-static void bracket(jc_poll *p)
+static void bracket(jc_thread *p)
 {
     if (!p->bracketed) {
         jc_unlocked_call_begin();
@@ -164,11 +158,12 @@ static void bracket(jc_poll *p)
     }
 }
 
-int jc_poll_slow(void *word)
+/* The slow path proper, on the thread's own stack. */
+static int64_t poll_slow(void *unused)
 {
-    jc_poll *p = &t_poll;
+    jc_thread *p = jc_this_thread();
     int main_thread = jc_on_main_thread();
-    (void)word; /* always jc_poll_request, which generated code was given */
+    (void)unused;
     rearm();
     if (main_thread) {
         if (jc_sigint_pending)
@@ -186,4 +181,13 @@ int jc_poll_slow(void *word)
         }
     }
     return main_thread && jc_sigint_pending;
+}
+
+/* Generated code calls this on the native stack (stack.c); Python code
+ * (signal handlers, another thread taking the GIL here) runs on the
+ * thread's own. */
+int jc_poll_slow(void *word)
+{
+    (void)word; /* always jc_poll_request, which generated code was given */
+    return (int)jc_run_on_thread_stack(jc_this_thread(), poll_slow, NULL);
 }

@@ -32,8 +32,8 @@ STATUS_BOOL = 3  # out[0] is 0 or 1
 STATUS_FLOAT = 4  # out[0] holds a double's bits
 STATUS_INTERRUPT = 5  # stopped for Ctrl-C: run CPython's signal handlers, then call again
 # (or a handler the poll ran raised: its exception is set)
-# The native depth budget ran out: the recursion goes deeper than the recursion
-# limit allows from here. Re-run in CPython, and let the calls that re-run makes
+# The native depth budget ran out, or the native stack did: the recursion goes
+# deeper than the recursion limit allows from here, or than native code can. Re-run in CPython, and let the calls that re-run makes
 # run in CPython too (native code would only run out again, a little less deep,
 # at every level: quadratic time on the way to CPython's RecursionError).
 STATUS_DEPTH = 6
@@ -43,7 +43,22 @@ SCALAR_STATUS = {"int": STATUS_INT, "bool": STATUS_BOOL, "float": STATUS_FLOAT, 
 
 MAX_RESULT_SLOTS = 16  # the longest tuple a function may return natively
 
-# Nested native calls allowed per call from Python: CPython's own recursion
-# limit, capped so that native frames (under ~200 bytes each) stay far from
-# the end of any thread's C stack.
+# Nested native calls allowed per call from Python when native code runs on
+# the thread's own stack (only where jitcore's native stack is missing, or
+# without the C fast path): CPython's own recursion limit, capped so that
+# native frames stay far from the end of any thread's C stack.
 MAX_NATIVE_DEPTH = 10000
+# The largest budget ever given (the recursion limit may be up to 2**31 - 1).
+MAX_NATIVE_BUDGET = 1 << 30
+
+# jitcore's native stack (csrc/stack.c, csrc/jitcore.h): each thread's is
+# NATIVE_STACK_BYTES, aligned to its size. A function that makes native calls
+# tests rsp's offset in it right after allocating its frame, and returns
+# STATUS_DEPTH once it is below NATIVE_STACK_MARGIN: that is
+# `test rsp, NATIVE_STACK_CHECK_MASK` giving zero. The margin is left for what
+# runs below the deepest such frame (a leaf function, a C helper, a signal
+# handler), and no activation may be larger than MAX_FRAME_BYTES.
+NATIVE_STACK_BYTES = 1 << 28
+NATIVE_STACK_MARGIN = 1 << 20
+NATIVE_STACK_CHECK_MASK = (NATIVE_STACK_BYTES - 1) & ~(NATIVE_STACK_MARGIN - 1)
+MAX_FRAME_BYTES = NATIVE_STACK_MARGIN // 4

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import FunctionType
 
+from . import abi
+from .errors import CompileError
 from .frontend import build_ir
 from .ir import Function, Inst
 from .passes import PassTrace, optimize
@@ -83,6 +85,12 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
     t3 = clock()
     marks: list[tuple[int, Inst, Inst | None]] | None = [] if keep_stages else None
     asm, shapes, frame_bytes = lower(ir, alloc, marks)
+    if frame_bytes > abi.MAX_FRAME_BYTES:
+        code_object = func.__code__
+        raise CompileError(f"{-(-frame_bytes // 1024)} KB of stack per call (more than the "
+                           f"{abi.MAX_FRAME_BYTES // 1024} KB native code may take): split the "
+                           f"function", code_object.co_filename, code_object.co_firstlineno,
+                           func.__qualname__)
     code = asm.assemble()
     t4 = clock()
     block = CodeBlock(code)

@@ -55,8 +55,9 @@ try:
     from ._native import ffi as _ffi
     from ._native import lib as _lib
 
-    _fastcall._set_call_packed(int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, "jc_call_packed_gil"))),
-                               int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, "jc_call_packed"))))
+    _fastcall._set_call_packed(*(int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, name)))
+                                 for name in ("jc_call_packed_gil", "jc_call_packed",
+                                              "jc_native_stack_ready")))
     if (_gil_drop_check := _fastcall._gil_drop_check()) is not None:  # 3.13+: see csrc/poll.c
         _lib.jc_set_gil_drop_check(_ffi.cast("void *", _gil_drop_check))
 except (ImportError, AttributeError, ValueError) as _exc:  # pragma: no cover - platform dependent

@@ -161,6 +161,11 @@ def test_constants_match_the_abi():
     assert _fastcall.STATUS_TUPLE == abi.STATUS_TUPLE
     assert _fastcall.MAX_RESULT_SLOTS == abi.MAX_RESULT_SLOTS
     assert _fastcall.MAX_NATIVE_DEPTH == abi.MAX_NATIVE_DEPTH
+    assert _fastcall.MAX_NATIVE_BUDGET == abi.MAX_NATIVE_BUDGET
+    lib = runtime_lib()
+    assert lib.JC_STATUS_DEPTH == abi.STATUS_DEPTH
+    assert (lib.JC_NATIVE_STACK_BYTES, lib.JC_NATIVE_STACK_MARGIN, lib.JC_NATIVE_MAX_FRAME) == \
+        (abi.NATIVE_STACK_BYTES, abi.NATIVE_STACK_MARGIN, abi.MAX_FRAME_BYTES)
 
 
 def test_dispatcher_is_built_on_the_c_base_type():
@@ -354,8 +359,12 @@ def test_native_depth_is_what_the_recursion_limit_leaves():
     try:
         sys.setrecursionlimit(limit + 7)
         assert get_depth() == here + 7
+        # No cap below the limit: native frames run on jitcore's own stack,
+        # which the code checks itself (csrc/stack.c).
         sys.setrecursionlimit(abi.MAX_NATIVE_DEPTH + 5000)
-        assert get_depth() == abi.MAX_NATIVE_DEPTH  # capped: native frames use the C stack
+        assert get_depth() == here + abi.MAX_NATIVE_DEPTH + 5000 - limit
+        sys.setrecursionlimit(2**31 - 1)
+        assert get_depth() == abi.MAX_NATIVE_BUDGET
     finally:
         sys.setrecursionlimit(limit)
     assert get_depth() == here
@@ -649,9 +658,9 @@ def test_base_type_rejects_bad_registrations():
     assert jitted._fast_signatures() == [(int,)]
     assert jitted._remove_entry((int,)) is True
     with pytest.raises(ValueError):
-        _fastcall._set_call_packed(h, h)  # already set to jc_call_packed_gil, jc_call_packed
+        _fastcall._set_call_packed(h, h, h)  # already set to the three functions of _native
     with pytest.raises(TypeError):
-        _fastcall._set_call_packed(h)  # needs both
+        _fastcall._set_call_packed(h, h)  # needs all three
     with pytest.raises(TypeError):
         _fastcall._enable_vectorcall(int)
 

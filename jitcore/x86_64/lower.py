@@ -303,6 +303,12 @@ class Lowering:
             self.asm.push(reg)
         if self.frame:
             self.asm.sub(rsp, self.frame)
+        if self.calls_native:
+            # Within the margin of the native stack's bottom (csrc/stack.c: it
+            # is aligned to its size, so the offset is rsp's low bits): out of
+            # stack, so CPython runs the call. First, before the frame is written.
+            self.asm.test(rsp, abi.NATIVE_STACK_CHECK_MASK)
+            self.asm.jz(self.depth_exhausted_label())
         if self.makes_calls and self.returns_tuple:
             self.asm.mov(self.slot(self.out_ptr_slot), OUT_PTR)
         for bits, index in self.float_consts.items():

@@ -133,6 +133,7 @@ static PyObject *run_py_func;               /* _fastcall.RUN_PY_FUNC */
 static PyObject *run_py_func_depth_fallback; /* _fastcall.RUN_PY_FUNC_IN_DEPTH_FALLBACK */
 static PyObject *str_py_func;      /* "py_func" */
 static PyObject *str_status_error; /* "_status_error" */
+static PyObject *str_shadow;       /* "_shadow" */
 
 /* ------------------------------------------------------------------ */
 /* Entries                                                              */
@@ -366,7 +367,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     if (g_call_packed_gil == NULL || nargs > FC_MAX_ARGS || self->nentries == 0)
         return NULL;
     if (fc_depth_fallback) {
-        *route = ROUTE_DEOPT; /* CPython runs it (see fc_depth_fallback) */
+        *route = ROUTE_DEPTH; /* CPython runs it (see fc_depth_fallback) */
         return NULL;
     }
     for (i = 0; i < nargs; i++) {
@@ -495,27 +496,55 @@ static PyObject *status_error(PyObject *self, int status)
     return res;
 }
 
-static PyObject *call_py_func(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+/* -- re-runs in CPython -------------------------------------------------
+ *
+ * A call native code cannot finish re-runs in CPython from here, one C call
+ * deeper.  A recursion that keeps coming back here (a deopt deep in a native
+ * recursion re-runs every level above it; a depth fallback re-runs all of
+ * it) would take a C call per level, where CPython's own recursion takes
+ * none (3.11+): C stack and, on 3.12+, the C recursion limit would run out
+ * long before the recursion limit.  So such re-runs call the function's
+ * shadow (Dispatcher._shadow): py_func's code whose calls of jitted
+ * functions are plain Python calls of their shadows, a recursion exactly as
+ * CPython's own.  Re-runs nested less deeply call py_func itself, whose
+ * jitted calls run native code again. */
+#define FC_SHADOW_AFTER_RERUNS 8
+
+static __thread int fc_reruns = 0; /* re-runs under way on this thread, nested */
+
+/* The function a re-run calls: the shadow if `shadow` (when the dispatcher
+ * has one), else py_func. */
+static PyObject *rerun_func(PyObject *self, int shadow)
 {
-    PyObject *func;
-    PyObject *res;
-    if (py_stack_exhausted())
-        return NULL;
-    func = PyObject_GetAttr(self, str_py_func);
-    if (func == NULL)
-        return NULL;
-    res = PyObject_Vectorcall(func, args, (size_t)nargs, NULL);
-    Py_DECREF(func);
-    return res;
+    if (shadow) {
+        PyObject *func = PyObject_CallMethodNoArgs(self, str_shadow);
+        if (func != Py_None)
+            return func; /* or NULL with an exception */
+        Py_DECREF(func);
+    }
+    return PyObject_GetAttr(self, str_py_func);
 }
 
-static PyObject *call_py_func_in_depth_fallback(PyObject *self, PyObject *const *args,
-                                                Py_ssize_t nargs)
+/* Re-run a call in CPython (keywords as kwnames or as a dict), in depth
+ * fallback if `depth_fallback`. */
+static PyObject *rerun(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames,
+                       PyObject *kwargs, int depth_fallback)
 {
-    PyObject *res;
-    fc_depth_fallback++;
-    res = call_py_func(self, args, nargs);
-    fc_depth_fallback--;
+    PyObject *func, *res;
+    if (py_stack_exhausted())
+        return NULL;
+    func = rerun_func(self, depth_fallback || fc_reruns >= FC_SHADOW_AFTER_RERUNS);
+    if (func == NULL)
+        return NULL;
+    fc_depth_fallback += depth_fallback;
+    fc_reruns++;
+    if (kwargs != NULL)
+        res = PyObject_VectorcallDict(func, args, PyVectorcall_NARGS(nargsf), kwargs);
+    else
+        res = PyObject_Vectorcall(func, args, nargsf, kwnames);
+    fc_reruns--;
+    fc_depth_fallback -= depth_fallback;
+    Py_DECREF(func);
     return res;
 }
 
@@ -539,9 +568,9 @@ static PyObject *call_positional(PyObject *self, PyObject *const *args, Py_ssize
     case ROUTE_DONE:
         return res;
     case ROUTE_DEOPT:
-        return call_py_func(self, args, nargs);
+        return rerun(self, args, (size_t)nargs, NULL, NULL, 0);
     case ROUTE_DEPTH:
-        return call_py_func_in_depth_fallback(self, args, nargs);
+        return rerun(self, args, (size_t)nargs, NULL, NULL, 1);
     case ROUTE_STATUS:
         return status_error(self, status);
     default:
@@ -556,25 +585,12 @@ static PyObject *call_positional(PyObject *self, PyObject *const *args, Py_ssize
 static PyObject *slow_path_result(PyObject *self, PyObject *res, PyObject *const *args,
                                   size_t nargsf, PyObject *kwnames, PyObject *kwargs)
 {
-    int fallback;
-    PyObject *func;
+    int depth_fallback;
     if (res != run_py_func && res != run_py_func_depth_fallback)
         return res;
-    fallback = res == run_py_func_depth_fallback;
+    depth_fallback = res == run_py_func_depth_fallback;
     Py_DECREF(res);
-    if (py_stack_exhausted())
-        return NULL;
-    func = PyObject_GetAttr(self, str_py_func);
-    if (func == NULL)
-        return NULL;
-    fc_depth_fallback += fallback;
-    if (kwargs != NULL)
-        res = PyObject_VectorcallDict(func, args, PyVectorcall_NARGS(nargsf), kwargs);
-    else
-        res = PyObject_Vectorcall(func, args, nargsf, kwnames);
-    fc_depth_fallback -= fallback;
-    Py_DECREF(func);
-    return res;
+    return rerun(self, args, nargsf, kwnames, kwargs, depth_fallback);
 }
 
 /* tp_call: also what DispatcherBase.__call__ runs, and what CPython uses
@@ -1078,7 +1094,9 @@ PyMODINIT_FUNC PyInit__fastcall(void)
         str_call_slow = PyUnicode_InternFromString("_call_slow");
         str_py_func = PyUnicode_InternFromString("py_func");
         str_status_error = PyUnicode_InternFromString("_status_error");
-        if (str_call_slow == NULL || str_py_func == NULL || str_status_error == NULL)
+        str_shadow = PyUnicode_InternFromString("_shadow");
+        if (str_call_slow == NULL || str_py_func == NULL || str_status_error == NULL
+            || str_shadow == NULL)
             return NULL;
     }
     if (run_py_func == NULL) {

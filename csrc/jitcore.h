@@ -155,6 +155,11 @@ int jc_native_stack_ready(void);
  * code never should). */
 int jc_on_native_stack(void);
 
+/* For tests: from the next call on, this thread's native code may use only
+ * `usable` bytes of its native stack (0: all of it).  0, or -1 if this
+ * thread has none. */
+int jc_native_stack_shrink(size_t usable);
+
 /* cffi-cdef: end */
 
 #ifdef __cplusplus

@@ -312,3 +312,16 @@ int jc_on_native_stack(void)
     base = (uintptr_t)t->stack->base;
     return sp >= base && sp < base + JC_NATIVE_STACK_BYTES;
 }
+
+int jc_native_stack_shrink(size_t usable)
+{
+    jc_thread_stack *t = &jc_this_thread()->stack;
+    char *top;
+    if (t->on_native || !stack_ready(t))
+        return -1;
+    top = t->stack->base + JC_NATIVE_STACK_BYTES;
+    if (usable != 0 && usable < JC_NATIVE_STACK_BYTES - JC_NATIVE_STACK_MARGIN)
+        top = aligned_below(t->stack->base + JC_NATIVE_STACK_MARGIN + usable, 0);
+    t->native_sp = top;
+    return 0;
+}

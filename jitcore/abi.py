@@ -7,9 +7,11 @@ Every compiled function has one native entry point:
 
 `args` (rdi) points to the arguments, one 8-byte slot each (an int, a bool
 as 0/1, or a float's IEEE bits); `out` (rsi) to the result slots; `depth`
-(rdx) is how many more nested native calls are allowed: a function that
-calls other native code deopts when it reaches 0 and passes depth - 1 on,
-so deep recursion ends in CPython (RecursionError) instead of a crash;
+(rdx) is how many more nested native calls the recursion limit allows: a
+function that calls other native code returns STATUS_DEPTH when it reaches 0
+(or when jitcore's native stack, which such a function checks in its
+prologue, is nearly full) and passes depth - 1 on, so deep recursion ends in
+CPython (RecursionError, or CPython's value) instead of a crash;
 `poll` (rcx) points to a word that turns nonzero when SIGINT arrives
 (csrc/interrupt.c) and once per switch interval while native code runs
 (csrc/poll.c): loop headers and functions that make native calls poll it

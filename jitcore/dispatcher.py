@@ -16,6 +16,7 @@ CPython would raise). The result is always exactly CPython's.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import logging
 import os
@@ -231,6 +232,30 @@ class _Entry:
         self.pool: list[Any] = []  # result buffers; pop/append are atomic, so threads never share one
 
 
+class _ShadowGlobals(dict):  # type: ignore[type-arg]
+    """The globals of a shadow (Dispatcher._shadow): the module's, read as
+    they are looked up, except that a jitted function with native code reads
+    as its own shadow (the first time, and from then on, as native code binds
+    the functions it calls when it compiles). CPython looks globals up in a
+    dict subclass with __getitem__, so __missing__ sees every name not
+    replaced yet, and a name the module lacks falls through to builtins."""
+
+    __slots__ = ("module",)
+
+    def __init__(self, module: dict[str, Any]) -> None:
+        super().__init__(__builtins__=module.get("__builtins__", builtins))
+        self.module = module
+
+    def __missing__(self, name: str) -> Any:
+        value = self.module[name]
+        if issubclass(type(value), Dispatcher):
+            shadow = value._shadow()
+            if shadow is not None:
+                self[name] = shadow
+                return shadow
+        return value
+
+
 def _box(slot: Any, t: str) -> Any:
     if t == FLOAT:
         return slot.d
@@ -351,6 +376,33 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             if self.strict:
                 raise
             return RUN_PY_FUNC
+
+    def _shadow(self) -> types.FunctionType | None:
+        """py_func's code with globals in which the jitted functions it calls
+        are their shadows, or None if no signature compiled to native code.
+
+        What the C base type re-runs in CPython when the re-run is part of a
+        deep recursion (csrc/fastcall.c): every level is then a plain Python
+        call, as in CPython's own recursion, with no C call in between
+        (which would use up the C stack, or 3.12+'s C recursion limit, long
+        before the recursion limit). Only code that compiled is shadowed:
+        it reads globals only to call jitted functions, use int, float and
+        bool constants, math and builtins, and writes none, so its shadow
+        computes what py_func computes.
+        """
+        func = self.py_func
+        cached = self.__dict__.get("_shadow_of")
+        if cached is not None and cached[0] is func:
+            return cached[1]  # type: ignore[no-any-return]
+        if not any(entry is not None for entry in self._entries.values()):
+            return None
+        shadow = types.FunctionType(func.__code__, _ShadowGlobals(func.__globals__), func.__name__,
+                                    func.__defaults__, func.__closure__)
+        shadow.__kwdefaults__ = func.__kwdefaults__
+        shadow.__qualname__ = func.__qualname__
+        shadow.__module__ = func.__module__
+        self._shadow_of = (func, shadow)
+        return shadow
 
     if _fastcall is None:  # no C base type: calls come here directly
         def __call__(self, *args: Any, **kwargs: Any) -> Any:

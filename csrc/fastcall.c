@@ -507,7 +507,9 @@ static PyObject *status_error(PyObject *self, int status)
  * shadow (Dispatcher._shadow): py_func's code whose calls of jitted
  * functions are plain Python calls of their shadows, a recursion exactly as
  * CPython's own.  Re-runs nested less deeply call py_func itself, whose
- * jitted calls run native code again. */
+ * jitted calls run native code again.  On 3.10, where CPython's own
+ * recursion takes C stack and crashes when it runs out, every level stays a
+ * C call here, which checks the stack first (py_stack_exhausted). */
 #define FC_SHADOW_AFTER_RERUNS 8
 
 static __thread int fc_reruns = 0; /* re-runs under way on this thread, nested */
@@ -533,7 +535,8 @@ static PyObject *rerun(PyObject *self, PyObject *const *args, size_t nargsf, PyO
     PyObject *func, *res;
     if (py_stack_exhausted())
         return NULL;
-    func = rerun_func(self, depth_fallback || fc_reruns >= FC_SHADOW_AFTER_RERUNS);
+    func = rerun_func(self, !JC_PYTHON_CALLS_USE_C_STACK
+                                && (depth_fallback || fc_reruns >= FC_SHADOW_AFTER_RERUNS));
     if (func == NULL)
         return NULL;
     fc_depth_fallback += depth_fallback;

@@ -46,6 +46,18 @@
 #  define JC_C_CALL_USES_PYTHON_BUDGET 0
 #endif
 
+/* Whether a Python-to-Python call takes C stack (3.10: every call recurses
+ * in the C eval loop; 3.11+ run the callee in the same C frame).  Where it
+ * does, CPython's own deep recursion overflows the C stack (a crash), so
+ * fastcall.c re-runs a deep recursion through its own C calls, which check
+ * the stack and raise RecursionError in time, instead of as the plain
+ * Python calls of a shadow. */
+#if PY_VERSION_HEX < 0x030B0000
+#  define JC_PYTHON_CALLS_USE_C_STACK 1
+#else
+#  define JC_PYTHON_CALLS_USE_C_STACK 0
+#endif
+
 /* Levels the deepest frame of a recursion may need beyond its own: before
  * 3.12 its C calls count (`n == 0` checks the limit " in comparison" unless
  * the instruction is specialized), so CPython's recursion can stop one level

@@ -35,9 +35,10 @@ STATUS_FLOAT = 4  # out[0] holds a double's bits
 STATUS_INTERRUPT = 5  # stopped for Ctrl-C: run CPython's signal handlers, then call again
 # (or a handler the poll ran raised: its exception is set)
 # The native depth budget ran out, or the native stack did: the recursion goes
-# deeper than the recursion limit allows from here, or than native code can. Re-run in CPython, and let the calls that re-run makes
-# run in CPython too (native code would only run out again, a little less deep,
-# at every level: quadratic time on the way to CPython's RecursionError).
+# deeper than the recursion limit allows from here, or than native code can.
+# Re-run in CPython, and let the calls that re-run makes run in CPython too
+# (native code would only run out again, a little less deep, at every level:
+# quadratic time on the way to CPython's RecursionError).
 STATUS_DEPTH = 6
 STATUS_TUPLE = 16  # 16 + i: a tuple of shape i (the compiled function lists its shapes)
 

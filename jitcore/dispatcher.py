@@ -291,8 +291,15 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         self._entries: dict[tuple[type, ...], _Entry | None] = {}
         self._warned = False
         # Cells through which native callers reach each signature's code:
-        # the deopt stub until that signature compiles.
-        self._cells: dict[tuple[type, ...], tuple[Any, int]] = {}
+        # the deopt stub until that signature compiles. If __init__ runs
+        # again, callers compiled before still read the cells they were given:
+        # they stay, sending those calls to the deopt stub (the callers then
+        # re-run in CPython, which calls the new py_func) until the signature
+        # compiles again.
+        cells: dict[tuple[type, ...], tuple[Any, int]] = self.__dict__.get("_cells", {})
+        for cell, _ in cells.values():
+            cell[0] = deopt_stub().address
+        self._cells = cells
         # Signatures being compiled: the result their recursive calls assume if
         # no return statement has been translated yet, the returns translated
         # so far, and the results recursive calls were told to expect.
@@ -620,6 +627,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             except Exception as exc:  # noqa: BLE001 - a jitcore bug must not break the call
                 failure = _internal_error(self.py_func, exc)
             else:
+                compiled.block.owner = f"{self.py_func.__module__}.{self.py_func.__qualname__}"
                 self._entries[key] = entry
                 self._register_fast(key, entry)  # calls from Python now reach it directly
                 self._cell(key)[0][0] = compiled.block.address  # native callers now reach it

@@ -90,7 +90,7 @@ def _last_error() -> str:
 class CodeBlock:
     """An executable copy of machine code, in memory shared with other blocks."""
 
-    __slots__ = ("_ptr", "_address", "_size", "__weakref__")
+    __slots__ = ("_ptr", "_address", "_size", "owner", "__weakref__")
 
     def __init__(self, code: bytes) -> None:
         if UNAVAILABLE is not None:
@@ -103,6 +103,9 @@ class CodeBlock:
         self._ptr = _gc(out[0], _jc_code_free, len(data))
         self._address: int = int(_lib.jc_code_address(self._ptr))
         self._size = len(data)
+        # Who else may jump into this code (a jitted function's name): then
+        # free() refuses, and only garbage collection returns it.
+        self.owner: str | None = None
 
     @property
     def address(self) -> int:
@@ -161,7 +164,13 @@ class CodeBlock:
 
     def free(self) -> None:
         """Return the memory to the arena now. Idempotent; the block must not
-        be running (on another thread) when it is freed."""
+        be running (on another thread) when it is freed. A jitted function's
+        code (`owner` set) cannot be freed this way: the code of the functions
+        that call it jumps to it without a check."""
+        if self.owner is not None and self._ptr is not None:
+            raise ExecMemError(f"this is the code of jitted function {self.owner}, which other "
+                               f"native code may call: it is freed when the function is "
+                               f"garbage-collected")
         ptr = self._ptr
         if ptr is not None:
             self._ptr = None

@@ -196,3 +196,42 @@ def test_code_keeps_the_functions_it_calls_alive():
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.split() == ["21", "-20"]
+
+
+CALLEE_REINITIALIZED = r"""
+import gc
+from jitcore import jit
+
+@jit(strict=True)
+def g(a, b):
+    return a * b + 1
+
+@jit(strict=True)
+def f(a, b):
+    return g(a, b) + 1
+
+def other(a, b):
+    return a - b
+
+assert f(4, 5) == 22
+g.__init__(other)  # the same object now stands for another function
+gc.collect()
+others = [jit(eval(f"lambda a, b: a - {1000 + i}")) for i in range(200)]
+assert [h(1, 2) for h in others] == [1 - 1000 - i for i in range(200)]
+print(f(4, 5), f(-3, 7), g(4, 5))
+print(f(4, 5), f(-3, 7), g(4, 5))  # g compiled again: f calls its new code natively
+"""
+
+
+def test_a_dispatcher_initialized_again_sends_its_callers_to_the_new_function():
+    # f's code reads g's cell. __init__ replaced the cells and dropped the
+    # code they pointed at, so f jumped through freed memory. Now the old
+    # cells stay and send f's calls to the deopt stub: CPython re-runs f,
+    # whose global g is the same object, now standing for `other`.
+    import subprocess
+    import textwrap
+
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(CALLEE_REINITIALIZED)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["0", "-9", "-1"] * 2

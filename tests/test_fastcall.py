@@ -371,11 +371,28 @@ def test_native_depth_is_what_the_recursion_limit_leaves():
 
 
 def test_freed_code_is_an_error_not_a_crash():
-    jitted = jit(strict=True)(add)
-    assert jitted(1, 2) == 3
-    jitted.compile().block.free()
+    # Code registered by hand (the dispatcher's own cannot be freed: below)
+    # and freed under its entry: the fast path checks the handle.
+    block = CodeBlock(bytes([0x48, 0x8B, 0x57, 0x08]) + RET_OK)  # mov rdx, [rdi+8]: returns b
+    jitted = jit(add)
+    assert jitted._add_entry((int, int), handle_of(block), [], block) is True
+    assert jitted(1, 2) == 2
+    block.free()
     with pytest.raises(ExecMemError, match=r"status -1"):
         jitted(1, 2)
+
+
+def test_a_jitted_functions_code_cannot_be_freed_by_hand():
+    # Its callers' code jumps to it through cells without checking: freed
+    # and reused, the memory would run another function's code. It goes back
+    # to the arena when the function is garbage-collected.
+    jitted = jit(strict=True)(add)
+    assert jitted(1, 2) == 3
+    block = jitted.compile().block
+    with pytest.raises(ExecMemError, match=r"the code of jitted function .*add.*garbage-collected"):
+        block.free()
+    assert not block.freed
+    assert jitted(1, 2) == 3
 
 
 # ---------------------------------------------------------------- what goes to Python

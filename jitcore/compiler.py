@@ -15,7 +15,7 @@ from types import FunctionType
 from . import abi
 from .errors import CompileError
 from .frontend import build_ir
-from .ir import Function, Inst
+from .ir import INT, Function, Inst
 from .passes import PassTrace, optimize
 from .regalloc import Allocation, allocate
 from .runtime import CodeBlock
@@ -109,7 +109,8 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
         stages.render_ns = render + clock() - t6
     callees = tuple({id(inst.data.owner): inst.data.owner
                      for inst in ir.insts() if inst.op == "call"}.values())
-    return Compiled(func.__qualname__, tuple(p.type for p in ir.params), ir_before, report,
+    arg_types = tuple(signature) if signature is not None else (INT,) * func.__code__.co_argcount
+    return Compiled(func.__qualname__, arg_types, ir_before, report,
                     ir.dump() if keep_text else "", alloc if keep_text else None, alloc.slots,
                     frame_bytes, code, block, shapes, returns, timings,
                     stages, callees)

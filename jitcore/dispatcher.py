@@ -16,6 +16,7 @@ CPython would raise). The result is always exactly CPython's.
 
 from __future__ import annotations
 
+import array
 import builtins
 import functools
 import logging
@@ -35,7 +36,7 @@ from . import abi, runtime
 from .compiler import Compiled, compile_function
 from .errors import CompileError, JitWarning
 from .frontend import check_code_shape, versions
-from .ir import BOOL, FLOAT, INT
+from .ir import BOOL, ELEMENTS, FLOAT, INT, buffer_type, element_of
 from .runtime import (
     ExecMemError,
     call_packed,
@@ -43,6 +44,7 @@ from .runtime import (
     ensure_interrupt_handler,
     new_cell,
     new_results,
+    pin_buffer,
 )
 
 log = logging.getLogger("jitcore")
@@ -119,6 +121,63 @@ _INTERPRETER = "CPython" if sys.implementation.name == "cpython" else "the inter
 IR_TYPES = {int: INT, bool: BOOL, float: FLOAT}
 PY_TYPES = {INT: int, BOOL: bool, FLOAT: float}
 PACK_CODES = {INT: "q", BOOL: "q", FLOAT: "d"}
+
+# Objects whose buffer native code reads as a flat run of elements (ir.py):
+# their elements are Python ints and floats. (NumPy arrays, whose elements
+# are NumPy scalars, are not among them.)
+BUFFER_TYPES = (bytes, bytearray, array.array, memoryview)
+
+
+@dataclass(frozen=True, repr=False)
+class BufferKind:
+    """What a signature says of a buffer argument: its type and the struct
+    code of its elements, or, in `code`, why native code does not take it."""
+
+    type: type
+    code: str
+
+    @property
+    def __name__(self) -> str:  # as signatures print argument types
+        if self.type in (bytes, bytearray):
+            return self.type.__name__
+        return f"{self.type.__name__}({self.code!r})"
+
+    def __repr__(self) -> str:
+        return self.__name__
+
+
+def _buffer_kind(obj: Any) -> BufferKind:
+    t = type(obj)
+    if t is bytes or t is bytearray:
+        return BufferKind(t, "B")
+    if t is array.array:
+        return BufferKind(t, obj.typecode)
+    try:  # a memoryview: released ones raise here, and run in CPython (which raises)
+        if obj.ndim != 1 or not obj.c_contiguous:
+            return BufferKind(t, f"{obj.ndim}-d" if obj.ndim != 1 else "strided")
+        code = obj.format[1:] if obj.format[:1] == "@" else obj.format
+    except ValueError:
+        return BufferKind(t, "released")
+    return BufferKind(t, code)
+
+
+def argument_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The signature a call's arguments select: their types, and for buffers
+    (BUFFER_TYPES) also the type of their elements."""
+    key: tuple[Any, ...] = tuple(map(type, args))
+    if any(t in BUFFER_TYPES for t in key):
+        key = tuple(_buffer_kind(a) if t in BUFFER_TYPES else t for a, t in zip(args, key, strict=True))
+    return key
+
+
+def ir_type(t: Any) -> str | None:
+    """The IR type an element of a signature stands for, or None if native code does not take it."""
+    if isinstance(t, BufferKind):
+        element = ELEMENTS.get(t.code)
+        if element is None or struct.calcsize(t.code) != element.size:
+            return None
+        return buffer_type(t.code)
+    return IR_TYPES.get(t)
 
 
 # One lock for all compilation: compiling f may compile the functions f calls
@@ -215,7 +274,7 @@ class NativeTarget:
 class _Entry:
     """Native code for one signature, and how to call it."""
 
-    __slots__ = ("compiled", "handle", "pack", "shapes", "pool", "slots", "frame_bytes")
+    __slots__ = ("compiled", "handle", "pack", "shapes", "pool", "slots", "frame_bytes", "buffers")
 
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
@@ -226,7 +285,9 @@ class _Entry:
             for e in callee._entries.values() if e is not None]
         self.frame_bytes: int = max([compiled.frame_bytes, *callee_frames])
         self.handle = compiled.block.handle
-        self.pack = struct.Struct("<" + "".join(PACK_CODES[t] for t in compiled.signature)).pack
+        # A buffer argument takes two slots: its address and its length.
+        self.pack = struct.Struct("<" + "".join(PACK_CODES.get(t, "qq") for t in compiled.signature)).pack
+        self.buffers = tuple(i for i, t in enumerate(compiled.signature) if element_of(t) is not None)
         self.shapes = compiled.tuple_shapes
         self.slots = max([1] + [len(s) for s in self.shapes])
         self.pool: list[Any] = []  # result buffers; pop/append are atomic, so threads never share one
@@ -254,6 +315,21 @@ class _ShadowGlobals(dict):  # type: ignore[type-arg]
                 self[name] = shadow
                 return shadow
         return value
+
+
+def _pin_buffers(args: tuple[Any, ...], positions: tuple[int, ...], pins: list[Any]) -> tuple[Any, ...]:
+    """args with each buffer argument (at `positions`) replaced by its address
+    and length; the buffers stay exported while `pins` lives (runtime.pin_buffer)."""
+    flat: list[Any] = []
+    start = 0
+    for i in positions:
+        flat += args[start:i]
+        handle, address = pin_buffer(args[i])
+        pins.append(handle)
+        flat += (address, len(args[i]))
+        start = i + 1
+    flat += args[start:]
+    return tuple(flat)
 
 
 def _box(slot: Any, t: str) -> Any:
@@ -336,7 +412,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         try:
             if kwargs:
                 return RUN_PY_FUNC
-            key = tuple(map(type, args))
+            key = argument_key(args)
             try:
                 entry = self._entries[key]
             except KeyError:
@@ -345,6 +421,9 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 return RUN_PY_FUNC
             if entry is None:
                 return RUN_PY_FUNC
+            pins: list[Any] = []
+            if entry.buffers:
+                args = _pin_buffers(args, entry.buffers, pins)
             try:
                 packed = entry.pack(*args)
             except struct.error:
@@ -352,6 +431,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             pool = entry.pool
             out = pool.pop() if pool else new_results(entry.slots)
             status = call_packed(entry.handle, packed, out, native_depth_budget(1, entry.frame_bytes))
+            del pins  # the buffers may be resized again
             if status == abi.STATUS_INT:
                 result: Any = out[0].i
             elif status == abi.STATUS_FLOAT:
@@ -443,7 +523,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
 
     def _register_fast(self, key: tuple[type, ...], entry: _Entry) -> None:
         """Let the C fast path call `entry` for arguments of exactly the types `key`."""
-        if _fastcall is None:
+        if _fastcall is None or entry.buffers:  # buffers: the Python path, for now
             return
         try:
             handle = int(_ffi.cast("uintptr_t", entry.handle))
@@ -584,9 +664,12 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 return None
             code = self.py_func.__code__
             try:
-                signature = tuple(IR_TYPES.get(t) for t in key)
+                signature = tuple(ir_type(t) for t in key)
                 shape_problem = check_code_shape(self.py_func)
-                if shape_problem is None and (len(key) != self._nparams or None in signature):
+                odd_buffer = next((t for t, s in zip(key, signature, strict=True)
+                                   if s is None and isinstance(t, BufferKind)), None)
+                if shape_problem is None and odd_buffer is None \
+                        and (len(key) != self._nparams or None in signature):
                     self._entries[key] = None  # CPython handles (or rejects) these arguments
                     return None
                 log.debug("JIT-compiling %r for %s", self.py_func, _format(key))
@@ -597,6 +680,11 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 ensure_interrupt_handler()  # Ctrl-C stops its loops (again, after signal.signal())
                 if shape_problem is not None:
                     raise shape_problem
+                if odd_buffer is not None:
+                    raise CompileError(f"a {odd_buffer.__name__} argument (native code reads "
+                                       f"buffers of elements {' '.join(ELEMENTS)}: 1-D, "
+                                       f"contiguous)", code.co_filename, code.co_firstlineno,
+                                       self.py_func.__qualname__)
                 compiled = self._nested_compile(key, signature)  # type: ignore[arg-type]
                 entry = _Entry(compiled)
             except RecursionError as exc:

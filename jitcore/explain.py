@@ -199,22 +199,23 @@ def _section(title: str, body: str) -> str:
     return f"== {title} ==\n{body}"
 
 
-def _types(args: tuple[Any, ...]) -> tuple[type, ...]:
+def _types(args: tuple[Any, ...], key_of: Any) -> tuple[Any, ...]:
     # A type stands for itself (explain(f, int, float)): native code never takes a type as a value.
-    return tuple(a if isinstance(a, type) else type(a) for a in args)
+    # An argument stands for what it selects (a buffer: its type and its elements').
+    return tuple(a if isinstance(a, type) else key_of((a,))[0] for a in args)
 
 
 def explain(func: Any, *args: Any) -> Explanation:
     """Compile `func` for the types of `args` and return every stage (see Explanation).
 
     func: a @jit function or a plain Python function. args: example
-    arguments (only their types matter: int, bool, float), or the types
-    themselves, e.g. explain(f, int, float). Nothing is run. A function that
-    cannot be compiled for these types gives an Explanation whose `failure`
-    says why; it does not raise.
+    arguments (only their types matter: int, bool, float, and buffers such
+    as array.array('d')), or the types themselves, e.g. explain(f, int,
+    float). Nothing is run. A function that cannot be compiled for these
+    types gives an Explanation whose `failure` says why; it does not raise.
     """
     from .compiler import compile_function
-    from .dispatcher import _COMPILE_LOCK, IR_TYPES, Dispatcher, why_no_native_code
+    from .dispatcher import _COMPILE_LOCK, Dispatcher, argument_key, ir_type, why_no_native_code
     from .frontend import check_code_shape
     from .runtime import ExecMemError
 
@@ -222,7 +223,7 @@ def explain(func: Any, *args: Any) -> Explanation:
     if not isinstance(py_func, types.FunctionType):
         raise TypeError(f"explain() takes a Python function or a @jit function, not {func!r}")
     code = py_func.__code__
-    key = _types(args)
+    key = _types(args, argument_key)
     result = Explanation(py_func.__qualname__, code.co_filename, code.co_firstlineno, key,
                          dis.Bytecode(py_func).dis())
 
@@ -235,14 +236,14 @@ def explain(func: Any, *args: Any) -> Explanation:
     if problem is not None:
         result.failure = problem
         return result
-    signature = [IR_TYPES.get(t) for t in key]
+    signature = [ir_type(t) for t in key]
     if len(key) != code.co_argcount:
         return fail(f"a call with {len(key)} argument{'' if len(key) == 1 else 's'} (it takes "
                     f"{code.co_argcount}): such calls run in CPython")
     unsupported = [t.__name__ for t, s in zip(key, signature, strict=True) if s is None]
     if unsupported:
-        return fail(f"arguments of type {', '.join(unsupported)} (native code takes int, bool "
-                    f"and float): such calls run in CPython")
+        return fail(f"arguments of type {', '.join(unsupported)} (native code takes int, bool, "
+                    f"float and 1-D buffers of numbers): such calls run in CPython")
     unavailable = why_no_native_code()
     if unavailable is not None:
         return fail(f"anything here: {unavailable}")

@@ -10,7 +10,11 @@ once. That keeps the front end simple (no phi nodes) and is all a linear-scan
 allocator needs.
 
 Types: INT (int64), BOOL (0 or 1 in a general register) and FLOAT (an IEEE
-double in an SSE register). Instruction set (dst on the left):
+double in an SSE register). A function's parameters may also be buffers
+(BUFFER_TYPES: `bytes`, `bytearray`, `array.array`, a 1-D contiguous
+`memoryview`): the front end gives such a parameter two INT values, the
+address of its first element and its length, and reads elements with `load`.
+Instruction set (dst on the left):
 
     v = mov a                 copy (same type)
     v = add|sub|mul a, b      int64 arithmetic       .ovf: deopt on overflow
@@ -36,6 +40,10 @@ double in an SSE register). Instruction set (dst on the left):
     v = call.<f> a, ...       call another jitted function's native code (`data` says
                               where and what it returns; deopt unless it returns that)
     v = callres <i>           the i-th element of the tuple the last call returned
+    v = load.<code> p, i      element i of the buffer at p (`code` names the element
+                              type, as struct does: ELEMENTS); the front end checks i
+                              against the length first. .ovf: deopt if a uint64
+                              element does not fit in an int64
     jmp B
     br a, T, F                go to T if a (BOOL) else F
     ret a, ...                return; `kind` names the result shape (see abi.py)
@@ -56,6 +64,44 @@ INT = "int"
 BOOL = "bool"
 FLOAT = "float"
 TYPES = (INT, BOOL, FLOAT)
+
+
+
+@dataclass(frozen=True)
+class Element:
+    """The type of a buffer's elements, named by its struct format code (as
+    array.array typecodes and memoryview formats are): its size and
+    signedness, and the IR type a load gives (elements of these buffers are
+    Python ints and floats)."""
+
+    code: str
+    size: int
+    signed: bool
+    type: str
+
+
+# The element types native code reads, with their native sizes (x86-64 Linux
+# and macOS: 'i' is 4 bytes, 'l' 8). 'f' is a float32 widened to a double,
+# exactly as CPython reads it.
+ELEMENTS: dict[str, Element] = {e.code: e for e in (
+    Element("b", 1, True, INT), Element("B", 1, False, INT),
+    Element("h", 2, True, INT), Element("H", 2, False, INT),
+    Element("i", 4, True, INT), Element("I", 4, False, INT),
+    Element("l", 8, True, INT), Element("L", 8, False, INT),
+    Element("q", 8, True, INT), Element("Q", 8, False, INT),
+    Element("f", 4, True, FLOAT), Element("d", 8, True, FLOAT),
+)}
+
+
+def buffer_type(code: str) -> str:
+    """The signature type of a buffer argument whose elements have struct code `code`."""
+    return "buffer:" + code
+
+
+def element_of(t: str) -> Element | None:
+    """The element type of buffer signature type `t`, or None if `t` is a scalar type."""
+    return ELEMENTS.get(t[7:]) if t.startswith("buffer:") else None
+
 
 COMMUTATIVE = {"add", "mul", "and", "or", "xor", "fadd", "fmul"}
 TERMINATORS = {"jmp", "br", "ret", "deopt"}

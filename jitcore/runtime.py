@@ -192,6 +192,15 @@ def new_results(slots: int) -> Any:
     return _new("jc_value[]", slots)
 
 
+def pin_buffer(obj: Any) -> tuple[Any, int]:
+    """Export obj's buffer (bytes, bytearray, array.array, a contiguous
+    memoryview) for as long as the returned handle lives, and the address of
+    its first byte. While exported, bytearray and array.array refuse to
+    resize, so native code reads valid memory, also without the GIL."""
+    handle = _ffi.from_buffer(obj)
+    return handle, int(_ffi.cast("intptr_t", handle))
+
+
 def new_cell(value: int) -> tuple[Any, int]:
     """A word of ordinary (non-executable) memory holding `value`, and its address.
 

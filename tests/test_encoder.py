@@ -67,6 +67,7 @@ SSE_XMM_RM = {
     "addsd": 8, "subsd": 8, "mulsd": 8, "divsd": 8, "sqrtsd": 8, "minsd": 8, "maxsd": 8,
     "ucomisd": 8, "comisd": 16,
     "xorpd": 16, "andpd": 16, "orpd": 16, "andnpd": 16,
+    "cvtss2sd": 4,
 }
 REG32 = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
          "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d"]
@@ -538,6 +539,24 @@ def test_movzx_b():
             assert len(code) == 3 + rex
         for mem in SAMPLE_MEMS:
             assert_decodes(enc("movzx_b", dst, mem), "movzx", REG32[dst.code], byte_ptr(mem))
+
+
+# How capstone names each widening load: mnemonic, destination width, operand bytes.
+WIDENING = {"movsx_b": ("movsx", 64, 1), "movsx_w": ("movsx", 64, 2), "movzx_w": ("movzx", 32, 2),
+            "movsxd": ("movsxd", 64, 4), "mov32": ("mov", 32, 4)}
+
+
+@pytest.mark.parametrize("name", list(WIDENING))
+def test_widening_loads(name):
+    mnemonic, width, size = WIDENING[name]
+    for dst in GPRS:
+        for mem in SAMPLE_MEMS:
+            code = enc("load_widened", name, dst, mem)
+            assert_decodes(code, mnemonic, dst if width == 64 else REG32[dst.code], MemOp(mem, size))
+    with pytest.raises(AsmError):
+        enc("load_widened", name, rax, rbx)  # memory only: that is all lowering emits
+    with pytest.raises(AsmError):
+        enc("load_widened", "movsx_d", rax, SAMPLE_MEMS[0])
 
 
 # ---------------------------------------------------------------------------

@@ -38,7 +38,20 @@ from typing import Any
 
 from ..abi import MAX_RESULT_SLOTS
 from ..errors import CompileError
-from ..ir import BOOL, FLOAT, INT, Block, Const, Function, Inst, Operand, Value, fits_int64
+from ..ir import (
+    BOOL,
+    FLOAT,
+    INT,
+    Block,
+    Const,
+    Element,
+    Function,
+    Inst,
+    Operand,
+    Value,
+    element_of,
+    fits_int64,
+)
 from .bytecode import Instr, decode
 
 # co_flags bits (inspect.CO_*) that put a function outside what we compile.
@@ -112,6 +125,17 @@ class TupleItems:
     items: list[StackItem]
 
 
+@dataclass(eq=False)
+class BufferArg:
+    """A buffer parameter: the address of its first element and its length
+    (parameters of their own), and the type of its elements."""
+
+    name: str
+    address: Value
+    length: Value
+    element: Element
+
+
 class _Placeholder:
     """A stack item that is no value: what 3.12+ leave above an exhausted
     iterator, and the index 3.15+ keep beside an iterator (see versions.py)."""
@@ -121,7 +145,7 @@ PLACEHOLDER = _Placeholder()
 ITER_INDEX = _Placeholder()  # 3.15+ keep an index beside the iterator (see versions.py)
 
 StackItem = (Value | Const | _NoneConst | Known | BigInt | RangeArgs | RangeIter | TupleItems
-             | _Placeholder)
+             | BufferArg | _Placeholder)
 
 
 def type_of(item: StackItem) -> str | None:
@@ -302,9 +326,20 @@ class _Translator:
         self.version_count: dict[int, int] = {}
         self.worklist: list[_Version] = []
         names = code.co_varnames[: code.co_argcount]
-        entry_locals: dict[str, str | None] = {name: t for name, t in zip(names, signature, strict=False)}
-        for name, t in entry_locals.items():
-            self.ir.params.append(self.local(name, t))  # type: ignore[arg-type]
+        entry_locals: dict[str, str | None] = {}
+        # Buffer parameters are not locals with a type state: they stay bound
+        # to the argument for the whole call (rebinding one does not compile).
+        self.buffers: dict[str, BufferArg] = {}
+        for name, t in zip(names, signature, strict=False):
+            element = element_of(t)
+            if element is None:
+                entry_locals[name] = t
+                self.ir.params.append(self.local(name, t))
+                continue
+            buf = BufferArg(name, self.ir.new_value(f"{name}.address", INT),
+                            self.ir.new_value(f"{name}.length", INT), element)
+            self.buffers[name] = buf
+            self.ir.params += [buf.address, buf.length]
         self.state = _State(entry_locals, [])
         self.block: Block = Block("entry")  # where instructions go
         self.current = self.blocks[min(self.blocks)]  # the bytecode block being translated
@@ -366,6 +401,8 @@ class _Translator:
             return "a tuple"
         if isinstance(item, (RangeArgs, RangeIter)):
             return "a range"
+        if isinstance(item, BufferArg):
+            return f"buffer argument {item.name!r}"
         return type(item).__name__
 
     def as_int(self, x: Operand) -> Operand:
@@ -510,6 +547,9 @@ class _Translator:
 
     def do_load_local(self, name: Any) -> None:
         assert isinstance(name, str)
+        if name in self.buffers:
+            self.push(self.buffers[name])
+            return
         t = self.state.locals.get(name, UNBOUND)
         if t is UNBOUND:
             self.deopt()  # CPython raises UnboundLocalError here
@@ -518,6 +558,8 @@ class _Translator:
     def do_store_local(self, name: Any) -> None:
         assert isinstance(name, str)
         item = self.pop()
+        if name in self.buffers:
+            raise self.fail(f"assignment to {name!r}, a buffer argument")
         if not isinstance(item, (Value, Const)):
             raise self.fail(f"assigning {self.describe(item)} to {name!r}")
         target = self.local(name, item.type)
@@ -743,8 +785,26 @@ class _Translator:
             self.push(x)
 
     def do_subscript(self, _: Any) -> None:
-        self.pop()  # the index
-        raise self.fail(f"subscript x[i] of {self.describe(self.pop())}")
+        index, container = self.pop(), self.pop()
+        if not isinstance(container, BufferArg):
+            raise self.fail(f"subscript x[i] of {self.describe(container)}")
+        self.push(self.load_element(container, index))
+
+    def load_element(self, buf: BufferArg, index: StackItem) -> Value:
+        """buf[index]: Python's negative indices, and CPython's IndexError
+        (or TypeError for a float index) when it is out of range, by deopt."""
+        i = self.operand(index, f"index of {buf.name}")
+        if i.type == FLOAT:
+            self.deopt()  # TypeError: indices must be integers
+        i = self.as_int(i)
+        negative = self.compare("<", i, Const(0))
+        wrapped = self.temp("add", INT, [i, buf.length])  # cannot overflow: length >= 0 > i
+        i = self.temp("select", INT, [negative, wrapped, i])
+        self.guard(self.compare(">=", i, Const(0)))
+        self.guard(self.compare("<", i, buf.length))
+        element = buf.element
+        return self.temp("load", element.type, [buf.address, i], kind=element.code,
+                         checked=element.size == 8 and not element.signed)
 
     def do_jump(self, target: Any) -> None:
         self.jump_to(target)
@@ -867,6 +927,8 @@ def _stack_key(item: StackItem) -> tuple[Any, ...]:
         return ("value", item.type)
     if isinstance(item, Known):
         return ("object", id(item.obj))
+    if isinstance(item, BufferArg):
+        return ("buffer", item.name)
     return ("object", id(item))
 
 
@@ -982,6 +1044,14 @@ def _call_round(t: _Translator, args: list[StackItem]) -> StackItem:
     return t.as_int(x)
 
 
+def _call_len(t: _Translator, args: list[StackItem]) -> StackItem:
+    if len(args) != 1:
+        t.deopt()  # TypeError: len() takes exactly one argument
+    if not isinstance(args[0], BufferArg):
+        raise t.fail(f"len() of {t.describe(args[0])}")
+    return args[0].length
+
+
 def _call_divmod(t: _Translator, args: list[StackItem]) -> StackItem:
     a, b = _numbers(t, args, "divmod", 2)
     return TupleItems([t.binary("//", a, b), t.binary("%", a, b)])
@@ -990,7 +1060,7 @@ def _call_divmod(t: _Translator, args: list[StackItem]) -> StackItem:
 BUILTIN_CALLS = {
     range: _call_range, abs: _call_abs, min: _min_max("min"), max: _min_max("max"),
     int: _call_int, float: _call_float, bool: _call_bool, round: _call_round,
-    divmod: _call_divmod,
+    divmod: _call_divmod, len: _call_len,
 }
 
 

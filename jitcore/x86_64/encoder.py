@@ -408,6 +408,19 @@ SSE_OPS: dict[str, tuple[int, int, str]] = {
     "andnpd": (0x66, 0x55, "xmmword"),
     "orpd": (0x66, 0x56, "xmmword"),
     "xorpd": (0x66, 0x57, "xmmword"),
+    "cvtss2sd": (0xF3, 0x5A, "dword"),  # a float32 (element of an array('f')) widened exactly
+}
+
+# Loads of a narrower integer from memory into a 64-bit register, widened by
+# its signedness (array elements): name -> (opcode, REX.W, operand size,
+# the register the listing names). The zero-extending forms write the 32-bit
+# register, which clears the upper half: one byte shorter than with REX.W.
+WIDENING_LOADS: dict[str, tuple[bytes, bool, str, str]] = {
+    "movsx_b": (b"\x0F\xBE", True, "byte", "64"),    # movsx r64, m8    REX.W 0F BE /r
+    "movsx_w": (b"\x0F\xBF", True, "word", "64"),    # movsx r64, m16   REX.W 0F BF /r
+    "movzx_w": (b"\x0F\xB7", False, "word", "32"),   # movzx r32, m16   0F B7 /r
+    "movsxd": (b"\x63", True, "dword", "64"),         # movsxd r64, m32  REX.W 63 /r
+    "mov32": (b"\x8B", False, "dword", "32"),         # mov r32, m32     8B /r
 }
 
 
@@ -1080,6 +1093,20 @@ class Assembler:
             text = f"movzx {dst.name}, {byte_name(src)}"
         self._emit(code, text)
 
+    def load_widened(self, name: str, dst: Reg, src: Mem) -> None:
+        """One of WIDENING_LOADS: an 8-, 16- or 32-bit integer in memory into
+        64-bit dst, sign- or zero-extended (movzx_b above is the unsigned byte)."""
+        if name not in WIDENING_LOADS:
+            raise AsmError(f"load_widened: unknown load {name!r}")
+        opcode, wide, size, width = WIDENING_LOADS[name]
+        dst = need_gpr(name, dst, "destination")
+        if not isinstance(src, Mem):
+            raise AsmError(f"{name}: source must be a memory operand, got {describe(src)}")
+        mnemonic = {"mov32": "mov", "movsx_b": "movsx", "movsx_w": "movsx",
+                    "movzx_w": "movzx"}.get(name, name)
+        register = dst.name if width == "64" else dword_name(dst)
+        self._emit(encode_op(opcode, dst.code, src, w=wide), f"{mnemonic} {register}, {fmt(src, size)}")
+
     # -- SSE2 double precision -----------------------------------------------
 
     def _sse(self, name: str, dst: Reg, src: Reg | Mem) -> None:
@@ -1120,6 +1147,9 @@ class Assembler:
 
     def addsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("addsd", dst, src)
+
+    def cvtss2sd(self, dst: Reg, src: Reg | Mem) -> None:
+        self._sse("cvtss2sd", dst, src)
 
     def subsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("subsd", dst, src)

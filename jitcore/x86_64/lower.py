@@ -35,7 +35,7 @@ import sys
 from collections import Counter
 
 from .. import abi
-from ..ir import FLOAT, Block, Const, Function, Inst, Operand, Value
+from ..ir import ELEMENTS, FLOAT, Block, Const, Function, Inst, Operand, Value
 from ..regalloc import CALL_OPS, Allocation, Location, Slot
 from ..runtime import helper_address, poll_slow_address
 from .encoder import Assembler, Label, Mem
@@ -57,6 +57,11 @@ SWAPPED = {"lt": "gt", "le": "ge", "eq": "eq", "ne": "ne", "gt": "lt", "ge": "le
 NEGATED = {"l": "ge", "ge": "l", "le": "g", "g": "le", "e": "ne", "ne": "e",
            "a": "be", "ae": "b"}
 SIGN_BIT = -(2**63)
+# The encoder's load of an element narrower than 8 bytes, by (size, signed);
+# an unsigned byte is movzx_b.
+WIDENING_LOAD = {(1, True): "movsx_b", (2, True): "movsx_w", (2, False): "movzx_w",
+                 (4, True): "movsxd", (4, False): "mov32"}
+
 HELPER_INT_ARGS = (rdi, rsi, rdx)
 HELPER_FLOAT_ARGS = (xmm0, xmm1)
 # What the poll stub saves around jc_poll_slow: the caller-saved general
@@ -869,6 +874,47 @@ class Lowering:
         self.asm.cmp(rax, a)
         self.asm.jne(self.deopt_label())
         self.store(inst, xmm15)
+
+    # -- buffer elements ---------------------------------------------------------
+    def do_load(self, inst: Inst) -> None:
+        """dst = element i of the buffer at p, widened to 64 bits as its type
+        says (ir.ELEMENTS); a uint64 above INT64_MAX deopts (.ovf)."""
+        element = ELEMENTS[inst.kind]
+        address, index = inst.args
+        base = self.arg(address)
+        if not isinstance(base, Reg):
+            self.asm.mov(r11, base)
+            base = r11
+        i = self.arg(index)
+        if isinstance(i, Reg):
+            where = Mem(base, i, element.size)
+        elif isinstance(i, int) and fits_imm32(i * element.size):
+            where = Mem(base, disp=i * element.size)
+        else:
+            self.asm.mov(rax, i)
+            where = Mem(base, rax, element.size)
+        assert inst.dst is not None
+        dst = self.loc(inst.dst)
+        if element.type == FLOAT:
+            work = dst if isinstance(dst, Reg) else xmm15
+            if element.size == 4:
+                self.asm.xorpd(work, work)  # cvtss2sd writes only the low half: no false dependency
+                self.asm.cvtss2sd(work, where)
+            else:
+                self.asm.movsd(work, where)
+            self.fmove(dst, work)
+            return
+        work = dst if isinstance(dst, Reg) else rax
+        if element.size == 8:
+            self.asm.mov(work, where)
+        elif element.size == 1 and not element.signed:
+            self.asm.movzx_b(work, where)
+        else:
+            self.asm.load_widened(WIDENING_LOAD[element.size, element.signed], work, where)
+        if inst.checked:  # a uint64 with the top bit set is no int64
+            self.asm.test(work, work)
+            self.asm.js(self.deopt_label())
+        self.move(dst, work)
 
     # -- calls to C helpers (csrc/numeric.c) -----------------------------------
     def do_helper(self, inst: Inst) -> None:

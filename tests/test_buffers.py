@@ -1,0 +1,242 @@
+"""Buffers as arguments: bytes, bytearray, array.array and 1-D contiguous
+memoryviews, read natively element by element (issue 14, first part).
+
+Every test compares with CPython running the same function on the same
+arguments (conftest.assert_same): value and exact type, or exception type
+and message. Elements of these buffers are Python ints and floats.
+"""
+
+from __future__ import annotations
+
+import array
+import struct
+import sys
+import threading
+
+import pytest
+from conftest import INT64_EDGES, assert_same
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jitcore import CompileError, JitWarning, explain, jit
+from jitcore.dispatcher import BufferKind
+from jitcore.ir import ELEMENTS
+
+INT_CODES = [c for c, e in ELEMENTS.items() if e.type == "int"]
+FLOAT_CODES = [c for c, e in ELEMENTS.items() if e.type == "float"]
+
+
+def int_range(code: str) -> tuple[int, int]:
+    bits = 8 * struct.calcsize(code)
+    if code.isupper():
+        return 0, 2**bits - 1
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+def elements(code: str) -> st.SearchStrategy:
+    if code in FLOAT_CODES:
+        return st.floats(allow_nan=True, allow_infinity=True, width=32 if code == "f" else 64)
+    low, high = int_range(code)
+    edges = [low, high, 0, 1, low + 1, high - 1] + [x for x in INT64_EDGES if low <= x <= high]
+    return st.one_of(st.sampled_from(edges), st.integers(low, high))
+
+
+@jit(strict=True)
+def int_sum(a):
+    s = 0
+    for i in range(len(a)):
+        s += a[i]
+    return s
+
+
+@jit(strict=True)
+def float_sum(a):
+    s = 0.0
+    for i in range(len(a)):
+        s += a[i]
+    return s
+
+
+@jit(strict=True)
+def mixed(a):
+    # both ends, negative indices, an element in float and in int arithmetic
+    n = len(a)
+    if n == 0:
+        return -1
+    return a[0] * 3 - a[-1] + a[n // 2] // 2 + n
+
+
+@jit(strict=True)
+def at(a, i):
+    return a[i]
+
+
+@jit(strict=True)
+def largest(a):
+    best = a[0]
+    for i in range(1, len(a)):
+        if a[i] > best:
+            best = a[i]
+    return best
+
+
+def ran_natively(jitted, *args):
+    """jitted(*args), failing if any of it ran in CPython."""
+    real = jitted.py_func
+
+    def refuse(*a):
+        raise AssertionError(f"{jitted.__name__}{a} ran in CPython")
+
+    jitted.py_func = refuse
+    try:
+        return jitted(*args)
+    finally:
+        jitted.py_func = real
+
+
+@pytest.mark.parametrize("code", INT_CODES)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_integer_elements_read_as_cpython_reads_them(code, data):
+    values = data.draw(st.lists(elements(code), max_size=40))
+    a = array.array(code, values)
+    for f in (int_sum, mixed, largest):
+        assert_same(f, a)
+    assert_same(mixed, memoryview(a))
+    i = data.draw(st.integers(-2 * len(a) - 2, 2 * len(a) + 2) | st.sampled_from(INT64_EDGES))
+    assert_same(at, a, i)
+
+
+@pytest.mark.parametrize("code", FLOAT_CODES)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_float_elements_read_as_cpython_reads_them(code, data):
+    a = array.array(code, data.draw(st.lists(elements(code), max_size=40)))
+    for f in (float_sum, mixed, largest):
+        assert_same(f, a)
+    assert_same(at, a, data.draw(st.integers(-len(a) - 2, len(a) + 2)))
+
+
+def test_native_code_does_the_reading():
+    a = array.array("h", range(-50, 50))
+    assert ran_natively(int_sum, a) == sum(a)
+    assert ran_natively(at, a, -1) == 49
+    assert ran_natively(float_sum, array.array("f", [0.1, 0.2])) == sum(array.array("f", [0.1, 0.2]))
+    big = array.array("Q", [2**64 - 1])
+    assert ran_natively(at, array.array("Q", [2**63 - 1]), 0) == 2**63 - 1
+    assert at(big, 0) == 2**64 - 1  # no int64: CPython reads it
+    assert int_sum(array.array("q", [2**63 - 1, 1])) == 2**63  # overflow: CPython's big int
+    sig = int_sum.signatures
+    assert (BufferKind(array.array, "h"),) in sig
+    assert repr(BufferKind(array.array, "h")) == "array('h')"
+
+
+@pytest.mark.parametrize("make", [
+    bytes, bytearray,
+    lambda b: memoryview(b), lambda b: memoryview(bytearray(b)),
+    lambda b: array.array("B", b), lambda b: memoryview(b).cast("b"),
+])
+def test_bytes_like_objects(make):
+    data = bytes(range(0, 256, 7)) + b"\xff\x00\x80"
+    buf = make(data)
+    assert_same(int_sum, buf)
+    assert_same(mixed, buf)
+    for i in (0, -1, len(data) - 1, len(data), -len(data) - 1, True, False):
+        assert_same(at, buf, i)
+    assert ran_natively(int_sum, buf) == int_sum.py_func(buf)
+    assert_same(mixed, make(b""))
+
+
+def test_indices_of_other_types_raise_cpythons_errors():
+    a = array.array("i", [1, 2, 3])
+    for index in (1.0, 2**70, -(2**70), "1", None):
+        assert_same(at, a, index)
+
+
+def test_buffers_native_code_does_not_take_run_in_cpython_with_a_warning():
+    def first(a):
+        return len(a)
+
+    strided = memoryview(array.array("d", [1.0, 2.0, 3.0, 4.0]))[::2]
+    wide = memoryview(bytes(8)).cast("B", (2, 4))
+    unicode = array.array("u", "hi") if sys.version_info < (3, 16) else None
+    for arg in (strided, wide, unicode, memoryview(b"ab").cast("c")):
+        if arg is None:
+            continue
+        lenient = jit(first)
+        with pytest.warns(JitWarning, match=r"memoryview|array\("):
+            assert lenient(arg) == first(arg)
+        with pytest.raises(CompileError, match=r"argument \(native code reads buffers"):
+            jit(strict=True)(first)(arg)
+
+
+def test_a_released_memoryview_raises_what_cpython_raises():
+    view = memoryview(b"abc")
+    view.release()
+    with pytest.warns(JitWarning):
+        assert_same(jit(mixed.py_func), view)
+
+
+def test_buffers_can_be_resized_after_the_call():
+    data = bytearray(b"abc")
+    assert int_sum(data) == sum(b"abc")
+    data.extend(b"def")  # the export ended with the call
+    assert int_sum(data) == sum(b"abcdef")
+    numbers = array.array("d", [1.0])
+    assert float_sum(numbers) == 1.0
+    numbers.append(2.0)
+    assert float_sum(numbers) == 3.0
+
+
+def test_a_buffer_is_held_for_the_whole_call():
+    # A nogil call reads a bytearray while another thread tries to resize it:
+    # the export refuses (BufferError), so native code never reads freed memory.
+    @jit(strict=True, nogil=True)
+    def slow_sum(a, rounds):
+        s = 0
+        for _ in range(rounds):
+            for i in range(len(a)):
+                s += a[i]
+        return s
+
+    data = bytearray(range(256)) * 64
+    slow_sum(data, 1)
+    errors = []
+    done = threading.Event()
+
+    def resize():
+        while not done.is_set():
+            try:
+                data.extend(b"x")
+                del data[-1:]
+            except BufferError as exc:
+                errors.append(exc)
+
+    thread = threading.Thread(target=resize)
+    thread.start()
+    try:
+        total = slow_sum(data, 3000)
+    finally:
+        done.set()
+        thread.join()
+    # The call read the bytes as they were when it started: with or without
+    # the thread's extra b"x" (the thread may be between its two steps).
+    plain = sum(bytearray(range(256)) * 64)
+    assert total in (3000 * plain, 3000 * (plain + ord("x")))
+    assert errors, "the resizing thread never met the export"
+
+
+def test_rebinding_a_buffer_argument_does_not_compile():
+    def rebind(a):
+        a = 3
+        return a
+
+    with pytest.raises(CompileError, match=r"assignment to 'a', a buffer argument"):
+        jit(strict=True)(rebind)(b"x")
+
+
+def test_explain_shows_a_buffer_signature():
+    text = str(explain(int_sum, array.array("b", [1])))
+    assert "int_sum(array('b'))" in text
+    assert "load.b a.address" in text
+    assert "movsx" in text

@@ -90,7 +90,7 @@ class Explanation:
     function: str  # qualified name
     filename: str
     firstlineno: int
-    argtypes: tuple[type, ...]
+    argtypes: tuple[Any, ...]  # types; a buffer: dispatcher.BufferKind
     bytecode: str  # dis output
     failure: CompileError | None = None
     ir_before: str = ""  # the IR the front end built

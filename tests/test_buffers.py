@@ -81,7 +81,9 @@ def largest(a):
 
 
 def ran_natively(jitted, *args):
-    """jitted(*args), failing if any of it ran in CPython."""
+    """jitted(*args), failing if any of it ran in CPython (after a first call,
+    which compiles it)."""
+    jitted(*args)
     real = jitted.py_func
 
     def refuse(*a):
@@ -240,3 +242,80 @@ def test_explain_shows_a_buffer_signature():
     assert "int_sum(array('b'))" in text
     assert "load.b a.address" in text
     assert "movsx" in text
+
+
+# -- bounds checks the loop makes redundant ------------------------------------
+
+
+def shifted(a):
+    s = 0
+    for i in range(len(a)):
+        i = i + 1  # no longer below len(a): the check stays
+        s += a[i]
+    return s
+
+
+def lengthened(a):
+    n = len(a)
+    n = n + 1
+    s = 0
+    for i in range(n):
+        s += a[i]
+    return s
+
+
+def other_length(a, b):
+    s = 0
+    for i in range(len(b)):
+        s += a[i]
+    return s
+
+
+def from_minus_one(a):
+    s = 0
+    for i in range(-1, len(a)):
+        s += a[i]
+    return s
+
+
+def nested(a):
+    s = 0
+    n = len(a)
+    for i in range(1, n):
+        for j in range(i):
+            s += a[i] * a[j]
+    return s
+
+
+def stepped(a):
+    s = 0
+    for i in range(0, len(a), 3):
+        s += a[i]
+    return s
+
+
+def guards_left(func, *args) -> int:
+    """How many bounds-check deopts the optimized IR of func(*args) keeps."""
+    ir = explain(func, *args).ir
+    return ir.count("deopt")
+
+
+@pytest.mark.parametrize("func, checks", [
+    (shifted, 2), (lengthened, 2), (from_minus_one, 2),
+    (nested, 2),  # a[i] needs none; a[j], j < i, keeps its two (not proven yet)
+    (stepped, 0), (int_sum.py_func, 0),
+])
+def test_indices_a_loop_keeps_in_range_need_no_check(func, checks):
+    for a in (array.array("i", range(7)), array.array("i"), array.array("i", [5])):
+        assert_same(jit(func), a)
+    a = array.array("i", range(7))
+    assert guards_left(func, a) == checks
+    if checks == 0:
+        assert ran_natively(jit(func), a) == func(a)
+
+
+def test_a_loop_over_another_buffers_length_keeps_its_checks():
+    a, b = array.array("i", range(3)), array.array("i", range(5))
+    assert_same(jit(other_length), a, b)
+    assert_same(jit(other_length), b, a)
+    assert guards_left(other_length, a, b) > 0

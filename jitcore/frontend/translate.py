@@ -110,6 +110,7 @@ class RangeIter:
     stop: Operand
     step: Operand
     step_positive: Value | None  # None when the step is a constant
+    below: Value | None = None  # a buffer length the values stay below (and >= 0)
 
 
 @dataclass(eq=False)
@@ -214,13 +215,21 @@ class _BytecodeBlock:
     live: set[str] = field(default_factory=set)  # locals read before written from here on
 
 
+# What the front end knows of an int local: ("below", n) -- 0 <= it < n, where
+# n is a buffer's length (a range counter over range(len(a))); ("is", n) -- it
+# holds the buffer length n. Indexing the buffer with a local known below its
+# length needs no bounds check.
+Fact = tuple[str, Value]
+
+
 @dataclass
 class _State:
     locals: dict[str, str | None]  # name -> IR type (absent: unbound)
     stack: list[StackItem]
+    facts: dict[Value, Fact] = field(default_factory=dict)  # about locals' current values
 
     def copy(self) -> _State:
-        return _State(dict(self.locals), list(self.stack))
+        return _State(dict(self.locals), list(self.stack), dict(self.facts))
 
 
 @dataclass(eq=False)
@@ -481,8 +490,14 @@ class _Translator:
         bb = self.blocks[start]
         live = bb.live
         local_types = {n: t for n, t in self.state.locals.items() if n in live}
+        facts = {v: f for v, f in self.state.facts.items()
+                 if v.name.partition(".")[0] in live and self.state.locals.get(v.name.partition(".")[0])
+                 == v.type}
+        stack_facts = [self.state.facts.get(x) if isinstance(x, Value) else None for x in self.stack]
         # A frozenset: the same locals may have been bound in any order.
-        key = (frozenset(local_types.items()), tuple([_stack_key(x) for x in self.stack]))
+        key = (frozenset(local_types.items()), tuple([_stack_key(x) for x in self.stack]),
+               frozenset((id(v), kind, id(n)) for v, (kind, n) in facts.items()),
+               tuple((f[0], id(f[1])) if f is not None else None for f in stack_facts))
         version = self.versions.get((start, key))
         if version is not None:
             return version
@@ -492,8 +507,11 @@ class _Translator:
                             f"{bb.items[0].line} (locals change type in a loop?)")
         stack: list[StackItem] = [self.ir.new_value("", x.type) if isinstance(x, (Value, Const)) else x
                                   for x in self.stack]
+        for x, fact in zip(stack, stack_facts, strict=True):
+            if fact is not None:
+                facts[x] = fact  # type: ignore[index]
         name = f"L{start}" + (f".{count}" if count > 1 else "")
-        version = _Version(bb, _State(local_types, stack), Block(name))
+        version = _Version(bb, _State(local_types, stack, facts), Block(name))
         self.versions[(start, key)] = version
         self.worklist.append(version)
         return version
@@ -563,13 +581,22 @@ class _Translator:
         if not isinstance(item, (Value, Const)):
             raise self.fail(f"assigning {self.describe(item)} to {name!r}")
         target = self.local(name, item.type)
+        facts = self.state.facts
+        old_fact = facts.pop(target, None)
+        new_fact = facts.get(item) if isinstance(item, Value) else None
+        if isinstance(item, Value) and any(item is b.length for b in self.buffers.values()):
+            new_fact = ("is", item)
         # A local is a mutable register: if the stack still refers to its
         # old value (as in `a, b = b, a + b`), keep that value in a temporary.
         if any(entry is target for entry in self.stack):
             saved = self.temp("mov", target.type, [target])
             self.state.stack = [saved if entry is target else entry for entry in self.stack]
+            if old_fact is not None:
+                facts[saved] = old_fact
         self.emit("mov", target, [item])
         self.state.locals[name] = item.type
+        if new_fact is not None:
+            facts[target] = new_fact
 
     def do_load_const(self, value: Any) -> None:
         self.push(self.constant(value))
@@ -790,19 +817,32 @@ class _Translator:
             raise self.fail(f"subscript x[i] of {self.describe(container)}")
         self.push(self.load_element(container, index))
 
+    def buffer_length(self, x: Operand) -> Value | None:
+        """The buffer length x is known to hold (len(a), or a local set to it), or None."""
+        if not isinstance(x, Value):
+            return None
+        if any(x is b.length for b in self.buffers.values()):
+            return x
+        fact = self.state.facts.get(x)
+        return fact[1] if fact is not None and fact[0] == "is" else None
+
     def load_element(self, buf: BufferArg, index: StackItem) -> Value:
         """buf[index]: Python's negative indices, and CPython's IndexError
         (or TypeError for a float index) when it is out of range, by deopt."""
         i = self.operand(index, f"index of {buf.name}")
         if i.type == FLOAT:
             self.deopt()  # TypeError: indices must be integers
+        element = buf.element
+        if isinstance(i, Value) and self.state.facts.get(i) == ("below", buf.length):
+            # a counter of range(len(buf)) (or range(k, len(buf))): in bounds
+            return self.temp("load", element.type, [buf.address, i], kind=element.code,
+                             checked=element.size == 8 and not element.signed)
         i = self.as_int(i)
         negative = self.compare("<", i, Const(0))
         wrapped = self.temp("add", INT, [i, buf.length])  # cannot overflow: length >= 0 > i
         i = self.temp("select", INT, [negative, wrapped, i])
         self.guard(self.compare(">=", i, Const(0)))
         self.guard(self.compare("<", i, buf.length))
-        element = buf.element
         return self.temp("load", element.type, [buf.address, i], kind=element.code,
                          checked=element.size == 8 and not element.signed)
 
@@ -855,7 +895,11 @@ class _Translator:
             fail.insts.append(Inst("deopt", None, [], line=self.line))
             self.switch_to(ok)
             positive = self.temp("cmp", BOOL, [step, Const(0)], kind="gt")
-        self.push(RangeIter(counter, stop, step, positive))
+        below = None
+        if isinstance(spec.start, Const) and spec.start.value >= 0 and isinstance(step, Const) \
+                and step.value > 0:
+            below = self.buffer_length(spec.stop)
+        self.push(RangeIter(counter, stop, step, positive, below))
         for _ in range(items - 1):
             self.push(ITER_INDEX)  # 3.15+: the iterator's second stack item
 
@@ -891,6 +935,8 @@ class _Translator:
         self.emit("br", None, [more], targets=(step_block, exit_block))
         self.switch_to(step_block)
         value = self.temp("mov", INT, [it.counter])
+        if it.below is not None:
+            self.state.facts[value] = ("below", it.below)
         # The counter only overflows when the loop is over anyway; CPython
         # then gives the answer (this is rare: a range ending near 2**63).
         self.emit("add", it.counter, [it.counter, it.step], checked=True)

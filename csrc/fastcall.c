@@ -88,6 +88,7 @@
 #define FC_KIND_INT 1
 #define FC_KIND_BOOL 2
 #define FC_KIND_FLOAT 3
+#define FC_KIND_BUFFER 4 /* a 1-D contiguous buffer: two slots, its address and length */
 
 typedef int (*fc_call_packed_fn)(const jc_code *code, const char *args, jc_value *out,
                                  int64_t depth);
@@ -112,6 +113,8 @@ typedef struct {
     PyObject *owner;            /* keeps the native code alive */
     Py_ssize_t refs;            /* the table's reference, plus nogil calls under way */
     Py_ssize_t frame_bytes;     /* the largest native activation a call may stack (budget unit) */
+    PyObject *buffer_type[FC_MAX_ARGS]; /* FC_KIND_BUFFER arguments: their exact type */
+    char buffer_code[FC_MAX_ARGS];      /* and their element's struct code */
 } fc_entry;
 
 typedef struct {
@@ -143,8 +146,11 @@ static PyObject *str_shadow;       /* "_shadow" */
  * nogil call's (when the call is over).  The last one frees it. */
 static void entry_free(fc_entry *e)
 {
+    Py_ssize_t i;
     if (e == NULL || --e->refs > 0)
         return;
+    for (i = 0; i < FC_MAX_ARGS; i++)
+        Py_XDECREF(e->buffer_type[i]);
     PyMem_Free(e->shape_len);
     PyMem_Free(e->shape_kinds);
     Py_XDECREF(e->key);
@@ -347,6 +353,62 @@ static int native_depth_budget(int frames_between, Py_ssize_t frame_bytes)
     return depth < 0 ? 0 : (int)depth;
 }
 
+/* -- buffer arguments ---------------------------------------------------
+ *
+ * A buffer argument is exported for the whole call (PyObject_GetBuffer), so
+ * bytearray and array.array cannot be resized under native code, also
+ * without the GIL; native code gets its address and length.  Only 1-D
+ * C-contiguous buffers whose format is the entry's element code qualify;
+ * anything else goes to the Python path, which decides what runs. */
+static int get_buffer(PyObject *o, char code, Py_buffer *view, jc_value *slots)
+{
+    const char *format;
+    if (PyObject_GetBuffer(o, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    format = view->format != NULL ? view->format : "B";
+    if (format[0] == '@')
+        format++;
+    if (view->ndim != 1 || format[0] != code || format[1] != '\0' || view->itemsize <= 0) {
+        PyBuffer_Release(view);
+        return 0;
+    }
+    slots[0].i = (int64_t)(intptr_t)view->buf;
+    slots[1].i = (int64_t)view->shape[0];
+    return 1;
+}
+
+static void release_views(Py_buffer *views, Py_ssize_t n)
+{
+    Py_ssize_t i;
+    for (i = 0; i < n; i++)
+        PyBuffer_Release(&views[i]);
+}
+
+/* Whether entry e takes the buffer arguments among args (their exact type
+ * and their element): then they are exported into views (*nviews of them)
+ * and their address and length are in their slots of `in`. */
+static int take_buffers(const fc_entry *e, PyObject *const *args, Py_ssize_t nargs,
+                        Py_buffer *views, Py_ssize_t *nviews, jc_value *in)
+{
+    Py_ssize_t i, slot;
+    *nviews = 0;
+    for (i = 0, slot = 0; i < nargs; i++, slot++) {
+        if (e->kinds[i] != FC_KIND_BUFFER)
+            continue;
+        if ((PyObject *)Py_TYPE(args[i]) != e->buffer_type[i]
+            || !get_buffer(args[i], e->buffer_code[i], &views[*nviews], &in[slot])) {
+            release_views(views, *nviews);
+            *nviews = 0;
+            return 0;
+        }
+        ++*nviews;
+        slot++;
+    }
+    return 1;
+}
+
 /* The fast path.  ROUTE_DONE: returns the result (or NULL with an exception
  * set).  Otherwise returns NULL without an exception and says what to do:
  * ROUTE_SLOW (the Python path), ROUTE_DEOPT (run py_func), ROUTE_STATUS (an
@@ -356,10 +418,11 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
                            int *route, int *status_out)
 {
     unsigned char kinds[FC_MAX_ARGS];
-    jc_value in[FC_MAX_ARGS];
+    jc_value in[2 * FC_MAX_ARGS];
     jc_value out[FC_MAX_RESULT_SLOTS];
+    Py_buffer views[FC_MAX_ARGS];
     fc_entry *e = NULL;
-    Py_ssize_t i;
+    Py_ssize_t i, slot, nviews = 0;
     int status, depth;
     PyObject *result;
 
@@ -372,41 +435,44 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     }
     for (i = 0; i < nargs; i++) {
         int k = kind_of_value(args[i]);
-        if (k == 0)
-            return NULL;
-        kinds[i] = (unsigned char)k;
+        kinds[i] = (unsigned char)(k == 0 ? FC_KIND_BUFFER : k); /* if an entry takes its type */
     }
-    for (i = 0; i < self->nentries; i++) {
+    for (i = 0; i < self->nentries && e == NULL; i++) {
         fc_entry *c = self->entries[i];
-        if (c->nargs == nargs && (nargs == 0 || memcmp(c->kinds, kinds, (size_t)nargs) == 0)) {
+        if (c->nargs == nargs && (nargs == 0 || memcmp(c->kinds, kinds, (size_t)nargs) == 0)
+            && take_buffers(c, args, nargs, views, &nviews, in))
             e = c;
-            break;
-        }
     }
     if (e == NULL)
         return NULL;
-    for (i = 0; i < nargs; i++) {
+    for (i = 0, slot = 0; i < nargs; i++, slot++) {
         PyObject *o = args[i];
+        if (kinds[i] == FC_KIND_BUFFER) {
+            slot++; /* filled by take_buffers */
+            continue;
+        }
         if (kinds[i] == FC_KIND_INT) {
             int overflow = 0;
             long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
             if (overflow) {
                 /* Outside int64: what the Python path does for a compiled
                  * signature (struct refuses to pack it) is run py_func. */
+                release_views(views, nviews);
                 *route = ROUTE_DEOPT;
                 return NULL;
             }
             if (v == -1 && PyErr_Occurred()) {
+                release_views(views, nviews);
                 *route = ROUTE_DONE;
                 return NULL;
             }
-            in[i].i = (int64_t)v;
+            in[slot].i = (int64_t)v;
         }
         else if (kinds[i] == FC_KIND_BOOL) {
-            in[i].i = (o == Py_True) ? 1 : 0;
+            in[slot].i = (o == Py_True) ? 1 : 0;
         }
         else {
-            in[i].d = PyFloat_AS_DOUBLE(o);
+            in[slot].d = PyFloat_AS_DOUBLE(o);
         }
     }
     depth = native_depth_budget(0, e->frame_bytes);
@@ -424,6 +490,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
         status = g_call_packed(e->code, (const char *)in, out, (int64_t)depth);
         Py_END_ALLOW_THREADS
     }
+    release_views(views, nviews); /* the buffers may be resized again */
     result = box_result(e, status, out, route, status_out);
     entry_free(e); /* may run arbitrary code (the owner's finalizer): last */
     return result;
@@ -677,13 +744,42 @@ static PyObject *DispatcherBase_vectorcall(PyObject *self, PyObject *const *args
 /* ------------------------------------------------------------------ */
 
 PyDoc_STRVAR(add_entry_doc,
-"_add_entry(types, handle, tuple_shapes, owner, frame_bytes=256) -> bool\n\n"
+"_add_entry(types, handle, tuple_shapes, owner, frame_bytes=256, buffers=None) -> bool\n\n"
 "Register native code for argument types `types` (a tuple of int, bool and\n"
-"float): `handle` is the address of its jc_code, `tuple_shapes` the result\n"
+"float, and for buffer arguments any object standing for their kind, with\n"
+"`buffers[i]` = (the buffer's exact type, its element's struct code), None\n"
+"for the others): `handle` is the address of its jc_code, `tuple_shapes` the result\n"
 "shapes of statuses 16, 17, ... (sequences of 'int', 'bool', 'float'), and\n"
 "`owner` an object that keeps the code alive while it is registered.\n"
 "Replaces an entry for the same types. Returns False (registering nothing)\n"
 "if the signature is beyond the fast path's limits.");
+
+/* buffers[i] as (type, one-character element code): 1, with *type and
+ * *code set when asked; 0 if it is None (or buffers is); -1 with an error
+ * if it is anything else. */
+static int buffer_spec(PyObject *buffers, Py_ssize_t i, PyObject **type, char *code)
+{
+    PyObject *spec, *t, *c;
+    const char *text;
+    if (buffers == Py_None)
+        return 0;
+    spec = PyTuple_GET_ITEM(buffers, i);
+    if (spec == Py_None)
+        return 0;
+    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 2
+        || !PyType_Check(t = PyTuple_GET_ITEM(spec, 0))
+        || !PyUnicode_Check(c = PyTuple_GET_ITEM(spec, 1))
+        || (text = PyUnicode_AsUTF8(c)) == NULL || strlen(text) != 1) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, "_add_entry: each buffer must be (type, one-letter code)");
+        return -1;
+    }
+    if (type != NULL)
+        *type = t;
+    if (code != NULL)
+        *code = text[0];
+    return 1;
+}
 
 static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
 {
@@ -694,17 +790,24 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
     Py_ssize_t i, j, nargs, nshapes, at;
 
     Py_ssize_t frame_bytes = 256;
-    if (!PyArg_ParseTuple(args, "O!OOO|n:_add_entry", &PyTuple_Type, &key, &handle_obj,
-                          &shapes_obj, &owner, &frame_bytes))
+    PyObject *buffers = Py_None;
+    if (!PyArg_ParseTuple(args, "O!OOO|nO:_add_entry", &PyTuple_Type, &key, &handle_obj,
+                          &shapes_obj, &owner, &frame_bytes, &buffers))
         return NULL;
     if (frame_bytes <= 0 || frame_bytes > ((Py_ssize_t)1 << 30)) {
         PyErr_SetString(PyExc_ValueError, "_add_entry: frame_bytes must be 1..2**30");
         return NULL;
     }
     nargs = PyTuple_GET_SIZE(key);
+    if (buffers != Py_None && (!PyTuple_Check(buffers) || PyTuple_GET_SIZE(buffers) != nargs)) {
+        PyErr_SetString(PyExc_TypeError, "_add_entry: buffers must be None or a tuple as long as types");
+        return NULL;
+    }
     for (i = 0; i < nargs; i++) {
-        if (kind_of_type(PyTuple_GET_ITEM(key, i)) == 0) {
-            PyErr_SetString(PyExc_TypeError, "_add_entry: argument types must be int, bool or float");
+        if (kind_of_type(PyTuple_GET_ITEM(key, i)) == 0 && buffer_spec(buffers, i, NULL, NULL) <= 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "_add_entry: argument types must be int, bool or "
+                                "float, or buffers described in `buffers`");
             return NULL;
         }
     }
@@ -730,8 +833,16 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
     e->refs = 1;
     e->nargs = nargs;
     e->frame_bytes = frame_bytes;
-    for (i = 0; i < nargs; i++)
+    for (i = 0; i < nargs; i++) {
+        PyObject *type;
+        char code;
         e->kinds[i] = (unsigned char)kind_of_type(PyTuple_GET_ITEM(key, i));
+        if (e->kinds[i] == 0 && buffer_spec(buffers, i, &type, &code) > 0) {
+            e->kinds[i] = FC_KIND_BUFFER;
+            e->buffer_type[i] = Py_NewRef(type);
+            e->buffer_code[i] = code;
+        }
+    }
     e->code = (const jc_code *)(uintptr_t)handle;
     e->nshapes = nshapes;
     e->shape_len = PyMem_Calloc((size_t)(nshapes ? nshapes : 1), 1);

@@ -146,19 +146,29 @@ class BufferKind:
         return self.__name__
 
 
+# One BufferKind object per kind: signatures are compared by identity in the
+# C fast path's table.
+_BUFFER_KINDS: dict[tuple[type, str], BufferKind] = {}
+
+
 def _buffer_kind(obj: Any) -> BufferKind:
     t = type(obj)
     if t is bytes or t is bytearray:
-        return BufferKind(t, "B")
-    if t is array.array:
-        return BufferKind(t, obj.typecode)
-    try:  # a memoryview: released ones raise here, and run in CPython (which raises)
-        if obj.ndim != 1 or not obj.c_contiguous:
-            return BufferKind(t, f"{obj.ndim}-d" if obj.ndim != 1 else "strided")
-        code = obj.format[1:] if obj.format[:1] == "@" else obj.format
-    except ValueError:
-        return BufferKind(t, "released")
-    return BufferKind(t, code)
+        code = "B"
+    elif t is array.array:
+        code = obj.typecode
+    else:
+        try:  # a memoryview: released ones raise here, and run in CPython (which raises)
+            if obj.ndim != 1 or not obj.c_contiguous:
+                code = f"{obj.ndim}-d" if obj.ndim != 1 else "strided"
+            else:
+                code = obj.format[1:] if obj.format[:1] == "@" else obj.format
+        except ValueError:
+            code = "released"
+    kind = _BUFFER_KINDS.get((t, code))
+    if kind is None:
+        kind = _BUFFER_KINDS.setdefault((t, code), BufferKind(t, code))
+    return kind
 
 
 def argument_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -523,12 +533,13 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
 
     def _register_fast(self, key: tuple[type, ...], entry: _Entry) -> None:
         """Let the C fast path call `entry` for arguments of exactly the types `key`."""
-        if _fastcall is None or entry.buffers:  # buffers: the Python path, for now
+        if _fastcall is None:
             return
+        buffers = tuple((t.type, t.code) if isinstance(t, BufferKind) else None for t in key)
         try:
             handle = int(_ffi.cast("uintptr_t", entry.handle))
             if not self._add_entry(key, handle, entry.shapes, entry,  # entry keeps the code alive
-                                   entry.frame_bytes):
+                                   entry.frame_bytes, buffers if entry.buffers else None):
                 log.debug("%r%s is beyond the C fast path's limits", self.py_func, _format(key))
         except Exception as exc:  # noqa: BLE001 - the Python path still serves the calls
             log.debug("could not register %r%s with the C fast path: %s", self.py_func,

@@ -319,3 +319,30 @@ def test_a_loop_over_another_buffers_length_keeps_its_checks():
     assert_same(jit(other_length), a, b)
     assert_same(jit(other_length), b, a)
     assert guards_left(other_length, a, b) > 0
+
+
+def test_the_c_fast_path_serves_buffer_calls(monkeypatch):
+    from jitcore import dispatcher
+
+    @jit
+    def pick(a, i, scale):
+        return a[i] * scale
+
+    buffers = [array.array("d", [0.5, 1.5]), bytearray(b"\x01\x02"), b"\x03\x04",
+               memoryview(array.array("i", [7, 8])), array.array("B", [9, 10])]
+    for buf in buffers:
+        assert_same(pick, buf, 1, 2)  # compiles each kind
+    slow = []
+    real = dispatcher.Dispatcher._call_slow
+    monkeypatch.setattr(dispatcher.Dispatcher, "_call_slow",
+                        lambda self, *a, **k: slow.append(a) or real(self, *a, **k))
+    for buf in buffers:
+        for i in (0, 1, -1):
+            assert_same(pick, buf, i, 3)
+    assert slow == []
+    # what the fast path does not take goes to the Python path, which decides
+    with pytest.warns(JitWarning):
+        assert_same(pick, memoryview(array.array("d", [1.0, 2.0, 3.0]))[::2], 1, 2)
+    assert_same(pick, memoryview(b"ab").cast("c"), 0, 2)  # warned once already
+    assert_same(pick, buffers[0], 2, 3)  # out of range: CPython's IndexError
+    assert len(slow) == 2

@@ -161,10 +161,8 @@ def test_buffers_native_code_does_not_take_run_in_cpython_with_a_warning():
 
     strided = memoryview(array.array("d", [1.0, 2.0, 3.0, 4.0]))[::2]
     wide = memoryview(bytes(8)).cast("B", (2, 4))
-    unicode = array.array("u", "hi") if sys.version_info < (3, 16) else None
+    unicode = array.array("w" if sys.version_info >= (3, 13) else "u", "hi")  # 'u' is deprecated
     for arg in (strided, wide, unicode, memoryview(b"ab").cast("c")):
-        if arg is None:
-            continue
         lenient = jit(first)
         with pytest.warns(JitWarning, match=r"memoryview|array\("):
             assert lenient(arg) == first(arg)
@@ -346,3 +344,44 @@ def test_the_c_fast_path_serves_buffer_calls(monkeypatch):
     assert_same(pick, memoryview(b"ab").cast("c"), 0, 2)  # warned once already
     assert_same(pick, buffers[0], 2, 3)  # out of range: CPython's IndexError
     assert len(slow) == 2
+
+
+@jit(strict=True)
+def iterate(a):
+    t = 0
+    count = 0
+    for x in a:
+        if x < 0:
+            break
+        t += x
+        count += 1
+    else:
+        return t, count, -1
+    return t, count, 1
+
+
+@jit(strict=True)
+def iterate_floats(a):
+    best = -1.5
+    for x in a:
+        best = max(best, x * 0.5)
+    return best
+
+
+@pytest.mark.parametrize("code", list(ELEMENTS))
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_for_x_in_a_buffer(code, data):
+    a = array.array(code, data.draw(st.lists(elements(code), max_size=30)))
+    if code in FLOAT_CODES:
+        assert_same(iterate_floats, a)
+    else:
+        assert_same(iterate, a)
+        assert_same(iterate, memoryview(a))
+
+
+def test_for_x_in_bytes_runs_natively():
+    data = bytes(range(200))
+    assert ran_natively(iterate, data) == iterate.py_func(data)
+    assert ran_natively(iterate, bytearray(data)) == iterate.py_func(data)
+    assert "deopt" not in explain(iterate, data).ir  # no bounds check, no exit at all

@@ -111,6 +111,7 @@ class RangeIter:
     step: Operand
     step_positive: Value | None  # None when the step is a constant
     below: Value | None = None  # a buffer length the values stay below (and >= 0)
+    items: BufferArg | None = None  # `for x in a`: the loop gives a[counter]
 
 
 @dataclass(eq=False)
@@ -878,8 +879,14 @@ class _Translator:
 
     def do_get_iter(self, items: Any) -> None:
         spec = self.pop()
+        if isinstance(spec, BufferArg):  # for x in a: a counter over range(len(a))
+            counter = self.temp("mov", INT, [Const(0)])
+            self.push(RangeIter(counter, spec.length, Const(1), None, spec.length, spec))
+            for _ in range(items - 1):
+                self.push(ITER_INDEX)
+            return
         if not isinstance(spec, RangeArgs):
-            raise self.fail(f"for loop over {self.describe(spec)} (only range() is supported)")
+            raise self.fail(f"for loop over {self.describe(spec)} (only range() and buffers are supported)")
         counter = self.temp("mov", INT, [spec.start])
         stop = spec.stop if isinstance(spec.stop, Const) else self.temp("mov", INT, [spec.stop])
         step = spec.step
@@ -907,7 +914,7 @@ class _Translator:
         target, keep, items = arg
         it = self.stack[-items]
         if not isinstance(it, RangeIter):
-            raise self.fail("for loop over something other than range()")
+            raise self.fail("for loop over something other than range() or a buffer")
         exit_state = self.state.copy()
         if keep:
             exit_state.stack.append(PLACEHOLDER)
@@ -937,6 +944,8 @@ class _Translator:
         value = self.temp("mov", INT, [it.counter])
         if it.below is not None:
             self.state.facts[value] = ("below", it.below)
+        if it.items is not None:
+            value = self.load_element(it.items, value)
         # The counter only overflows when the loop is over anyway; CPython
         # then gives the answer (this is rare: a range ending near 2**63).
         self.emit("add", it.counter, [it.counter, it.step], checked=True)

@@ -9,30 +9,36 @@ CONSTS = [0, 1, -1, 2, 3, 101, -7, 2**31 - 1, -(2**31), 2**31, 2**40 + 3, 2**63 
 
 
 @st.composite
-def expressions(draw, names, depth=3):
+def expressions(draw, names, depth=3, buffer=False):
     if depth == 0 or draw(st.integers(0, 3)) == 0:
+        if buffer and draw(st.integers(0, 2)) == 0:  # the buffer argument `a`
+            index = draw(st.sampled_from([*names, *map(str, CONSTS[:7])]))
+            return draw(st.sampled_from([f"a[{index}]", f"a[{index} % len(a)]", "len(a)",
+                                         f"a[-1 - {index} % len(a)]"]))
         if draw(st.booleans()):
             return draw(st.sampled_from(names))
         return str(draw(st.sampled_from(CONSTS)))
     kind = draw(st.integers(0, 5))
     if kind == 0:
         op = draw(st.sampled_from(["-", "~", "+"]))
-        return f"({op}{draw(expressions(names, depth - 1))})"
+        return f"({op}{draw(expressions(names, depth - 1, buffer))})"
     op = draw(st.sampled_from(BINOPS))
-    left = draw(expressions(names, depth - 1))
-    right = draw(expressions(names, depth - 1))
+    left = draw(expressions(names, depth - 1, buffer))
+    right = draw(expressions(names, depth - 1, buffer))
     return f"({left} {op} {right})"
 
 
 @st.composite
-def programs(draw):
+def programs(draw, buffer=False):
+    """Source of `generated(p0, ...)`; with `buffer`, its last parameter is a
+    buffer `a` of ints that expressions index and take len() of."""
     nparams = draw(st.integers(1, 4))
     names = [f"p{i}" for i in range(nparams)]
     lines = []
     for i in range(draw(st.integers(0, 14))):
         target = draw(st.sampled_from(names + [f"x{i}"]))
         aug = draw(st.sampled_from(["=", "=", "+=", "-=", "*=", "^="])) if target in names else "="
-        lines.append(f"    {target} {aug} {draw(expressions(names))}")
+        lines.append(f"    {target} {aug} {draw(expressions(names, 3, buffer))}")
         if target not in names:
             names.append(target)
     if draw(st.booleans()):
@@ -44,7 +50,7 @@ def programs(draw):
     ops = [draw(st.sampled_from(BINOPS)) for _ in live[1:]]
     result = live[0] + "".join(f" {op} {name}" for op, name in zip(ops, live[1:], strict=False))
     lines.append(f"    return {result}")
-    params = ", ".join(f"p{i}" for i in range(nparams))
+    params = ", ".join([f"p{i}" for i in range(nparams)] + (["a"] if buffer else []))
     return f"def generated({params}):\n" + "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@ through two-address x86 instructions.
 
 from __future__ import annotations
 
+import array
 import itertools
 
 from conftest import INT64_EDGES, assert_same
@@ -29,6 +30,23 @@ def test_random_program(source, data):
     for _ in range(6):
         args = [data.draw(value) for _ in range(nparams)]
         assert_same(jitted, *args)
+
+
+@settings(max_examples=150, deadline=None)
+@given(source=programs(buffer=True), data=st.data())
+def test_random_program_reading_a_buffer(source, data):
+    func = make(source)
+    assume(has_only_int64_constants(func))
+    jitted = jit(strict=True)(func)
+    nparams = func.__code__.co_argcount - 1
+    value = st.one_of(st.sampled_from(INT64_EDGES), st.integers(-100, 100))
+    for _ in range(4):
+        code = data.draw(st.sampled_from("bBhHiIlLqQ"))
+        bits = 8 * array.array(code).itemsize
+        low, high = (0, 2**bits - 1) if code.isupper() else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+        items = data.draw(st.lists(st.integers(low, high) | st.sampled_from([low, high]), max_size=9))
+        args = [data.draw(value) for _ in range(nparams)]
+        assert_same(jitted, *args, array.array(code, items))
 
 
 def test_many_live_values_spill():

@@ -151,6 +151,17 @@ class BufferKind:
 _BUFFER_KINDS: dict[tuple[type, str], BufferKind] = {}
 
 
+# A signature: the types of a call's arguments, buffers by kind.
+Key = tuple[type | BufferKind, ...]
+
+
+def _buffer_kind_for(t: type, code: str) -> BufferKind:
+    kind = _BUFFER_KINDS.get((t, code))
+    if kind is None:
+        kind = _BUFFER_KINDS.setdefault((t, code), BufferKind(t, code))
+    return kind
+
+
 def _buffer_kind(obj: Any) -> BufferKind:
     t = type(obj)
     if t is bytes or t is bytearray:
@@ -165,10 +176,7 @@ def _buffer_kind(obj: Any) -> BufferKind:
                 code = obj.format[1:] if obj.format[:1] == "@" else obj.format
         except ValueError:
             code = "released"
-    kind = _BUFFER_KINDS.get((t, code))
-    if kind is None:
-        kind = _BUFFER_KINDS.setdefault((t, code), BufferKind(t, code))
-    return kind
+    return _buffer_kind_for(t, code)
 
 
 def argument_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -196,7 +204,7 @@ _COMPILE_LOCK = threading.RLock()
 _nesting = [0]  # how many compiles are under way (all under _COMPILE_LOCK)
 # (dispatcher, signature) compiled, or cached as "runs in CPython", by the
 # compiles under way
-_compiled_while_compiling: list[tuple[Dispatcher, tuple[type, ...]]] = []
+_compiled_while_compiling: list[tuple[Dispatcher, Key]] = []
 
 
 # fork() while another thread compiles: the child would inherit the lock held
@@ -374,7 +382,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         self.failure: Exception | None = None  # why the last failed signature runs in CPython
         self._nparams = py_func.__code__.co_argcount
         # argument types -> native code, or None: that signature runs in CPython
-        self._entries: dict[tuple[type, ...], _Entry | None] = {}
+        self._entries: dict[Key, _Entry | None] = {}
         self._warned = False
         # Cells through which native callers reach each signature's code:
         # the deopt stub until that signature compiles. If __init__ runs
@@ -382,16 +390,16 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         # they stay, sending those calls to the deopt stub (the callers then
         # re-run in CPython, which calls the new py_func) until the signature
         # compiles again.
-        cells: dict[tuple[type, ...], tuple[Any, int]] = self.__dict__.get("_cells", {})
+        cells: dict[Key, tuple[Any, int]] = self.__dict__.get("_cells", {})
         for cell, _ in cells.values():
             cell[0] = deopt_stub().address
         self._cells = cells
         # Signatures being compiled: the result their recursive calls assume if
         # no return statement has been translated yet, the returns translated
         # so far, and the results recursive calls were told to expect.
-        self._assumed: dict[tuple[type, ...], tuple[str, ...]] = {}
-        self._returns_so_far: dict[tuple[type, ...], list[tuple[str, ...]]] = {}
-        self._handed_out: dict[tuple[type, ...], set[tuple[str, ...]]] = {}
+        self._assumed: dict[Key, tuple[str, ...]] = {}
+        self._returns_so_far: dict[Key, list[tuple[str, ...]]] = {}
+        self._handed_out: dict[Key, set[tuple[str, ...]]] = {}
         for key in self._fast_signatures() if _fastcall is not None else ():
             self._remove_entry(key)  # only if __init__ runs again: forget the old code
         log.debug("Installing JIT for %r", py_func)
@@ -404,7 +412,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         return self if obj is None else types.MethodType(self, obj)
 
     @property
-    def signatures(self) -> list[tuple[type, ...]]:
+    def signatures(self) -> list[Key]:
         """The argument types compiled to native code so far, e.g. [(int, float)]."""
         return [key for key, entry in self._entries.items() if entry is not None]
 
@@ -531,7 +539,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         raise ExecMemError(f"native code of {self.py_func.__qualname__} could not be called "
                            f"(status {status})")
 
-    def _register_fast(self, key: tuple[type, ...], entry: _Entry) -> None:
+    def _register_fast(self, key: Key, entry: _Entry) -> None:
         """Let the C fast path call `entry` for arguments of exactly the types `key`."""
         if _fastcall is None:
             return
@@ -545,7 +553,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             log.debug("could not register %r%s with the C fast path: %s", self.py_func,
                       _format(key), exc)
 
-    def _unregister_fast(self, key: tuple[type, ...]) -> None:
+    def _unregister_fast(self, key: Key) -> None:
         if _fastcall is not None:
             self._remove_entry(key)
 
@@ -571,7 +579,10 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
     def native_target(self, signature: tuple[str, ...]) -> NativeTarget:
         """Where and how native code calls this function with argument types
         `signature`, compiling it first if need be (CompileError if it can't)."""
-        key = tuple(PY_TYPES[t] for t in signature)
+        # A buffer passed on natively: the signature of a memoryview of its
+        # elements (the code is the same for every buffer of those elements).
+        key = tuple(PY_TYPES[t] if element_of(t) is None else _buffer_kind_for(memoryview, t[7:])
+                    for t in signature)
         name = self.py_func.__qualname__
         with _COMPILE_LOCK:
             cell = self._cell(key)[1]
@@ -606,12 +617,12 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         results = () if kind == "none" else (kind,)
         return NativeTarget(name, cell, abi.SCALAR_STATUS[kind], results, False, self)
 
-    def _cell(self, key: tuple[type, ...]) -> tuple[Any, int]:
+    def _cell(self, key: Key) -> tuple[Any, int]:
         if key not in self._cells:
             self._cells[key] = new_cell(deopt_stub().address)
         return self._cells[key]
 
-    def _nested_compile(self, key: tuple[type, ...], signature: tuple[str, ...]) -> Compiled:
+    def _nested_compile(self, key: Key, signature: tuple[str, ...]) -> Compiled:
         """_compile, counting how deep compiles nest (compiling f compiles what f calls)."""
         _nesting[0] += 1
         try:
@@ -621,7 +632,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             if _nesting[0] == 0:
                 del _compiled_while_compiling[:]
 
-    def _compile(self, key: tuple[type, ...], signature: tuple[str, ...]) -> Compiled:
+    def _compile(self, key: Key, signature: tuple[str, ...]) -> Compiled:
         """compile_function, handling recursion.
 
         Calls of this very signature made while it is being compiled (direct
@@ -663,7 +674,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         assert first_error is not None
         raise first_error
 
-    def _prepare(self, key: tuple[type, ...]) -> _Entry | None:
+    def _prepare(self, key: Key) -> _Entry | None:
         with _COMPILE_LOCK:  # threads racing on the first call compile once
             if key in self._entries:
                 return self._entries[key]
@@ -738,7 +749,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             self._fail(key, failure)
             return None
 
-    def _fail(self, key: tuple[type, ...], failure: CompileError) -> None:
+    def _fail(self, key: Key, failure: CompileError) -> None:
         """Signature `key` runs in CPython from now on (strict: raise `failure`).
         Called by _prepare, under _COMPILE_LOCK."""
         self.failure = failure
@@ -759,7 +770,7 @@ if _fastcall is not None:
     _fastcall._enable_vectorcall(Dispatcher)
 
 
-def _format(key: tuple[type, ...]) -> str:
+def _format(key: Key) -> str:
     return "(" + ", ".join(t.__name__ for t in key) + ")"
 
 

@@ -385,3 +385,56 @@ def test_for_x_in_bytes_runs_natively():
     assert ran_natively(iterate, data) == iterate.py_func(data)
     assert ran_natively(iterate, bytearray(data)) == iterate.py_func(data)
     assert "deopt" not in explain(iterate, data).ir  # no bounds check, no exit at all
+
+
+# -- buffers passed on to other jitted functions ---------------------------------
+
+
+@jit(strict=True)
+def lower_bound(a, x):
+    lo = 0
+    hi = len(a)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@jit(strict=True)
+def count_found(a, queries):
+    found = 0
+    for q in queries:
+        i = lower_bound(a, q)
+        if i < len(a) and a[i] == q:
+            found += 1
+    return found
+
+
+@jit(strict=True)
+def sum_from(a, i):
+    if i >= len(a):
+        return 0
+    return a[i] + sum_from(a, i + 1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(values=st.lists(st.integers(-50, 50), max_size=40), queries=st.lists(st.integers(-60, 60)))
+def test_a_buffer_passed_to_a_jitted_function(values, queries):
+    a = array.array("q", sorted(values))
+    q = array.array("i", queries)
+    assert_same(count_found, a, q)
+    assert_same(count_found, memoryview(a), q)
+    assert_same(sum_from, a, 0)
+    assert_same(sum_from, bytes(v % 256 for v in values), -3)  # a negative index on the way
+
+
+def test_buffers_passed_on_run_natively():
+    a = array.array("q", range(0, 300, 3))
+    q = array.array("i", range(300))
+    assert ran_natively(count_found, a, q) == 100
+    assert ran_natively(sum_from, a, 0) == sum(a)
+    # the callee compiled for the elements, as a memoryview of them
+    assert (BufferKind(memoryview, "q"), int) in lower_bound.signatures

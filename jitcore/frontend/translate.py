@@ -49,6 +49,7 @@ from ..ir import (
     Inst,
     Operand,
     Value,
+    buffer_type,
     element_of,
     fits_int64,
 )
@@ -661,11 +662,19 @@ class _Translator:
 
     def call_jitted(self, callee: Any, args: list[StackItem]) -> StackItem:
         """A native call of another @jit function (or this one: recursion)."""
-        ops = [self.operand(a, f"argument of {callee.__name__}()") for a in args]
-        if len(ops) != callee.py_func.__code__.co_argcount:
-            raise self.fail(f"call to {callee.__name__}() with {len(ops)} arguments")
+        if len(args) != callee.py_func.__code__.co_argcount:
+            raise self.fail(f"call to {callee.__name__}() with {len(args)} arguments")
+        ops: list[Operand] = []
+        types: list[str] = []
+        for a in args:
+            if isinstance(a, BufferArg):  # passed on as its address and length
+                ops += [a.address, a.length]
+                types.append(buffer_type(a.element.code))
+            else:
+                ops.append(self.operand(a, f"argument of {callee.__name__}()"))
+                types.append(ops[-1].type)
         try:
-            target = callee.native_target(tuple(x.type for x in ops))
+            target = callee.native_target(tuple(types))
         except CompileError as exc:
             raise self.fail(str(exc)) from exc
         if target.is_tuple:

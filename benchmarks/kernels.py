@@ -135,6 +135,127 @@ CASES = [
 ]
 
 
+# ---------------------------------------------------------------------------
+# Buffer kernels: loops over array.array and bytes (1-D buffers of numbers)
+# ---------------------------------------------------------------------------
+
+
+@jit
+def float_sum(a):
+    s = 0.0
+    for i in range(len(a)):
+        s += a[i]
+    return s
+
+
+@jit
+def dot(a, b):
+    s = 0.0
+    for i in range(len(a)):
+        s += a[i] * b[i]
+    return s
+
+
+@jit
+def int_sum(a):
+    s = 0
+    for x in a:
+        s += x
+    return s
+
+
+@jit
+def fletcher16(data):
+    s1 = 0
+    s2 = 0
+    for b in data:
+        s1 = (s1 + b) % 255
+        s2 = (s2 + s1) % 255
+    return s2 * 256 + s1
+
+
+@jit
+def stencil_energy(a):
+    e = 0.0
+    for i in range(1, len(a) - 1):
+        d = a[i - 1] - 2.0 * a[i] + a[i + 1]
+        e += d * d
+    return e
+
+
+@jit
+def lower_bound(a, x):
+    lo = 0
+    hi = len(a)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@jit
+def count_found(a, queries):
+    found = 0
+    for q in queries:
+        i = lower_bound(a, q)
+        if i < len(a) and a[i] == q:
+            found += 1
+    return found
+
+
+def make_buffer(spec):
+    """The argument a buffer case names: ("array", typecode, n, how) or
+    ("bytes", n): the same pseudo-random contents in every engine."""
+    import array
+
+    if spec[0] == "bytes":
+        return bytes((i * 2654435761 >> 13) & 255 for i in range(spec[1]))
+    _, code, n, how = spec
+    if how == "sorted":
+        return array.array(code, range(0, 3 * n, 3))
+    if how == "queries":
+        return array.array(code, ((i * 2654435761) % (3 * n) for i in range(n)))
+    if code == "d":
+        return array.array(code, (((i * 2654435761) % 1000003) / 1000003.0 for i in range(n)))
+    return array.array(code, ((i * 2654435761) % 1000 for i in range(n)))
+
+
+def materialize(args):
+    """A case's arguments, buffers built (see make_buffer)."""
+    return tuple(make_buffer(a) if isinstance(a, tuple) else a for a in args)
+
+
+def describe(args):
+    """A case's arguments as the tables print them."""
+    out = []
+    for a in args:
+        if isinstance(a, tuple):
+            out.append(f"bytes[{a[1]}]" if a[0] == "bytes" else f"array('{a[1]}')[{a[2]}]")
+        else:
+            out.append(str(a))
+    return ", ".join(out)
+
+
+N = 1_000_000
+BUFFER_CASES = [
+    ("float_sum", "float_sum", (("array", "d", N, "rand"),), (("array", "d", 20_000, "rand"),),
+     "sum of an array('d'), indexed"),
+    ("dot", "dot", (("array", "d", N, "rand"), ("array", "d", N, "rand")),
+     (("array", "d", 20_000, "rand"), ("array", "d", 20_000, "rand")), "dot product of two array('d')"),
+    ("int_sum", "int_sum", (("array", "q", N, "rand"),), (("array", "q", 20_000, "rand"),),
+     "sum of an array('q'), for x in a"),
+    ("fletcher16", "fletcher16", (("bytes", N),), (("bytes", 20_000),), "Fletcher-16 checksum of bytes"),
+    ("stencil", "stencil_energy", (("array", "d", N, "rand"),), (("array", "d", 20_000, "rand"),),
+     "1-D three-point stencil, squared"),
+    ("bsearch", "count_found", (("array", "q", 100_000, "sorted"), ("array", "q", 100_000, "queries")),
+     (("array", "q", 5_000, "sorted"), ("array", "q", 5_000, "queries")),
+     "100k binary searches via jitted lower_bound()"),
+]
+
+
 def load(decorator, engine="python"):
     """A fresh copy of this module's kernels with `jit` bound to `decorator`."""
     import sys

@@ -215,11 +215,12 @@ def jitcore_compile_ns(namespace: dict[str, Any]) -> int:
 
 
 def run_engine_in_process(engine: str, decorator: Callable, quick: bool, repeat: int,
-                          problems: list[str]) -> dict[str, dict[str, Any]]:
+                          problems: list[str], cases: list[Any] | None = None,
+                          ) -> dict[str, dict[str, Any]]:
     namespace = kernels.load(decorator, engine)
     results: dict[str, dict[str, Any]] = {}
-    for name, func_name, full_args, quick_args, _ in kernels.CASES:
-        args = quick_args if quick else full_args
+    for name, func_name, full_args, quick_args, _ in (kernels.CASES if cases is None else cases):
+        args = kernels.materialize(quick_args if quick else full_args)
         compiled_before = jitcore_compile_ns(namespace) if engine == "jitcore" else 0
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -240,8 +241,10 @@ def run_engine_in_process(engine: str, decorator: Callable, quick: bool, repeat:
     return results
 
 
-def run_pypy(pypy: str, quick: bool, repeat: int, problems: list[str]) -> dict[str, Any] | None:
-    cmd = [pypy, "-m", "benchmarks.worker", str(repeat)] + (["--quick"] if quick else [])
+def run_pypy(pypy: str, quick: bool, repeat: int, problems: list[str],
+             buffers: bool = False) -> dict[str, Any] | None:
+    cmd = [pypy, "-m", "benchmarks.worker", str(repeat)] + (["--quick"] if quick else []) \
+        + (["--buffers"] if buffers else [])
     env = dict(os.environ, PYTHONPATH=str(BENCH_ROOT))
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(BENCH_ROOT),
@@ -256,25 +259,40 @@ def run_pypy(pypy: str, quick: bool, repeat: int, problems: list[str]) -> dict[s
 
 
 def bench_kernels(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
+    report.heading("1. Steady-state kernels")
+    return kernel_tables(report, ctx, kernels.CASES, buffers=False)
+
+
+def bench_buffer_kernels(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
+    report.heading("1b. Buffer kernels")
+    report.note("Loops over `array.array` and `bytes` arguments (the same objects for every "
+                "engine). jitcore keeps CPython's semantics: bounds checks where the loop does "
+                "not prove the index in range, int64 overflow checks on every integer add.")
+    return kernel_tables(report, ctx, kernels.BUFFER_CASES, buffers=True)
+
+
+def kernel_tables(report: Report, ctx: dict[str, Any], cases: list[Any],
+                  buffers: bool) -> dict[str, Any]:
+    """Run `cases` in every engine: the steady-state table, then the first calls."""
     quick, repeat, problems = ctx["quick"], ctx["repeat"], ctx["problems"]
     from jitcore import jit
 
-    report.heading("1. Steady-state kernels")
     report.note(f"Each engine: one warm-up call (a JIT compiles there), then the best of {repeat} "
                 "timed calls, GC off. Times in ms. speedup = CPython time / engine time; "
                 "jitcore/numba > 1 means numba is faster. `ok` = every engine's result "
                 "equals CPython's (value and type).")
     data: dict[str, dict[str, dict[str, Any]]] = {}
     print("timing CPython ...", flush=True)
-    data["cpython"] = run_engine_in_process("cpython", identity, quick, repeat, problems)
+    data["cpython"] = run_engine_in_process("cpython", identity, quick, repeat, problems, cases)
     print("timing jitcore ...", flush=True)
-    data["jitcore"] = run_engine_in_process("jitcore", jit, quick, repeat, problems)
+    data["jitcore"] = run_engine_in_process("jitcore", jit, quick, repeat, problems, cases)
     if ctx["numba"] is not None:
         print("timing numba ...", flush=True)
-        data["numba"] = run_engine_in_process("numba", ctx["numba"].njit, quick, repeat, problems)
+        data["numba"] = run_engine_in_process("numba", ctx["numba"].njit, quick, repeat, problems,
+                                              cases)
     if ctx["pypy"] is not None:
         print("timing PyPy (subprocess) ...", flush=True)
-        pypy = run_pypy(ctx["pypy"], quick, repeat, problems)
+        pypy = run_pypy(ctx["pypy"], quick, repeat, problems, buffers)
         if pypy is not None:
             data["pypy"] = pypy["cases"]
 
@@ -286,7 +304,7 @@ def bench_kernels(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
               "numba speedup", "PyPy speedup", "jitcore/numba", "check"]
     rows, speedups = [], {"jitcore": [], "numba": [], "pypy": [], "jit/numba": []}
     mismatches = []
-    for name, _func_name, full_args, quick_args, _ in kernels.CASES:
+    for name, _func_name, full_args, quick_args, _ in cases:
         args = quick_args if quick else full_args
         py, jc, nb, pp = (best(e, name) for e in ("cpython", "jitcore", "numba", "pypy"))
         expected = data["cpython"][name].get("result")
@@ -306,9 +324,9 @@ def bench_kernels(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
         for key, v in (("jitcore", s_jc), ("numba", s_nb), ("pypy", s_pp), ("jit/numba", j_n)):
             if v is not None:
                 speedups[key].append(v)
-        rows.append([name, ", ".join(map(str, args)), ms(py), ms(jc), ms(nb), ms(pp), ratio(s_jc),
+        rows.append([name, kernels.describe(args), ms(py), ms(jc), ms(nb), ms(pp), ratio(s_jc),
                      ratio(s_nb), ratio(s_pp), ratio(j_n), "MISMATCH" if bad else "ok"])
-    n = len(kernels.CASES)
+    n = len(cases)
     rows.append(["geometric mean", "", "", "", "", ""] +
                 [ratio(geomean(speedups[k])) if len(speedups[k]) == n else
                  (ratio(geomean(speedups[k])) + f" ({len(speedups[k])}/{n})" if speedups[k] else "—")
@@ -325,7 +343,7 @@ def bench_kernels(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
              ms(data["jitcore"].get(name, {}).get("first")),
              ms(data["jitcore"].get(name, {}).get("compile_stages")),
              ms(data.get("numba", {}).get(name, {}).get("first"))]
-            for name, *_ in kernels.CASES]
+            for name, *_ in cases]
     report.note("\nFirst call of each kernel in ms: one sample, compile included for the JITs "
                 "(numba's first kernel also pays numba's one-time initialisation). `jitcore "
                 "compile (stages)` is the sum of `timings_ns` of the kernel and the helpers it "
@@ -795,6 +813,7 @@ def main(argv: list[str] | None = None) -> int:
     report.table(["what", "value"], [[k, str(v)] for k, v in machine.items()], left=2)
     results: dict[str, Any] = {"machine": machine}
     results["kernels"] = bench_kernels(report, ctx)
+    results["buffer_kernels"] = bench_buffer_kernels(report, ctx)
     results["calls"] = bench_calls(report, ctx)
     results["compile"] = bench_compile(report, ctx)
     results["compile_scaling"] = bench_compile_scaling(report, ctx)

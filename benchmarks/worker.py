@@ -1,7 +1,8 @@
 """Run the kernels as plain Python in whatever interpreter runs this module.
 
 The runner starts it under PyPy as `pypy3 -m benchmarks.worker REPEAT
-[--quick]` (from the folder holding benchmarks/) and reads one JSON object
+[--quick] [--buffers]` (from the folder holding benchmarks/; --buffers: the
+buffer kernels) and reads one JSON object
 from its standard output. It imports neither jitcore nor numba.
 """
 
@@ -16,10 +17,11 @@ from benchmarks.timing import measure
 def main(argv):
     repeat = int(argv[0])
     quick = "--quick" in argv[1:]
+    cases = kernels.BUFFER_CASES if "--buffers" in argv[1:] else kernels.CASES
     out = {"version": sys.version.replace("\n", " "),
            "implementation": platform.python_implementation(), "cases": {}}
-    for name, func_name, full_args, quick_args, _ in kernels.CASES:
-        args = quick_args if quick else full_args
+    for name, func_name, full_args, quick_args, _ in cases:
+        args = kernels.materialize(quick_args if quick else full_args)
         try:
             m = measure(getattr(kernels, func_name), args, repeat)
         except Exception as exc:  # reported by the runner, never fatal

@@ -20,8 +20,9 @@ from cffi import FFI
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
-HEADERS = ["csrc/jitcore.h", "csrc/jc_internal.h", "csrc/numeric.h", "csrc/pyversions.h"]
-PUBLIC_HEADERS = ["csrc/jitcore.h", "csrc/numeric.h"]
+HEADERS = ["csrc/jitcore.h", "csrc/jc_internal.h", "csrc/numeric.h", "csrc/pyversions.h",
+           "csrc/undo.h"]
+PUBLIC_HEADERS = ["csrc/jitcore.h", "csrc/numeric.h", "csrc/undo.h"]
 
 
 def read_cdef() -> str:
@@ -39,7 +40,7 @@ def read_cdef() -> str:
     return "\n".join(parts)
 
 SOURCES = ["csrc/execmem.c", "csrc/call.c", "csrc/interrupt.c", "csrc/poll.c", "csrc/stack.c",
-           "csrc/numeric.c"]
+           "csrc/numeric.c", "csrc/undo.c"]
 
 
 def _extra_compile_args() -> list[str]:
@@ -64,7 +65,7 @@ def make_builder(prefix: str = "") -> FFI:
     builder.cdef(read_cdef())
     builder.set_source(
         "jitcore._native",
-        '#include "jitcore.h"\n#include "numeric.h"',
+        '#include "jitcore.h"\n#include "numeric.h"\n#include "undo.h"',
         sources=[p(s) for s in SOURCES],
         depends=[p(h) for h in HEADERS],
         include_dirs=[p("csrc")],

@@ -22,7 +22,7 @@ from setuptools import Extension, setup
 FASTCALL = Extension(
     "jitcore._fastcall",
     sources=["csrc/fastcall.c"],
-    depends=["csrc/jitcore.h", "csrc/pyversions.h"],
+    depends=["csrc/jitcore.h", "csrc/pyversions.h", "csrc/undo.h"],
     include_dirs=["csrc"],
     extra_compile_args=["-std=c99", "-Wall", "-Wextra"],
     # If it cannot be built, install without it (jitcore then logs that calls

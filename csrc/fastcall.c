@@ -64,6 +64,7 @@
 #include <string.h>
 
 #include "jitcore.h" /* jc_code, jc_value */
+#include "undo.h" /* jc_undo: stores into buffer arguments, taken back by a re-run */
 #include "pyversions.h" /* jc_python_frames_left, ... */
 
 /* Must match jitcore/abi.py (tests/test_fastcall.py checks). */
@@ -88,7 +89,7 @@
 #define FC_KIND_INT 1
 #define FC_KIND_BOOL 2
 #define FC_KIND_FLOAT 3
-#define FC_KIND_BUFFER 4 /* a 1-D contiguous buffer: two slots, its address and length */
+#define FC_KIND_BUFFER 4 /* a 1-D contiguous buffer: three slots, address, length, undo record */
 
 typedef int (*fc_call_packed_fn)(const jc_code *code, const char *args, jc_value *out,
                                  int64_t depth);
@@ -113,8 +114,9 @@ typedef struct {
     PyObject *owner;            /* keeps the native code alive */
     Py_ssize_t refs;            /* the table's reference, plus nogil calls under way */
     Py_ssize_t frame_bytes;     /* the largest native activation a call may stack (budget unit) */
-    PyObject *buffer_type[FC_MAX_ARGS]; /* FC_KIND_BUFFER arguments: their exact type */
-    char buffer_code[FC_MAX_ARGS];      /* and their element's struct code */
+    PyObject *buffer_type[FC_MAX_ARGS]; /* FC_KIND_BUFFER arguments: their exact type, */
+    char buffer_code[FC_MAX_ARGS];      /* their element's struct code */
+    char buffer_readonly[FC_MAX_ARGS];  /* and whether they refuse stores */
 } fc_entry;
 
 typedef struct {
@@ -360,7 +362,8 @@ static int native_depth_budget(int frames_between, Py_ssize_t frame_bytes)
  * without the GIL; native code gets its address and length.  Only 1-D
  * C-contiguous buffers whose format is the entry's element code qualify;
  * anything else goes to the Python path, which decides what runs. */
-static int get_buffer(PyObject *o, char code, Py_buffer *view, jc_value *slots)
+static int get_buffer(PyObject *o, char code, char readonly, Py_buffer *view, jc_undo *undo,
+                      jc_value *slots)
 {
     const char *format;
     if (PyObject_GetBuffer(o, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
@@ -370,13 +373,29 @@ static int get_buffer(PyObject *o, char code, Py_buffer *view, jc_value *slots)
     format = view->format != NULL ? view->format : "B";
     if (format[0] == '@')
         format++;
-    if (view->ndim != 1 || format[0] != code || format[1] != '\0' || view->itemsize <= 0) {
+    if (view->ndim != 1 || format[0] != code || format[1] != '\0' || view->itemsize <= 0
+        || (view->readonly != 0) != (readonly != 0)) {
         PyBuffer_Release(view);
         return 0;
     }
+    memset(undo, 0, sizeof *undo);
+    undo->base = view->buf;
+    undo->length = (int64_t)view->shape[0];
+    undo->size = (int64_t)view->itemsize;
     slots[0].i = (int64_t)(intptr_t)view->buf;
     slots[1].i = (int64_t)view->shape[0];
+    slots[2].i = (int64_t)(intptr_t)undo;
     return 1;
+}
+
+static void finish_undo(jc_undo *undo, Py_ssize_t n, int roll_back)
+{
+    Py_ssize_t i;
+    for (i = 0; i < n; i++) {
+        if (roll_back)
+            jc_undo_rollback(&undo[i]);
+        jc_undo_end(&undo[i]);
+    }
 }
 
 static void release_views(Py_buffer *views, Py_ssize_t n)
@@ -390,7 +409,7 @@ static void release_views(Py_buffer *views, Py_ssize_t n)
  * and their element): then they are exported into views (*nviews of them)
  * and their address and length are in their slots of `in`. */
 static int take_buffers(const fc_entry *e, PyObject *const *args, Py_ssize_t nargs,
-                        Py_buffer *views, Py_ssize_t *nviews, jc_value *in)
+                        Py_buffer *views, jc_undo *undo, Py_ssize_t *nviews, jc_value *in)
 {
     Py_ssize_t i, slot;
     *nviews = 0;
@@ -398,13 +417,14 @@ static int take_buffers(const fc_entry *e, PyObject *const *args, Py_ssize_t nar
         if (e->kinds[i] != FC_KIND_BUFFER)
             continue;
         if ((PyObject *)Py_TYPE(args[i]) != e->buffer_type[i]
-            || !get_buffer(args[i], e->buffer_code[i], &views[*nviews], &in[slot])) {
+            || !get_buffer(args[i], e->buffer_code[i], e->buffer_readonly[i], &views[*nviews],
+                           &undo[*nviews], &in[slot])) {
             release_views(views, *nviews);
             *nviews = 0;
             return 0;
         }
         ++*nviews;
-        slot++;
+        slot += 2;
     }
     return 1;
 }
@@ -418,9 +438,10 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
                            int *route, int *status_out)
 {
     unsigned char kinds[FC_MAX_ARGS];
-    jc_value in[2 * FC_MAX_ARGS];
+    jc_value in[3 * FC_MAX_ARGS];
     jc_value out[FC_MAX_RESULT_SLOTS];
     Py_buffer views[FC_MAX_ARGS];
+    jc_undo undo[FC_MAX_ARGS];
     fc_entry *e = NULL;
     Py_ssize_t i, slot, nviews = 0;
     int status, depth;
@@ -440,7 +461,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     for (i = 0; i < self->nentries && e == NULL; i++) {
         fc_entry *c = self->entries[i];
         if (c->nargs == nargs && (nargs == 0 || memcmp(c->kinds, kinds, (size_t)nargs) == 0)
-            && take_buffers(c, args, nargs, views, &nviews, in))
+            && take_buffers(c, args, nargs, views, undo, &nviews, in))
             e = c;
     }
     if (e == NULL)
@@ -448,7 +469,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     for (i = 0, slot = 0; i < nargs; i++, slot++) {
         PyObject *o = args[i];
         if (kinds[i] == FC_KIND_BUFFER) {
-            slot++; /* filled by take_buffers */
+            slot += 2; /* filled by take_buffers */
             continue;
         }
         if (kinds[i] == FC_KIND_INT) {
@@ -490,8 +511,10 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
         status = g_call_packed(e->code, (const char *)in, out, (int64_t)depth);
         Py_END_ALLOW_THREADS
     }
-    release_views(views, nviews); /* the buffers may be resized again */
     result = box_result(e, status, out, route, status_out);
+    /* A call that re-runs in CPython takes its stores back first. */
+    finish_undo(undo, nviews, result == NULL && *route != ROUTE_DONE);
+    release_views(views, nviews); /* the buffers may be resized again */
     entry_free(e); /* may run arbitrary code (the owner's finalizer): last */
     return result;
 }
@@ -747,7 +770,8 @@ PyDoc_STRVAR(add_entry_doc,
 "_add_entry(types, handle, tuple_shapes, owner, frame_bytes=256, buffers=None) -> bool\n\n"
 "Register native code for argument types `types` (a tuple of int, bool and\n"
 "float, and for buffer arguments any object standing for their kind, with\n"
-"`buffers[i]` = (the buffer's exact type, its element's struct code), None\n"
+"`buffers[i]` = (the buffer's exact type, its element's struct code,\n"
+"whether it is read-only), None\n"
 "for the others): `handle` is the address of its jc_code, `tuple_shapes` the result\n"
 "shapes of statuses 16, 17, ... (sequences of 'int', 'bool', 'float'), and\n"
 "`owner` an object that keeps the code alive while it is registered.\n"
@@ -757,27 +781,33 @@ PyDoc_STRVAR(add_entry_doc,
 /* buffers[i] as (type, one-character element code): 1, with *type and
  * *code set when asked; 0 if it is None (or buffers is); -1 with an error
  * if it is anything else. */
-static int buffer_spec(PyObject *buffers, Py_ssize_t i, PyObject **type, char *code)
+static int buffer_spec(PyObject *buffers, Py_ssize_t i, PyObject **type, char *code,
+                       char *readonly)
 {
     PyObject *spec, *t, *c;
     const char *text;
+    int ro;
     if (buffers == Py_None)
         return 0;
     spec = PyTuple_GET_ITEM(buffers, i);
     if (spec == Py_None)
         return 0;
-    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 2
+    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 3
         || !PyType_Check(t = PyTuple_GET_ITEM(spec, 0))
         || !PyUnicode_Check(c = PyTuple_GET_ITEM(spec, 1))
-        || (text = PyUnicode_AsUTF8(c)) == NULL || strlen(text) != 1) {
+        || (text = PyUnicode_AsUTF8(c)) == NULL || strlen(text) != 1
+        || (ro = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 2))) < 0) {
         PyErr_Clear();
-        PyErr_SetString(PyExc_TypeError, "_add_entry: each buffer must be (type, one-letter code)");
+        PyErr_SetString(PyExc_TypeError,
+                        "_add_entry: each buffer must be (type, one-letter code, readonly)");
         return -1;
     }
     if (type != NULL)
         *type = t;
     if (code != NULL)
         *code = text[0];
+    if (readonly != NULL)
+        *readonly = (char)ro;
     return 1;
 }
 
@@ -804,7 +834,7 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
         return NULL;
     }
     for (i = 0; i < nargs; i++) {
-        if (kind_of_type(PyTuple_GET_ITEM(key, i)) == 0 && buffer_spec(buffers, i, NULL, NULL) <= 0) {
+        if (kind_of_type(PyTuple_GET_ITEM(key, i)) == 0 && buffer_spec(buffers, i, NULL, NULL, NULL) <= 0) {
             if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_TypeError, "_add_entry: argument types must be int, bool or "
                                 "float, or buffers described in `buffers`");
@@ -835,12 +865,13 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
     e->frame_bytes = frame_bytes;
     for (i = 0; i < nargs; i++) {
         PyObject *type;
-        char code;
+        char code, readonly;
         e->kinds[i] = (unsigned char)kind_of_type(PyTuple_GET_ITEM(key, i));
-        if (e->kinds[i] == 0 && buffer_spec(buffers, i, &type, &code) > 0) {
+        if (e->kinds[i] == 0 && buffer_spec(buffers, i, &type, &code, &readonly) > 0) {
             e->kinds[i] = FC_KIND_BUFFER;
             e->buffer_type[i] = Py_NewRef(type);
             e->buffer_code[i] = code;
+            e->buffer_readonly[i] = readonly;
         }
     }
     e->code = (const jc_code *)(uintptr_t)handle;

@@ -160,6 +160,13 @@ int jc_on_native_stack(void);
  * thread has none. */
 int jc_native_stack_shrink(size_t usable);
 
+/* Stores into buffer arguments (undo.h has the record, jc_undo): allocate
+ * a call's record at its first store (generated code calls this; 0 = ok),
+ * and, after the call, put back what it stored (if `rollback`) and free it. */
+struct jc_undo;
+int jc_undo_begin(struct jc_undo *u);
+void jc_undo_rollback_and_end(struct jc_undo *u, int rollback);
+
 /* cffi-cdef: end */
 
 #ifdef __cplusplus

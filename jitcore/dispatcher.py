@@ -36,15 +36,18 @@ from . import abi, runtime
 from .compiler import Compiled, compile_function
 from .errors import CompileError, JitWarning
 from .frontend import check_code_shape, versions
-from .ir import BOOL, ELEMENTS, FLOAT, INT, buffer_type, element_of
+from .ir import BOOL, ELEMENTS, FLOAT, INT, buffer_type, element_of, is_readonly
 from .runtime import (
     ExecMemError,
     call_packed,
     deopt_stub,
     ensure_interrupt_handler,
+    finish_undo,
     new_cell,
     new_results,
+    new_undo,
     pin_buffer,
+    undo_address,
 )
 
 log = logging.getLogger("jitcore")
@@ -135,12 +138,14 @@ class BufferKind:
 
     type: type
     code: str
+    readonly: bool = False  # refuses stores (bytes, a read-only memoryview)
 
     @property
     def __name__(self) -> str:  # as signatures print argument types
         if self.type in (bytes, bytearray):
             return self.type.__name__
-        return f"{self.type.__name__}({self.code!r})"
+        readonly = ", readonly" if self.type is memoryview and self.readonly else ""
+        return f"{self.type.__name__}({self.code!r}{readonly})"
 
     def __repr__(self) -> str:
         return self.__name__
@@ -148,35 +153,37 @@ class BufferKind:
 
 # One BufferKind object per kind: signatures are compared by identity in the
 # C fast path's table.
-_BUFFER_KINDS: dict[tuple[type, str], BufferKind] = {}
+_BUFFER_KINDS: dict[tuple[type, str, bool], BufferKind] = {}
 
 
 # A signature: the types of a call's arguments, buffers by kind.
 Key = tuple[type | BufferKind, ...]
 
 
-def _buffer_kind_for(t: type, code: str) -> BufferKind:
-    kind = _BUFFER_KINDS.get((t, code))
+def _buffer_kind_for(t: type, code: str, readonly: bool) -> BufferKind:
+    kind = _BUFFER_KINDS.get((t, code, readonly))
     if kind is None:
-        kind = _BUFFER_KINDS.setdefault((t, code), BufferKind(t, code))
+        kind = _BUFFER_KINDS.setdefault((t, code, readonly), BufferKind(t, code, readonly))
     return kind
 
 
 def _buffer_kind(obj: Any) -> BufferKind:
     t = type(obj)
+    readonly = t is bytes
     if t is bytes or t is bytearray:
         code = "B"
     elif t is array.array:
         code = obj.typecode
     else:
         try:  # a memoryview: released ones raise here, and run in CPython (which raises)
+            readonly = obj.readonly
             if obj.ndim != 1 or not obj.c_contiguous:
                 code = f"{obj.ndim}-d" if obj.ndim != 1 else "strided"
             else:
                 code = obj.format[1:] if obj.format[:1] == "@" else obj.format
         except ValueError:
             code = "released"
-    return _buffer_kind_for(t, code)
+    return _buffer_kind_for(t, code, readonly)
 
 
 def argument_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -194,7 +201,7 @@ def ir_type(t: Any) -> str | None:
         element = ELEMENTS.get(t.code)
         if element is None or struct.calcsize(t.code) != element.size:
             return None
-        return buffer_type(t.code)
+        return buffer_type(t.code, t.readonly)
     return IR_TYPES.get(t)
 
 
@@ -303,8 +310,8 @@ class _Entry:
             for e in callee._entries.values() if e is not None]
         self.frame_bytes: int = max([compiled.frame_bytes, *callee_frames])
         self.handle = compiled.block.handle
-        # A buffer argument takes two slots: its address and its length.
-        self.pack = struct.Struct("<" + "".join(PACK_CODES.get(t, "qq") for t in compiled.signature)).pack
+        # A buffer argument takes three slots: its address, length and undo record.
+        self.pack = struct.Struct("<" + "".join(PACK_CODES.get(t, "qqq") for t in compiled.signature)).pack
         self.buffers = tuple(i for i, t in enumerate(compiled.signature) if element_of(t) is not None)
         self.shapes = compiled.tuple_shapes
         self.slots = max([1] + [len(s) for s in self.shapes])
@@ -335,16 +342,21 @@ class _ShadowGlobals(dict):  # type: ignore[type-arg]
         return value
 
 
-def _pin_buffers(args: tuple[Any, ...], positions: tuple[int, ...], pins: list[Any]) -> tuple[Any, ...]:
-    """args with each buffer argument (at `positions`) replaced by its address
-    and length; the buffers stay exported while `pins` lives (runtime.pin_buffer)."""
+def _pin_buffers(args: tuple[Any, ...], positions: tuple[int, ...], pins: list[Any],
+                 undo: list[Any]) -> tuple[Any, ...]:
+    """args with each buffer argument (at `positions`) replaced by its address,
+    length and a new undo record (added to `undo`); the buffers stay exported
+    while `pins` lives (runtime.pin_buffer)."""
     flat: list[Any] = []
     start = 0
     for i in positions:
         flat += args[start:i]
         handle, address = pin_buffer(args[i])
         pins.append(handle)
-        flat += (address, len(args[i]))
+        length = len(args[i])
+        record = new_undo(address, length, memoryview(args[i]).itemsize)
+        undo.append(record)
+        flat += (address, length, undo_address(record))
         start = i + 1
     flat += args[start:]
     return tuple(flat)
@@ -440,8 +452,9 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             if entry is None:
                 return RUN_PY_FUNC
             pins: list[Any] = []
+            undo: list[Any] = []
             if entry.buffers:
-                args = _pin_buffers(args, entry.buffers, pins)
+                args = _pin_buffers(args, entry.buffers, pins, undo)
             try:
                 packed = entry.pack(*args)
             except struct.error:
@@ -449,6 +462,9 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             pool = entry.pool
             out = pool.pop() if pool else new_results(entry.slots)
             status = call_packed(entry.handle, packed, out, native_depth_budget(1, entry.frame_bytes))
+            for record in undo:  # a call that re-runs in CPython takes its stores back first
+                finish_undo(record, status == abi.STATUS_DEOPT or status == abi.STATUS_INTERRUPT
+                            or status == abi.STATUS_DEPTH or status < 0)
             del pins  # the buffers may be resized again
             if status == abi.STATUS_INT:
                 result: Any = out[0].i
@@ -543,7 +559,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         """Let the C fast path call `entry` for arguments of exactly the types `key`."""
         if _fastcall is None:
             return
-        buffers = tuple((t.type, t.code) if isinstance(t, BufferKind) else None for t in key)
+        buffers = tuple((t.type, t.code, t.readonly) if isinstance(t, BufferKind) else None
+                        for t in key)
         try:
             handle = int(_ffi.cast("uintptr_t", entry.handle))
             if not self._add_entry(key, handle, entry.shapes, entry,  # entry keeps the code alive
@@ -581,7 +598,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         `signature`, compiling it first if need be (CompileError if it can't)."""
         # A buffer passed on natively: the signature of a memoryview of its
         # elements (the code is the same for every buffer of those elements).
-        key = tuple(PY_TYPES[t] if element_of(t) is None else _buffer_kind_for(memoryview, t[7:])
+        key = tuple(PY_TYPES[t] if element_of(t) is None
+                    else _buffer_kind_for(memoryview, t.split(":")[1], is_readonly(t))
                     for t in signature)
         name = self.py_func.__qualname__
         with _COMPILE_LOCK:

@@ -12,8 +12,9 @@ allocator needs.
 Types: INT (int64), BOOL (0 or 1 in a general register) and FLOAT (an IEEE
 double in an SSE register). A function's parameters may also be buffers
 (BUFFER_TYPES: `bytes`, `bytearray`, `array.array`, a 1-D contiguous
-`memoryview`): the front end gives such a parameter two INT values, the
-address of its first element and its length, and reads elements with `load`.
+`memoryview`): the front end gives such a parameter three INT values, the
+address of its first element, its length and its undo record (for stores),
+and reads and writes elements with `load` and `store`.
 Instruction set (dst on the left):
 
     v = mov a                 copy (same type)
@@ -44,6 +45,9 @@ Instruction set (dst on the left):
                               type, as struct does: ELEMENTS); the front end checks i
                               against the length first. .ovf: deopt if a uint64
                               element does not fit in an int64
+    store.<code> p, i, x, u   x (converted and range-checked by the front end) into
+                              element i of the buffer at p, recorded first in the
+                              buffer's undo record u (csrc/undo.h)
     jmp B
     br a, T, F                go to T if a (BOOL) else F
     ret a, ...                return; `kind` names the result shape (see abi.py)
@@ -93,14 +97,20 @@ ELEMENTS: dict[str, Element] = {e.code: e for e in (
 )}
 
 
-def buffer_type(code: str) -> str:
-    """The signature type of a buffer argument whose elements have struct code `code`."""
-    return "buffer:" + code
+def buffer_type(code: str, readonly: bool = False) -> str:
+    """The signature type of a buffer argument whose elements have struct code
+    `code` (readonly: one that refuses stores, such as bytes)."""
+    return "buffer:" + code + (":readonly" if readonly else "")
 
 
 def element_of(t: str) -> Element | None:
     """The element type of buffer signature type `t`, or None if `t` is a scalar type."""
-    return ELEMENTS.get(t[7:]) if t.startswith("buffer:") else None
+    return ELEMENTS.get(t.split(":")[1]) if t.startswith("buffer:") else None
+
+
+def is_readonly(t: str) -> bool:
+    """Whether buffer signature type `t` refuses stores."""
+    return t.endswith(":readonly")
 
 
 COMMUTATIVE = {"add", "mul", "and", "or", "xor", "fadd", "fmul"}

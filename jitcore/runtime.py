@@ -54,6 +54,10 @@ __all__ = [
     "ensure_interrupt_handler",
     "force_strategy",
     "helper_address",
+    "undo_begin_address",
+    "new_undo",
+    "finish_undo",
+    "undo_address",
     "stats",
     "strategy",
 ]
@@ -304,11 +308,40 @@ HELPERS: tuple[str, ...] = (
     "jc_math_copysign",
 )
 
+def _address_of(name: str) -> int:
+    return _helper_addresses.get(name) or _helper_addresses.setdefault(
+        name, int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, name))))
+
+
 def poll_slow_address() -> int:
     """Absolute address of jc_poll_slow (csrc/poll.c), which generated code
     calls when the word it polls is set."""
-    return _helper_addresses.get("jc_poll_slow") or _helper_addresses.setdefault(
-        "jc_poll_slow", int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, "jc_poll_slow"))))
+    return _address_of("jc_poll_slow")
+
+
+def undo_begin_address() -> int:
+    """Absolute address of jc_undo_begin (csrc/undo.c), which generated code
+    calls at a call's first store into a buffer."""
+    return _address_of("jc_undo_begin")
+
+
+def new_undo(address: int, length: int, size: int) -> Any:
+    """An undo record (csrc/undo.h) for a buffer argument of `length`
+    elements of `size` bytes at `address`, for one call."""
+    record = _new("jc_undo *")
+    record.base = _ffi.cast("char *", address)
+    record.length = length
+    record.size = size
+    return record
+
+
+def finish_undo(record: Any, roll_back: bool) -> None:
+    """After the call: put back what it stored (if roll_back), free the record's memory."""
+    _lib.jc_undo_rollback_and_end(record, int(roll_back))
+
+
+def undo_address(record: Any) -> int:
+    return int(_ffi.cast("uintptr_t", record))
 
 
 # Filled on first use so that importing this module stays cheap.

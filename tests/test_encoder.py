@@ -67,7 +67,7 @@ SSE_XMM_RM = {
     "addsd": 8, "subsd": 8, "mulsd": 8, "divsd": 8, "sqrtsd": 8, "minsd": 8, "maxsd": 8,
     "ucomisd": 8, "comisd": 16,
     "xorpd": 16, "andpd": 16, "orpd": 16, "andnpd": 16,
-    "cvtss2sd": 4,
+    "cvtss2sd": 4, "cvtsd2ss": 8,
 }
 REG32 = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
          "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d"]
@@ -557,6 +557,38 @@ def test_widening_loads(name):
         enc("load_widened", name, rax, rbx)  # memory only: that is all lowering emits
     with pytest.raises(AsmError):
         enc("load_widened", "movsx_d", rax, SAMPLE_MEMS[0])
+
+
+REG16 = ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di",
+         "r8w", "r9w", "r10w", "r11w", "r12w", "r13w", "r14w", "r15w"]
+
+
+@pytest.mark.parametrize("size", [1, 2, 4, 8])
+def test_narrow_stores(size):
+    names = {1: REG8, 2: REG16, 4: REG32}
+    for src in GPRS:
+        for mem in SAMPLE_MEMS:
+            code = enc("store_narrow", size, mem, src)
+            reg = names[size][src.code] if size in names else src
+            assert_decodes(code, "mov", MemOp(mem, size), reg)
+    with pytest.raises(AsmError):
+        enc("store_narrow", 3, SAMPLE_MEMS[0], rax)
+    with pytest.raises(AsmError):
+        enc("store_narrow", 4, rbx, rax)
+
+
+def test_bts_memory_with_register_offset():
+    for bit in GPRS:
+        for mem in SAMPLE_MEMS:
+            assert_decodes(enc("bts", mem, bit), "bts", mem, bit)
+    with pytest.raises(AsmError):
+        enc("bts", rax, rbx)
+
+
+def test_movss_store():
+    for src in XMMS:
+        for mem in SAMPLE_MEMS:
+            assert_decodes(enc("movss_store", mem, src), "movss", MemOp(mem, 4), src)
 
 
 # ---------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from ..ir import (
     buffer_type,
     element_of,
     fits_int64,
+    is_readonly,
 )
 from .bytecode import Instr, decode
 
@@ -130,13 +131,16 @@ class TupleItems:
 
 @dataclass(eq=False)
 class BufferArg:
-    """A buffer parameter: the address of its first element and its length
-    (parameters of their own), and the type of its elements."""
+    """A buffer parameter: the address of its first element, its length and
+    its undo record (parameters of their own: csrc/undo.h), the type of its
+    elements, and whether it refuses stores (bytes, a read-only memoryview)."""
 
     name: str
     address: Value
     length: Value
+    undo: Value
     element: Element
+    readonly: bool
 
 
 class _Placeholder:
@@ -348,9 +352,10 @@ class _Translator:
                 self.ir.params.append(self.local(name, t))
                 continue
             buf = BufferArg(name, self.ir.new_value(f"{name}.address", INT),
-                            self.ir.new_value(f"{name}.length", INT), element)
+                            self.ir.new_value(f"{name}.length", INT),
+                            self.ir.new_value(f"{name}.undo", INT), element, is_readonly(t))
             self.buffers[name] = buf
-            self.ir.params += [buf.address, buf.length]
+            self.ir.params += [buf.address, buf.length, buf.undo]
         self.state = _State(entry_locals, [])
         self.block: Block = Block("entry")  # where instructions go
         self.current = self.blocks[min(self.blocks)]  # the bytecode block being translated
@@ -667,9 +672,9 @@ class _Translator:
         ops: list[Operand] = []
         types: list[str] = []
         for a in args:
-            if isinstance(a, BufferArg):  # passed on as its address and length
-                ops += [a.address, a.length]
-                types.append(buffer_type(a.element.code))
+            if isinstance(a, BufferArg):  # passed on as its address, length and undo record
+                ops += [a.address, a.length, a.undo]
+                types.append(buffer_type(a.element.code, a.readonly))
             else:
                 ops.append(self.operand(a, f"argument of {callee.__name__}()"))
                 types.append(ops[-1].type)
@@ -827,6 +832,31 @@ class _Translator:
             raise self.fail(f"subscript x[i] of {self.describe(container)}")
         self.push(self.load_element(container, index))
 
+    def do_store_subscript(self, _: Any) -> None:
+        index, container, item = self.pop(), self.pop(), self.pop()
+        if not isinstance(container, BufferArg):
+            raise self.fail(f"subscript assignment x[i] = ... of {self.describe(container)}")
+        buf = container
+        if buf.readonly:
+            self.deopt()  # TypeError: bytes (or a read-only memoryview) refuses stores
+        value = self.operand(item, f"value stored into {buf.name}")
+        i = self.element_index(buf, index)
+        element = buf.element
+        if element.type == FLOAT:
+            value = self.as_float(value)
+        else:
+            if value.type == FLOAT:
+                self.deopt()  # TypeError: an int buffer refuses a float
+            value = self.as_int(value)
+            if element.size < 8 or not element.signed:  # else every int64 fits
+                bits = 8 * element.size
+                low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if element.signed \
+                    else (0, 2**bits - 1)
+                self.guard(self.compare(">=", value, Const(low)))
+                if high < 2**63 - 1:
+                    self.guard(self.compare("<=", value, Const(high)))  # OverflowError / ValueError
+        self.emit("store", None, [buf.address, i, value, buf.undo], kind=element.code)
+
     def buffer_length(self, x: Operand) -> Value | None:
         """The buffer length x is known to hold (len(a), or a local set to it), or None."""
         if not isinstance(x, Value):
@@ -839,22 +869,26 @@ class _Translator:
     def load_element(self, buf: BufferArg, index: StackItem) -> Value:
         """buf[index]: Python's negative indices, and CPython's IndexError
         (or TypeError for a float index) when it is out of range, by deopt."""
+        i = self.element_index(buf, index)
+        element = buf.element
+        return self.temp("load", element.type, [buf.address, i], kind=element.code,
+                         checked=element.size == 8 and not element.signed)
+
+    def element_index(self, buf: BufferArg, index: StackItem) -> Operand:
+        """The element `index` names in buf: Python's negative indices, and
+        a deopt where CPython raises (IndexError, TypeError for a float)."""
         i = self.operand(index, f"index of {buf.name}")
         if i.type == FLOAT:
             self.deopt()  # TypeError: indices must be integers
-        element = buf.element
         if isinstance(i, Value) and self.state.facts.get(i) == ("below", buf.length):
-            # a counter of range(len(buf)) (or range(k, len(buf))): in bounds
-            return self.temp("load", element.type, [buf.address, i], kind=element.code,
-                             checked=element.size == 8 and not element.signed)
+            return i  # a counter of range(len(buf)) (or range(k, len(buf))): in bounds
         i = self.as_int(i)
         negative = self.compare("<", i, Const(0))
         wrapped = self.temp("add", INT, [i, buf.length])  # cannot overflow: length >= 0 > i
         i = self.temp("select", INT, [negative, wrapped, i])
         self.guard(self.compare(">=", i, Const(0)))
         self.guard(self.compare("<", i, buf.length))
-        return self.temp("load", element.type, [buf.address, i], kind=element.code,
-                         checked=element.size == 8 and not element.signed)
+        return i
 
     def do_jump(self, target: Any) -> None:
         self.jump_to(target)

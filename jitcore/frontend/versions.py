@@ -18,6 +18,7 @@ The vocabulary (each item is `(op, arg)`; jump targets are bytecode offsets):
     ("call", n)               pop n arguments and a callable, push the result
     ("binary", symbol)        pop b, pop a, push a <symbol> b   ('+', '-', '*', ...)
     ("subscript", None)       pop i, pop x, push x[i]
+    ("store_subscript", None) pop i, pop x, pop v: x[i] = v
     ("unary", symbol)         pop a, push <symbol> a            ('-', '+', '~', 'not')
     ("compare", symbol)       pop b, pop a, push a <symbol> b   ('<', '==', ...)
     ("to_bool", None)         pop a, push bool(a)
@@ -266,6 +267,7 @@ COMMON: dict[str, Rule] = {
     "BUILD_TUPLE": _with_arg("build_tuple"),
     "UNPACK_SEQUENCE": _with_arg("unpack"),
     "GET_ITER": _constant("get_iter", 1),
+    "STORE_SUBSCR": _constant("store_subscript", None),
 }
 
 PY310: dict[str, Rule] = {
@@ -275,6 +277,7 @@ PY310: dict[str, Rule] = {
     "ROT_THREE": _constant("rot", 3),
     "ROT_FOUR": _constant("rot", 4),
     "DUP_TOP": _constant("copy", 1),
+    "DUP_TOP_TWO": lambda ins: [("copy", 2), ("copy", 2)],
     "LOAD_METHOD": _load_attr,
     "CALL_METHOD": _call,
     "CALL_FUNCTION": _call,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .registers import GPRS, XMMS, Reg, byte_name, dword_name, rcx
+from .registers import GPRS, XMMS, Reg, byte_name, dword_name, rcx, word_name
 
 
 class AsmError(Exception):
@@ -409,6 +409,7 @@ SSE_OPS: dict[str, tuple[int, int, str]] = {
     "orpd": (0x66, 0x56, "xmmword"),
     "xorpd": (0x66, 0x57, "xmmword"),
     "cvtss2sd": (0xF3, 0x5A, "dword"),  # a float32 (element of an array('f')) widened exactly
+    "cvtsd2ss": (0xF2, 0x5A, "qword"),  # a double rounded to float32 (stored into one)
 }
 
 # Loads of a narrower integer from memory into a 64-bit register, widened by
@@ -1107,6 +1108,38 @@ class Assembler:
         register = dst.name if width == "64" else dword_name(dst)
         self._emit(encode_op(opcode, dst.code, src, w=wide), f"{mnemonic} {register}, {fmt(src, size)}")
 
+    def store_narrow(self, size: int, dst: Mem, src: Reg) -> None:
+        """The low `size` bytes (1, 2, 4 or 8) of GPR src into memory: an
+        array element. mov m8, r8 (88 /r; sil, dil, spl, bpl need a REX),
+        mov m16, r16 (66 89 /r), mov m32, r32 (89 /r), mov m64, r64."""
+        src = need_gpr("store_narrow", src, "source")
+        if not isinstance(dst, Mem):
+            raise AsmError(f"store_narrow: destination must be a memory operand, got {describe(dst)}")
+        if size == 1:
+            code = encode_op(b"\x88", src.code, dst, force_rex=needs_byte_rex(src))
+            text = f"mov {fmt(dst, 'byte')}, {byte_name(src)}"
+        elif size == 2:
+            code = encode_op(b"\x89", src.code, dst, prefix=b"\x66")
+            text = f"mov {fmt(dst, 'word')}, {word_name(src)}"
+        elif size == 4:
+            code = encode_op(b"\x89", src.code, dst)
+            text = f"mov {fmt(dst, 'dword')}, {dword_name(src)}"
+        elif size == 8:
+            code = encode_op(b"\x89", src.code, dst, w=True)
+            text = f"mov {fmt(dst)}, {src.name}"
+        else:
+            raise AsmError(f"store_narrow: size must be 1, 2, 4 or 8, got {size!r}")
+        self._emit(code, text)
+
+    def bts(self, dst: Mem, bit: Reg) -> None:
+        """Set bit `bit` of the bit string at dst, the bit's old value in CF:
+        REX.W 0F AB /r. With a register offset the bit may lie anywhere past
+        dst (the offset is signed): one bit per array element."""
+        bit = need_gpr("bts", bit, "bit offset")
+        if not isinstance(dst, Mem):
+            raise AsmError(f"bts: destination must be a memory operand, got {describe(dst)}")
+        self._emit(encode_op(b"\x0F\xAB", bit.code, dst, w=True), f"bts {fmt(dst)}, {bit.name}")
+
     # -- SSE2 double precision -----------------------------------------------
 
     def _sse(self, name: str, dst: Reg, src: Reg | Mem) -> None:
@@ -1150,6 +1183,18 @@ class Assembler:
 
     def cvtss2sd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("cvtss2sd", dst, src)
+
+    def cvtsd2ss(self, dst: Reg, src: Reg | Mem) -> None:
+        """A double rounded to float32 (to nearest, as C's cast): F2 0F 5A /r."""
+        self._sse("cvtsd2ss", dst, src)
+
+    def movss_store(self, dst: Mem, src: Reg) -> None:
+        """The low float32 of xmm src into memory: F3 0F 11 /r."""
+        src = need_xmm("movss", src, "source")
+        if not isinstance(dst, Mem):
+            raise AsmError(f"movss: destination must be a memory operand, got {describe(dst)}")
+        self._emit(encode_op(b"\x0F\x11", src.code, dst, prefix=b"\xF3"),
+                   f"movss {fmt(dst, 'dword')}, {src.name}")
 
     def subsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("subsd", dst, src)

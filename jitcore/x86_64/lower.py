@@ -37,7 +37,7 @@ from collections import Counter
 from .. import abi
 from ..ir import ELEMENTS, FLOAT, Block, Const, Function, Inst, Operand, Value
 from ..regalloc import CALL_OPS, Allocation, Location, Slot
-from ..runtime import helper_address, poll_slow_address
+from ..runtime import helper_address, poll_slow_address, undo_begin_address
 from .encoder import Assembler, Label, Mem
 from .registers import Reg, r8, r9, r10, r11, rax, rcx, rdi, rdx, rsi, rsp, xmm0, xmm1, xmm14, xmm15
 
@@ -92,6 +92,7 @@ class Lowering:
         self.deopt: Label | None = None
         self.interrupted: Label | None = None
         self.slow_polls: list[tuple[Label, Label]] = []  # (where a poll calls the stub, back)
+        self.undo_begins: list[tuple[Label, Label]] = []  # (where a store calls jc_undo_begin, back)
         self.depth_exhausted: Label | None = None
         self.call_failed: Label | None = None
         self.labels: dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
@@ -209,9 +210,8 @@ class Lowering:
         self.slow_polls.append((slow, back))
 
     def emit_slow_polls(self) -> None:
-        """Each poll's call of the stub, then the stub: it saves the registers
-        jc_poll_slow may clobber and this code uses, aligns the stack, calls
-        jc_poll_slow(the word, in r11) and returns its answer in eax."""
+        """Each poll's call of the stub, then the stub (saving_stub):
+        jc_poll_slow(the word, in r11), its answer in eax."""
         stub = self.asm.label("poll_stub")
         for slow, back in self.slow_polls:
             self.asm.bind(slow)
@@ -219,6 +219,26 @@ class Lowering:
             self.asm.shl(rax, 32)  # the status is a C int: only eax is defined
             self.asm.jnz(self.interrupted_label())
             self.asm.jmp(back)
+        self.saving_stub(stub, r11, poll_slow_address())
+
+    def emit_undo_begins(self) -> None:
+        """Each store's call of jc_undo_begin (its undo record in rdx) at the
+        call's first store, then back to the store; no memory: deopt, before
+        anything was stored."""
+        stub = self.asm.label("undo_stub")
+        for begin, retry in self.undo_begins:
+            self.asm.bind(begin)
+            self.asm.call(stub)
+            self.asm.shl(rax, 32)
+            self.asm.jnz(self.deopt_label())
+            self.asm.jmp(retry)
+        self.saving_stub(stub, rdx, undo_begin_address())
+
+    def saving_stub(self, stub: Label, argument: Reg, function: int) -> None:
+        """A stub that calls C `function(argument)` from anywhere in this code:
+        it saves the registers the call may clobber and this code uses, aligns
+        the stack, and returns the function's answer in eax. (r11, rax and rdx
+        are scratch: the code around a stub call reloads what they held.)"""
         self.asm.bind(stub)
         xmms = sorted({loc for loc in self.alloc.locations.values()
                        if isinstance(loc, Reg) and loc.kind == "xmm"}, key=lambda r: r.code)
@@ -233,8 +253,8 @@ class Lowering:
             self.asm.sub(rsp, area)
         for i, reg in enumerate(xmms):
             self.asm.movsd(Mem(rsp, disp=8 * i), reg)
-        self.asm.mov(rdi, r11)
-        self.asm.mov(rax, poll_slow_address())
+        self.asm.mov(rdi, argument)
+        self.asm.mov(rax, function)
         self.asm.call(rax)
         for i, reg in enumerate(xmms):
             self.asm.movsd(reg, Mem(rsp, disp=8 * i))
@@ -279,6 +299,8 @@ class Lowering:
         self.epilogue()
         if self.slow_polls:
             self.emit_slow_polls()  # first: it may ask for the interrupted label
+        if self.undo_begins:
+            self.emit_undo_begins()  # it may ask for the deopt label
         if self.call_failed is not None:
             # A native callee did not return what this call site expects:
             # pass an interrupt or an exhausted depth budget up, deopt for
@@ -915,6 +937,71 @@ class Lowering:
             self.asm.test(work, work)
             self.asm.js(self.deopt_label())
         self.move(dst, work)
+
+    def do_store(self, inst: Inst) -> None:
+        """Element i of the buffer at p = x, recorded first in the undo record
+        u (csrc/undo.h): set i's bit in its bitmap and, if the bit was clear,
+        copy the element's old value to `pre`; then write x to the buffer and
+        to `post`. The record's memory is allocated at the call's first store
+        (jc_undo_begin, out of line). Scratch: r11 (address), rax (index),
+        rdx (record), rdi (data), xmm15."""
+        element = ELEMENTS[inst.kind]
+        size = element.size
+        address, index, value, undo = inst.args
+        retry = self.asm.label("store")
+        self.asm.bind(retry)  # after jc_undo_begin: r11, rax, rdx are loaded again
+        base = self.arg(address)
+        if not isinstance(base, Reg):
+            self.asm.mov(r11, base)
+            base = r11
+        i = self.arg(index)
+        if not isinstance(i, Reg):
+            self.asm.mov(rax, i)
+            i = rax
+        record = self.arg(undo)
+        begin = self.asm.label("undo_begin")
+        self.asm.mov(rdx, record)
+        self.asm.cmp(Mem(rdx, disp=abi.UNDO_DIRTY), 0)
+        self.asm.je(begin)
+        self.undo_begins.append((begin, retry))
+        self.asm.mov(rdx, Mem(rdx, disp=abi.UNDO_DIRTY))
+        self.asm.bts(Mem(rdx), i)
+        written = self.asm.label("stored_before")
+        self.asm.jb(written)  # the bit was set: pre holds the element's value before this call
+        self.asm.mov(rdx, record)
+        self.asm.mov(rdx, Mem(rdx, disp=abi.UNDO_PRE))
+        self.load_raw(rdi, Mem(base, i, size), size)
+        self.asm.store_narrow(size, Mem(rdx, i, size), rdi)
+        self.asm.bind(written)
+        self.asm.mov(rdx, record)
+        self.asm.mov(rdx, Mem(rdx, disp=abi.UNDO_POST))
+        if element.type == FLOAT:
+            x = self.xreg(value, xmm15)
+            if size == 4:
+                self.asm.cvtsd2ss(xmm15, x)  # rounded to float32, as CPython's (float) cast
+                self.asm.movss_store(Mem(base, i, 4), xmm15)
+                self.asm.movss_store(Mem(rdx, i, 4), xmm15)
+            else:
+                self.asm.movsd(Mem(base, i, 8), x)
+                self.asm.movsd(Mem(rdx, i, 8), x)
+            return
+        v = self.arg(value)
+        if not isinstance(v, Reg):
+            self.asm.mov(rdi, v)
+            v = rdi
+        self.asm.store_narrow(size, Mem(base, i, size), v)
+        self.asm.store_narrow(size, Mem(rdx, i, size), v)
+
+    def load_raw(self, dst: Reg, src: Mem, size: int) -> None:
+        """The `size` bytes at src, zero-extended into dst (their bits, not their value)."""
+        if size == 1:
+            self.asm.movzx_b(dst, src)
+        elif size == 2:
+            self.asm.load_widened("movzx_w", dst, src)
+        elif size == 4:
+            self.asm.load_widened("mov32", dst, src)
+        else:
+            self.asm.mov(dst, src)
 
     # -- calls to C helpers (csrc/numeric.c) -----------------------------------
     def do_helper(self, inst: Inst) -> None:

@@ -149,3 +149,17 @@ def dword_name(reg: Reg) -> str:
     if reg.kind != "gpr":
         raise ValueError(f"{reg.name} has no 32-bit register")
     return _DWORD_NAMES[reg.code]
+
+
+# The names of the low 16 bits of each GPR, in code order.
+_WORD_NAMES: tuple[str, ...] = (
+    "ax", "cx", "dx", "bx", "sp", "bp", "si", "di",
+    "r8w", "r9w", "r10w", "r11w", "r12w", "r13w", "r14w", "r15w",
+)
+
+
+def word_name(reg: Reg) -> str:
+    """The name of the low 16 bits of a GPR: rax -> 'ax', r9 -> 'r9w'."""
+    if reg.kind != "gpr":
+        raise ValueError(f"{reg.name} has no 16-bit register")
+    return _WORD_NAMES[reg.code]

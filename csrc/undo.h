@@ -1,0 +1,98 @@
+/*
+ * undo.h -- what a call that stores into buffers keeps to take its stores back.
+ *
+ * A call that native code cannot finish re-runs in CPython from the start
+ * (a deopt, an exhausted depth budget or stack, Ctrl-C before a handler that
+ * returns).  That is exact only if the arguments are as they were, so every
+ * store into a buffer argument is recorded first, and a call that does not
+ * finish natively is rolled back before it re-runs.  Per buffer argument and
+ * call, one jc_undo record, filled by the caller (base, length, size) and
+ * given to the code with the buffer:
+ *
+ *   - at its first store the code calls jc_undo_begin (undo.c), which
+ *     allocates a bitmap (an element's first store this call), `pre` (each
+ *     such element's value before it) and `post` (the value this call last
+ *     stored there): memory bounded by twice the buffer, committed only
+ *     where stores land (large buffers are mapped lazily);
+ *   - each store sets the element's bit, copies the old value to `pre` if the
+ *     bit was clear, and writes the new value to the buffer and to `post`;
+ *   - jc_undo_rollback puts `pre` back into every element whose bit is set
+ *     and that still holds `post`: an element another thread wrote after this
+ *     call did (the GIL is released meanwhile under nogil=True, and at polls
+ *     otherwise) keeps that thread's value;
+ *   - jc_undo_end frees the record's memory.
+ *
+ * Generated code reads the record's fields at the offsets below (abi.py
+ * repeats them).  This header is included by _native (undo.c) and by the C
+ * fast path (fastcall.c), which rolls back and frees calls it makes itself.
+ */
+#ifndef JITCORE_UNDO_H
+#define JITCORE_UNDO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* cffi-cdef: begin */
+typedef struct jc_undo {
+    char *base;        /* the buffer's first element (filled by the caller) */
+    int64_t length;    /* its elements (filled by the caller) */
+    int64_t size;      /* bytes per element: 1, 2, 4 or 8 (filled by the caller) */
+    uint64_t *dirty;   /* a bit per element stored this call; NULL before the first store */
+    char *pre;         /* [length] each stored element's value before this call stored it */
+    char *post;        /* [length] the value this call last stored there */
+    size_t mapped;     /* bytes mapped for the three (0: allocated with calloc) */
+} jc_undo;
+/* cffi-cdef: end */
+
+#define JC_UNDO_DIRTY 24 /* offsetof(jc_undo, dirty), for generated code */
+#define JC_UNDO_PRE 32
+#define JC_UNDO_POST 40
+
+/* Records above this many bytes (bitmap, pre and post) are mapped, so that
+ * only the pages stores touch are committed. */
+#define JC_UNDO_MAP_FROM 262144
+
+static inline size_t jc_undo_bytes(const jc_undo *u, size_t *bitmap_bytes)
+{
+    size_t bits = (((size_t)u->length + 63) / 64) * 8;
+    *bitmap_bytes = bits;
+    return bits + 2 * (size_t)u->length * (size_t)u->size;
+}
+
+static inline void jc_undo_rollback(jc_undo *u)
+{
+    int64_t i, words;
+    size_t size = (size_t)u->size;
+    if (u->dirty == NULL)
+        return;
+    words = (u->length + 63) / 64;
+    for (i = words - 1; i >= 0; i--) { /* any order: one entry per element */
+        uint64_t w = u->dirty[i];
+        while (w != 0) {
+            int bit = 63 - __builtin_clzll(w);
+            int64_t k = i * 64 + bit;
+            char *at = u->base + k * (int64_t)size;
+            w &= ~((uint64_t)1 << bit);
+            if (memcmp(at, u->post + k * (int64_t)size, size) == 0)
+                memcpy(at, u->pre + k * (int64_t)size, size);
+        }
+    }
+}
+
+static inline void jc_undo_end(jc_undo *u)
+{
+    if (u->dirty == NULL)
+        return;
+    if (u->mapped)
+        munmap(u->dirty, u->mapped);
+    else
+        free(u->dirty);
+    u->dirty = NULL;
+    u->pre = u->post = NULL;
+    u->mapped = 0;
+}
+
+#endif /* JITCORE_UNDO_H */

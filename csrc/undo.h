@@ -20,7 +20,10 @@
  *     and that still holds `post`: an element another thread wrote after this
  *     call did (the GIL is released meanwhile under nogil=True, and at polls
  *     otherwise) keeps that thread's value;
- *   - jc_undo_end frees the record's memory.
+ *   - jc_undo_end gives the record's memory back: to a spare block kept per
+ *     thread (undo.c), so that a call that stores into the same buffer
+ *     again only clears the bitmap instead of mapping and faulting in fresh
+ *     pages.
  *
  * Generated code reads the record's fields at the offsets below (abi.py
  * repeats them).  This header is included by _native (undo.c) and by the C
@@ -31,9 +34,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 /* cffi-cdef: begin */
 typedef struct jc_undo {
@@ -43,7 +44,8 @@ typedef struct jc_undo {
     uint64_t *dirty;   /* a bit per element stored this call; NULL before the first store */
     char *pre;         /* [length] each stored element's value before this call stored it */
     char *post;        /* [length] the value this call last stored there */
-    size_t mapped;     /* bytes mapped for the three (0: allocated with calloc) */
+    size_t block;      /* bytes of the memory behind the three */
+    void (*release)(struct jc_undo *u); /* gives that memory back (set by jc_undo_begin) */
 } jc_undo;
 /* cffi-cdef: end */
 
@@ -51,9 +53,6 @@ typedef struct jc_undo {
 #define JC_UNDO_PRE 32
 #define JC_UNDO_POST 40
 
-/* Records above this many bytes (bitmap, pre and post) are mapped, so that
- * only the pages stores touch are committed. */
-#define JC_UNDO_MAP_FROM 262144
 
 static inline size_t jc_undo_bytes(const jc_undo *u, size_t *bitmap_bytes)
 {
@@ -86,13 +85,9 @@ static inline void jc_undo_end(jc_undo *u)
 {
     if (u->dirty == NULL)
         return;
-    if (u->mapped)
-        munmap(u->dirty, u->mapped);
-    else
-        free(u->dirty);
+    u->release(u);
     u->dirty = NULL;
     u->pre = u->post = NULL;
-    u->mapped = 0;
 }
 
 #endif /* JITCORE_UNDO_H */

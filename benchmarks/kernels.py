@@ -206,6 +206,24 @@ def count_found(a, queries):
     return found
 
 
+@jit
+def prefix_sums(src, dst):
+    s = 0
+    for i in range(len(src)):
+        s += src[i]
+        dst[i] = s
+    return s
+
+
+@jit
+def byte_histogram(data, counts):
+    for i in range(len(counts)):
+        counts[i] = 0
+    for b in data:
+        counts[b] += 1
+    return counts[0] - counts[255]
+
+
 def make_buffer(spec):
     """The argument a buffer case names: ("array", typecode, n, how) or
     ("bytes", n): the same pseudo-random contents in every engine."""
@@ -214,6 +232,8 @@ def make_buffer(spec):
     if spec[0] == "bytes":
         return bytes((i * 2654435761 >> 13) & 255 for i in range(spec[1]))
     _, code, n, how = spec
+    if how == "zeros":
+        return array.array(code, bytes(n * array.array(code).itemsize))
     if how == "sorted":
         return array.array(code, range(0, 3 * n, 3))
     if how == "queries":
@@ -250,6 +270,11 @@ BUFFER_CASES = [
     ("fletcher16", "fletcher16", (("bytes", N),), (("bytes", 20_000),), "Fletcher-16 checksum of bytes"),
     ("stencil", "stencil_energy", (("array", "d", N, "rand"),), (("array", "d", 20_000, "rand"),),
      "1-D three-point stencil, squared"),
+    ("prefix_sums", "prefix_sums", (("array", "q", N, "rand"), ("array", "q", N, "zeros")),
+     (("array", "q", 20_000, "rand"), ("array", "q", 20_000, "zeros")),
+     "running sums of an array('q') into another (stores)"),
+    ("histogram", "byte_histogram", (("bytes", N), ("array", "q", 256, "zeros")),
+     (("bytes", 20_000), ("array", "q", 256, "zeros")), "byte histogram into an array('q') (stores)"),
     ("bsearch", "count_found", (("array", "q", 100_000, "sorted"), ("array", "q", 100_000, "queries")),
      (("array", "q", 5_000, "sorted"), ("array", "q", 5_000, "queries")),
      "100k binary searches via jitted lower_bound()"),

@@ -6,7 +6,9 @@ Every compiled function has one native entry point:
                                           int64_t depth, volatile int64_t *poll);
 
 `args` (rdi) points to the arguments, one 8-byte slot each (an int, a bool
-as 0/1, or a float's IEEE bits); `out` (rsi) to the result slots; `depth`
+as 0/1, or a float's IEEE bits; a buffer takes three: the address of its
+first element, its length and its undo record, csrc/undo.h); `out` (rsi) to
+the result slots; `depth`
 (rdx) is how many more nested native calls the recursion limit allows: a
 function that calls other native code returns STATUS_DEPTH when it reaches 0
 (or when jitcore's native stack, which such a function checks in its

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import array
 import copy
+import struct
 import subprocess
 import sys
 import textwrap
@@ -29,10 +30,18 @@ INT_CODES = [c for c, e in ELEMENTS.items() if e.type == "int"]
 
 
 def contents(x):
+    """What a buffer holds: ints as they are, floats bit for bit (-0.0 is not
+    0.0) except that any NaN equals any NaN (which NaN an operation on two
+    NaNs gives is the C compiler's choice, in CPython too)."""
     if isinstance(x, memoryview):
-        return ("memoryview", x.format, x.tobytes())
-    if isinstance(x, (array.array, bytearray, bytes)):
-        return (type(x).__name__, bytes(x))  # bitwise: NaNs and -0.0 compare exactly
+        return ("memoryview", x.format, contents(x.tolist()))
+    if isinstance(x, array.array):
+        return ("array", x.typecode, contents(x.tolist()))
+    if isinstance(x, (bytearray, bytes)):
+        return (type(x).__name__, bytes(x))
+    if isinstance(x, list):
+        return [("nan" if v != v else struct.pack("<d", v)) if isinstance(v, float) else v
+                for v in x]
     return x
 
 

@@ -186,6 +186,11 @@ def _buffer_kind(obj: Any) -> BufferKind:
     return _buffer_kind_for(t, code, readonly)
 
 
+def _is_numpy(t: Any) -> bool:
+    """Whether t is a NumPy type (an ndarray, a NumPy scalar), without importing NumPy."""
+    return isinstance(t, type) and (getattr(t, "__module__", "") or "").split(".")[0] == "numpy"
+
+
 def argument_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """The signature a call's arguments select: their types, and for buffers
     (BUFFER_TYPES) also the type of their elements."""
@@ -706,8 +711,12 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             try:
                 signature = tuple(ir_type(t) for t in key)
                 shape_problem = check_code_shape(self.py_func)
+                # Arguments that look like arrays but that native code does not
+                # take are worth a warning (strict: an error); other types run
+                # in CPython quietly, as documented.
                 odd_buffer = next((t for t, s in zip(key, signature, strict=True)
-                                   if s is None and isinstance(t, BufferKind)), None)
+                                   if s is None and (isinstance(t, BufferKind) or _is_numpy(t))),
+                                  None)
                 if shape_problem is None and odd_buffer is None \
                         and (len(key) != self._nparams or None in signature):
                     self._entries[key] = None  # CPython handles (or rejects) these arguments
@@ -721,9 +730,12 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 if shape_problem is not None:
                     raise shape_problem
                 if odd_buffer is not None:
-                    raise CompileError(f"a {odd_buffer.__name__} argument (native code reads "
-                                       f"buffers of elements {' '.join(ELEMENTS)}: 1-D, "
-                                       f"contiguous)", code.co_filename, code.co_firstlineno,
+                    what = (f"a NumPy {odd_buffer.__name__} argument (NumPy arrays and scalars "
+                            f"are not compiled yet; array.array, bytes, bytearray and "
+                            f"memoryview are)" if _is_numpy(odd_buffer) else
+                            f"a {odd_buffer.__name__} argument (native code reads buffers of "
+                            f"elements {' '.join(ELEMENTS)}: 1-D, contiguous)")
+                    raise CompileError(what, code.co_filename, code.co_firstlineno,
                                        self.py_func.__qualname__)
                 compiled = self._nested_compile(key, signature)  # type: ignore[arg-type]
                 entry = _Entry(compiled)

@@ -454,3 +454,44 @@ def test_numpy_arguments_warn_that_they_run_in_cpython():
             assert_same(jit(func), arg)
         with pytest.raises(CompileError, match=r"NumPy"):
             jit(strict=True)(func)(arg)
+
+
+def stencil(a):
+    e = 0.0
+    for i in range(1, len(a) - 1):
+        d = a[i - 1] - 2.0 * a[i] + a[i + 1]
+        e += d * d
+    return e
+
+
+def reach_too_far(a):
+    e = 0.0
+    for i in range(1, len(a) - 1):
+        e += a[i + 2]  # one past the end on the last turn
+    return e
+
+
+def reach_before(a):
+    e = 0.0
+    n = len(a)
+    for i in range(0, n):
+        e += a[i - 1]  # a[-1] on the first turn: Python's last element
+    return e
+
+
+def shifted_stop(a):
+    e = 0
+    for i in range(2, len(a) + 1):  # the stop is past the end: checks stay
+        e += a[i - 1] + a[i - 2]
+    return e
+
+
+@pytest.mark.parametrize("func, checks", [
+    (stencil, 0), (reach_too_far, 2), (reach_before, 2), (shifted_stop, 4),
+])
+def test_offsets_within_the_loop_range_need_no_check(func, checks):
+    for n in (0, 1, 2, 3, 4, 10):
+        a = array.array("d" if func is not shifted_stop else "q", range(n))
+        assert_same(jit(func), a)
+    a = array.array("d" if func is not shifted_stop else "q", range(10))
+    assert guards_left(func, a) == checks

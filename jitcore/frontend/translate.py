@@ -112,7 +112,7 @@ class RangeIter:
     stop: Operand
     step: Operand
     step_positive: Value | None  # None when the step is a constant
-    below: Value | None = None  # a buffer length the values stay below (and >= 0)
+    within: Fact | None = None  # ("in", n, lo, hi) for the values (see Fact)
     items: BufferArg | None = None  # `for x in a`: the loop gives a[counter]
 
 
@@ -221,11 +221,14 @@ class _BytecodeBlock:
     live: set[str] = field(default_factory=set)  # locals read before written from here on
 
 
-# What the front end knows of an int local: ("below", n) -- 0 <= it < n, where
-# n is a buffer's length (a range counter over range(len(a))); ("is", n) -- it
-# holds the buffer length n. Indexing the buffer with a local known below its
-# length needs no bounds check.
-Fact = tuple[str, Value]
+# What the front end knows of an int value, n being a buffer's length (the
+# buffer cannot be resized during the call):
+#   ("in", n, lo, hi) -- lo <= it <= n - 1 - hi (lo, hi constants): a counter of
+#       range(lo, len(a) - hi), or such a counter plus a constant;
+#   ("is", n, c)      -- it equals n - c: len(a), len(a) - 1, or a local set to one.
+# Indexing the buffer with a value known "in" it with lo >= 0 and hi >= 0 needs
+# no bounds check.
+Fact = tuple[Any, ...]
 
 
 @dataclass
@@ -338,6 +341,8 @@ class _Translator:
         self.blocks, self.targets = _split_blocks(instrs)
         _live_locals(self.blocks)
         self.versions: dict[tuple[int, tuple[Any, ...]], _Version] = {}
+        # (block, types key) -> the facts key of the first version made for them
+        self.fact_versions: dict[tuple[int, tuple[Any, ...]], tuple[Any, ...]] = {}
         self.version_count: dict[int, int] = {}
         self.worklist: list[_Version] = []
         names = code.co_varnames[: code.co_argcount]
@@ -502,9 +507,18 @@ class _Translator:
                  == v.type}
         stack_facts = [self.state.facts.get(x) if isinstance(x, Value) else None for x in self.stack]
         # A frozenset: the same locals may have been bound in any order.
-        key = (frozenset(local_types.items()), tuple([_stack_key(x) for x in self.stack]),
-               frozenset((id(v), kind, id(n)) for v, (kind, n) in facts.items()),
-               tuple((f[0], id(f[1])) if f is not None else None for f in stack_facts))
+        types_key = (frozenset(local_types.items()), tuple([_stack_key(x) for x in self.stack]))
+        facts_key = (frozenset((id(v), _fact_key(f)) for v, f in facts.items()),
+                     tuple(_fact_key(f) if f is not None else None for f in stack_facts))
+        # Facts (about buffer lengths) make versions of their own, but only
+        # one set per block and types: a loop whose facts change each turn
+        # (`j -= 1` with j = len(a) - 1) would make one version per turn, so
+        # the other sets go to a version that knows no facts.
+        first_facts = self.fact_versions.setdefault((start, types_key), facts_key)
+        if facts_key != first_facts:
+            facts, stack_facts = {}, [None] * len(self.stack)
+            facts_key = (frozenset(), tuple(stack_facts))
+        key = (types_key, facts_key)
         version = self.versions.get((start, key))
         if version is not None:
             return version
@@ -592,7 +606,7 @@ class _Translator:
         old_fact = facts.pop(target, None)
         new_fact = facts.get(item) if isinstance(item, Value) else None
         if isinstance(item, Value) and any(item is b.length for b in self.buffers.values()):
-            new_fact = ("is", item)
+            new_fact = ("is", item, 0)
         # A local is a mutable register: if the stack still refers to its
         # old value (as in `a, b = b, a + b`), keep that value in a temporary.
         if any(entry is target for entry in self.stack):
@@ -725,7 +739,12 @@ class _Translator:
         ia, ib = self.as_int(a), self.as_int(b)
         if symbol in INT_ARITH:
             op = INT_ARITH[symbol]
-            return self.temp(op, INT, [ia, ib], checked=op in ("add", "sub", "mul"))
+            result = self.temp(op, INT, [ia, ib], checked=op in ("add", "sub", "mul"))
+            if symbol in ("+", "-"):
+                fact = self.shifted_fact(a, b, symbol)
+                if fact is not None:
+                    self.state.facts[result] = fact
+            return result
         if symbol == "/":
             return self.temp("helper", FLOAT, [ia, ib], kind="int_truediv")
         if symbol == "**":
@@ -857,14 +876,35 @@ class _Translator:
                     self.guard(self.compare("<=", value, Const(high)))  # OverflowError / ValueError
         self.emit("store", None, [buf.address, i, value, buf.undo], kind=element.code)
 
-    def buffer_length(self, x: Operand) -> Value | None:
-        """The buffer length x is known to hold (len(a), or a local set to it), or None."""
+    def length_minus(self, x: Operand) -> tuple[Value, int] | None:
+        """(n, c) if x is known to be n - c for a buffer length n (len(a),
+        len(a) - 1, a local set to one), else None."""
         if not isinstance(x, Value):
             return None
         if any(x is b.length for b in self.buffers.values()):
-            return x
+            return x, 0
         fact = self.state.facts.get(x)
-        return fact[1] if fact is not None and fact[0] == "is" else None
+        return (fact[1], fact[2]) if fact is not None and fact[0] == "is" else None
+
+    def shifted_fact(self, a: Operand, b: Operand, symbol: str) -> Fact | None:
+        """What is known of a + b or a - b (b, or for +, a, a constant) from
+        what is known of the other operand."""
+        if symbol == "+" and isinstance(a, Const):
+            a, b = b, a
+        if not (isinstance(a, Value) and isinstance(b, Const) and b.type == INT):
+            return None
+        fact = self.state.facts.get(a)
+        if fact is None:
+            length = self.length_minus(a)  # len(a) itself
+            if length is None:
+                return None
+            fact = ("is", *length)
+        d = int(b.value) if symbol == "+" else -int(b.value)
+        if abs(d) > 2**32:
+            return None
+        if fact[0] == "in":
+            return ("in", fact[1], fact[2] + d, fact[3] - d)
+        return ("is", fact[1], fact[2] - d)
 
     def load_element(self, buf: BufferArg, index: StackItem) -> Value:
         """buf[index]: Python's negative indices, and CPython's IndexError
@@ -880,8 +920,10 @@ class _Translator:
         i = self.operand(index, f"index of {buf.name}")
         if i.type == FLOAT:
             self.deopt()  # TypeError: indices must be integers
-        if isinstance(i, Value) and self.state.facts.get(i) == ("below", buf.length):
-            return i  # a counter of range(len(buf)) (or range(k, len(buf))): in bounds
+        fact = self.state.facts.get(i) if isinstance(i, Value) else None
+        if fact is not None and fact[0] == "in" and fact[1] is buf.length and fact[2] >= 0 \
+                and fact[3] >= 0:
+            return i  # 0 <= i < len(buf): a counter of range(k, len(buf) - c), plus a constant
         i = self.as_int(i)
         negative = self.compare("<", i, Const(0))
         wrapped = self.temp("add", INT, [i, buf.length])  # cannot overflow: length >= 0 > i
@@ -924,7 +966,8 @@ class _Translator:
         spec = self.pop()
         if isinstance(spec, BufferArg):  # for x in a: a counter over range(len(a))
             counter = self.temp("mov", INT, [Const(0)])
-            self.push(RangeIter(counter, spec.length, Const(1), None, spec.length, spec))
+            self.push(RangeIter(counter, spec.length, Const(1), None, ("in", spec.length, 0, 0),
+                                spec))
             for _ in range(items - 1):
                 self.push(ITER_INDEX)
             return
@@ -945,11 +988,13 @@ class _Translator:
             fail.insts.append(Inst("deopt", None, [], line=self.line))
             self.switch_to(ok)
             positive = self.temp("cmp", BOOL, [step, Const(0)], kind="gt")
-        below = None
+        within = None
         if isinstance(spec.start, Const) and spec.start.value >= 0 and isinstance(step, Const) \
                 and step.value > 0:
-            below = self.buffer_length(spec.stop)
-        self.push(RangeIter(counter, stop, step, positive, below))
+            length = self.length_minus(spec.stop)
+            if length is not None and length[1] >= 0:
+                within = ("in", length[0], int(spec.start.value), length[1])
+        self.push(RangeIter(counter, stop, step, positive, within))
         for _ in range(items - 1):
             self.push(ITER_INDEX)  # 3.15+: the iterator's second stack item
 
@@ -985,8 +1030,8 @@ class _Translator:
         self.emit("br", None, [more], targets=(step_block, exit_block))
         self.switch_to(step_block)
         value = self.temp("mov", INT, [it.counter])
-        if it.below is not None:
-            self.state.facts[value] = ("below", it.below)
+        if it.within is not None:
+            self.state.facts[value] = it.within
         if it.items is not None:
             value = self.load_element(it.items, value)
         # The counter only overflows when the loop is over anyway; CPython
@@ -1016,6 +1061,11 @@ class _Translator:
         else:
             raise self.fail(f"returning {self.describe(item)}")
         raise _PathEnds()
+
+
+def _fact_key(fact: Fact) -> tuple[Any, ...]:
+    """A fact as part of a block version's key: its length by identity."""
+    return (fact[0], id(fact[1]), *fact[2:])
 
 
 def _stack_key(item: StackItem) -> tuple[Any, ...]:

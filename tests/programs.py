@@ -31,11 +31,18 @@ def expressions(draw, names, depth=3, buffer=False):
 @st.composite
 def programs(draw, buffer=False):
     """Source of `generated(p0, ...)`; with `buffer`, its last parameter is a
-    buffer `a` of ints that expressions index and take len() of."""
+    buffer `a` of ints that expressions index and take len() of, and that
+    statements store into."""
     nparams = draw(st.integers(1, 4))
     names = [f"p{i}" for i in range(nparams)]
     lines = []
     for i in range(draw(st.integers(0, 14))):
+        if buffer and draw(st.integers(0, 3)) == 0:  # a store into `a`, in range or not
+            index = draw(st.sampled_from([*names, *map(str, CONSTS[:7])]))
+            where = draw(st.sampled_from([f"{index}", f"{index} % len(a)", f"-1 - {index} % len(a)"]))
+            aug = draw(st.sampled_from(["=", "+=", "^="]))
+            lines.append(f"    a[{where}] {aug} {draw(expressions(names, 2, buffer))}")
+            continue
         target = draw(st.sampled_from(names + [f"x{i}"]))
         aug = draw(st.sampled_from(["=", "=", "+=", "-=", "*=", "^="])) if target in names else "="
         lines.append(f"    {target} {aug} {draw(expressions(names, 3, buffer))}")

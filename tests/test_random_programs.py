@@ -10,7 +10,7 @@ from __future__ import annotations
 import array
 import itertools
 
-from conftest import INT64_EDGES, assert_same
+from conftest import INT64_EDGES, assert_same, outcome, same_outcome
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from programs import has_only_int64_constants, make, programs
@@ -34,7 +34,7 @@ def test_random_program(source, data):
 
 @settings(max_examples=150, deadline=None)
 @given(source=programs(buffer=True), data=st.data())
-def test_random_program_reading_a_buffer(source, data):
+def test_random_program_with_a_buffer(source, data):
     func = make(source)
     assume(has_only_int64_constants(func))
     jitted = jit(strict=True)(func)
@@ -46,7 +46,10 @@ def test_random_program_reading_a_buffer(source, data):
         low, high = (0, 2**bits - 1) if code.isupper() else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
         items = data.draw(st.lists(st.integers(low, high) | st.sampled_from([low, high]), max_size=9))
         args = [data.draw(value) for _ in range(nparams)]
-        assert_same(jitted, *args, array.array(code, items))
+        theirs, ours = array.array(code, items), array.array(code, items)
+        expected, actual = outcome(func, [*args, theirs]), outcome(jitted, [*args, ours])
+        assert same_outcome(expected, actual), (source, args, items, expected, actual)
+        assert ours == theirs, (source, args, items)  # stores, and a re-run's rollback
 
 
 def test_many_live_values_spill():

@@ -109,7 +109,11 @@ MAX_EXPR_DEPTH = 3
 
 
 def lit(value: int) -> str:
-    """An int literal; negative ones in parentheses (CPython folds the minus)."""
+    """An int literal; negative ones in parentheses (CPython folds the minus).
+    -2**63 is written -(2**63 - 1) - 1: CPython 3.14+ keep the operand of a
+    folded minus in co_consts too, and 2**63 would not fit in int64."""
+    if value == -(2**63):
+        return f"({-(2**63) + 1} - 1)"
     return f"({value})" if value < 0 else str(value)
 
 

@@ -1,9 +1,13 @@
 """The object `@jit` puts in place of a function.
 
 Each call looks up the native code for the types of its arguments (a
-signature such as `(int, float)`), compiling it on the first call with those
-types. Arguments are packed into 8-byte slots (ints outside int64 are
-rejected), the native code runs, and its status says how to box the result.
+signature such as `(int, float)`, or `(array('d'), int)`: buffers by the type
+of their elements), compiling it on the first call with those types.
+Arguments are packed into 8-byte slots (ints outside int64 are rejected; a
+buffer is exported for the call and takes three slots, see abi.py), the
+native code runs, and its status says how to box the result. A call that
+re-runs in CPython first takes back what it stored into buffers (undo
+records, csrc/undo.h).
 For calls with arguments of exactly a compiled signature the C base type
 (csrc/fastcall.c) does all this; every other call, and the first call of a
 signature, goes through Dispatcher._call_slow, which does it in Python with

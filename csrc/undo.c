@@ -4,12 +4,12 @@
  * rollback and release for the Python call path (jitcore/dispatcher.py),
  * which reaches them through cffi.
  *
- * A record's bitmap, `pre` and `post` live in one block.  Blocks from
+ * A record's byte map, `pre` and `post` live in one block.  Blocks from
  * JC_UNDO_MAP_FROM bytes on are mapped (committed only where stores land),
  * smaller ones come from calloc.  When a call ends, its block becomes this
  * thread's spare (the previous spare is freed), unless it is larger than
  * JC_UNDO_SPARE_MAX: a loop that calls an in-place kernel on the same
- * buffer then reuses committed pages and only clears the bitmap.  A thread's
+ * buffer then reuses committed pages and only clears the byte map.  A thread's
  * spare is freed when the thread exits.
  */
 #define _GNU_SOURCE
@@ -82,23 +82,23 @@ static void release(jc_undo *u)
     pthread_setspecific(g_spare_key, &t_spare); /* non-NULL: the destructor runs */
 }
 
-/* Memory for u's bitmap, pre and post: 0, or 1 when there is none to be had
+/* Memory for u's byte map, pre and post: 0, or 1 when there is none to be had
  * (the code then leaves the call to CPython before its first store). */
 int jc_undo_begin(jc_undo *u)
 {
-    size_t bitmap, total;
+    size_t flags, total;
     char *memory;
     if (u->dirty != NULL)
         return 0;
     if (u->length <= 0 || u->size <= 0)
         return 1;
     pthread_once(&g_spare_once, make_key);
-    total = jc_undo_bytes(u, &bitmap);
+    total = jc_undo_bytes(u, &flags);
     if (t_spare.memory != NULL && t_spare.bytes >= total && t_spare.bytes <= 4 * total + 65536) {
-        memory = t_spare.memory; /* committed already: only the bitmap must be cleared */
+        memory = t_spare.memory; /* committed already: only the byte map must be cleared */
         u->block = t_spare.bytes;
         t_spare.memory = NULL;
-        memset(memory, 0, bitmap);
+        memset(memory, 0, flags);
     }
     else {
         memory = new_block(total);
@@ -107,9 +107,9 @@ int jc_undo_begin(jc_undo *u)
         u->block = total;
     }
     u->release = release;
-    u->pre = memory + bitmap;
+    u->pre = memory + flags;
     u->post = u->pre + (size_t)u->length * (size_t)u->size;
-    u->dirty = (uint64_t *)memory;
+    u->dirty = (unsigned char *)memory;
     return 0;
 }
 

@@ -10,19 +10,19 @@
  * given to the code with the buffer:
  *
  *   - at its first store the code calls jc_undo_begin (undo.c), which
- *     allocates a bitmap (an element's first store this call), `pre` (each
- *     such element's value before it) and `post` (the value this call last
- *     stored there): memory bounded by twice the buffer, committed only
- *     where stores land (large buffers are mapped lazily);
- *   - each store sets the element's bit, copies the old value to `pre` if the
- *     bit was clear, and writes the new value to the buffer and to `post`;
- *   - jc_undo_rollback puts `pre` back into every element whose bit is set
+ *     allocates a byte map (a flag per element: stored this call), `pre`
+ *     (each such element's value before it) and `post` (the value this call
+ *     last stored there): memory bounded by twice the buffer plus a byte per
+ *     element, committed only where stores land (large ones are mapped);
+ *   - each store sets the element's flag, copies the old value to `pre` if
+ *     the flag was clear, and writes the new value to the buffer and to `post`;
+ *   - jc_undo_rollback puts `pre` back into every element whose flag is set
  *     and that still holds `post`: an element another thread wrote after this
  *     call did (the GIL is released meanwhile under nogil=True, and at polls
  *     otherwise) keeps that thread's value;
  *   - jc_undo_end gives the record's memory back: to a spare block kept per
  *     thread (undo.c), so that a call that stores into the same buffer
- *     again only clears the bitmap instead of mapping and faulting in fresh
+ *     again only clears the byte map instead of mapping and faulting in fresh
  *     pages.
  *
  * Generated code reads the record's fields at the offsets below (abi.py
@@ -41,7 +41,7 @@ typedef struct jc_undo {
     char *base;        /* the buffer's first element (filled by the caller) */
     int64_t length;    /* its elements (filled by the caller) */
     int64_t size;      /* bytes per element: 1, 2, 4 or 8 (filled by the caller) */
-    uint64_t *dirty;   /* a bit per element stored this call; NULL before the first store */
+    unsigned char *dirty; /* a byte per element, 1 once stored this call; NULL before the first store */
     char *pre;         /* [length] each stored element's value before this call stored it */
     char *post;        /* [length] the value this call last stored there */
     size_t block;      /* bytes of the memory behind the three */
@@ -54,30 +54,26 @@ typedef struct jc_undo {
 #define JC_UNDO_POST 40
 
 
-static inline size_t jc_undo_bytes(const jc_undo *u, size_t *bitmap_bytes)
+static inline size_t jc_undo_bytes(const jc_undo *u, size_t *map_bytes)
 {
-    size_t bits = (((size_t)u->length + 63) / 64) * 8;
-    *bitmap_bytes = bits;
-    return bits + 2 * (size_t)u->length * (size_t)u->size;
+    size_t flags = ((size_t)u->length + 7) & ~(size_t)7; /* pre stays 8-byte aligned */
+    *map_bytes = flags;
+    return flags + 2 * (size_t)u->length * (size_t)u->size;
 }
 
 static inline void jc_undo_rollback(jc_undo *u)
 {
-    int64_t i, words;
+    int64_t k;
     size_t size = (size_t)u->size;
     if (u->dirty == NULL)
         return;
-    words = (u->length + 63) / 64;
-    for (i = words - 1; i >= 0; i--) { /* any order: one entry per element */
-        uint64_t w = u->dirty[i];
-        while (w != 0) {
-            int bit = 63 - __builtin_clzll(w);
-            int64_t k = i * 64 + bit;
-            char *at = u->base + k * (int64_t)size;
-            w &= ~((uint64_t)1 << bit);
-            if (memcmp(at, u->post + k * (int64_t)size, size) == 0)
-                memcpy(at, u->pre + k * (int64_t)size, size);
-        }
+    for (k = 0; k < u->length; k++) { /* any order: one entry per element */
+        char *at;
+        if (!u->dirty[k])
+            continue;
+        at = u->base + k * (int64_t)size;
+        if (memcmp(at, u->post + k * (int64_t)size, size) == 0)
+            memcpy(at, u->pre + k * (int64_t)size, size);
     }
 }
 

@@ -69,7 +69,7 @@ NATIVE_STACK_CHECK_MASK = (NATIVE_STACK_BYTES - 1) & ~(NATIVE_STACK_MARGIN - 1)
 MAX_FRAME_BYTES = NATIVE_STACK_MARGIN // 4
 
 # Where generated code finds the parts of an undo record (csrc/undo.h,
-# jc_undo): its bitmap of stored elements, their values before this call
+# jc_undo): its byte map of stored elements, their values before this call
 # stored them, and the values it stored last.
 UNDO_DIRTY = 24
 UNDO_PRE = 32

@@ -577,12 +577,15 @@ def test_narrow_stores(size):
         enc("store_narrow", 4, rbx, rax)
 
 
-def test_bts_memory_with_register_offset():
-    for bit in GPRS:
-        for mem in SAMPLE_MEMS:
-            assert_decodes(enc("bts", mem, bit), "bts", mem, bit)
+@pytest.mark.parametrize("value", [0, 1, 0x7F, 0x80, 0xFF])
+def test_byte_immediate_compare_and_store(value):
+    for mem in SAMPLE_MEMS:
+        assert_decodes(enc("cmp_byte", mem, value), "cmp", MemOp(mem, 1), value)
+        assert_decodes(enc("mov_byte", mem, value), "mov", MemOp(mem, 1), value)
     with pytest.raises(AsmError):
-        enc("bts", rax, rbx)
+        enc("cmp_byte", rax, 0)
+    with pytest.raises(AsmError):
+        enc("mov_byte", SAMPLE_MEMS[0], 256)
 
 
 def test_movss_store():

@@ -1131,14 +1131,19 @@ class Assembler:
             raise AsmError(f"store_narrow: size must be 1, 2, 4 or 8, got {size!r}")
         self._emit(code, text)
 
-    def bts(self, dst: Mem, bit: Reg) -> None:
-        """Set bit `bit` of the bit string at dst, the bit's old value in CF:
-        REX.W 0F AB /r. With a register offset the bit may lie anywhere past
-        dst (the offset is signed): one bit per array element."""
-        bit = need_gpr("bts", bit, "bit offset")
-        if not isinstance(dst, Mem):
-            raise AsmError(f"bts: destination must be a memory operand, got {describe(dst)}")
-        self._emit(encode_op(b"\x0F\xAB", bit.code, dst, w=True), f"bts {fmt(dst)}, {bit.name}")
+    def cmp_byte(self, dst: Mem, value: int) -> None:
+        """Compare the byte at dst with an 8-bit immediate: 80 /7 ib."""
+        if not isinstance(dst, Mem) or not -128 <= value < 256:
+            raise AsmError(f"cmp_byte: needs a memory operand and a byte, got {describe(dst)}, {value!r}")
+        self._emit(encode_op(b"\x80", 7, dst, imm=bytes([value & 0xFF])),
+                   f"cmp {fmt(dst, 'byte')}, {value & 0xFF:#x}")
+
+    def mov_byte(self, dst: Mem, value: int) -> None:
+        """Store an 8-bit immediate at dst: C6 /0 ib."""
+        if not isinstance(dst, Mem) or not -128 <= value < 256:
+            raise AsmError(f"mov_byte: needs a memory operand and a byte, got {describe(dst)}, {value!r}")
+        self._emit(encode_op(b"\xC6", 0, dst, imm=bytes([value & 0xFF])),
+                   f"mov {fmt(dst, 'byte')}, {value & 0xFF:#x}")
 
     # -- SSE2 double precision -----------------------------------------------
 

@@ -940,8 +940,8 @@ class Lowering:
 
     def do_store(self, inst: Inst) -> None:
         """Element i of the buffer at p = x, recorded first in the undo record
-        u (csrc/undo.h): set i's bit in its bitmap and, if the bit was clear,
-        copy the element's old value to `pre`; then write x to the buffer and
+        u (csrc/undo.h): if i's flag in its byte map is clear, set it and copy
+        the element's old value to `pre`; then write x to the buffer and
         to `post`. The record's memory is allocated at the call's first store
         (jc_undo_begin, out of line). Scratch: r11 (address), rax (index),
         rdx (record), rdi (data), xmm15."""
@@ -965,9 +965,10 @@ class Lowering:
         self.asm.je(begin)
         self.undo_begins.append((begin, retry))
         self.asm.mov(rdx, Mem(rdx, disp=abi.UNDO_DIRTY))
-        self.asm.bts(Mem(rdx), i)
         written = self.asm.label("stored_before")
-        self.asm.jb(written)  # the bit was set: pre holds the element's value before this call
+        self.asm.cmp_byte(Mem(rdx, i), 0)
+        self.asm.jne(written)  # stored before: pre holds the element's value before this call
+        self.asm.mov_byte(Mem(rdx, i), 1)
         self.asm.mov(rdx, record)
         self.asm.mov(rdx, Mem(rdx, disp=abi.UNDO_PRE))
         self.load_raw(rdi, Mem(base, i, size), size)

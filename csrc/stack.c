@@ -58,7 +58,6 @@
 typedef struct jc_stack {
     char *base;              /* aligned to JC_NATIVE_STACK_BYTES */
     struct jc_stack *next;   /* every thread's, for a forked child */
-    pthread_t owner;
 } jc_stack;
 
 static pthread_mutex_t g_stacks_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -164,7 +163,6 @@ static void atfork_child(void)
     for (; s != NULL; s = next) {
         next = s->next;
         if (s == jc_this_thread()->stack.stack) {
-            s->owner = pthread_self();
             s->next = g_stacks;
             g_stacks = s;
         }
@@ -242,7 +240,6 @@ static int stack_ready(jc_thread_stack *t)
         unmap_stack(s);
         return 0;
     }
-    s->owner = pthread_self();
     pthread_mutex_lock(&g_stacks_lock);
     s->next = g_stacks;
     g_stacks = s;

@@ -25,8 +25,8 @@
  *     again only clears the byte map instead of mapping and faulting in fresh
  *     pages.
  *
- * Generated code reads the record's fields at the offsets below (abi.py
- * repeats them).  This header is included by _native (undo.c) and by the C
+ * Generated code reads `dirty`, `pre` and `post` at the offsets abi.py
+ * gives (UNDO_*; tests/test_buffer_stores.py checks them against cffi's).  This header is included by _native (undo.c) and by the C
  * fast path (fastcall.c), which rolls back and frees calls it makes itself.
  */
 #ifndef JITCORE_UNDO_H
@@ -48,10 +48,6 @@ typedef struct jc_undo {
     void (*release)(struct jc_undo *u); /* gives that memory back (set by jc_undo_begin) */
 } jc_undo;
 /* cffi-cdef: end */
-
-#define JC_UNDO_DIRTY 24 /* offsetof(jc_undo, dirty), for generated code */
-#define JC_UNDO_PRE 32
-#define JC_UNDO_POST 40
 
 
 static inline size_t jc_undo_bytes(const jc_undo *u, size_t *map_bytes)

@@ -321,7 +321,9 @@ class _Entry:
         self.handle = compiled.block.handle
         # A buffer argument takes three slots: its address, length and undo record.
         self.pack = struct.Struct("<" + "".join(PACK_CODES.get(t, "qqq") for t in compiled.signature)).pack
-        self.buffers = tuple(i for i, t in enumerate(compiled.signature) if element_of(t) is not None)
+        # (position, element size) of each buffer argument
+        self.buffers = tuple((i, element.size) for i, t in enumerate(compiled.signature)
+                             if (element := element_of(t)) is not None)
         self.shapes = compiled.tuple_shapes
         self.slots = max([1] + [len(s) for s in self.shapes])
         self.pool: list[Any] = []  # result buffers; pop/append are atomic, so threads never share one
@@ -351,24 +353,28 @@ class _ShadowGlobals(dict):  # type: ignore[type-arg]
         return value
 
 
-def _pin_buffers(args: tuple[Any, ...], positions: tuple[int, ...], pins: list[Any],
+def _pin_buffers(args: tuple[Any, ...], buffers: tuple[tuple[int, int], ...], pins: list[Any],
                  undo: list[Any]) -> tuple[Any, ...]:
-    """args with each buffer argument (at `positions`) replaced by its address,
-    length and a new undo record (added to `undo`); the buffers stay exported
-    while `pins` lives (runtime.pin_buffer)."""
+    """args with each buffer argument (_Entry.buffers: position, element
+    size) replaced by its address, length and a new undo record (added to
+    `undo`); the buffers stay exported while `pins` lives (runtime.pin_buffer)."""
     flat: list[Any] = []
     start = 0
-    for i in positions:
+    for i, size in buffers:
         flat += args[start:i]
         handle, address = pin_buffer(args[i])
         pins.append(handle)
         length = len(args[i])
-        record = new_undo(address, length, memoryview(args[i]).itemsize)
+        record = new_undo(address, length, size)
         undo.append(record)
         flat += (address, length, undo_address(record))
         start = i + 1
     flat += args[start:]
     return tuple(flat)
+
+
+# Statuses of a call that finished natively with a scalar result (tuples: STATUS_TUPLE + shape).
+_RESULT_STATUSES = frozenset(abi.SCALAR_STATUS.values())
 
 
 def _box(slot: Any, t: str) -> Any:
@@ -471,9 +477,11 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             pool = entry.pool
             out = pool.pop() if pool else new_results(entry.slots)
             status = call_packed(entry.handle, packed, out, native_depth_budget(1, entry.frame_bytes))
-            for record in undo:  # a call that re-runs in CPython takes its stores back first
-                finish_undo(record, status == abi.STATUS_DEOPT or status == abi.STATUS_INTERRUPT
-                            or status == abi.STATUS_DEPTH or status < 0)
+            if undo:  # a call that did not finish (it re-runs, or raises) takes its stores back
+                finished = status in _RESULT_STATUSES or \
+                    0 <= status - abi.STATUS_TUPLE < len(entry.shapes)
+                for record in undo:
+                    finish_undo(record, not finished)
             del pins  # the buffers may be resized again
             if status == abi.STATUS_INT:
                 result: Any = out[0].i
@@ -607,8 +615,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         `signature`, compiling it first if need be (CompileError if it can't)."""
         # A buffer passed on natively: the signature of a memoryview of its
         # elements (the code is the same for every buffer of those elements).
-        key = tuple(PY_TYPES[t] if element_of(t) is None
-                    else _buffer_kind_for(memoryview, t.split(":")[1], is_readonly(t))
+        key = tuple(PY_TYPES[t] if (element := element_of(t)) is None
+                    else _buffer_kind_for(memoryview, element.code, is_readonly(t))
                     for t in signature)
         name = self.py_func.__qualname__
         with _COMPILE_LOCK:
@@ -720,7 +728,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 # in CPython quietly, as documented.
                 odd_buffer = next((t for t, s in zip(key, signature, strict=True)
                                    if s is None and (isinstance(t, BufferKind) or _is_numpy(t))),
-                                  None)
+                                  None) if len(key) == self._nparams else None
                 if shape_problem is None and odd_buffer is None \
                         and (len(key) != self._nparams or None in signature):
                     self._entries[key] = None  # CPython handles (or rejects) these arguments

@@ -283,3 +283,11 @@ def test_int64_edges_stored_exactly():
     for i, x in enumerate(INT64_EDGES):
         assert put(a, i, x) == x
     assert list(a) == INT64_EDGES
+
+
+def test_generated_code_reads_the_undo_record_where_c_puts_its_fields():
+    from jitcore import abi
+    from jitcore._native import ffi
+
+    assert (ffi.offsetof("jc_undo", "dirty"), ffi.offsetof("jc_undo", "pre"),
+            ffi.offsetof("jc_undo", "post")) == (abi.UNDO_DIRTY, abi.UNDO_PRE, abi.UNDO_POST)

@@ -1133,17 +1133,18 @@ class Assembler:
 
     def cmp_byte(self, dst: Mem, value: int) -> None:
         """Compare the byte at dst with an 8-bit immediate: 80 /7 ib."""
-        if not isinstance(dst, Mem) or not -128 <= value < 256:
-            raise AsmError(f"cmp_byte: needs a memory operand and a byte, got {describe(dst)}, {value!r}")
-        self._emit(encode_op(b"\x80", 7, dst, imm=bytes([value & 0xFF])),
-                   f"cmp {fmt(dst, 'byte')}, {value & 0xFF:#x}")
+        self._byte_imm("cmp", b"\x80", 7, dst, value)
 
     def mov_byte(self, dst: Mem, value: int) -> None:
         """Store an 8-bit immediate at dst: C6 /0 ib."""
-        if not isinstance(dst, Mem) or not -128 <= value < 256:
-            raise AsmError(f"mov_byte: needs a memory operand and a byte, got {describe(dst)}, {value!r}")
-        self._emit(encode_op(b"\xC6", 0, dst, imm=bytes([value & 0xFF])),
-                   f"mov {fmt(dst, 'byte')}, {value & 0xFF:#x}")
+        self._byte_imm("mov", b"\xC6", 0, dst, value)
+
+    def _byte_imm(self, mnemonic: str, opcode: bytes, digit: int, dst: Mem, value: int) -> None:
+        if not isinstance(dst, Mem) or not isinstance(value, int) or not -128 <= value < 256:
+            raise AsmError(f"{mnemonic} byte: needs a memory operand and a byte, got "
+                           f"{describe(dst)}, {value!r}")
+        self._emit(encode_op(opcode, digit, dst, imm=bytes([value & 0xFF])),
+                   f"{mnemonic} {fmt(dst, 'byte')}, {value & 0xFF:#x}")
 
     # -- SSE2 double precision -----------------------------------------------
 

@@ -927,12 +927,7 @@ class Lowering:
             self.fmove(dst, work)
             return
         work = dst if isinstance(dst, Reg) else rax
-        if element.size == 8:
-            self.asm.mov(work, where)
-        elif element.size == 1 and not element.signed:
-            self.asm.movzx_b(work, where)
-        else:
-            self.asm.load_widened(WIDENING_LOAD[element.size, element.signed], work, where)
+        self.load_integer(work, where, element.size, element.signed)
         if inst.checked:  # a uint64 with the top bit set is no int64
             self.asm.test(work, work)
             self.asm.js(self.deopt_label())
@@ -971,7 +966,7 @@ class Lowering:
         self.asm.mov_byte(Mem(rdx, i), 1)
         self.asm.mov(rdx, record)
         self.asm.mov(rdx, Mem(rdx, disp=abi.UNDO_PRE))
-        self.load_raw(rdi, Mem(base, i, size), size)
+        self.load_integer(rdi, Mem(base, i, size), size, signed=False)  # its bits
         self.asm.store_narrow(size, Mem(rdx, i, size), rdi)
         self.asm.bind(written)
         self.asm.mov(rdx, record)
@@ -993,16 +988,14 @@ class Lowering:
         self.asm.store_narrow(size, Mem(base, i, size), v)
         self.asm.store_narrow(size, Mem(rdx, i, size), v)
 
-    def load_raw(self, dst: Reg, src: Mem, size: int) -> None:
-        """The `size` bytes at src, zero-extended into dst (their bits, not their value)."""
-        if size == 1:
-            self.asm.movzx_b(dst, src)
-        elif size == 2:
-            self.asm.load_widened("movzx_w", dst, src)
-        elif size == 4:
-            self.asm.load_widened("mov32", dst, src)
-        else:
+    def load_integer(self, dst: Reg, src: Mem, size: int, signed: bool) -> None:
+        """The `size`-byte integer at src into dst, sign- or zero-extended."""
+        if size == 8:
             self.asm.mov(dst, src)
+        elif size == 1 and not signed:
+            self.asm.movzx_b(dst, src)
+        else:
+            self.asm.load_widened(WIDENING_LOAD[size, signed], dst, src)
 
     # -- calls to C helpers (csrc/numeric.c) -----------------------------------
     def do_helper(self, inst: Inst) -> None:

@@ -130,11 +130,15 @@ _BYTE_NAMES: tuple[str, ...] = (
 )
 
 
+def _part_name(reg: Reg, names: tuple[str, ...], bits: int) -> str:
+    if reg.kind != "gpr":
+        raise ValueError(f"{reg.name} has no {bits}-bit register")
+    return names[reg.code]
+
+
 def byte_name(reg: Reg) -> str:
     """The name of the low byte of a GPR: rax -> 'al', rsi -> 'sil', r9 -> 'r9b'."""
-    if reg.kind != "gpr":
-        raise ValueError(f"{reg.name} has no byte register")
-    return _BYTE_NAMES[reg.code]
+    return _part_name(reg, _BYTE_NAMES, 8)
 
 
 # The names of the low 32 bits of each GPR, in code order.
@@ -146,9 +150,7 @@ _DWORD_NAMES: tuple[str, ...] = (
 
 def dword_name(reg: Reg) -> str:
     """The name of the low 32 bits of a GPR: rax -> 'eax', r9 -> 'r9d'."""
-    if reg.kind != "gpr":
-        raise ValueError(f"{reg.name} has no 32-bit register")
-    return _DWORD_NAMES[reg.code]
+    return _part_name(reg, _DWORD_NAMES, 32)
 
 
 # The names of the low 16 bits of each GPR, in code order.
@@ -160,6 +162,4 @@ _WORD_NAMES: tuple[str, ...] = (
 
 def word_name(reg: Reg) -> str:
     """The name of the low 16 bits of a GPR: rax -> 'ax', r9 -> 'r9w'."""
-    if reg.kind != "gpr":
-        raise ValueError(f"{reg.name} has no 16-bit register")
-    return _WORD_NAMES[reg.code]
+    return _part_name(reg, _WORD_NAMES, 16)

@@ -117,6 +117,7 @@ typedef struct {
     PyObject *buffer_type[FC_MAX_ARGS]; /* FC_KIND_BUFFER arguments: their exact type, */
     char buffer_code[FC_MAX_ARGS];      /* their element's struct code */
     char buffer_readonly[FC_MAX_ARGS];  /* and whether they refuse stores */
+    int has_buffers;                    /* any FC_KIND_BUFFER argument */
 } fc_entry;
 
 typedef struct {
@@ -413,6 +414,8 @@ static int take_buffers(const fc_entry *e, PyObject *const *args, Py_ssize_t nar
 {
     Py_ssize_t i, slot;
     *nviews = 0;
+    if (!e->has_buffers)
+        return 1;
     for (i = 0, slot = 0; i < nargs; i++, slot++) {
         if (e->kinds[i] != FC_KIND_BUFFER)
             continue;
@@ -869,6 +872,7 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
         e->kinds[i] = (unsigned char)kind_of_type(PyTuple_GET_ITEM(key, i));
         if (e->kinds[i] == 0 && buffer_spec(buffers, i, &type, &code, &readonly) > 0) {
             e->kinds[i] = FC_KIND_BUFFER;
+            e->has_buffers = 1;
             e->buffer_type[i] = Py_NewRef(type);
             e->buffer_code[i] = code;
             e->buffer_readonly[i] = readonly;

@@ -224,6 +224,38 @@ def byte_histogram(data, counts):
     return counts[0] - counts[255]
 
 
+@jit
+def matmul(a, b, c):
+    n, m = a.shape
+    p = b.shape[1]
+    for i in range(n):
+        for j in range(p):
+            s = 0.0
+            for k in range(m):
+                s += a[i, k] * b[k, j]
+            c[i, j] = s
+    return c[0, 0]
+
+
+@jit
+def life_step(grid, out):
+    n, m = grid.shape
+    alive = 0
+    for i in range(n):
+        for j in range(m):
+            count = 0
+            for di in range(-1, 2):
+                for dj in range(-1, 2):
+                    if di != 0 or dj != 0:
+                        count += grid[(i + di) % n, (j + dj) % m]
+            if count == 3 or (count == 2 and grid[i, j] == 1):
+                out[i, j] = 1
+                alive += 1
+            else:
+                out[i, j] = 0
+    return alive
+
+
 def make_buffer(spec):
     """The argument a buffer case names: ("array", typecode, n, how) or
     ("bytes", n): the same pseudo-random contents in every engine."""
@@ -231,6 +263,8 @@ def make_buffer(spec):
 
     if spec[0] == "bytes":
         return bytes((i * 2654435761 >> 13) & 255 for i in range(spec[1]))
+    if spec[0] == "numpy":
+        return make_array(*spec[1:])
     _, code, n, how = spec
     if how == "zeros":
         return array.array(code, bytes(n * array.array(code).itemsize))
@@ -243,6 +277,21 @@ def make_buffer(spec):
     return array.array(code, ((i * 2654435761) % 1000 for i in range(n)))
 
 
+def make_array(dtype, shape, how):
+    """A NumPy array for a NumPy case: the contents make_buffer gives, shaped."""
+    import numpy as np
+
+    n = int(np.prod(shape))
+    code = {"float64": "d", "int64": "q", "uint8": "q"}[dtype]
+    if how == "life":
+        flat = np.array([(i * 2654435761 >> 7) % 5 == 0 for i in range(n)], dtype)
+    elif how == "bytes":
+        flat = np.frombuffer(make_buffer(("bytes", n)), np.uint8).astype(dtype)
+    else:
+        flat = np.array(make_buffer(("array", code, n, how)), dtype)
+    return flat.reshape(shape)
+
+
 def materialize(args):
     """A case's arguments, buffers built (see make_buffer)."""
     return tuple(make_buffer(a) if isinstance(a, tuple) else a for a in args)
@@ -253,7 +302,11 @@ def describe(args):
     out = []
     for a in args:
         if isinstance(a, tuple):
-            out.append(f"bytes[{a[1]}]" if a[0] == "bytes" else f"array('{a[1]}')[{a[2]}]")
+            if a[0] == "numpy":
+                shape = a[2] if isinstance(a[2], int) else "x".join(map(str, a[2]))
+                out.append(f"{a[1]}[{shape}]")
+            else:
+                out.append(f"bytes[{a[1]}]" if a[0] == "bytes" else f"array('{a[1]}')[{a[2]}]")
         else:
             out.append(str(a))
     return ", ".join(out)
@@ -277,6 +330,40 @@ BUFFER_CASES = [
      (("bytes", 20_000), ("array", "q", 256, "zeros")), "byte histogram into an array('q') (stores)"),
     ("bsearch", "count_found", (("array", "q", 100_000, "sorted"), ("array", "q", 100_000, "queries")),
      (("array", "q", 5_000, "sorted"), ("array", "q", 5_000, "queries")),
+     "100k binary searches via jitted lower_bound()"),
+]
+
+
+# The same kinds of loops over NumPy arrays (elements are NumPy scalars: the
+# results are np.float64 and np.int64, as CPython computes them).
+NUMPY_CASES = [
+    ("np_float_sum", "float_sum", (("numpy", "float64", N, "rand"),),
+     (("numpy", "float64", 20_000, "rand"),), "sum of a float64 array, indexed"),
+    ("np_dot", "dot", (("numpy", "float64", N, "rand"), ("numpy", "float64", N, "rand")),
+     (("numpy", "float64", 20_000, "rand"), ("numpy", "float64", 20_000, "rand")),
+     "dot product of two float64 arrays"),
+    ("np_int_sum", "int_sum", (("numpy", "int64", N, "rand"),), (("numpy", "int64", 20_000, "rand"),),
+     "sum of an int64 array, for x in a"),
+    ("np_prefix_sums", "prefix_sums", (("numpy", "int64", N, "rand"), ("numpy", "int64", N, "zeros")),
+     (("numpy", "int64", 20_000, "rand"), ("numpy", "int64", 20_000, "zeros")),
+     "running sums into a second int64 array (stores)"),
+    ("np_histogram", "byte_histogram", (("numpy", "uint8", N, "bytes"), ("numpy", "int64", 256, "zeros")),
+     (("numpy", "uint8", 20_000, "bytes"), ("numpy", "int64", 256, "zeros")),
+     "histogram of a uint8 array into an int64 array (stores)"),
+    ("np_stencil", "stencil_energy", (("numpy", "float64", N, "rand"),),
+     (("numpy", "float64", 20_000, "rand"),), "1-D three-point stencil, squared"),
+    ("np_matmul", "matmul", (("numpy", "float64", (120, 120), "rand"),
+                             ("numpy", "float64", (120, 120), "rand"),
+                             ("numpy", "float64", (120, 120), "zeros")),
+     (("numpy", "float64", (30, 30), "rand"), ("numpy", "float64", (30, 30), "rand"),
+      ("numpy", "float64", (30, 30), "zeros")), "2-D matrix multiply, three loops"),
+    ("np_life", "life_step", (("numpy", "int64", (256, 256), "life"),
+                              ("numpy", "int64", (256, 256), "zeros")),
+     (("numpy", "int64", (48, 48), "life"), ("numpy", "int64", (48, 48), "zeros")),
+     "one Game of Life step on a torus"),
+    ("np_bsearch", "count_found", (("numpy", "int64", 100_000, "sorted"),
+                                   ("numpy", "int64", 100_000, "queries")),
+     (("numpy", "int64", 5_000, "sorted"), ("numpy", "int64", 5_000, "queries")),
      "100k binary searches via jitted lower_bound()"),
 ]
 

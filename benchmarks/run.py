@@ -271,8 +271,22 @@ def bench_buffer_kernels(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
     return kernel_tables(report, ctx, kernels.BUFFER_CASES, buffers=True)
 
 
+def bench_numpy_kernels(report: Report, ctx: dict[str, Any]) -> dict[str, Any] | None:
+    report.heading("1c. NumPy array kernels")
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        report.note("NumPy is not installed: skipped.")
+        return None
+    report.note("The same kinds of loops over NumPy arrays, 1-D and 2-D. Elements are NumPy "
+                "scalars: CPython and jitcore return np.float64 / np.int64 and warn on overflow "
+                "as NumPy does; numba returns Python floats and ints and wraps silently, so its "
+                "results are compared by value. PyPy is not run here.")
+    return kernel_tables(report, ctx, kernels.NUMPY_CASES, buffers=True, numpy_args=True)
+
+
 def kernel_tables(report: Report, ctx: dict[str, Any], cases: list[Any],
-                  buffers: bool) -> dict[str, Any]:
+                  buffers: bool, numpy_args: bool = False) -> dict[str, Any]:
     """Run `cases` in every engine: the steady-state table, then the first calls."""
     quick, repeat, problems = ctx["quick"], ctx["repeat"], ctx["problems"]
     from jitcore import jit
@@ -290,7 +304,7 @@ def kernel_tables(report: Report, ctx: dict[str, Any], cases: list[Any],
         print("timing numba ...", flush=True)
         data["numba"] = run_engine_in_process("numba", ctx["numba"].njit, quick, repeat, problems,
                                               cases)
-    if ctx["pypy"] is not None:
+    if ctx["pypy"] is not None and not numpy_args:
         print("timing PyPy (subprocess) ...", flush=True)
         pypy = run_pypy(ctx["pypy"], quick, repeat, problems, buffers)
         if pypy is not None:
@@ -315,6 +329,9 @@ def kernel_tables(report: Report, ctx: dict[str, Any], cases: list[Any],
                 continue
             if "error" in m:
                 bad.append(f"{engine}: error")
+            elif engine == "numba" and numpy_args:
+                if m["result"] != expected or not m["results_agree"]:  # numba: Python types
+                    bad.append(f"{engine}: {m['result']!r} != {expected!r}")
             elif (m["result"] != expected or m["result_type"] != type(expected).__name__
                   or not m["results_agree"]):
                 bad.append(f"{engine}: {m['result']!r} != {expected!r}")
@@ -814,6 +831,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"machine": machine}
     results["kernels"] = bench_kernels(report, ctx)
     results["buffer_kernels"] = bench_buffer_kernels(report, ctx)
+    results["numpy_kernels"] = bench_numpy_kernels(report, ctx)
     results["calls"] = bench_calls(report, ctx)
     results["compile"] = bench_compile(report, ctx)
     results["compile_scaling"] = bench_compile_scaling(report, ctx)

@@ -75,7 +75,7 @@
 #define FC_STATUS_FLOAT 4
 #define FC_STATUS_INTERRUPT 5
 #define FC_STATUS_DEPTH 6
-#define FC_STATUS_TUPLE 16
+#define FC_STATUS_TUPLE 32
 #define FC_MAX_RESULT_SLOTS 16
 #define FC_MAX_NATIVE_DEPTH 10000 /* on a thread's own stack (abi.MAX_NATIVE_DEPTH) */
 #define FC_MAX_BUDGET (1 << 30) /* abi.MAX_NATIVE_BUDGET */
@@ -383,6 +383,8 @@ static int get_buffer(PyObject *o, char code, char readonly, Py_buffer *view, jc
     undo->base = view->buf;
     undo->length = (int64_t)view->shape[0];
     undo->size = (int64_t)view->itemsize;
+    undo->inner = undo->length > 0 ? undo->length : 1;
+    undo->stride1 = undo->size;
     slots[0].i = (int64_t)(intptr_t)view->buf;
     slots[1].i = (int64_t)view->shape[0];
     slots[2].i = (int64_t)(intptr_t)undo;

@@ -90,9 +90,9 @@ int jc_call(const jc_code *code, const int64_t *args, int64_t *out);
 /* The status of a call that stopped because SIGINT arrived (jitcore/abi.py). */
 #define JC_STATUS_INTERRUPT 5
 /* Statuses from this one on mean a tuple, written to out[]; below it a
- * scalar result (if any) comes back in rdx, which the calls here store into
- * out[0]. */
-#define JC_STATUS_TUPLE 16
+ * scalar result (if any; NumPy scalars are 16 + i, abi.py) comes back in
+ * rdx, which the calls here store into out[0]. */
+#define JC_STATUS_TUPLE 32
 
 /* One argument or result slot of generated code: an int64, or a double's bits. */
 typedef union { int64_t i; double d; } jc_value;

@@ -6,7 +6,8 @@
  * returns).  That is exact only if the arguments are as they were, so every
  * store into a buffer argument is recorded first, and a call that does not
  * finish natively is rolled back before it re-runs.  Per buffer argument and
- * call, one jc_undo record, filled by the caller (base, length, size) and
+ * call, one jc_undo record, filled by the caller (base, length, size, and
+ * where each element is) and
  * given to the code with the buffer:
  *
  *   - at its first store the code calls jc_undo_begin (undo.c), which
@@ -46,6 +47,13 @@ typedef struct jc_undo {
     char *post;        /* [length] the value this call last stored there */
     size_t block;      /* bytes of the memory behind the three */
     void (*release)(struct jc_undo *u); /* gives that memory back (set by jc_undo_begin) */
+    /* Where element k is (filled by the caller): base + (k / inner) * stride0
+     * + (k % inner) * stride1 bytes.  Elements are numbered in C order, so for
+     * a flat buffer inner = length, stride0 = 0 and stride1 = size; a NumPy
+     * array of any strides has its own (a 1-D one: inner = length). */
+    int64_t inner;
+    int64_t stride0;
+    int64_t stride1;
 } jc_undo;
 /* cffi-cdef: end */
 
@@ -67,7 +75,7 @@ static inline void jc_undo_rollback(jc_undo *u)
         char *at;
         if (!u->dirty[k])
             continue;
-        at = u->base + k * (int64_t)size;
+        at = u->base + (k / u->inner) * u->stride0 + (k % u->inner) * u->stride1;
         if (memcmp(at, u->post + k * (int64_t)size, size) == 0)
             memcpy(at, u->pre + k * (int64_t)size, size);
     }

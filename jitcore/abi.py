@@ -29,6 +29,8 @@ status. Everything else is System V: rbx, rbp, r12-r15 are preserved and the
 stack is 16-byte aligned at calls.
 """
 
+from .ir import NUMPY_SCALARS
+
 STATUS_INT = 0  # out[0] holds an int
 STATUS_DEOPT = 1  # native code cannot give CPython's answer: re-run the call in CPython
 STATUS_NONE = 2  # the function returned None; out is unused
@@ -42,9 +44,14 @@ STATUS_INTERRUPT = 5  # stopped for Ctrl-C: run CPython's signal handlers, then 
 # (native code would only run out again, a little less deep, at every level:
 # quadratic time on the way to CPython's RecursionError).
 STATUS_DEPTH = 6
-STATUS_TUPLE = 16  # 16 + i: a tuple of shape i (the compiled function lists its shapes)
+# 16 + i: out[0] holds a NumPy scalar of the i-th type of ir.NUMPY_SCALARS (a
+# float's bits, an int, a bool as 0 or 1), which the caller boxes as NumPy's type.
+STATUS_NUMPY = 16
+STATUS_TUPLE = 32  # 32 + i: a tuple of shape i (the compiled function lists its shapes)
 
-SCALAR_STATUS = {"int": STATUS_INT, "bool": STATUS_BOOL, "float": STATUS_FLOAT, "none": STATUS_NONE}
+SCALAR_STATUS = {"int": STATUS_INT, "bool": STATUS_BOOL, "float": STATUS_FLOAT, "none": STATUS_NONE,
+                 **{name: STATUS_NUMPY + i for i, name in enumerate(NUMPY_SCALARS)}}
+NUMPY_STATUS = {STATUS_NUMPY + i: name for i, name in enumerate(NUMPY_SCALARS)}
 
 MAX_RESULT_SLOTS = 16  # the longest tuple a function may return natively
 

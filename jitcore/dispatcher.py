@@ -40,7 +40,21 @@ from . import abi, runtime
 from .compiler import Compiled, compile_function
 from .errors import CompileError, JitWarning
 from .frontend import check_code_shape, versions
-from .ir import BOOL, ELEMENTS, FLOAT, INT, buffer_type, element_of, is_readonly
+from .ir import (
+    BOOL,
+    BUFFER_ELEMENTS,
+    FLOAT,
+    INT,
+    NUMPY_BY_CODE,
+    NUMPY_SCALARS,
+    argument_slots,
+    array_shape,
+    array_type,
+    buffer_type,
+    element_of,
+    is_readonly,
+    numpy_scalar,
+)
 from .runtime import (
     ExecMemError,
     call_packed,
@@ -161,7 +175,7 @@ _BUFFER_KINDS: dict[tuple[type, str, bool], BufferKind] = {}
 
 
 # A signature: the types of a call's arguments, buffers by kind.
-Key = tuple[type | BufferKind, ...]
+Key = tuple[Any, ...]  # types, BufferKinds and ArrayKinds
 
 
 def _buffer_kind_for(t: type, code: str, readonly: bool) -> BufferKind:
@@ -195,23 +209,94 @@ def _is_numpy(t: Any) -> bool:
     return isinstance(t, type) and (getattr(t, "__module__", "") or "").split(".")[0] == "numpy"
 
 
+@dataclass(frozen=True, repr=False)
+class ArrayKind:
+    """What a signature says of a NumPy array argument: its elements'
+    dtype.char (or, in `code`, why native code does not take it), its
+    dimensions, its layout ("C": C-contiguous, "A": any strides) and
+    whether it refuses stores."""
+
+    code: str
+    ndim: int
+    layout: str
+    readonly: bool = False
+
+    @property
+    def __name__(self) -> str:  # as signatures print argument types, numba's way
+        scalar = NUMPY_BY_CODE.get(self.code)
+        what = scalar.name[3:] if scalar is not None else self.code
+        readonly = ", readonly" if self.readonly else ""
+        return f"array({what}, {self.ndim}d, {self.layout}{readonly})"
+
+    def __repr__(self) -> str:
+        return self.__name__
+
+
+_ARRAY_KINDS: dict[tuple[str, int, str, bool], ArrayKind] = {}
+_ndarray: list[type] = []  # numpy.ndarray, once an argument has been one
+
+
+def _array_kind_for(code: str, ndim: int, layout: str, readonly: bool) -> ArrayKind:
+    kind = _ARRAY_KINDS.get((code, ndim, layout, readonly))
+    if kind is None:
+        kind = _ARRAY_KINDS.setdefault((code, ndim, layout, readonly),
+                                       ArrayKind(code, ndim, layout, readonly))
+    return kind
+
+
+def _array_kind(a: Any) -> ArrayKind:
+    dtype = a.dtype
+    code = dtype.char if dtype.isnative and dtype.char in NUMPY_BY_CODE else str(dtype)
+    flags = a.flags
+    return _array_kind_for(code, a.ndim, "C" if flags.c_contiguous else "A", not flags.writeable)
+
+
+def _is_ndarray(t: type) -> bool:
+    if _ndarray:
+        return t is _ndarray[0]
+    if _is_numpy(t) and t.__name__ == "ndarray":
+        _ndarray.append(t)
+        return True
+    return False
+
+
+# The NumPy scalar types native code takes as arguments: (numpy type, IR type),
+# filled when NumPy is first seen (so `import jitcore` never imports NumPy).
+_NUMPY_ARGUMENTS: dict[type, str] = {}
+
+
+def _numpy_scalar_type(ir: str) -> type:
+    """The NumPy type of IR type `ir` ("np.float64" -> numpy.float64)."""
+    import numpy
+
+    return numpy.dtype(NUMPY_SCALARS[ir].code).type  # type: ignore[no-any-return]
+
+
 def argument_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """The signature a call's arguments select: their types, and for buffers
-    (BUFFER_TYPES) also the type of their elements."""
+    (BUFFER_TYPES) and NumPy arrays also the type of their elements."""
     key: tuple[Any, ...] = tuple(map(type, args))
-    if any(t in BUFFER_TYPES for t in key):
-        key = tuple(_buffer_kind(a) if t in BUFFER_TYPES else t for a, t in zip(args, key, strict=True))
+    if any(t in BUFFER_TYPES or _is_ndarray(t) for t in key):
+        key = tuple(_buffer_kind(a) if t in BUFFER_TYPES else _array_kind(a) if _is_ndarray(t) else t
+                    for a, t in zip(args, key, strict=True))
     return key
 
 
 def ir_type(t: Any) -> str | None:
     """The IR type an element of a signature stands for, or None if native code does not take it."""
     if isinstance(t, BufferKind):
-        element = ELEMENTS.get(t.code)
+        element = BUFFER_ELEMENTS.get(t.code)
         if element is None or struct.calcsize(t.code) != element.size:
             return None
         return buffer_type(t.code, t.readonly)
-    return IR_TYPES.get(t)
+    if isinstance(t, ArrayKind):
+        if t.code not in NUMPY_BY_CODE or t.ndim not in (1, 2):
+            return None
+        return array_type(t.code, t.ndim, t.layout, t.readonly)
+    if _is_numpy(t) and t not in _NUMPY_ARGUMENTS and t.__name__ != "ndarray":
+        for name in NUMPY_SCALARS:
+            _NUMPY_ARGUMENTS[_numpy_scalar_type(name)] = name
+    return IR_TYPES.get(t) or _NUMPY_ARGUMENTS.get(t)
 
 
 # One lock for all compilation: compiling f may compile the functions f calls
@@ -319,10 +404,11 @@ class _Entry:
             for e in callee._entries.values() if e is not None]
         self.frame_bytes: int = max([compiled.frame_bytes, *callee_frames])
         self.handle = compiled.block.handle
-        # A buffer argument takes three slots: its address, length and undo record.
-        self.pack = struct.Struct("<" + "".join(PACK_CODES.get(t, "qqq") for t in compiled.signature)).pack
-        # (position, element size) of each buffer argument
-        self.buffers = tuple((i, element.size) for i, t in enumerate(compiled.signature)
+        # A buffer argument takes three slots: its address, length and undo
+        # record; an array more (ir.argument_slots).
+        self.pack = struct.Struct("<" + "".join(_pack_code(t) for t in compiled.signature)).pack
+        # (position, element size, (ndim, layout) of an array or None) of each buffer argument
+        self.buffers = tuple((i, element.size, array_shape(t)) for i, t in enumerate(compiled.signature)
                              if (element := element_of(t)) is not None)
         self.shapes = compiled.tuple_shapes
         self.slots = max([1] + [len(s) for s in self.shapes])
@@ -353,22 +439,46 @@ class _ShadowGlobals(dict):  # type: ignore[type-arg]
         return value
 
 
-def _pin_buffers(args: tuple[Any, ...], buffers: tuple[tuple[int, int], ...], pins: list[Any],
-                 undo: list[Any]) -> tuple[Any, ...]:
-    """args with each buffer argument (_Entry.buffers: position, element
-    size) replaced by its address, length and a new undo record (added to
-    `undo`); the buffers stay exported while `pins` lives (runtime.pin_buffer)."""
+def _pack_code(t: str) -> str:
+    """How an argument of IR type t is packed into its slots."""
+    if element_of(t) is not None:
+        return "q" * argument_slots(t)
+    scalar = numpy_scalar(t)
+    if scalar is not None and scalar.kind == "b":
+        return "?7x"  # a NumPy bool has no __index__: its truth, as a byte, in a zeroed slot
+    return PACK_CODES[scalar.register if scalar is not None else t]
+
+
+def _pin_buffers(args: tuple[Any, ...], buffers: tuple[tuple[int, int, tuple[int, str] | None], ...],
+                 pins: list[Any], undo: list[Any]) -> tuple[Any, ...]:
+    """args with each buffer argument (_Entry.buffers) replaced by its slots
+    (ir.argument_slots: address, length, a new undo record, added to `undo`,
+    and for arrays their other dimensions and strides); the buffers stay
+    exported while `pins` lives (runtime.pin_buffer)."""
     flat: list[Any] = []
     start = 0
-    for i, size in buffers:
+    for i, size, shape in buffers:
         flat += args[start:i]
-        handle, address = pin_buffer(args[i])
-        pins.append(handle)
-        length = len(args[i])
-        record = new_undo(address, length, size)
-        undo.append(record)
-        flat += (address, length, undo_address(record))
         start = i + 1
+        if shape is None:
+            handle, address = pin_buffer(args[i])
+            pins.append(handle)
+            length = len(args[i])
+            record = new_undo(address, length, size)
+            undo.append(record)
+            flat += (address, length, undo_address(record))
+            continue
+        a = args[i]
+        pins.append(memoryview(a))  # exported: NumPy refuses to resize it meanwhile
+        address = a.__array_interface__["data"][0]
+        dims, strides = a.shape, a.strides
+        inner = dims[1] if shape[0] == 2 else dims[0]
+        layout = (max(inner, 1), strides[0] if shape[0] == 2 else 0, strides[-1])
+        record = new_undo(address, a.size, size, layout)
+        undo.append(record)
+        flat += (address, dims[0], undo_address(record), *dims[1:])
+        if shape[1] != "C":
+            flat += strides
     flat += args[start:]
     return tuple(flat)
 
@@ -382,7 +492,10 @@ def _box(slot: Any, t: str) -> Any:
         return slot.d
     if t == BOOL:
         return slot.i != 0
-    return slot.i
+    if t == INT:
+        return slot.i
+    scalar = NUMPY_SCALARS[t]  # NumPy's own type, made from the value it holds
+    return _numpy_scalar_type(t)(slot.d if scalar.register == FLOAT else slot.i)
 
 
 class Dispatcher(_DispatcherBase):  # type: ignore[misc]
@@ -491,6 +604,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 result = out[0].i != 0
             elif status == abi.STATUS_NONE:
                 result = None
+            elif status in abi.NUMPY_STATUS:
+                result = _box(out[0], abi.NUMPY_STATUS[status])
             elif status >= abi.STATUS_TUPLE:
                 shape = entry.shapes[status - abi.STATUS_TUPLE]
                 result = tuple(_box(out[i], t) for i, t in enumerate(shape))
@@ -576,6 +691,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         """Let the C fast path call `entry` for arguments of exactly the types `key`."""
         if _fastcall is None:
             return
+        if any(isinstance(t, ArrayKind) or _is_numpy(t) for t in key):
+            return  # (the C fast path takes no NumPy arguments yet)
         buffers = tuple((t.type, t.code, t.readonly) if isinstance(t, BufferKind) else None
                         for t in key)
         try:
@@ -615,9 +732,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         `signature`, compiling it first if need be (CompileError if it can't)."""
         # A buffer passed on natively: the signature of a memoryview of its
         # elements (the code is the same for every buffer of those elements).
-        key = tuple(PY_TYPES[t] if (element := element_of(t)) is None
-                    else _buffer_kind_for(memoryview, element.code, is_readonly(t))
-                    for t in signature)
+        key = tuple(_key_type(t) for t in signature)
         name = self.py_func.__qualname__
         with _COMPILE_LOCK:
             cell = self._cell(key)[1]
@@ -727,7 +842,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 # take are worth a warning (strict: an error); other types run
                 # in CPython quietly, as documented.
                 odd_buffer = next((t for t, s in zip(key, signature, strict=True)
-                                   if s is None and (isinstance(t, BufferKind) or _is_numpy(t))),
+                                   if s is None and (isinstance(t, (BufferKind, ArrayKind)) or _is_numpy(t))),
                                   None) if len(key) == self._nparams else None
                 if shape_problem is None and odd_buffer is None \
                         and (len(key) != self._nparams or None in signature):
@@ -742,13 +857,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 if shape_problem is not None:
                     raise shape_problem
                 if odd_buffer is not None:
-                    what = (f"a NumPy {odd_buffer.__name__} argument (NumPy arrays and scalars "
-                            f"are not compiled yet; array.array, bytes, bytearray and "
-                            f"memoryview are)" if _is_numpy(odd_buffer) else
-                            f"a {odd_buffer.__name__} argument (native code reads buffers of "
-                            f"elements {' '.join(ELEMENTS)}: 1-D, contiguous)")
-                    raise CompileError(what, code.co_filename, code.co_firstlineno,
-                                       self.py_func.__qualname__)
+                    raise CompileError(_why_not_taken(odd_buffer), code.co_filename,
+                                       code.co_firstlineno, self.py_func.__qualname__)
                 compiled = self._nested_compile(key, signature)  # type: ignore[arg-type]
                 entry = _Entry(compiled)
             except RecursionError as exc:
@@ -810,6 +920,30 @@ if _fastcall is not None:
     # CPython < 3.12 does not pass the vectorcall flag on to classes defined
     # in Python; calls then build an argument tuple first (a little slower).
     _fastcall._enable_vectorcall(Dispatcher)
+
+
+def _why_not_taken(t: Any) -> str:
+    """Why native code does not take an argument of signature type t (an
+    array-like one: a warning says so)."""
+    if isinstance(t, ArrayKind):
+        return (f"a NumPy {t.__name__} argument (native code takes NumPy arrays of 1 or 2 "
+                f"dimensions, in native byte order, of dtypes "
+                f"{', '.join(s.name[3:] for s in NUMPY_SCALARS.values())})")
+    if isinstance(t, BufferKind):
+        return (f"a {t.__name__} argument (native code reads buffers of elements "
+                f"{' '.join(BUFFER_ELEMENTS)}: 1-D, contiguous)")
+    return f"a NumPy {t.__name__} argument (not compiled yet)"
+
+
+def _key_type(t: str) -> type | BufferKind | ArrayKind:
+    """The signature element that IR type t (as native code passes it on) stands for."""
+    element = element_of(t)
+    if element is None:
+        return PY_TYPES[t] if t in PY_TYPES else _numpy_scalar_type(t)
+    shape = array_shape(t)
+    if shape is not None:
+        return _array_kind_for(element.code, shape[0], shape[1], is_readonly(t))
+    return _buffer_kind_for(memoryview, element.code, is_readonly(t))
 
 
 def _format(key: Key) -> str:

@@ -10,11 +10,15 @@ once. That keeps the front end simple (no phi nodes) and is all a linear-scan
 allocator needs.
 
 Types: INT (int64), BOOL (0 or 1 in a general register) and FLOAT (an IEEE
-double in an SSE register). A function's parameters may also be buffers
-(BUFFER_TYPES: `bytes`, `bytearray`, `array.array`, a 1-D contiguous
-`memoryview`): the front end gives such a parameter three INT values, the
-address of its first element, its length and its undo record (for stores),
-and reads and writes elements with `load` and `store`.
+double in an SSE register), and the NumPy scalar types (NUMPY_SCALARS,
+"np.float64", "np.uint8", ...), which the back end holds as one of those
+three (register_class) and the front end computes with NumPy's rules. A
+function's parameters may also be buffers (`bytes`, `bytearray`,
+`array.array`, a 1-D contiguous `memoryview`) or NumPy arrays: the front end
+gives such a parameter INT values (argument_slots: the address of its first
+element, its length, its undo record for stores, and an array's other
+dimensions and strides), and reads and writes elements with `load` and
+`store`.
 Instruction set (dst on the left):
 
     v = mov a                 copy (same type)
@@ -36,6 +40,9 @@ Instruction set (dst on the left):
     v = fneg|fabs a           sign flip / clear
     v = fmin|fmax a, b        Python's min/max of two floats (nan rules included)
     v = i2f a                 float(int)
+    v = fround32 a            a rounded to float32 (NumPy's float32 arithmetic)
+    fcheck a                  deopt unless a is finite (NumPy warns where a float
+                              result overflows or is invalid: CPython then warns)
     v = i2f_exact a           float(int), deopt unless exact (for int-float compares)
     v = helper.<name> a, ...  call a C helper from csrc/numeric.c (deopt on status != 0)
     v = call.<f> a, ...       call another jitted function's native code (`data` says
@@ -44,10 +51,13 @@ Instruction set (dst on the left):
     v = load.<code> p, i      element i of the buffer at p (`code` names the element
                               type, as struct does: ELEMENTS); the front end checks i
                               against the length first. .ovf: deopt if a uint64
-                              element does not fit in an int64
+                              element does not fit in an int64. With data "bytes"
+                              (a strided array) i is a byte offset
     store.<code> p, i, x, u   x (converted and range-checked by the front end) into
                               element i of the buffer at p, recorded first in the
-                              buffer's undo record u (csrc/undo.h)
+                              buffer's undo record u (csrc/undo.h). With data
+                              "bytes": p, offset, x, u, k (k: the element's number
+                              in C order, its place in the undo record)
     jmp B
     br a, T, F                go to T if a (BOOL) else F
     ret a, ...                return; `kind` names the result shape (see abi.py)
@@ -74,9 +84,9 @@ TYPES = (INT, BOOL, FLOAT)
 @dataclass(frozen=True)
 class Element:
     """The type of a buffer's elements, named by its struct format code (as
-    array.array typecodes and memoryview formats are): its size and
-    signedness, and the IR type a load gives (elements of these buffers are
-    Python ints and floats)."""
+    array.array typecodes, memoryview formats and NumPy's dtype.char are):
+    its size and signedness, and the register class a load gives (INT,
+    FLOAT, or BOOL for NumPy's bool)."""
 
     code: str
     size: int
@@ -86,7 +96,7 @@ class Element:
 
 # The element types native code reads, with their native sizes (x86-64 Linux
 # and macOS: 'i' is 4 bytes, 'l' 8). 'f' is a float32 widened to a double,
-# exactly as CPython reads it.
+# exactly as CPython reads it. '?' (a byte, 0 or 1) only in NumPy arrays.
 ELEMENTS: dict[str, Element] = {e.code: e for e in (
     Element("b", 1, True, INT), Element("B", 1, False, INT),
     Element("h", 2, True, INT), Element("H", 2, False, INT),
@@ -94,7 +104,73 @@ ELEMENTS: dict[str, Element] = {e.code: e for e in (
     Element("l", 8, True, INT), Element("L", 8, False, INT),
     Element("q", 8, True, INT), Element("Q", 8, False, INT),
     Element("f", 4, True, FLOAT), Element("d", 8, True, FLOAT),
+    Element("?", 1, False, BOOL),
 )}
+# What buffers other than NumPy arrays may hold (a '?' memoryview's elements are Python bools).
+BUFFER_ELEMENTS: dict[str, Element] = {c: e for c, e in ELEMENTS.items() if c != "?"}
+
+
+@dataclass(frozen=True)
+class NumpyScalar:
+    """A NumPy scalar type as a value type of the IR ("np.float64"): the
+    elements of a NumPy array are these, with NumPy's arithmetic (NEP 50),
+    not Python's. In a register it is its element's 64-bit widening: an
+    int in a general register (a uint64 only while below 2**63: larger
+    ones deopt), a bool as 0 or 1, a float32 as the double it equals."""
+
+    name: str  # the IR type, "np." + the NumPy type's name
+    code: str  # its dtype.char, a key of ELEMENTS
+    kind: str  # NumPy's dtype.kind: "b" bool, "i" signed, "u" unsigned, "f" float
+
+    @property
+    def element(self) -> Element:
+        return ELEMENTS[self.code]
+
+    @property
+    def bits(self) -> int:
+        return 8 * self.element.size
+
+    @property
+    def register(self) -> str:
+        """INT, BOOL or FLOAT: how the back end holds it."""
+        return self.element.type
+
+    def bounds(self) -> tuple[int, int]:
+        """The values an integer type holds, as native code may hold them
+        (a uint64 only up to INT64_MAX)."""
+        if self.kind == "b":
+            return 0, 1
+        if self.kind == "i":
+            return -(2 ** (self.bits - 1)), 2 ** (self.bits - 1) - 1
+        return 0, min(2**self.bits - 1, INT64_MAX)
+
+
+NUMPY_SCALARS: dict[str, NumpyScalar] = {s.name: s for s in (
+    NumpyScalar("np.bool", "?", "b"),
+    NumpyScalar("np.int8", "b", "i"), NumpyScalar("np.uint8", "B", "u"),
+    NumpyScalar("np.int16", "h", "i"), NumpyScalar("np.uint16", "H", "u"),
+    NumpyScalar("np.int32", "i", "i"), NumpyScalar("np.uint32", "I", "u"),
+    NumpyScalar("np.int64", "l", "i"), NumpyScalar("np.uint64", "L", "u"),
+    NumpyScalar("np.longlong", "q", "i"), NumpyScalar("np.ulonglong", "Q", "u"),
+    NumpyScalar("np.float32", "f", "f"), NumpyScalar("np.float64", "d", "f"),
+)}
+NUMPY_BY_CODE: dict[str, NumpyScalar] = {s.code: s for s in NUMPY_SCALARS.values()}
+
+
+def numpy_scalar(t: str) -> NumpyScalar | None:
+    """The NumPy scalar type IR type `t` names, or None for int, bool and float."""
+    return NUMPY_SCALARS.get(t)
+
+
+def register_class(t: str) -> str:
+    """INT, BOOL or FLOAT: the register class of a value of IR type t."""
+    scalar = NUMPY_SCALARS.get(t)
+    return scalar.register if scalar is not None else t
+
+
+def is_float(t: str) -> bool:
+    """Whether values of IR type t live in SSE registers (float, NumPy floats)."""
+    return t == FLOAT or register_class(t) == FLOAT
 
 
 def buffer_type(code: str, readonly: bool = False) -> str:
@@ -103,9 +179,36 @@ def buffer_type(code: str, readonly: bool = False) -> str:
     return "buffer:" + code + (":readonly" if readonly else "")
 
 
+def array_type(code: str, ndim: int, layout: str, readonly: bool = False) -> str:
+    """The signature type of a NumPy array argument: elements of dtype.char
+    `code`, `ndim` dimensions, layout "C" (C-contiguous) or "A" (any strides)."""
+    return f"array:{code}:{ndim}{layout}" + (":readonly" if readonly else "")
+
+
 def element_of(t: str) -> Element | None:
-    """The element type of buffer signature type `t`, or None if `t` is a scalar type."""
-    return ELEMENTS.get(t.split(":")[1]) if t.startswith("buffer:") else None
+    """The element type of buffer or array signature type `t`, or None if `t` is a scalar type."""
+    return ELEMENTS.get(t.split(":")[1]) if t.startswith(("buffer:", "array:")) else None
+
+
+def array_shape(t: str) -> tuple[int, str] | None:
+    """(ndim, layout) of array signature type `t`, or None if it is no array."""
+    if not t.startswith("array:"):
+        return None
+    dims = t.split(":")[2]
+    return int(dims[:-1]), dims[-1]
+
+
+def argument_slots(t: str) -> int:
+    """The 8-byte argument slots a parameter of signature type t takes (abi.py):
+    one for a scalar; for a buffer its address, length and undo record; for
+    an array those, its other dimensions, and its strides unless C-contiguous."""
+    if element_of(t) is None:
+        return 1
+    shape = array_shape(t)
+    if shape is None:
+        return 3
+    ndim, layout = shape
+    return 3 + (ndim - 1) + (ndim if layout != "C" else 0)
 
 
 def is_readonly(t: str) -> bool:
@@ -116,7 +219,7 @@ def is_readonly(t: str) -> bool:
 COMMUTATIVE = {"add", "mul", "and", "or", "xor", "fadd", "fmul"}
 TERMINATORS = {"jmp", "br", "ret", "deopt"}
 # Ops that may leave to the interpreter (never deleted even when dead).
-MAY_DEOPT = {"floordiv", "mod", "shl", "shr", "fdiv", "i2f_exact", "helper", "call", "deopt"}
+MAY_DEOPT = {"floordiv", "mod", "shl", "shr", "fdiv", "i2f_exact", "fcheck", "helper", "call", "deopt"}
 
 
 @dataclass(eq=False)

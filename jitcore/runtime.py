@@ -325,13 +325,17 @@ def undo_begin_address() -> int:
     return _address_of("jc_undo_begin")
 
 
-def new_undo(address: int, length: int, size: int) -> Any:
+def new_undo(address: int, length: int, size: int,
+             layout: tuple[int, int, int] | None = None) -> Any:
     """An undo record (csrc/undo.h) for a buffer argument of `length`
-    elements of `size` bytes at `address`, for one call."""
+    elements of `size` bytes at `address`, for one call. `layout` is
+    (inner, stride0, stride1) for an array that is not one flat run:
+    element k (in C order) is at (k // inner) * stride0 + (k % inner) * stride1."""
     record = _new("jc_undo *")
     record.base = _ffi.cast("char *", address)
     record.length = length
     record.size = size
+    record.inner, record.stride0, record.stride1 = layout or (max(length, 1), 0, size)
     return record
 
 

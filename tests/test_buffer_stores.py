@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jitcore import jit
-from jitcore.ir import ELEMENTS
+from jitcore.ir import BUFFER_ELEMENTS as ELEMENTS
 
 INT_CODES = [c for c, e in ELEMENTS.items() if e.type == "int"]
 

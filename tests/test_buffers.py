@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from jitcore import CompileError, JitWarning, explain, jit
 from jitcore.dispatcher import BufferKind
-from jitcore.ir import ELEMENTS
+from jitcore.ir import BUFFER_ELEMENTS as ELEMENTS
 
 INT_CODES = [c for c, e in ELEMENTS.items() if e.type == "int"]
 FLOAT_CODES = [c for c, e in ELEMENTS.items() if e.type == "float"]
@@ -438,22 +438,6 @@ def test_buffers_passed_on_run_natively():
     assert ran_natively(sum_from, a, 0) == sum(a)
     # the callee compiled for the elements, as a memoryview of them
     assert (BufferKind(memoryview, "q"), int) in lower_bound.signatures
-
-
-def test_numpy_arguments_warn_that_they_run_in_cpython():
-    np = pytest.importorskip("numpy")  # in the test extra
-
-    def first(a):
-        return a[0] + 1
-
-    def plus(x):
-        return x + 1
-
-    for func, arg in ((first, np.arange(3.0)), (plus, np.int64(5)), (plus, np.float32(2.5))):
-        with pytest.warns(JitWarning, match=r"a NumPy \w+ argument \(NumPy arrays and scalars"):
-            assert_same(jit(func), arg)
-        with pytest.raises(CompileError, match=r"NumPy"):
-            jit(strict=True)(func)(arg)
 
 
 def stencil(a):

@@ -306,16 +306,16 @@ def test_tuples_of_several_shapes_and_none():
 
 def test_results_boxed_from_the_status_of_raw_code():
     # mov qword [rsi], 5; mov rax, bits(2.5); mov [rsi+8], rax;
-    # mov qword [rsi+16], 1; mov eax, 16; ret  -> status 16 = tuple shape 0
+    # mov qword [rsi+16], 1; mov eax, 32; ret  -> status 32 = tuple shape 0
     code = (bytes([0x48, 0xC7, 0x06, 5, 0, 0, 0, 0x48, 0xB8]) + struct.pack("<q", bits(2.5))
             + bytes([0x48, 0x89, 0x46, 0x08, 0x48, 0xC7, 0x46, 0x10, 1, 0, 0, 0])
-            + mov_eax(16) + bytes([0xC3]))
+            + mov_eax(abi.STATUS_TUPLE) + bytes([0xC3]))
     jitted = raw(code, (int,), shapes=[("int", "float", "bool")])
     assert same_value(jitted(7), (5, 2.5, True))
     jitted = raw(code, (int,), shapes=[("bool", "int", "int")])
     assert same_value(jitted(7), (True, bits(2.5), 1))
-    # status 17: no such shape -> what the Python path raised
-    jitted = raw(mov_eax(17) + bytes([0xC3]), (int,), shapes=[("int",)])
+    # status 33: no such shape -> what the Python path raised
+    jitted = raw(mov_eax(abi.STATUS_TUPLE + 1) + bytes([0xC3]), (int,), shapes=[("int",)])
     with pytest.raises(IndexError):
         jitted(1)
     # an unknown status -> ExecMemError, as from the Python path

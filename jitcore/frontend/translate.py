@@ -30,11 +30,12 @@ import builtins
 import inspect
 import math
 import operator
+import struct
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from ..abi import MAX_RESULT_SLOTS
 from ..errors import CompileError
@@ -42,18 +43,26 @@ from ..ir import (
     BOOL,
     FLOAT,
     INT,
+    NUMPY_BY_CODE,
+    NUMPY_SCALARS,
     Block,
     Const,
     Element,
     Function,
     Inst,
+    NumpyScalar,
     Operand,
     Value,
+    array_shape,
+    array_type,
     buffer_type,
     element_of,
     fits_int64,
     is_readonly,
+    numpy_scalar,
+    register_class,
 )
+from . import numpy_rules
 from .bytecode import Instr, decode
 
 # co_flags bits (inspect.CO_*) that put a function outside what we compile.
@@ -66,6 +75,7 @@ UNSUPPORTED_FLAGS = (
 )
 
 UNBOUND = None
+INT64_MIN_VALUE, INT64_MAX_VALUE = -(2**63), 2**63 - 1
 MAX_VERSIONS = 12  # type states one bytecode block may be translated for
 
 PYTHON_TYPES = {int: INT, bool: BOOL, float: FLOAT}
@@ -133,7 +143,10 @@ class TupleItems:
 class BufferArg:
     """A buffer parameter: the address of its first element, its length and
     its undo record (parameters of their own: csrc/undo.h), the type of its
-    elements, and whether it refuses stores (bytes, a read-only memoryview)."""
+    elements, and whether it refuses stores (bytes, a read-only memoryview).
+    A NumPy array also has `numpy`, its elements' NumPy type, its shape (the
+    first dimension is `length`) and, unless it is C-contiguous, its strides
+    in bytes (parameters too: ir.argument_slots)."""
 
     name: str
     address: Value
@@ -141,6 +154,24 @@ class BufferArg:
     undo: Value
     element: Element
     readonly: bool
+    numpy: NumpyScalar | None = None
+    shape: list[Value] = field(default_factory=list)
+    strides: list[Value] | None = None
+
+    @property
+    def ndim(self) -> int:
+        return max(1, len(self.shape))
+
+    @property
+    def params(self) -> list[Value]:
+        """Its argument slots, in order (ir.argument_slots)."""
+        return [self.address, self.length, self.undo, *self.shape[1:], *(self.strides or [])]
+
+    @property
+    def signature_type(self) -> str:
+        if self.numpy is None:
+            return buffer_type(self.element.code, self.readonly)
+        return array_type(self.element.code, self.ndim, "A" if self.strides else "C", self.readonly)
 
 
 class _Placeholder:
@@ -359,8 +390,16 @@ class _Translator:
             buf = BufferArg(name, self.ir.new_value(f"{name}.address", INT),
                             self.ir.new_value(f"{name}.length", INT),
                             self.ir.new_value(f"{name}.undo", INT), element, is_readonly(t))
+            shape = array_shape(t)
+            if shape is not None:
+                ndim, layout = shape
+                buf.numpy = NUMPY_BY_CODE[element.code]
+                buf.shape = [buf.length] + [self.ir.new_value(f"{name}.shape{d}", INT)
+                                            for d in range(1, ndim)]
+                if layout != "C":
+                    buf.strides = [self.ir.new_value(f"{name}.stride{d}", INT) for d in range(ndim)]
             self.buffers[name] = buf
-            self.ir.params += [buf.address, buf.length, buf.undo]
+            self.ir.params += buf.params
         self.state = _State(entry_locals, [])
         self.block: Block = Block("entry")  # where instructions go
         self.current = self.blocks[min(self.blocks)]  # the bytecode block being translated
@@ -441,6 +480,25 @@ class _Translator:
             return Const(float(x.value), FLOAT)
         return self.temp("i2f", FLOAT, [x])
 
+    def numeric_as_int(self, x: Operand) -> Operand:
+        """An int, bool or NumPy int or bool as a Python int of the same value."""
+        if numpy_scalar(x.type) is not None:
+            return self.temp("mov", INT, [x])
+        return self.as_int(x)
+
+    def numeric_as_float(self, x: Operand) -> Operand:
+        """Any number as the double NumPy converts it to (an int: rounded to nearest)."""
+        scalar = numpy_scalar(x.type)
+        if scalar is None:
+            return self.as_float(x)
+        return self.temp("mov" if scalar.kind == "f" else "i2f", FLOAT, [x])
+
+    def python_scalar(self, x: Operand, what: str) -> Operand:
+        """x, which must not be a NumPy scalar: `what` does not take those yet."""
+        if numpy_scalar(x.type) is not None:
+            raise self.fail(f"{what} of a NumPy {x.type[3:]}")
+        return x
+
     def truth(self, x: StackItem) -> Operand:
         """bool(x) as a BOOL operand."""
         if x is NONE:
@@ -450,7 +508,9 @@ class _Translator:
             return x
         if isinstance(x, Const):
             return Const(int(bool(x.value)), BOOL)
-        return self.temp("ftruth" if x.type == FLOAT else "truth", BOOL, [x])
+        if register_class(x.type) == BOOL:  # a NumPy bool: the same 0 or 1
+            return self.temp("mov", BOOL, [x])
+        return self.temp("ftruth" if register_class(x.type) == FLOAT else "truth", BOOL, [x])
 
     def guard(self, cond: Operand) -> None:
         """Continue only if cond (a BOOL) holds; otherwise deopt."""
@@ -463,7 +523,7 @@ class _Translator:
         fail.insts.append(Inst("deopt", None, [], line=self.line))
         self.switch_to(ok)
 
-    def deopt(self) -> None:
+    def deopt(self) -> NoReturn:
         """This path always ends in CPython (which will raise); stop translating it."""
         self.emit("deopt", None, [])
         raise _PathEnds()
@@ -592,7 +652,7 @@ class _Translator:
         t = self.state.locals.get(name, UNBOUND)
         if t is UNBOUND:
             self.deopt()  # CPython raises UnboundLocalError here
-        self.push(self.local(name, t))  # type: ignore[arg-type]
+        self.push(self.local(name, t))
 
     def do_store_local(self, name: Any) -> None:
         assert isinstance(name, str)
@@ -605,7 +665,7 @@ class _Translator:
         facts = self.state.facts
         old_fact = facts.pop(target, None)
         new_fact = facts.get(item) if isinstance(item, Value) else None
-        if isinstance(item, Value) and any(item is b.length for b in self.buffers.values()):
+        if isinstance(item, Value) and self.is_length(item):
             new_fact = ("is", item, 0)
         # A local is a mutable register: if the stack still refers to its
         # old value (as in `a, b = b, a + b`), keep that value in a temporary.
@@ -662,6 +722,19 @@ class _Translator:
                 self.push(Known(fn))
                 return
             raise self.fail(f"math.{name} is not supported")
+        if isinstance(owner, BufferArg) and owner.numpy is not None:
+            if name == "shape":
+                self.push(TupleItems(list(owner.shape)))
+                return
+            if name == "ndim":
+                self.push(Const(owner.ndim))
+                return
+            if name == "size":
+                size: Operand = owner.shape[0]
+                for d in owner.shape[1:]:
+                    size = self.temp("mul", INT, [size, d])  # the elements there are: no overflow
+                self.push(size)
+                return
         raise self.fail(f"attribute access .{name}")
 
     def do_call(self, n: Any) -> None:
@@ -686,9 +759,9 @@ class _Translator:
         ops: list[Operand] = []
         types: list[str] = []
         for a in args:
-            if isinstance(a, BufferArg):  # passed on as its address, length and undo record
-                ops += [a.address, a.length, a.undo]
-                types.append(buffer_type(a.element.code, a.readonly))
+            if isinstance(a, BufferArg):  # passed on as its slots: address, length, undo record...
+                ops += a.params
+                types.append(a.signature_type)
             else:
                 ops.append(self.operand(a, f"argument of {callee.__name__}()"))
                 types.append(ops[-1].type)
@@ -709,7 +782,7 @@ class _Translator:
         if symbol == "&" and isinstance(b, BigInt) and isinstance(a, (Value, Const)):
             a, b = b, a
         if symbol == "&" and isinstance(a, BigInt) and isinstance(b, (Value, Const)) \
-                and b.type != FLOAT and a.value > 0 and (a.value + 1) & a.value == 0:
+                and b.type in (INT, BOOL) and a.value > 0 and (a.value + 1) & a.value == 0:
             # x & (2**k - 1) with k >= 64 is x itself for x >= 0 (a negative x
             # gives a big int: CPython's job).
             self.guard(self.compare(">=", b, Const(0)))
@@ -719,6 +792,8 @@ class _Translator:
                               self.operand(b, f"operator {symbol}")))
 
     def binary(self, symbol: str, a: Operand, b: Operand) -> Operand:
+        if numpy_scalar(a.type) is not None or numpy_scalar(b.type) is not None:
+            return self.numpy_binary(symbol, a, b)
         if symbol in BITWISE:
             if FLOAT in (a.type, b.type):
                 self.deopt()  # TypeError
@@ -757,6 +832,9 @@ class _Translator:
             self.push(self.logical_not(self.truth(item)))
             return
         a = self.operand(item, f"unary {symbol}")
+        if numpy_scalar(a.type) is not None:
+            self.push(self.numpy_unary(symbol, a))
+            return
         if symbol == "+":
             self.push(self.as_int(a))
         elif symbol == "-":
@@ -770,6 +848,118 @@ class _Translator:
             self.push(self.temp("not", INT, [a]))
         else:
             raise self.fail(f"operator {symbol}")
+
+    # -- NumPy scalars (numpy_rules.py says which type each result has) --------
+    def numpy_binary(self, symbol: str, a: Operand, b: Operand) -> Operand:
+        """a <symbol> b with at least one NumPy scalar, as NumPy computes it:
+        in the type NumPy promotes to, deopting where NumPy would warn or
+        raise (the re-run in CPython then does)."""
+        if symbol not in numpy_rules.OPERATORS:
+            raise self.fail(f"operator {symbol} on NumPy scalars")
+        name = numpy_rules.result_type(symbol, a.type, b.type)
+        if name is None:
+            self.deopt()  # NumPy raises (or gives a type native code does not hold)
+        result = NUMPY_SCALARS[name]
+        if result.kind == "f":
+            fa, fb = self.numpy_float_operand(a, result), self.numpy_float_operand(b, result)
+            if symbol in FLOAT_ARITH:
+                x = self.temp(FLOAT_ARITH[symbol], name, [fa, fb])
+            elif symbol in ("//", "%") and result.bits == 64:
+                # NumPy's divmod of doubles is CPython's (a zero divisor deopts: NumPy warns)
+                x = self.temp("helper", name, [fa, fb], kind=FLOAT_HELPERS[symbol])
+            else:
+                raise self.fail(f"operator {symbol} on NumPy {name[3:]}")
+            if result.bits == 32:
+                x = self.temp("fround32", name, [x])  # exact: float32 +-*/ via doubles rounds once
+            self.emit("fcheck", None, [x])  # overflow, inf - inf, ...: NumPy warns
+            return x
+        ops = [self.numpy_int_operand(x, y) for x, y in ((a, b), (b, a))]
+        if result.kind == "b":  # NumPy's bool + is or, * is and
+            logical = {"+": "|", "*": "&"}.get(symbol, symbol)
+            if logical not in BITWISE:
+                raise self.fail(f"operator {symbol} on NumPy bools")
+            return self.temp(BITWISE[logical], name, ops)
+        if symbol in BITWISE:  # stays within the type: no check
+            return self.temp(BITWISE[symbol], name, ops)
+        if symbol not in INT_ARITH:
+            raise self.fail(f"operator {symbol} on NumPy ints")
+        op = INT_ARITH[symbol]
+        x = self.temp(op, name, ops, checked=op in ("add", "sub", "mul"))
+        self.guard_range(x, *result.bounds())  # NumPy wraps, with a warning
+        return x
+
+    def numpy_float_operand(self, x: Operand, result: NumpyScalar) -> Operand:
+        """x converted to float type `result` as NumPy converts it."""
+        scalar = numpy_scalar(x.type)
+        value = self.numeric_as_float(x)
+        if result.bits == 32 and scalar is None and x.type != BOOL:
+            # a Python int or float: rounded to float32 first (beyond its range: a warning)
+            if isinstance(value, Const):
+                rounded = _float32(float(value.value))
+                if rounded is None or (math.isinf(rounded) and not math.isinf(float(value.value))):
+                    self.deopt()  # NumPy warns: overflow in the cast
+                return Const(rounded, FLOAT)
+            value = self.temp("fround32", FLOAT, [value])
+            self.emit("fcheck", None, [value])
+        return value
+
+    def numpy_int_operand(self, x: Operand, other: Operand) -> Operand:
+        """x as an int operand of NumPy integer arithmetic with `other`: a
+        Python int must fit the NumPy type beside it (else NumPy raises
+        OverflowError)."""
+        if x.type == INT:
+            scalar = numpy_scalar(other.type)
+            if scalar is not None and scalar.kind != "b":
+                low, high = scalar.bounds()
+                if isinstance(x, Const):
+                    if not low <= int(x.value) <= high:
+                        self.deopt()
+                else:
+                    self.guard_range(x, low, high)
+            return x
+        return self.numeric_as_int(x)
+
+    def numpy_compare(self, cc: str, a: Operand, b: Operand) -> Operand:
+        """A comparison with a NumPy scalar: an np.bool. Ints compare exactly
+        (NumPy 2 does, also with Python ints out of the NumPy type's range);
+        with a float both sides are converted as NumPy's arithmetic would."""
+        ints = [x for x in (a, b) if register_class(x.type) != FLOAT]
+        if len(ints) == 2:
+            return self.temp("cmp", "np.bool", [self.numeric_as_int(a), self.numeric_as_int(b)], kind=cc)
+        name = numpy_rules.result_type("+", a.type, b.type)
+        if name is None or NUMPY_SCALARS[name].kind != "f":
+            self.deopt()
+        result = NUMPY_SCALARS[name]
+        return self.temp("fcmp", "np.bool", [self.numpy_float_operand(a, result),
+                                             self.numpy_float_operand(b, result)], kind=cc)
+
+    def numpy_unary(self, symbol: str, a: Operand) -> Operand:
+        """-a, +a, ~a or abs(a) of a NumPy scalar, of its type."""
+        scalar = numpy_scalar(a.type)
+        assert scalar is not None
+        if scalar.kind == "b":
+            if symbol == "~":
+                return self.temp("xor", a.type, [a, Const(1, BOOL)])
+            if symbol == "abs":
+                return a
+            self.deopt()  # TypeError: NumPy bools refuse - and +
+        if symbol == "+":
+            return a
+        if scalar.kind == "f":
+            if symbol == "~":
+                self.deopt()  # TypeError
+            return self.temp("fneg" if symbol == "-" else "fabs", a.type, [a])
+        if symbol == "~":
+            if scalar.kind == "u":
+                if scalar.bits == 64:
+                    raise self.fail("~ of a NumPy uint64")
+                return self.temp("xor", a.type, [a, Const(2**scalar.bits - 1)])
+            return self.temp("not", a.type, [a])
+        if scalar.kind == "u" and symbol == "abs":
+            return a
+        x = self.temp("neg" if symbol == "-" else "abs", a.type, [a], checked=True)
+        self.guard_range(x, *scalar.bounds())  # -int8(-128), -uint8(5): NumPy warns
+        return x
 
     def logical_not(self, b: Operand) -> Operand:
         if isinstance(b, Const):
@@ -785,8 +975,8 @@ class _Translator:
             # of a constant beyond int64... except floats: let CPython compare those.
             other = a if big is b else b
             assert isinstance(other, (Value, Const))
-            if other.type == FLOAT:
-                self.deopt()
+            if other.type not in (INT, BOOL):
+                self.deopt()  # a float, or a NumPy scalar (its result would be NumPy's)
             probe = 0  # stands for any int64: the answer is the same for all of them
             left, right = (probe, big.value) if big is b else (big.value, probe)
             self.push(Const(int(COMPARE_PY[symbol](left, right)), BOOL))
@@ -798,6 +988,8 @@ class _Translator:
         if symbol not in CONDITIONS:
             raise self.fail(f"comparison {symbol}")
         cc = CONDITIONS[symbol]
+        if numpy_scalar(a.type) is not None or numpy_scalar(b.type) is not None:
+            return self.numpy_compare(cc, a, b)
         if FLOAT in (a.type, b.type):
             # An int compares exactly with a float; deopt unless the int is exact as a double.
             fa = a if a.type == FLOAT else self.exact_float(a)
@@ -847,6 +1039,12 @@ class _Translator:
 
     def do_subscript(self, _: Any) -> None:
         index, container = self.pop(), self.pop()
+        if isinstance(container, TupleItems) and isinstance(index, Const) and index.type == INT:
+            n = len(container.items)  # a.shape[k]
+            if not -n <= int(index.value) < n:
+                self.deopt()  # IndexError: tuple index out of range
+            self.push(container.items[int(index.value)])
+            return
         if not isinstance(container, BufferArg):
             raise self.fail(f"subscript x[i] of {self.describe(container)}")
         self.push(self.load_element(container, index))
@@ -857,31 +1055,78 @@ class _Translator:
             raise self.fail(f"subscript assignment x[i] = ... of {self.describe(container)}")
         buf = container
         if buf.readonly:
-            self.deopt()  # TypeError: bytes (or a read-only memoryview) refuses stores
+            self.deopt()  # TypeError (bytes, a read-only memoryview), ValueError (NumPy)
         value = self.operand(item, f"value stored into {buf.name}")
-        i = self.element_index(buf, index)
-        element = buf.element
-        if element.type == FLOAT:
-            value = self.as_float(value)
+        where, number = self.element_place(buf, index)
+        if buf.numpy is not None:
+            value = self.numpy_store_value(buf.numpy, value)
         else:
-            if value.type == FLOAT:
-                self.deopt()  # TypeError: an int buffer refuses a float
-            value = self.as_int(value)
-            if element.size < 8 or not element.signed:  # else every int64 fits
-                bits = 8 * element.size
-                low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if element.signed \
-                    else (0, 2**bits - 1)
-                self.guard(self.compare(">=", value, Const(low)))
-                if high < 2**63 - 1:
-                    self.guard(self.compare("<=", value, Const(high)))  # OverflowError / ValueError
-        self.emit("store", None, [buf.address, i, value, buf.undo], kind=element.code)
+            value = self.buffer_store_value(buf, value)
+        args = [buf.address, where, value, buf.undo]
+        if number is not None:
+            self.emit("store", None, args + [number], kind=buf.element.code, data="bytes")
+        else:
+            self.emit("store", None, args, kind=buf.element.code)
+
+    def buffer_store_value(self, buf: BufferArg, value: Operand) -> Operand:
+        """What `buf[i] = value` stores into a buffer of Python ints or floats
+        (array.array, bytearray, memoryview), deopting where CPython raises."""
+        element = buf.element
+        scalar = numpy_scalar(value.type)
+        if scalar is not None:
+            if scalar.name != "np.float64":  # (which is a float)
+                raise self.fail(f"storing a NumPy {scalar.name[3:]} into buffer argument {buf.name!r}")
+            value = self.temp("mov", FLOAT, [value])
+        if element.type == FLOAT:
+            return self.as_float(value)
+        if value.type == FLOAT:
+            self.deopt()  # TypeError: an int buffer refuses a float
+        value = self.as_int(value)
+        self.guard_range(value, *_int_range(element))  # OverflowError / ValueError
+        return value
+
+    def numpy_store_value(self, target: NumpyScalar, value: Operand) -> Operand:
+        """What `a[i] = value` stores into a NumPy array of `target`s, as
+        NumPy converts it; a deopt where NumPy raises or warns."""
+        source = numpy_scalar(value.type)
+        if target.kind == "b":
+            return self.truth(value)  # any nonzero (or nan) is True
+        if target.kind == "f":
+            if source is not None and source.kind in "iu" and target.bits == 32 and source.bits > 16:
+                # NumPy rounds such an int to float32 directly: only exact ones agree with a double
+                self.guard_range(value, -(2**24), 2**24)
+            x = self.numeric_as_float(value)
+            if target.bits == 32 and not (source is not None and source.bits <= 32):
+                rounded = self.temp("fround32", FLOAT, [x])
+                self.emit("fcheck", None, [rounded])  # overflow to inf warns; nan stays with CPython
+            return x
+        if value.type == FLOAT or (source is not None and source.kind == "f"):
+            # a float: to a Python int (nan, inf: ValueError, OverflowError), then range-checked
+            x = self.temp("helper", INT, [self.numeric_as_float(value)], kind="float_to_int")
+            self.guard_range(x, *target.bounds())
+            return x
+        x = self.numeric_as_int(value)
+        if source is None or source.kind == "b":
+            self.guard_range(x, *target.bounds())  # a Python int out of range: OverflowError
+        return x  # a NumPy int of another type wraps, as C's cast does: its low bits are stored
+
+    def guard_range(self, x: Operand, low: int, high: int) -> None:
+        """Deopt unless low <= x <= high (bounds beyond int64 need no check)."""
+        if low > INT64_MIN_VALUE:
+            self.guard(self.compare(">=", x, Const(low)))
+        if high < INT64_MAX_VALUE:
+            self.guard(self.compare("<=", x, Const(high)))
+
+    def is_length(self, x: Value) -> bool:
+        """Whether x is a buffer's length (or a dimension of an array)."""
+        return any(x is b.length or any(x is d for d in b.shape) for b in self.buffers.values())
 
     def length_minus(self, x: Operand) -> tuple[Value, int] | None:
         """(n, c) if x is known to be n - c for a buffer length n (len(a),
         len(a) - 1, a local set to one), else None."""
         if not isinstance(x, Value):
             return None
-        if any(x is b.length for b in self.buffers.values()):
+        if self.is_length(x):
             return x, 0
         fact = self.state.facts.get(x)
         return (fact[1], fact[2]) if fact is not None and fact[0] == "is" else None
@@ -908,28 +1153,63 @@ class _Translator:
 
     def load_element(self, buf: BufferArg, index: StackItem) -> Value:
         """buf[index]: Python's negative indices, and CPython's IndexError
-        (or TypeError for a float index) when it is out of range, by deopt."""
-        i = self.element_index(buf, index)
+        (or TypeError for a float index) when it is out of range, by deopt.
+        An element of a NumPy array is a NumPy scalar."""
+        where, number = self.element_place(buf, index)
         element = buf.element
-        return self.temp("load", element.type, [buf.address, i], kind=element.code,
-                         checked=element.size == 8 and not element.signed)
+        extra: dict[str, Any] = {"data": "bytes"} if number is not None else {}
+        if buf.numpy is None:
+            return self.temp("load", element.type, [buf.address, where], kind=element.code,
+                             checked=element.size == 8 and not element.signed, **extra)
+        if buf.numpy.kind == "b":  # a byte that NumPy reads as True unless 0
+            byte = self.temp("load", INT, [buf.address, where], kind=element.code, **extra)
+            return self.temp("truth", buf.numpy.name, [byte])
+        return self.temp("load", buf.numpy.name, [buf.address, where], kind=element.code,
+                         checked=element.size == 8 and not element.signed, **extra)
 
-    def element_index(self, buf: BufferArg, index: StackItem) -> Operand:
-        """The element `index` names in buf: Python's negative indices, and
-        a deopt where CPython raises (IndexError, TypeError for a float)."""
+    def element_place(self, buf: BufferArg, index: StackItem) -> tuple[Operand, Operand | None]:
+        """Where element `index` of buf is: (its index, None) in a buffer or a
+        C-contiguous array, (its byte offset, its number in C order) in an
+        array with strides. Deopts where CPython raises (IndexError,
+        TypeError for a float index)."""
+        items = index.items if isinstance(index, TupleItems) and buf.numpy is not None else [index]
+        if len(items) != buf.ndim:
+            raise self.fail(f"indexing {buf.ndim}-d array {buf.name!r} with {len(items)} "
+                            f"ind{'ex' if len(items) == 1 else 'ices'} (only single elements are supported)")
+        dims = [self.dimension_index(buf, d, x) for d, x in enumerate(items)]
+        number = dims[0]
+        for d in range(1, buf.ndim):
+            scaled = self.temp("mul", INT, [number, buf.shape[d]])  # < the array's size: no overflow
+            number = self.temp("add", INT, [scaled, dims[d]])
+        if buf.strides is None:
+            return number, None
+        offset: Operand | None = None
+        for d in range(buf.ndim):
+            term = self.temp("mul", INT, [dims[d], buf.strides[d]])  # within the array's memory
+            offset = term if offset is None else self.temp("add", INT, [offset, term])
+        assert offset is not None
+        return offset, number
+
+    def dimension_index(self, buf: BufferArg, d: int, index: StackItem) -> Operand:
+        """The index `index` names along dimension d of buf (Python's
+        negative indices), checked against its length unless known in range."""
         i = self.operand(index, f"index of {buf.name}")
-        if i.type == FLOAT:
-            self.deopt()  # TypeError: indices must be integers
+        scalar = numpy_scalar(i.type)
+        if i.type == FLOAT or (scalar is not None and scalar.kind == "f"):
+            self.deopt()  # TypeError / IndexError: indices must be integers
+        if buf.numpy is not None and i.type in (BOOL, "np.bool"):
+            raise self.fail(f"indexing NumPy array {buf.name!r} with a bool (a boolean mask)")
+        length = buf.shape[d] if buf.shape else buf.length
         fact = self.state.facts.get(i) if isinstance(i, Value) else None
-        if fact is not None and fact[0] == "in" and fact[1] is buf.length and fact[2] >= 0 \
+        if fact is not None and fact[0] == "in" and fact[1] is length and fact[2] >= 0 \
                 and fact[3] >= 0:
-            return i  # 0 <= i < len(buf): a counter of range(k, len(buf) - c), plus a constant
-        i = self.as_int(i)
+            return i  # 0 <= i < len: a counter of range(k, len - c), plus a constant
+        i = self.numeric_as_int(i)
         negative = self.compare("<", i, Const(0))
-        wrapped = self.temp("add", INT, [i, buf.length])  # cannot overflow: length >= 0 > i
+        wrapped = self.temp("add", INT, [i, length])  # cannot overflow: length >= 0 > i
         i = self.temp("select", INT, [negative, wrapped, i])
         self.guard(self.compare(">=", i, Const(0)))
-        self.guard(self.compare("<", i, buf.length))
+        self.guard(self.compare("<", i, length))
         return i
 
     def do_jump(self, target: Any) -> None:
@@ -964,6 +1244,8 @@ class _Translator:
 
     def do_get_iter(self, items: Any) -> None:
         spec = self.pop()
+        if isinstance(spec, BufferArg) and spec.ndim != 1:
+            raise self.fail(f"for loop over {spec.ndim}-d array {spec.name!r} (its rows)")
         if isinstance(spec, BufferArg):  # for x in a: a counter over range(len(a))
             counter = self.temp("mov", INT, [Const(0)])
             self.push(RangeIter(counter, spec.length, Const(1), None, ("in", spec.length, 0, 0),
@@ -1063,6 +1345,22 @@ class _Translator:
         raise _PathEnds()
 
 
+def _float32(x: float) -> float | None:
+    """x rounded to float32 (as a double), or None where that overflows."""
+    try:
+        return float(struct.unpack("<f", struct.pack("<f", x))[0])
+    except OverflowError:
+        return None
+
+
+def _int_range(element: Element) -> tuple[int, int]:
+    """The values a buffer's int element holds (a uint64 only up to INT64_MAX in a register)."""
+    bits = 8 * element.size
+    if element.signed:
+        return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    return 0, min(2**bits - 1, INT64_MAX_VALUE)
+
+
 def _fact_key(fact: Fact) -> tuple[Any, ...]:
     """A fact as part of a block version's key: its length by identity."""
     return (fact[0], id(fact[1]), *fact[2:])
@@ -1108,19 +1406,23 @@ FLOAT_HELPERS = {"//": "float_floordiv", "%": "float_mod", "**": "float_pow"}
 
 
 # -- builtins -------------------------------------------------------------------
-def _numbers(t: _Translator, args: list[StackItem], name: str, count: int | None = None) -> list[Operand]:
+def _numbers(t: _Translator, args: list[StackItem], name: str, count: int | None = None,
+             numpy: bool = False) -> list[Operand]:
+    """The arguments of a call of builtin `name` as operands; NumPy scalars
+    only if the caller handles them (`numpy`)."""
     if count is not None and len(args) != count:
         t.deopt()  # TypeError: wrong number of arguments
-    return [t.operand(a, f"{name}()") for a in args]
+    ops = [t.operand(a, f"{name}()") for a in args]
+    return ops if numpy else [t.python_scalar(x, f"{name}()") for x in ops]
 
 
 def _call_range(t: _Translator, args: list[StackItem]) -> StackItem:
     if not 1 <= len(args) <= 3:
         t.deopt()
-    ops = _numbers(t, args, "range")
-    if any(x.type == FLOAT for x in ops):
+    ops = _numbers(t, args, "range", numpy=True)
+    if any(register_class(x.type) == FLOAT or x.type == "np.bool" for x in ops):
         t.deopt()  # TypeError: 'float' object cannot be interpreted as an integer
-    ops = [t.as_int(x) for x in ops]
+    ops = [t.numeric_as_int(x) for x in ops]
     if len(ops) == 1:
         return RangeArgs(Const(0), ops[0], Const(1))
     if len(ops) == 2:
@@ -1129,7 +1431,9 @@ def _call_range(t: _Translator, args: list[StackItem]) -> StackItem:
 
 
 def _call_abs(t: _Translator, args: list[StackItem]) -> StackItem:
-    (x,) = _numbers(t, args, "abs", 1)
+    (x,) = _numbers(t, args, "abs", 1, numpy=True)
+    if numpy_scalar(x.type) is not None:
+        return t.numpy_unary("abs", x)
     if x.type == FLOAT:
         return t.temp("fabs", FLOAT, [x])
     if x.type == BOOL:
@@ -1166,15 +1470,15 @@ def _min_max(which: str):  # type: ignore[no-untyped-def]
 
 
 def _call_int(t: _Translator, args: list[StackItem]) -> StackItem:
-    (x,) = _numbers(t, args, "int", 1)
-    if x.type == FLOAT:
-        return t.temp("helper", INT, [x], kind="float_to_int")
-    return t.as_int(x)
+    (x,) = _numbers(t, args, "int", 1, numpy=True)
+    if register_class(x.type) == FLOAT:
+        return t.temp("helper", INT, [t.numeric_as_float(x)], kind="float_to_int")
+    return t.numeric_as_int(x)
 
 
 def _call_float(t: _Translator, args: list[StackItem]) -> StackItem:
-    (x,) = _numbers(t, args, "float", 1)
-    return t.as_float(x)
+    (x,) = _numbers(t, args, "float", 1, numpy=True)
+    return t.numeric_as_float(x)
 
 
 def _call_bool(t: _Translator, args: list[StackItem]) -> StackItem:
@@ -1186,10 +1490,10 @@ def _call_bool(t: _Translator, args: list[StackItem]) -> StackItem:
 def _call_round(t: _Translator, args: list[StackItem]) -> StackItem:
     if len(args) != 1:
         raise t.fail("round() with ndigits")
-    (x,) = _numbers(t, args, "round", 1)
-    if x.type == FLOAT:
-        return t.temp("helper", INT, [x], kind="float_round")
-    return t.as_int(x)
+    (x,) = _numbers(t, args, "round", 1, numpy=True)
+    if register_class(x.type) == FLOAT:  # a Python int, for NumPy floats too
+        return t.temp("helper", INT, [t.numeric_as_float(x)], kind="float_round")
+    return t.as_int(t.python_scalar(x, "round()"))
 
 
 def _call_len(t: _Translator, args: list[StackItem]) -> StackItem:
@@ -1218,14 +1522,14 @@ Builtin = Callable[["_Translator", list[StackItem]], StackItem]
 
 def _math_float(helper: str) -> Builtin:
     def call(t: _Translator, args: list[StackItem]) -> StackItem:
-        (x,) = _numbers(t, args, helper, 1)
-        return t.temp("helper", FLOAT, [t.as_float(x)], kind=helper)
+        (x,) = _numbers(t, args, helper, 1, numpy=True)
+        return t.temp("helper", FLOAT, [t.numeric_as_float(x)], kind=helper)
     return call
 
 
 def _math_fabs(t: _Translator, args: list[StackItem]) -> StackItem:
-    (x,) = _numbers(t, args, "fabs", 1)
-    return t.temp("fabs", FLOAT, [t.as_float(x)])
+    (x,) = _numbers(t, args, "fabs", 1, numpy=True)
+    return t.temp("fabs", FLOAT, [t.numeric_as_float(x)])
 
 
 def _math_round_to_int(helper: str) -> Builtin:
@@ -1239,22 +1543,24 @@ def _math_round_to_int(helper: str) -> Builtin:
 
 def _math_two(helper: str):  # type: ignore[no-untyped-def]
     def call(t: _Translator, args: list[StackItem]) -> StackItem:
-        a, b = _numbers(t, args, helper, 2)
-        return t.temp("helper", FLOAT, [t.as_float(a), t.as_float(b)], kind=helper)
+        a, b = _numbers(t, args, helper, 2, numpy=True)
+        return t.temp("helper", FLOAT, [t.numeric_as_float(a), t.numeric_as_float(b)], kind=helper)
     return call
 
 
 def _math_isnan(t: _Translator, args: list[StackItem]) -> StackItem:
-    (x,) = _numbers(t, args, "isnan", 1)
-    if x.type != FLOAT:
+    (x,) = _numbers(t, args, "isnan", 1, numpy=True)
+    if register_class(x.type) != FLOAT:
         return Const(0, BOOL)
+    x = t.numeric_as_float(x)
     return t.temp("fcmp", BOOL, [x, x], kind="ne")
 
 
 def _math_isinf(t: _Translator, args: list[StackItem]) -> StackItem:
-    (x,) = _numbers(t, args, "isinf", 1)
-    if x.type != FLOAT:
+    (x,) = _numbers(t, args, "isinf", 1, numpy=True)
+    if register_class(x.type) != FLOAT:
         return Const(0, BOOL)
+    x = t.numeric_as_float(x)
     magnitude = t.temp("fabs", FLOAT, [x])
     return t.temp("fcmp", BOOL, [magnitude, Const(math.inf, FLOAT)], kind="eq")
 

@@ -35,7 +35,7 @@ import sys
 from collections import Counter
 
 from .. import abi
-from ..ir import ELEMENTS, FLOAT, Block, Const, Function, Inst, Operand, Value
+from ..ir import ELEMENTS, FLOAT, Block, Const, Function, Inst, Operand, Value, is_float
 from ..regalloc import CALL_OPS, Allocation, Location, Slot
 from ..runtime import helper_address, poll_slow_address, undo_begin_address
 from .encoder import Assembler, Label, Mem
@@ -126,7 +126,7 @@ class Lowering:
         self.float_consts: dict[int, int] = {}
         for inst in func.insts():
             for a in inst.args:
-                if isinstance(a, Const) and a.type == FLOAT:
+                if isinstance(a, Const) and is_float(a.type):
                     bits = float_bits(float(a.value))
                     if bits and bits not in self.float_consts:
                         self.float_consts[bits] = slots
@@ -352,7 +352,7 @@ class Lowering:
         for i, param in enumerate(self.func.params):
             if param in self.alloc.locations:
                 src = Mem(ARGS_PTR, disp=8 * i)
-                if param.type == FLOAT:
+                if is_float(param.type):
                     self.fmove(self.loc(param), src)
                 else:
                     self.move(self.loc(param), src)
@@ -402,7 +402,7 @@ class Lowering:
 
     def store(self, inst: Inst, work: Reg) -> None:
         assert inst.dst is not None
-        if inst.dst.type == FLOAT:
+        if is_float(inst.dst.type):
             self.fmove(self.loc(inst.dst), work)
         else:
             self.move(self.loc(inst.dst), work)
@@ -411,7 +411,7 @@ class Lowering:
     def do_mov(self, inst: Inst) -> None:
         assert inst.dst is not None
         src = inst.args[0]
-        if inst.dst.type == FLOAT:
+        if is_float(inst.dst.type):
             self.fmove(self.loc(inst.dst), self.xarg(src))
         else:
             self.move(self.loc(inst.dst), self.arg(src))
@@ -490,7 +490,7 @@ class Lowering:
         else:
             self.asm.cmp(cond, 0)
             self.asm.cmovcc("ne", rax, r11)
-        if inst.dst.type == FLOAT:
+        if is_float(inst.dst.type):
             self.asm.movq(xmm15, rax)
             self.store(inst, xmm15)
         else:
@@ -499,9 +499,9 @@ class Lowering:
     def load_bits(self, reg: Reg, x: Operand) -> None:
         """The 64 bits of an int, bool or float operand into a general register."""
         if isinstance(x, Const):
-            bits = float_bits(float(x.value)) if x.type == FLOAT else int(x.value)
+            bits = float_bits(float(x.value)) if is_float(x.type) else int(x.value)
             self.asm.mov(reg, bits)
-        elif x.type == FLOAT and isinstance(where := self.loc(x), Reg):
+        elif is_float(x.type) and isinstance(where := self.loc(x), Reg):
             self.asm.movq(reg, where)
         else:
             self.asm.mov(reg, self.loc(x))
@@ -821,7 +821,7 @@ class Lowering:
             return abi.SCALAR_STATUS[inst.kind]
         out = self.out_pointer()
         for i, x in enumerate(inst.args):
-            if x.type == FLOAT:
+            if is_float(x.type):
                 self.fmove(Mem(out, disp=8 * i), self.xarg(x))
             else:
                 self.move(Mem(out, disp=8 * i), self.arg(x))
@@ -881,6 +881,21 @@ class Lowering:
 
     do_fmin = do_fmax = _float_min_max
 
+    def do_fround32(self, inst: Inst) -> None:
+        """dst = a rounded to float32 (to nearest, as C's cast), as a double again."""
+        x = self.xarg(inst.args[0], xmm15)
+        self.asm.cvtsd2ss(xmm15, x)
+        self.asm.cvtss2sd(xmm15, xmm15)
+        self.store(inst, xmm15)
+
+    def do_fcheck(self, inst: Inst) -> None:
+        """Deopt unless a is finite: a - a is 0.0 for finite a, nan for inf and nan."""
+        x = self.xreg(inst.args[0], xmm14)
+        self.asm.movapd(xmm15, x)
+        self.asm.subsd(xmm15, x)
+        self.asm.ucomisd(xmm15, xmm15)
+        self.asm.jp(self.deopt_label())
+
     def do_i2f(self, inst: Inst) -> None:
         source = self.in_reg(self.arg(inst.args[0]), rax)
         self.asm.xorpd(xmm15, xmm15)  # cvtsi2sd keeps the upper half: break the dependency
@@ -900,21 +915,23 @@ class Lowering:
     # -- buffer elements ---------------------------------------------------------
     def do_load(self, inst: Inst) -> None:
         """dst = element i of the buffer at p, widened to 64 bits as its type
-        says (ir.ELEMENTS); a uint64 above INT64_MAX deopts (.ovf)."""
+        says (ir.ELEMENTS); a uint64 above INT64_MAX deopts (.ovf). With
+        data "bytes" (a strided array) i is a byte offset, not an index."""
         element = ELEMENTS[inst.kind]
         address, index = inst.args
+        scale = 1 if inst.data == "bytes" else element.size
         base = self.arg(address)
         if not isinstance(base, Reg):
             self.asm.mov(r11, base)
             base = r11
         i = self.arg(index)
         if isinstance(i, Reg):
-            where = Mem(base, i, element.size)
-        elif isinstance(i, int) and fits_imm32(i * element.size):
-            where = Mem(base, disp=i * element.size)
+            where = Mem(base, i, scale)
+        elif isinstance(i, int) and fits_imm32(i * scale):
+            where = Mem(base, disp=i * scale)
         else:
             self.asm.mov(rax, i)
-            where = Mem(base, rax, element.size)
+            where = Mem(base, rax, scale)
         assert inst.dst is not None
         dst = self.loc(inst.dst)
         if element.type == FLOAT:
@@ -938,21 +955,30 @@ class Lowering:
         u (csrc/undo.h): if i's flag in its byte map is clear, set it and copy
         the element's old value to `pre`; then write x to the buffer and
         to `post`. The record's memory is allocated at the call's first store
-        (jc_undo_begin, out of line). Scratch: r11 (address), rax (index),
-        rdx (record), rdi (data), xmm15."""
+        (jc_undo_begin, out of line). With data "bytes" (a strided array) the
+        element is at byte offset i, and a fifth operand is its index in the
+        undo record (the element's place in C order). Scratch: r11 (address),
+        rax (index), rdx (record), rdi (data), xmm15."""
         element = ELEMENTS[inst.kind]
         size = element.size
-        address, index, value, undo = inst.args
+        address, index, value, undo = inst.args[:4]
         retry = self.asm.label("store")
         self.asm.bind(retry)  # after jc_undo_begin: r11, rax, rdx are loaded again
         base = self.arg(address)
-        if not isinstance(base, Reg):
-            self.asm.mov(r11, base)
+        if inst.data == "bytes":
+            self.asm.mov(r11, base)  # the element's address
+            self.asm.add(r11, self.small(self.arg(index), rax))
             base = r11
-        i = self.arg(index)
+            i = self.arg(inst.args[4])
+        else:
+            if not isinstance(base, Reg):
+                self.asm.mov(r11, base)
+                base = r11
+            i = self.arg(index)
         if not isinstance(i, Reg):
             self.asm.mov(rax, i)
             i = rax
+        target = Mem(base) if inst.data == "bytes" else Mem(base, i, size)
         record = self.arg(undo)
         begin = self.asm.label("undo_begin")
         self.asm.mov(rdx, record)
@@ -966,7 +992,7 @@ class Lowering:
         self.asm.mov_byte(Mem(rdx, i), 1)
         self.asm.mov(rdx, record)
         self.asm.mov(rdx, Mem(rdx, disp=abi.UNDO_PRE))
-        self.load_integer(rdi, Mem(base, i, size), size, signed=False)  # its bits
+        self.load_integer(rdi, target, size, signed=False)  # its bits
         self.asm.store_narrow(size, Mem(rdx, i, size), rdi)
         self.asm.bind(written)
         self.asm.mov(rdx, record)
@@ -975,17 +1001,17 @@ class Lowering:
             x = self.xreg(value, xmm15)
             if size == 4:
                 self.asm.cvtsd2ss(xmm15, x)  # rounded to float32, as CPython's (float) cast
-                self.asm.movss_store(Mem(base, i, 4), xmm15)
+                self.asm.movss_store(target, xmm15)
                 self.asm.movss_store(Mem(rdx, i, 4), xmm15)
             else:
-                self.asm.movsd(Mem(base, i, 8), x)
+                self.asm.movsd(target, x)
                 self.asm.movsd(Mem(rdx, i, 8), x)
             return
         v = self.arg(value)
         if not isinstance(v, Reg):
             self.asm.mov(rdi, v)
             v = rdi
-        self.asm.store_narrow(size, Mem(base, i, size), v)
+        self.asm.store_narrow(size, target, v)
         self.asm.store_narrow(size, Mem(rdx, i, size), v)
 
     def load_integer(self, dst: Reg, src: Mem, size: int, signed: bool) -> None:
@@ -1000,8 +1026,8 @@ class Lowering:
     # -- calls to C helpers (csrc/numeric.c) -----------------------------------
     def do_helper(self, inst: Inst) -> None:
         """status = helper(args..., &result): System V call; a nonzero status deopts."""
-        floats = [x for x in inst.args if x.type == FLOAT]
-        ints = [x for x in inst.args if x.type != FLOAT]
+        floats = [x for x in inst.args if is_float(x.type)]
+        ints = [x for x in inst.args if not is_float(x.type)]
         # Float arguments may sit in xmm0/xmm1 themselves (the second in xmm0,
         # say): copy them all to scratch registers before filling xmm0/xmm1.
         staged = []
@@ -1029,7 +1055,7 @@ class Lowering:
         target = inst.data
         for i, x in enumerate(inst.args):
             dst = self.slot(self.call_args_base + i)
-            if x.type == FLOAT:
+            if is_float(x.type):
                 self.fmove(dst, self.xarg(x))
             else:
                 self.move(dst, self.arg(x))
@@ -1045,7 +1071,7 @@ class Lowering:
         self.asm.jne(self.call_failed_label())
         if inst.dst is not None:  # a scalar result: its bits are in rdx
             where = self.loc(inst.dst)
-            if inst.dst.type == FLOAT and isinstance(where, Reg):
+            if is_float(inst.dst.type) and isinstance(where, Reg):
                 self.asm.movq(where, rdx)
             else:
                 self.move(where, rdx)
@@ -1055,7 +1081,7 @@ class Lowering:
         self.store_slot(inst.dst, self.call_out_base + inst.data)
 
     def store_slot(self, dst: Value, index: int) -> None:
-        if dst.type == FLOAT:
+        if is_float(dst.type):
             self.fmove(self.loc(dst), self.slot(index))
         else:
             self.move(self.loc(dst), self.slot(index))

@@ -1,0 +1,512 @@
+"""NumPy arrays in jitted functions, compared with CPython + NumPy.
+
+Every test runs the function in CPython on copies of the arguments and in
+jitcore on other copies, and compares: the result (value and exact type: a
+NumPy scalar is the same NumPy type, floats bit for bit, any NaN equal to
+any NaN), the exception (type and message), the warnings (category and
+message, in order), and what every array holds afterwards. The expected
+side always comes from running the function, never from a table.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import pytest
+from conftest import INT64_EDGES
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jitcore import CompileError, JitWarning, jit
+from jitcore.dispatcher import argument_key
+
+np = pytest.importorskip("numpy")
+
+DTYPES = ["float64", "float32", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16",
+          "uint8", "bool"]
+INT_DTYPES = [d for d in DTYPES if d.startswith(("int", "uint"))]
+FLOAT_DTYPES = ["float64", "float32"]
+
+
+# -- comparing ----------------------------------------------------------------------
+def same(a, b) -> bool:
+    """Same type and value: NumPy scalars and arrays by dtype and bytes (any
+    NaN equals any NaN), Python floats by bits, tuples element-wise."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (np.generic, np.ndarray)):
+        if a.dtype != b.dtype or np.shape(a) != np.shape(b):
+            return False
+        if a.dtype.kind == "f":
+            nan_a, nan_b = np.isnan(a), np.isnan(b)
+            if not np.array_equal(nan_a, nan_b):
+                return False
+            a, b = np.where(nan_a, 0, a), np.where(nan_b, 0, b)
+        return np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
+    if isinstance(a, float):
+        return (math.isnan(a) and math.isnan(b)) or a.hex() == b.hex()
+    return bool(a == b)
+
+
+def run(func, args):
+    """(outcome, warnings, arrays after): outcome is ('value', result) or ('raise', type, message)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = ("value", func(*args))
+        except Exception as exc:  # noqa: BLE001 - comparing exceptions is the point
+            result = ("raise", type(exc), str(exc))
+    seen = [(w.category, str(w.message)) for w in caught if not issubclass(w.category, JitWarning)]
+    return result, seen, [a.copy() for a in args if isinstance(a, np.ndarray)]
+
+
+def copy_like(a):
+    """A fresh copy of array a with a's strides (and read-only flag)."""
+    if a.flags.c_contiguous:
+        c = a.copy()
+    else:  # the same strides over a fresh buffer spanning as many bytes
+        low, high = np.lib.array_utils.byte_bounds(a)
+        base = np.zeros((high - low) // a.itemsize + 1, a.dtype)
+        start = (a.__array_interface__["data"][0] - low) // a.itemsize
+        c = np.lib.stride_tricks.as_strided(base[start:], a.shape, a.strides)
+        c[...] = a
+        assert c.strides == a.strides
+    if not a.flags.writeable:
+        c.flags.writeable = False
+    return c
+
+
+def copies(args):
+    return [copy_like(a) if isinstance(a, np.ndarray) else a for a in args]
+
+
+def check(jitted, *args, compiles=True):
+    """jitted(*args) does exactly what CPython does with NumPy (see module
+    docstring), and (unless `compiles` is False) has native code for these
+    argument types."""
+    expected = run(jitted.py_func, copies(args))
+    actual = run(jitted, copies(args))
+    name = jitted.__name__
+    if compiles:
+        entry = jitted._entries.get(argument_key(tuple(args)))
+        assert entry is not None, f"{name}{args} ran in CPython: {jitted.failure}"
+    assert expected[0][0] == actual[0][0], f"{name}{args}: {actual[0]} vs CPython {expected[0]}"
+    if expected[0][0] == "value":
+        assert same(expected[0][1], actual[0][1]), \
+            f"{name}{args}: jitcore {actual[0][1]!r} ({type(actual[0][1])}), CPython {expected[0][1]!r}"
+    else:
+        assert expected[0] == actual[0], f"{name}{args}: {actual[0]} vs CPython {expected[0]}"
+    assert expected[1] == actual[1], f"{name}{args}: warnings {actual[1]} vs CPython {expected[1]}"
+    for e, a in zip(expected[2], actual[2], strict=True):
+        assert same(e, a), f"{name}{args}: array after {a!r} vs CPython {e!r}"
+    return actual[0]
+
+
+def native(jitted) -> bool:
+    """Whether the last signature compiled to native code."""
+    return bool(jitted.signatures)
+
+
+def sample(dtype, n=10, seed=0):
+    rng = np.random.default_rng(seed)
+    if dtype == "bool":
+        return rng.integers(0, 2, n).astype(bool)
+    if dtype.startswith(("int", "uint")):
+        info = np.iinfo(dtype)
+        return rng.integers(max(info.min, -100), min(info.max, 100), n, endpoint=True).astype(dtype)
+    return (rng.standard_normal(n) * 10).astype(dtype)
+
+
+def layouts(a):
+    """The same values in several layouts: C-contiguous, strided, reversed, read-only."""
+    strided = np.zeros(2 * len(a), a.dtype)[::2]
+    strided[:] = a
+    ro = a.copy()
+    ro.flags.writeable = False
+    return [a, strided, a[::-1].copy()[::-1], ro]
+
+
+# -- kernels ------------------------------------------------------------------------
+@jit
+def total_float(a):
+    s = 0.0
+    for i in range(len(a)):
+        s += a[i]
+    return s
+
+
+@jit
+def total_int(a):
+    s = 0
+    for x in a:
+        s += x
+    return s
+
+
+@jit
+def element(a, i):
+    return a[i]
+
+
+@jit
+def scaled(a, i):
+    return a[i] * 2 + 1
+
+
+@jit
+def count_positive(a):
+    n = 0
+    for i in range(len(a)):
+        if a[i] > 0:
+            n += 1
+    return n
+
+
+@jit
+def dot(a, b):
+    s = 0.0
+    for i in range(len(a)):
+        s += a[i] * b[i]
+    return s
+
+
+@jit
+def prefix_sums(a, out):
+    s = 0
+    for i in range(len(a)):
+        s += a[i]
+        out[i] = s
+
+
+@jit
+def scale_in_place(a, k):
+    for i in range(len(a)):
+        a[i] *= k
+
+
+@jit
+def reverse_in_place(a):
+    i, j = 0, len(a) - 1
+    while i < j:
+        a[i], a[j] = a[j], a[i]
+        i += 1
+        j -= 1
+
+
+@jit
+def shape_info(a):
+    n, m = a.shape
+    return n, m, a.shape[0], a.shape[1], a.size, a.ndim, len(a)
+
+
+@jit
+def total_2d(a):
+    n, m = a.shape
+    s = 0.0
+    for i in range(n):
+        for j in range(m):
+            s += a[i, j]
+    return s
+
+
+@jit
+def matmul(a, b, c):
+    n, m = a.shape
+    p = b.shape[1]
+    for i in range(n):
+        for j in range(p):
+            s = 0.0
+            for k in range(m):
+                s += a[i, k] * b[k, j]
+            c[i, j] = s
+
+
+@jit
+def store(a, i, x):
+    a[i] = x
+
+
+@jit
+def store_2d(a, i, j, x):
+    a[i, j] = x
+
+
+@jit
+def binary_ops(x, y):
+    return x + y, x - y, x * y, x < y, x == y, x >= y
+
+
+@jit
+def pair(a, b, i):
+    return binary_ops(a[i], b[i])
+
+
+@jit
+def with_python(a, i, k):
+    x = a[i]
+    return x + k, k - x, x * k, x < k, k == x
+
+
+@jit
+def div_ops(a, i, j):
+    return a[i] / a[j], a[i] // a[j], a[i] % a[j]
+
+
+@jit
+def unary_ops(a, i):
+    x = a[i]
+    return -x, abs(x), +x
+
+
+@jit
+def conversions(a, i):
+    x = a[i]
+    return int(x), float(x), bool(x)
+
+
+# -- tests --------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sums_of_every_dtype_and_layout(dtype):
+    for a in layouts(sample(dtype)):
+        check(total_float, a)
+        check(total_int, a)
+        check(count_positive, a)
+    check(total_float, sample(dtype, 0))
+    assert native(total_float) and native(total_int)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_elements_are_numpy_scalars(dtype):
+    a = sample(dtype, 5, seed=1)
+    for i in [0, 1, 4, -1, -5, 5, -6, 100, -(2**63), 2**63 - 1]:
+        check(element, a, i)
+        check(element, a[::-1], i)
+        check(scaled, a, i)
+    assert type(element(a, 0)) is a.dtype.type
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES + FLOAT_DTYPES)
+def test_arithmetic_with_python_scalars(dtype):
+    info = np.iinfo(dtype) if dtype != "bool" and dtype not in FLOAT_DTYPES else None
+    values = [0, 1, -1, 3, 100]
+    if info is not None:
+        values += [info.min, info.max, info.max - 1]
+    a = np.array([v for v in values if info is None or info.min <= v <= info.max], dtype)
+    ks = [0, 1, -1, 2, 7, 255, 256, -129, 2**31, -(2**31), 2**62, -(2**63), 2**63 - 1, 0.5, -2.5,
+          1e300, -0.0, True, False, float("nan"), float("inf")]
+    for i in range(len(a)):
+        for k in ks:
+            check(with_python, a, i, k)
+
+
+@pytest.mark.parametrize("left", DTYPES)
+@pytest.mark.parametrize("right", DTYPES)
+def test_promotion_between_numpy_types(left, right):
+    a, b = sample(left, 4, seed=2), sample(right, 4, seed=3)
+    if left != "bool" and right != "bool":
+        check(dot, a, b)
+
+    for i in range(4):
+        check(pair, a, b, i)
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES + FLOAT_DTYPES)
+def test_division_and_edge_values(dtype):
+    if dtype in FLOAT_DTYPES:
+        a = np.array([0.0, -0.0, 1.5, -7.25, 3.0, float("inf"), float("nan"), 1e-300], dtype)
+    else:
+        info = np.iinfo(dtype)
+        a = np.array([0, 1, -1 if info.min < 0 else 2, 7, info.min, info.max, 3], dtype)
+    for i in range(len(a)):
+        check(unary_ops, a, i)
+        check(conversions, a, i)
+        for j in range(len(a)):
+            # float32 // and % run in CPython (NumPy computes them in single precision)
+            check(div_ops, a, i, j, compiles=dtype != "float32")
+
+
+def test_integer_overflow_warns_as_numpy_does():
+    for dtype in INT_DTYPES:
+        info = np.iinfo(dtype)
+        a = np.array([info.max, info.max, 1], dtype)
+        check(total_int, a)  # 0 + max + max: NumPy wraps and warns
+        check(scaled, a, 0)
+        b = np.array([info.min, 1], dtype)
+        check(unary_ops, b, 0)
+
+
+def test_float_overflow_and_invalid_warn_as_numpy_does():
+    for dtype in FLOAT_DTYPES:
+        big = np.finfo(dtype).max
+        check(total_float, np.array([big, big], dtype))
+        check(dot, np.array([big, 1.0], dtype), np.array([2.0, 0.0], dtype))
+        check(total_float, np.array([np.inf, -np.inf], dtype))
+        check(with_python, np.array([1.0], dtype), 0, 1e300)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_stores_convert_as_numpy_does(dtype):
+    values = [0, 1, -1, 200, 300, -129, 2**31, 2**63 - 1, -(2**63), 2.7, -2.7, 255.9, 300.0,
+              1e300, float("nan"), float("inf"), -0.0, True, False]
+    for x in values:
+        for a in layouts(sample(dtype, 4)):
+            check(store, a, 1, x)
+            check(store, a, -1, x)
+            check(store, a, 4, x)
+    # NumPy scalars of other types
+    for other in DTYPES:
+        src = sample(other, 4, seed=5)
+        for i in range(4):
+            check(store, sample(dtype, 4), 2, src[i])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_in_place_kernels(dtype):
+    for a in layouts(sample(dtype, 9)):
+        check(reverse_in_place, a)
+        if dtype != "bool":
+            check(scale_in_place, a, 3)
+            check(prefix_sums, a, np.zeros(len(a), dtype))
+            check(prefix_sums, a, np.zeros(len(a), "float64"))
+
+
+def test_two_dimensional_arrays_in_every_layout():
+    c = np.arange(12, dtype="float64").reshape(3, 4)
+    for a in (c, np.asfortranarray(c), c.T, c[::2, ::-1], c[:, 1:3], np.zeros((0, 3))):
+        check(shape_info, a)
+        check(total_2d, a)
+        for i, j in [(0, 0), (1, 2), (-1, -1), (2, 3), (3, 0), (0, 4), (-4, 0)]:
+            check(store_2d, a.copy(), i, j, 7.5)
+            check(store_2d, a, i, j, 7.5)
+
+
+def test_matrix_multiply():
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((5, 3))
+    b = rng.standard_normal((3, 4))
+    check(matmul, a, b, np.zeros((5, 4)))
+    check(matmul, np.asfortranarray(a), b.T.copy().T, np.zeros((5, 4)))
+    c = np.zeros((5, 4))
+    matmul(a, b, c)
+    assert np.allclose(c, a @ b)
+
+
+def test_index_errors_are_numpys():
+    a = np.arange(5.0)
+    check(element, a, 5)
+    check(element, a, -6)
+    check(store, a, 5, 1.0)
+    a2 = np.zeros((2, 3))
+    check(store_2d, a2, 2, 0, 1.0)
+    check(store_2d, a2, 1, 5, 1.0)
+
+
+def test_read_only_arrays_refuse_stores():
+    a = np.arange(4.0)
+    a.flags.writeable = False
+    check(store, a, 0, 1.0)
+    check(total_float, a)
+
+
+def test_deopt_after_stores_leaves_the_array_as_cpython_does():
+    @jit
+    def fill_then_overflow(a, out):
+        s = 0
+        for i in range(len(a)):
+            s += a[i]
+            out[i] = s
+
+    big = np.iinfo("int64").max
+    for a in (np.array([1, 2, big, 4], "int64"), np.array([5, 6, 7], "int64")):
+        out = np.zeros(len(a), "int64")
+        check(fill_then_overflow, a, out)
+        strided = np.zeros(2 * len(a), "int64")[::2]
+        check(fill_then_overflow, a, strided)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(DTYPES), st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=6),
+       st.integers(-8, 8), st.one_of(st.sampled_from(INT64_EDGES), st.floats(), st.booleans()))
+def test_random_arithmetic(dtype, values, i, k):
+    info = np.iinfo(dtype) if dtype in INT_DTYPES else None
+    if info is not None:
+        values = [min(max(v, int(info.min)), int(info.max)) for v in values]
+    a = np.array(values, dtype if dtype != "bool" else "int64").astype(dtype)
+    check(with_python, a, i, k)
+    check(element, a, i)
+    check(store, a, i, k)
+
+
+@jit
+def twice(a, i):
+    return a[i] * 2
+
+
+@jit
+def sum_of_twice(a):
+    s = a[0] - a[0]
+    for i in range(len(a)):
+        s += twice(a, i)
+    return s
+
+
+def test_arrays_are_passed_to_jitted_functions():
+    for dtype in ["float64", "int32", "float32"]:
+        for a in layouts(sample(dtype)):
+            check(sum_of_twice, a)
+
+
+@jit
+def plus_one(x):
+    return x + 1, x * 2.5, -x
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_numpy_scalars_as_arguments(dtype):
+    t = np.dtype(dtype).type
+    values = [0, 1, 5] if dtype == "bool" else [0, 1, np.iinfo(dtype).max, np.iinfo(dtype).min] \
+        if dtype in INT_DTYPES else [0.0, -0.0, 1.5, np.finfo(dtype).max, float("nan")]
+    for v in values:
+        check(plus_one, t(v))
+
+
+def test_unsupported_numpy_scalars_warn_and_run_in_cpython():
+    def plus(x):
+        return x + 1
+
+    for arg in (np.float16(2.5), np.complex128(1j)):
+        jitted = jit(plus)
+        with pytest.warns(JitWarning, match=r"a NumPy \w+ argument"):
+            jitted(arg)
+        check(jitted, arg, compiles=False)
+        with pytest.raises(CompileError, match=r"NumPy"):
+            jit(strict=True)(plus)(arg)
+
+
+def test_unsupported_arrays_warn_and_run_in_cpython():
+    a = np.zeros(3, dtype="complex128")
+    jitted = jit(total_float.py_func)
+    with pytest.warns(JitWarning, match="complex128"):
+        jitted(a)
+    check(jitted, a, compiles=False)
+    with pytest.raises(CompileError, match=r"3 dimensions|array\(float64, 3d"):
+        jit(strict=True)(total_float.py_func)(np.zeros((2, 2, 2)))
+
+
+def test_strict_rejects_rows_of_2d_arrays():
+    def row(a):
+        return a[0]
+
+    with pytest.raises(CompileError, match="2-d array 'a' with 1 index"):
+        jit(strict=True)(row)(np.zeros((2, 2)))
+
+
+def test_signature_names_the_array_type():
+    total_2d(np.zeros((2, 2)))
+    total_2d(np.asfortranarray(np.zeros((2, 2), "float32")))
+    names = [repr(s) for s in total_2d.signatures]
+    assert "(array(float64, 2d, C),)" in names
+    assert "(array(float32, 2d, A),)" in names

@@ -90,6 +90,12 @@
 #define FC_KIND_BOOL 2
 #define FC_KIND_FLOAT 3
 #define FC_KIND_BUFFER 4 /* a 1-D contiguous buffer: three slots, address, length, undo record */
+/* Result kinds from here on: a NumPy scalar of the (kind - FC_KIND_NUMPY)-th
+ * type of ir.NUMPY_SCALARS (its status is FC_STATUS_NUMPY + the same index). */
+#define FC_KIND_NUMPY 16
+#define FC_STATUS_NUMPY 16
+#define FC_NUMPY_TYPES 13
+#define FC_MAX_SLOTS 6 /* the most argument slots one argument takes (a strided 2-D array) */
 
 typedef int (*fc_call_packed_fn)(const jc_code *code, const char *args, jc_value *out,
                                  int64_t depth);
@@ -116,7 +122,9 @@ typedef struct {
     Py_ssize_t frame_bytes;     /* the largest native activation a call may stack (budget unit) */
     PyObject *buffer_type[FC_MAX_ARGS]; /* FC_KIND_BUFFER arguments: their exact type, */
     char buffer_code[FC_MAX_ARGS];      /* their element's struct code */
-    char buffer_readonly[FC_MAX_ARGS];  /* and whether they refuse stores */
+    char buffer_readonly[FC_MAX_ARGS];  /* whether they refuse stores, */
+    char buffer_ndim[FC_MAX_ARGS];      /* 0 for a flat buffer, else a NumPy array's dimensions, */
+    char buffer_strided[FC_MAX_ARGS];   /* and for those whether they are not C-contiguous */
     int has_buffers;                    /* any FC_KIND_BUFFER argument */
 } fc_entry;
 
@@ -140,6 +148,9 @@ static PyObject *run_py_func_depth_fallback; /* _fastcall.RUN_PY_FUNC_IN_DEPTH_F
 static PyObject *str_py_func;      /* "py_func" */
 static PyObject *str_status_error; /* "_status_error" */
 static PyObject *str_shadow;       /* "_shadow" */
+/* The NumPy scalar types, in the order of ir.NUMPY_SCALARS, once
+ * _set_numpy_types() gave them (when the first NumPy entry is registered). */
+static PyObject *numpy_types[FC_NUMPY_TYPES];
 
 /* ------------------------------------------------------------------ */
 /* Entries                                                              */
@@ -188,6 +199,15 @@ static inline int kind_of_value(PyObject *o)
  * _box: "float" -> float, "bool" -> bool, anything else -> int. */
 static int kind_of_result(PyObject *name)
 {
+    if (PyLong_Check(name)) { /* a NumPy scalar: its status */
+        long status = PyLong_AsLong(name);
+        if (status >= FC_STATUS_NUMPY && status < FC_STATUS_NUMPY + FC_NUMPY_TYPES
+            && numpy_types[status - FC_STATUS_NUMPY] != NULL)
+            return (int)(FC_KIND_NUMPY + (status - FC_STATUS_NUMPY));
+        PyErr_Clear();
+        PyErr_SetString(PyExc_ValueError, "tuple shapes: unknown NumPy result status");
+        return -1;
+    }
     if (!PyUnicode_Check(name)) {
         PyErr_SetString(PyExc_TypeError, "tuple shapes must hold type names (str)");
         return -1;
@@ -246,8 +266,29 @@ static __thread int fc_depth_fallback = 0;
 /* Native calls made by the fast path, for tests (approximate for nogil calls). */
 static unsigned long long fc_native_calls = 0;
 
+/* NumPy's scalar of type index `index` (ir.NUMPY_SCALARS) for the value in v:
+ * the type called with the Python int or float it holds (a bool: with
+ * True or False; floats are the 2 last types). */
+static PyObject *box_numpy(jc_value v, int index)
+{
+    PyObject *type = numpy_types[index], *value, *result;
+    if (index == 0)
+        value = Py_NewRef(v.i != 0 ? Py_True : Py_False);
+    else if (index >= FC_NUMPY_TYPES - 2)
+        value = PyFloat_FromDouble(v.d);
+    else
+        value = PyLong_FromLongLong((long long)v.i);
+    if (value == NULL)
+        return NULL;
+    result = PyObject_CallOneArg(type, value);
+    Py_DECREF(value);
+    return result;
+}
+
 static inline PyObject *box_slot(jc_value v, unsigned char kind)
 {
+    if (kind >= FC_KIND_NUMPY)
+        return box_numpy(v, kind - FC_KIND_NUMPY);
     if (kind == FC_KIND_FLOAT)
         return PyFloat_FromDouble(v.d);
     if (kind == FC_KIND_BOOL)
@@ -391,6 +432,71 @@ static int get_buffer(PyObject *o, char code, char readonly, Py_buffer *view, jc
     return 1;
 }
 
+/* The same for a NumPy array argument of an entry (ndim 1 or 2, element
+ * code, C-contiguous or not, read-only or not, all as the entry says):
+ * slots address, length, undo record, the other dimension, and the strides
+ * unless C-contiguous (ir.argument_slots).  C-contiguous as NumPy counts it:
+ * a dimension of length 1 may have any stride. */
+static int get_array(PyObject *o, char code, char readonly, int ndim, int strided, Py_buffer *view,
+                     jc_undo *undo, jc_value *slots)
+{
+    const char *format;
+    Py_ssize_t expected, d, n;
+    int contiguous = 1;
+    if (PyObject_GetBuffer(o, view, PyBUF_RECORDS_RO) < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    format = view->format != NULL ? view->format : "B";
+    if (view->ndim != ndim || format[0] != code || format[1] != '\0' || view->itemsize <= 0
+        || view->strides == NULL || (view->readonly != 0) != (readonly != 0)) {
+        PyBuffer_Release(view);
+        return 0;
+    }
+    expected = view->itemsize;
+    n = 1;
+    for (d = ndim - 1; d >= 0; d--) {
+        if (view->shape[d] != 1 && view->strides[d] != expected)
+            contiguous = 0;
+        expected *= view->shape[d];
+        n *= view->shape[d];
+    }
+    if (n == 0)
+        contiguous = 1;
+    if (contiguous == strided) {
+        PyBuffer_Release(view);
+        return 0;
+    }
+    memset(undo, 0, sizeof *undo);
+    undo->base = view->buf;
+    undo->length = (int64_t)n;
+    undo->size = (int64_t)view->itemsize;
+    undo->inner = (int64_t)(view->shape[ndim - 1] > 0 ? view->shape[ndim - 1] : 1);
+    undo->stride0 = ndim == 2 ? (int64_t)view->strides[0] : 0;
+    undo->stride1 = (int64_t)view->strides[ndim - 1];
+    slots[0].i = (int64_t)(intptr_t)view->buf;
+    slots[1].i = (int64_t)view->shape[0];
+    slots[2].i = (int64_t)(intptr_t)undo;
+    d = 3;
+    if (ndim == 2)
+        slots[d++].i = (int64_t)view->shape[1];
+    if (strided) {
+        slots[d++].i = (int64_t)view->strides[0];
+        if (ndim == 2)
+            slots[d++].i = (int64_t)view->strides[1];
+    }
+    return 1;
+}
+
+/* How many argument slots buffer argument i of entry e takes (ir.argument_slots). */
+static inline Py_ssize_t buffer_slots(const fc_entry *e, Py_ssize_t i)
+{
+    int ndim = e->buffer_ndim[i];
+    if (ndim == 0)
+        return 3;
+    return 3 + (ndim - 1) + (e->buffer_strided[i] ? ndim : 0);
+}
+
 static void finish_undo(jc_undo *undo, Py_ssize_t n, int roll_back)
 {
     Py_ssize_t i;
@@ -419,17 +525,24 @@ static int take_buffers(const fc_entry *e, PyObject *const *args, Py_ssize_t nar
     if (!e->has_buffers)
         return 1;
     for (i = 0, slot = 0; i < nargs; i++, slot++) {
+        int taken;
         if (e->kinds[i] != FC_KIND_BUFFER)
             continue;
-        if ((PyObject *)Py_TYPE(args[i]) != e->buffer_type[i]
-            || !get_buffer(args[i], e->buffer_code[i], e->buffer_readonly[i], &views[*nviews],
-                           &undo[*nviews], &in[slot])) {
+        if ((PyObject *)Py_TYPE(args[i]) != e->buffer_type[i])
+            taken = 0;
+        else if (e->buffer_ndim[i] == 0)
+            taken = get_buffer(args[i], e->buffer_code[i], e->buffer_readonly[i], &views[*nviews],
+                               &undo[*nviews], &in[slot]);
+        else
+            taken = get_array(args[i], e->buffer_code[i], e->buffer_readonly[i], e->buffer_ndim[i],
+                              e->buffer_strided[i], &views[*nviews], &undo[*nviews], &in[slot]);
+        if (!taken) {
             release_views(views, *nviews);
             *nviews = 0;
             return 0;
         }
         ++*nviews;
-        slot += 2;
+        slot += buffer_slots(e, i) - 1;
     }
     return 1;
 }
@@ -443,7 +556,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
                            int *route, int *status_out)
 {
     unsigned char kinds[FC_MAX_ARGS];
-    jc_value in[3 * FC_MAX_ARGS];
+    jc_value in[FC_MAX_SLOTS * FC_MAX_ARGS];
     jc_value out[FC_MAX_RESULT_SLOTS];
     Py_buffer views[FC_MAX_ARGS];
     jc_undo undo[FC_MAX_ARGS];
@@ -474,7 +587,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     for (i = 0, slot = 0; i < nargs; i++, slot++) {
         PyObject *o = args[i];
         if (kinds[i] == FC_KIND_BUFFER) {
-            slot += 2; /* filled by take_buffers */
+            slot += buffer_slots(e, i) - 1; /* filled by take_buffers */
             continue;
         }
         if (kinds[i] == FC_KIND_INT) {
@@ -555,6 +668,11 @@ static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, 
         return NULL;
     default:
         break;
+    }
+    if (status >= FC_STATUS_NUMPY && status < FC_STATUS_NUMPY + FC_NUMPY_TYPES
+        && numpy_types[status - FC_STATUS_NUMPY] != NULL) {
+        *route = ROUTE_DONE;
+        return box_numpy(out[0], status - FC_STATUS_NUMPY);
     }
     if (status >= FC_STATUS_TUPLE && (Py_ssize_t)(status - FC_STATUS_TUPLE) < e->nshapes) {
         Py_ssize_t index = status - FC_STATUS_TUPLE;
@@ -786,25 +904,33 @@ PyDoc_STRVAR(add_entry_doc,
 /* buffers[i] as (type, one-character element code): 1, with *type and
  * *code set when asked; 0 if it is None (or buffers is); -1 with an error
  * if it is anything else. */
+/* Buffer argument i of an entry as _add_entry's `buffers` describes it:
+ * (type, one-letter code, readonly) for a flat buffer, or (type, code,
+ * readonly, ndim, strided) for a NumPy array.  1 if it is one, 0 if not, -1
+ * with an exception for a malformed description. */
 static int buffer_spec(PyObject *buffers, Py_ssize_t i, PyObject **type, char *code,
-                       char *readonly)
+                       char *readonly, char *ndim, char *strided)
 {
     PyObject *spec, *t, *c;
     const char *text;
-    int ro;
+    Py_ssize_t n;
+    int ro, dims = 0, st = 0;
     if (buffers == Py_None)
         return 0;
     spec = PyTuple_GET_ITEM(buffers, i);
     if (spec == Py_None)
         return 0;
-    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 3
+    if (!PyTuple_Check(spec) || ((n = PyTuple_GET_SIZE(spec)) != 3 && n != 5)
         || !PyType_Check(t = PyTuple_GET_ITEM(spec, 0))
         || !PyUnicode_Check(c = PyTuple_GET_ITEM(spec, 1))
         || (text = PyUnicode_AsUTF8(c)) == NULL || strlen(text) != 1
-        || (ro = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 2))) < 0) {
+        || (ro = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 2))) < 0
+        || (n == 5 && ((dims = (int)PyLong_AsLong(PyTuple_GET_ITEM(spec, 3))) < 1 || dims > 2
+                       || (st = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 4))) < 0))) {
         PyErr_Clear();
         PyErr_SetString(PyExc_TypeError,
-                        "_add_entry: each buffer must be (type, one-letter code, readonly)");
+                        "_add_entry: each buffer must be (type, one-letter code, readonly) or "
+                        "(type, code, readonly, ndim 1 or 2, strided)");
         return -1;
     }
     if (type != NULL)
@@ -813,6 +939,10 @@ static int buffer_spec(PyObject *buffers, Py_ssize_t i, PyObject **type, char *c
         *code = text[0];
     if (readonly != NULL)
         *readonly = (char)ro;
+    if (ndim != NULL)
+        *ndim = (char)dims;
+    if (strided != NULL)
+        *strided = (char)st;
     return 1;
 }
 
@@ -839,7 +969,7 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
         return NULL;
     }
     for (i = 0; i < nargs; i++) {
-        if (kind_of_type(PyTuple_GET_ITEM(key, i)) == 0 && buffer_spec(buffers, i, NULL, NULL, NULL) <= 0) {
+        if (kind_of_type(PyTuple_GET_ITEM(key, i)) == 0 && buffer_spec(buffers, i, NULL, NULL, NULL, NULL, NULL) <= 0) {
             if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_TypeError, "_add_entry: argument types must be int, bool or "
                                 "float, or buffers described in `buffers`");
@@ -870,14 +1000,17 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
     e->frame_bytes = frame_bytes;
     for (i = 0; i < nargs; i++) {
         PyObject *type;
-        char code, readonly;
+        char code, readonly, ndim, strided;
         e->kinds[i] = (unsigned char)kind_of_type(PyTuple_GET_ITEM(key, i));
-        if (e->kinds[i] == 0 && buffer_spec(buffers, i, &type, &code, &readonly) > 0) {
+        if (e->kinds[i] == 0
+            && buffer_spec(buffers, i, &type, &code, &readonly, &ndim, &strided) > 0) {
             e->kinds[i] = FC_KIND_BUFFER;
             e->has_buffers = 1;
             e->buffer_type[i] = Py_NewRef(type);
             e->buffer_code[i] = code;
             e->buffer_readonly[i] = readonly;
+            e->buffer_ndim[i] = ndim;
+            e->buffer_strided[i] = strided;
         }
     }
     e->code = (const jc_code *)(uintptr_t)handle;
@@ -1082,6 +1215,33 @@ static fc_call_packed_fn address_arg(PyObject *arg)
     return (fc_call_packed_fn)(uintptr_t)address;
 }
 
+PyDoc_STRVAR(set_numpy_types_doc,
+"_set_numpy_types(types)\n\n"
+"The NumPy scalar types, in the order of jitcore.ir.NUMPY_SCALARS: the fast\n"
+"path boxes NumPy results (statuses 16 + i) with them.");
+
+static PyObject *fc_set_numpy_types(PyObject *module, PyObject *types)
+{
+    Py_ssize_t i;
+    (void)module;
+    if (!PyTuple_Check(types) || PyTuple_GET_SIZE(types) != FC_NUMPY_TYPES) {
+        PyErr_Format(PyExc_TypeError, "_set_numpy_types: a tuple of %d types", FC_NUMPY_TYPES);
+        return NULL;
+    }
+    for (i = 0; i < FC_NUMPY_TYPES; i++) {
+        if (!PyType_Check(PyTuple_GET_ITEM(types, i))) {
+            PyErr_SetString(PyExc_TypeError, "_set_numpy_types: a tuple of types");
+            return NULL;
+        }
+    }
+    for (i = 0; i < FC_NUMPY_TYPES; i++) {
+        PyObject *old = numpy_types[i];
+        numpy_types[i] = Py_NewRef(PyTuple_GET_ITEM(types, i));
+        Py_XDECREF(old);
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *fc_set_call_packed(PyObject *module, PyObject *args)
 {
     PyObject *a_gil, *a_any, *a_ready;
@@ -1226,6 +1386,7 @@ static PyMethodDef fc_methods[] = {
     {"_depth_fallback", fc_depth_fallback_change, METH_O, depth_fallback_doc},
     {"_native_calls", fc_native_calls_get, METH_NOARGS, native_calls_doc},
     {"_set_call_packed", fc_set_call_packed, METH_VARARGS, set_call_packed_doc},
+    {"_set_numpy_types", fc_set_numpy_types, METH_O, set_numpy_types_doc},
     {"_enable_vectorcall", fc_enable_vectorcall, METH_O, enable_vectorcall_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -691,13 +691,21 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         """Let the C fast path call `entry` for arguments of exactly the types `key`."""
         if _fastcall is None:
             return
-        if any(isinstance(t, ArrayKind) or _is_numpy(t) for t in key):
-            return  # (the C fast path takes no NumPy arguments yet)
-        buffers = tuple((t.type, t.code, t.readonly) if isinstance(t, BufferKind) else None
-                        for t in key)
+        if any(_is_numpy(t) for t in key):
+            return  # (the C fast path takes no NumPy scalar arguments yet)
+        if any(isinstance(t, ArrayKind) for t in key) or any(
+                numpy_scalar(t) is not None for shape in entry.shapes for t in shape) or any(
+                numpy_scalar(r[0]) is not None for r in entry.compiled.returns):
+            _give_fast_path_numpy_types()
+        buffers = tuple((t.type, t.code, t.readonly) if isinstance(t, BufferKind) else
+                        (_ndarray[0], t.code, t.readonly, t.ndim, t.layout != "C")
+                        if isinstance(t, ArrayKind) else None for t in key)
+        # NumPy results in tuples are named by their status (the C side knows no names)
+        shapes = [tuple(abi.SCALAR_STATUS[t] if numpy_scalar(t) is not None else t for t in shape)
+                  for shape in entry.shapes]
         try:
             handle = int(_ffi.cast("uintptr_t", entry.handle))
-            if not self._add_entry(key, handle, entry.shapes, entry,  # entry keeps the code alive
+            if not self._add_entry(key, handle, shapes, entry,  # entry keeps the code alive
                                    entry.frame_bytes, buffers if entry.buffers else None):
                 log.debug("%r%s is beyond the C fast path's limits", self.py_func, _format(key))
         except Exception as exc:  # noqa: BLE001 - the Python path still serves the calls
@@ -933,6 +941,16 @@ def _why_not_taken(t: Any) -> str:
         return (f"a {t.__name__} argument (native code reads buffers of elements "
                 f"{' '.join(BUFFER_ELEMENTS)}: 1-D, contiguous)")
     return f"a NumPy {t.__name__} argument (not compiled yet)"
+
+
+_numpy_types_given = [False]
+
+
+def _give_fast_path_numpy_types() -> None:
+    """Tell the C fast path NumPy's scalar types (it boxes NumPy results with them)."""
+    if not _numpy_types_given[0] and _fastcall is not None:
+        _fastcall._set_numpy_types(tuple(_numpy_scalar_type(name) for name in NUMPY_SCALARS))
+        _numpy_types_given[0] = True
 
 
 def _key_type(t: str) -> type | BufferKind | ArrayKind:

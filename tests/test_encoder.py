@@ -588,6 +588,14 @@ def test_byte_immediate_compare_and_store(value):
         enc("mov_byte", SAMPLE_MEMS[0], 256)
 
 
+def test_mxcsr_store_and_load():
+    for mem in SAMPLE_MEMS:
+        assert_decodes(enc("stmxcsr", mem), "stmxcsr", MemOp(mem, 4))
+        assert_decodes(enc("ldmxcsr", mem), "ldmxcsr", MemOp(mem, 4))
+    with pytest.raises(AsmError):
+        enc("stmxcsr", rax)
+
+
 def test_movss_store():
     for src in XMMS:
         for mem in SAMPLE_MEMS:

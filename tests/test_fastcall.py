@@ -663,6 +663,8 @@ def test_base_type_rejects_bad_registrations():
     with pytest.raises(OverflowError):
         jitted._add_entry((int,), -1, [], block)
     with pytest.raises(TypeError):
+        jitted._add_entry((int,), h, [(1.5,)], block)
+    with pytest.raises(ValueError, match="NumPy result status"):  # ints name NumPy results
         jitted._add_entry((int,), h, [(1,)], block)
     with pytest.raises(TypeError):
         jitted._add_entry((int,), h, 5, block)

@@ -10,7 +10,6 @@ side always comes from running the function, never from a table.
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import pytest
@@ -22,65 +21,12 @@ from jitcore import CompileError, JitWarning, jit
 from jitcore.dispatcher import argument_key
 
 np = pytest.importorskip("numpy")
+from numpy_compare import copies, run, same  # noqa: E402
 
 DTYPES = ["float64", "float32", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16",
           "uint8", "bool"]
 INT_DTYPES = [d for d in DTYPES if d.startswith(("int", "uint"))]
 FLOAT_DTYPES = ["float64", "float32"]
-
-
-# -- comparing ----------------------------------------------------------------------
-def same(a, b) -> bool:
-    """Same type and value: NumPy scalars and arrays by dtype and bytes (any
-    NaN equals any NaN), Python floats by bits, tuples element-wise."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, tuple):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, (np.generic, np.ndarray)):
-        if a.dtype != b.dtype or np.shape(a) != np.shape(b):
-            return False
-        if a.dtype.kind == "f":
-            nan_a, nan_b = np.isnan(a), np.isnan(b)
-            if not np.array_equal(nan_a, nan_b):
-                return False
-            a, b = np.where(nan_a, 0, a), np.where(nan_b, 0, b)
-        return np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
-    if isinstance(a, float):
-        return (math.isnan(a) and math.isnan(b)) or a.hex() == b.hex()
-    return bool(a == b)
-
-
-def run(func, args):
-    """(outcome, warnings, arrays after): outcome is ('value', result) or ('raise', type, message)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = ("value", func(*args))
-        except Exception as exc:  # noqa: BLE001 - comparing exceptions is the point
-            result = ("raise", type(exc), str(exc))
-    seen = [(w.category, str(w.message)) for w in caught if not issubclass(w.category, JitWarning)]
-    return result, seen, [a.copy() for a in args if isinstance(a, np.ndarray)]
-
-
-def copy_like(a):
-    """A fresh copy of array a with a's strides (and read-only flag)."""
-    if a.flags.c_contiguous:
-        c = a.copy()
-    else:  # the same strides over a fresh buffer spanning as many bytes
-        low, high = np.lib.array_utils.byte_bounds(a)
-        base = np.zeros((high - low) // a.itemsize + 1, a.dtype)
-        start = (a.__array_interface__["data"][0] - low) // a.itemsize
-        c = np.lib.stride_tricks.as_strided(base[start:], a.shape, a.strides)
-        c[...] = a
-        assert c.strides == a.strides
-    if not a.flags.writeable:
-        c.flags.writeable = False
-    return c
-
-
-def copies(args):
-    return [copy_like(a) if isinstance(a, np.ndarray) else a for a in args]
 
 
 def check(jitted, *args, compiles=True):
@@ -510,3 +456,85 @@ def test_signature_names_the_array_type():
     names = [repr(s) for s in total_2d.signatures]
     assert "(array(float64, 2d, C),)" in names
     assert "(array(float32, 2d, A),)" in names
+
+
+@jit
+def overflow_then_divide(a, i):
+    x = a[i] * 1e308
+    return 1.0 / x, a[i] * a[i] < x
+
+
+def test_finite_checks_left_where_a_later_use_would_hide_overflow():
+    # dot: the product needs no check of its own (the sum's check covers it)...
+    from jitcore.compiler import compile_function
+
+    a = np.ones(3)
+    compiled = compile_function(dot.py_func, ("array:d:1C", "array:d:1C"), keep_text=True)
+    sums, products = compiled.ir.count(" = fadd "), compiled.ir.count(" = fmul ")
+    assert sums == products >= 1 and compiled.ir.count("fcheck") == sums, compiled.ir
+    # ...but 1.0 / inf is finite and a comparison is no float: those keep theirs
+    for values in ([10.0, 1e-300], [np.inf, 2.0], [np.nan, 1.0]):
+        arr = np.array(values)
+        for i in range(len(values)):
+            check(overflow_then_divide, arr, i)
+    check(dot, a * 1e200, a * 1e200)
+
+
+@jit
+def first_and_sum(a):
+    return a[0], a[0] + a[-1], len(a)
+
+
+@jit
+def corners(a):
+    return a[0, 0], a[-1, -1] + a[0, 0], a.shape[0] * 10 + a.shape[1]
+
+
+def test_the_c_fast_path_takes_arrays_of_exactly_the_compiled_kind():
+    from jitcore import _fastcall
+
+    c = np.arange(6.0)
+    ro = c.copy()
+    ro.flags.writeable = False
+    two_d = np.arange(6, dtype="int32").reshape(2, 3)
+    for func, cases, more in (
+            (first_and_sum, [c, c[::2], ro, c.astype("float32"), c.astype("uint8")], [c[::-1]]),
+            (corners, [two_d, two_d.T], [np.asfortranarray(two_d), two_d[:, ::2]])):
+        for a in cases:
+            func(a)  # compiles this kind
+        for a in cases + more:
+            before = _fastcall._native_calls()
+            check(func, a)
+            assert _fastcall._native_calls() - before >= 1, a  # served natively, not by _call_slow
+        # a C-contiguous array never runs the strided code and the other way round
+        assert len(func.signatures) == len(cases)
+
+
+def test_stores_through_the_fast_path_roll_back_on_deopt():
+    @jit
+    def fill(a, out, k):
+        for i in range(len(a)):
+            out[i] = a[i] * k  # int64 overflow at some element: re-run in CPython
+        return out[0]
+
+    a = np.array([1, 2, 3, 2**62, 5], "int64")
+    for k in (1, 2, 3):
+        for out in (np.zeros(5, "int64"), np.zeros(10, "int64")[::2], np.zeros(5, "float64")):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # (check() compares them)
+                fill(a, out.copy(), k)  # compiles
+            check(fill, a, out, k)
+
+
+def test_infinities_and_nans_in_arrays_compute_as_numpy_does():
+    # NumPy warns only where an operation makes inf or nan from finite
+    # numbers (native code reads the processor's sticky flags, as NumPy does)
+    inf, nan = float("inf"), float("nan")
+    for dtype in FLOAT_DTYPES:
+        for values in ([1.0, inf, 2.0], [nan, 1.0], [inf, -inf], [-inf, 1.0, nan], [1e38, 1e38, 1e38],
+                       [np.finfo(dtype).max, -np.finfo(dtype).max, 1.0]):
+            a = np.array(values, dtype)
+            check(total_float, a)
+            check(dot, a, a[::-1].copy())
+            check(count_positive, a)
+            check(prefix_sums, a, np.zeros(len(a), dtype))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import array
 import itertools
 
+import pytest
 from conftest import INT64_EDGES, assert_same, outcome, same_outcome
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -61,3 +62,38 @@ def test_many_live_values_spill():
     assert jitted.compile().slots > 0  # really spilled
     for a, b in itertools.product(INT64_EDGES[:12], repeat=2):
         assert_same(jitted, a, b)
+
+
+@settings(max_examples=150, deadline=None)
+@given(source=programs(buffer=True), data=st.data())
+def test_random_program_with_a_numpy_array(source, data):
+    """The same programs with a NumPy array: its elements are NumPy ints, so
+    the arithmetic is NumPy's (types, wrapping with a warning, Python ints out
+    of range raising), compared with CPython + NumPy, warnings and the array's
+    contents included."""
+    np = pytest.importorskip("numpy")
+    from numpy_compare import copy_like, run, same
+
+    func = make(source)
+    assume(has_only_int64_constants(func))
+    jitted = jit(strict=True)(func)
+    nparams = func.__code__.co_argcount - 1
+    value = st.one_of(st.sampled_from(INT64_EDGES), st.integers(-100, 100))
+    for _ in range(4):
+        dtype = data.draw(st.sampled_from(["int8", "uint8", "int16", "uint16", "int32", "uint32",
+                                           "int64", "uint64", "bool"]))
+        low, high = (0, 1) if dtype == "bool" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
+        items = data.draw(st.lists(st.integers(low, high) | st.sampled_from([low, high]), max_size=9))
+        a = np.array(items, dtype=dtype)
+        if data.draw(st.booleans()):  # strided
+            a = np.repeat(a, 2)[::2]
+        args = [data.draw(value) for _ in range(nparams)]
+        expected = run(func, [*args, copy_like(a)])
+        actual = run(jitted, [*args, copy_like(a)])
+        assert expected[0][0] == actual[0][0], (source, args, a, expected, actual)
+        if expected[0][0] == "value":
+            assert same(expected[0][1], actual[0][1]), (source, args, a, expected, actual)
+        else:
+            assert expected[0] == actual[0], (source, args, a, expected, actual)
+        assert expected[1] == actual[1], (source, args, a, expected, actual)  # warnings
+        assert same(expected[2][0], actual[2][0]), (source, args, a, expected, actual)

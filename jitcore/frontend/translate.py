@@ -864,14 +864,15 @@ class _Translator:
             fa, fb = self.numpy_float_operand(a, result), self.numpy_float_operand(b, result)
             if symbol in FLOAT_ARITH:
                 x = self.temp(FLOAT_ARITH[symbol], name, [fa, fb])
+                if result.bits == 32:  # exact: float32 +-*/ via doubles rounds once
+                    x = self.temp("fround32", name, [x])
+                self.emit("fcheck", None, [x])  # overflow, inf - inf, ...: NumPy warns
             elif symbol in ("//", "%") and result.bits == 64:
                 # NumPy's divmod of doubles is CPython's (a zero divisor deopts: NumPy warns)
                 x = self.temp("helper", name, [fa, fb], kind=FLOAT_HELPERS[symbol])
+                self.emit("fcheck", None, [x], data="always")  # (lower.do_fcheck)
             else:
                 raise self.fail(f"operator {symbol} on NumPy {name[3:]}")
-            if result.bits == 32:
-                x = self.temp("fround32", name, [x])  # exact: float32 +-*/ via doubles rounds once
-            self.emit("fcheck", None, [x])  # overflow, inf - inf, ...: NumPy warns
             return x
         ops = [self.numpy_int_operand(x, y) for x, y in ((a, b), (b, a))]
         if result.kind == "b":  # NumPy's bool + is or, * is and
@@ -952,7 +953,7 @@ class _Translator:
         if symbol == "~":
             if scalar.kind == "u":
                 if scalar.bits == 64:
-                    raise self.fail("~ of a NumPy uint64")
+                    self.deopt()  # ~x of a uint64 below 2**63 is above: no int64 holds it
                 return self.temp("xor", a.type, [a, Const(2**scalar.bits - 1)])
             return self.temp("not", a.type, [a])
         if scalar.kind == "u" and symbol == "abs":
@@ -1198,7 +1199,7 @@ class _Translator:
         if i.type == FLOAT or (scalar is not None and scalar.kind == "f"):
             self.deopt()  # TypeError / IndexError: indices must be integers
         if buf.numpy is not None and i.type in (BOOL, "np.bool"):
-            raise self.fail(f"indexing NumPy array {buf.name!r} with a bool (a boolean mask)")
+            self.deopt()  # a[True] is a boolean mask: a new array, made by CPython
         length = buf.shape[d] if buf.shape else buf.length
         fact = self.state.facts.get(i) if isinstance(i, Value) else None
         if fact is not None and fact[0] == "in" and fact[1] is length and fact[2] >= 0 \

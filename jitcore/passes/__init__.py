@@ -6,13 +6,14 @@ import time
 from collections.abc import Callable
 
 from ..ir import Function
-from . import cleanup, divmod, fold
+from . import cleanup, divmod, finite, fold
 
 # (name, pass) in the order they run; each returns how many changes it made.
 PIPELINE: list[tuple[str, Callable[[Function], int]]] = [
     ("fold", fold.run),
     ("divmod", divmod.run),
     ("cleanup", cleanup.run),
+    ("finite", finite.run),
 ]
 
 MAX_ROUNDS = 8

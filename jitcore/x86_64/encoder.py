@@ -1202,6 +1202,19 @@ class Assembler:
         self._emit(encode_op(b"\x0F\x11", src.code, dst, prefix=b"\xF3"),
                    f"movss {fmt(dst, 'dword')}, {src.name}")
 
+    def stmxcsr(self, dst: Mem) -> None:
+        """Store MXCSR (SSE control and sticky exception flags) as 32 bits: 0F AE /3."""
+        self._mxcsr("stmxcsr", 3, dst)
+
+    def ldmxcsr(self, src: Mem) -> None:
+        """Load MXCSR from 32 bits in memory: 0F AE /2."""
+        self._mxcsr("ldmxcsr", 2, src)
+
+    def _mxcsr(self, name: str, digit: int, where: Mem) -> None:
+        if not isinstance(where, Mem):
+            raise AsmError(f"{name}: needs a memory operand, got {describe(where)}")
+        self._emit(encode_op(b"\x0F\xAE", digit, where), f"{name} {fmt(where, 'dword')}")
+
     def subsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("subsd", dst, src)
 

@@ -64,6 +64,11 @@ WIDENING_LOAD = {(1, True): "movsx_b", (2, True): "movsx_w", (2, False): "movzx_
 
 HELPER_INT_ARGS = (rdi, rsi, rdx)
 HELPER_FLOAT_ARGS = (xmm0, xmm1)
+# MXCSR's sticky exception flags (Intel SDM vol. 1, 10.2.3): invalid,
+# denormal, divide-by-zero, overflow, underflow, precision; NumPy warns for
+# invalid, divide-by-zero and overflow (it ignores underflow by default).
+MXCSR_FLAGS = 0x3F
+MXCSR_WARNS = 0x01 | 0x04 | 0x08
 # What the poll stub saves around jc_poll_slow: the caller-saved general
 # registers that may hold values or the entry arguments (the allocatable ones
 # and rdi, rsi), besides the SSE registers the allocation uses.
@@ -120,6 +125,15 @@ class Lowering:
         if self.polls:
             self.interrupt_slot = slots  # the interrupt word's address
             slots += 1
+        # NumPy float results must be finite unless NumPy would not warn (see
+        # do_fcheck). In a function with loops the check costs less as
+        # NumPy's own: the sticky exception flags of MXCSR, cleared in the
+        # prologue and tested at each return (then the caller's restored).
+        self.fp_flags = bool(self.loop_heads) and any(
+            inst.op == "fcheck" and inst.data != "always" for inst in func.insts())
+        if self.fp_flags:
+            self.mxcsr_saved_slot, self.mxcsr_slot = slots, slots + 1
+            slots += 2
         # Float constants other than 0.0 live in frame slots, stored once by the
         # prologue: SSE instructions take them as memory operands, where a
         # constant would otherwise cost a movabs and a movq at every use.
@@ -247,15 +261,22 @@ class Lowering:
         # rsp was 16-byte aligned at the function's call, 8 below it at entry:
         # below that come the saved registers, the frame, the stub's return
         # address and its pushes. Round the XMM save area to realign.
-        below = self.activation_bytes + 8 + 8 * len(POLL_SAVED) + 8 * len(xmms)
-        area = 8 * len(xmms) + (-below) % 16
+        # (and MXCSR, whose exception flags Python code, say NumPy in a
+        # signal handler, may clear)
+        saved = len(xmms) + int(self.fp_flags)
+        below = self.activation_bytes + 8 + 8 * len(POLL_SAVED) + 8 * saved
+        area = 8 * saved + (-below) % 16
         if area:
             self.asm.sub(rsp, area)
         for i, reg in enumerate(xmms):
             self.asm.movsd(Mem(rsp, disp=8 * i), reg)
+        if self.fp_flags:
+            self.asm.stmxcsr(Mem(rsp, disp=8 * len(xmms)))
         self.asm.mov(rdi, argument)
         self.asm.mov(rax, function)
         self.asm.call(rax)
+        if self.fp_flags:
+            self.asm.ldmxcsr(Mem(rsp, disp=8 * len(xmms)))
         for i, reg in enumerate(xmms):
             self.asm.movsd(reg, Mem(rsp, disp=8 * i))
         if area:
@@ -336,6 +357,12 @@ class Lowering:
             # stack, so CPython runs the call. First, before the frame is written.
             self.asm.test(rsp, abi.NATIVE_STACK_CHECK_MASK)
             self.asm.jz(self.depth_exhausted_label())
+        if self.fp_flags:  # the caller's MXCSR kept, and its exception flags cleared
+            self.asm.stmxcsr(self.slot(self.mxcsr_saved_slot))
+            self.asm.mov(rax, self.slot(self.mxcsr_saved_slot))
+            self.asm.and_(rax, ~MXCSR_FLAGS)
+            self.asm.mov(self.slot(self.mxcsr_slot), rax)
+            self.asm.ldmxcsr(self.slot(self.mxcsr_slot))
         if self.makes_calls and self.returns_tuple:
             self.asm.mov(self.slot(self.out_ptr_slot), OUT_PTR)
         for bits, index in self.float_consts.items():
@@ -806,6 +833,13 @@ class Lowering:
 
     def do_ret(self, inst: Inst) -> None:
         status = self.store_result(inst)
+        if self.fp_flags:
+            # A NumPy float operation overflowed, divided by zero or made a nan
+            # of numbers: NumPy warns, so CPython runs the call (see do_fcheck).
+            self.asm.stmxcsr(self.slot(self.mxcsr_slot))
+            self.asm.test(self.slot(self.mxcsr_slot), MXCSR_WARNS)
+            self.asm.jnz(self.deopt_label())
+            self.asm.ldmxcsr(self.slot(self.mxcsr_saved_slot))
         if status == 0:
             self.asm.xor(rax, rax)  # shorter than mov eax, 0
         else:
@@ -889,7 +923,18 @@ class Lowering:
         self.store(inst, xmm15)
 
     def do_fcheck(self, inst: Inst) -> None:
-        """Deopt unless a is finite: a - a is 0.0 for finite a, nan for inf and nan."""
+        """Deopt unless a is finite: a - a is 0.0 for finite a, nan for inf and nan.
+
+        Where NumPy warns about a float result (overflow, division by zero,
+        an invalid operation such as inf - inf), the processor sets a sticky
+        exception flag, and NumPy warns exactly when its operation set one.
+        So a function that tests the flags at return (fp_flags) needs no check
+        here, and computes natively with infinities and nans in its input
+        (NumPy does not warn for those) where this check would deopt. A check
+        with data "always" follows a C helper, which may give inf or nan
+        without the flags NumPy's own code would set: it stays."""
+        if self.fp_flags and inst.data != "always":
+            return
         x = self.xreg(inst.args[0], xmm14)
         self.asm.movapd(xmm15, x)
         self.asm.subsd(xmm15, x)

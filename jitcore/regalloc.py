@@ -3,8 +3,11 @@
 Poletto & Sarkar's linear scan: number the instructions in layout order, give
 every value one live interval [first definition, last use] (widened to whole
 blocks where liveness says it crosses a block boundary, which also covers
-loops), walk the intervals by start and hand out free registers; when none is
-free, the interval that ends last goes to a stack slot.
+loops), walk the intervals by start and hand out free registers. When none is
+free, the value that is cheapest to keep in memory goes to a stack slot: each
+of its uses and definitions costs 8 per loop around it (a back edge in the
+layout), so an inner loop's counter keeps its register and an array's shape,
+read once per outer turn, gives its up.
 
 Two register classes: FLOAT values live in SSE registers, everything else in
 general-purpose ones. A call to a C helper clobbers every caller-saved
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .ir import Function, Value, is_float
+from .ir import Block, Function, Value, is_float
 from .passes.liveness import live_in_out
 from .x86_64.registers import (
     CALLEE_SAVED,
@@ -69,6 +72,7 @@ class Interval:
     end: int
     hint: Value | None = None  # a value whose register this one would like to share
     crosses_call: bool = False
+    weight: float = 0.0  # what keeping it in memory costs: its uses and definitions, by loop depth
 
 
 @dataclass
@@ -114,12 +118,13 @@ def _scan(intervals: list[Interval], registers: list[Reg], alloc: Allocation) ->
             active.append(current)
             active.sort(key=lambda iv: iv.end)
             continue
-        # No register: spill whichever ends last, of this one and the active
-        # ones whose register this one could use.
+        # No register: spill the one of the least weight (of those ending
+        # last, on a tie), of this one and the active ones whose register
+        # this one could use.
         candidates = [iv for iv in active
                       if not current.crosses_call or alloc.locations[iv.value] in CALLEE_SAVED]
-        victim = candidates[-1] if candidates else None
-        if victim is not None and victim.end > current.end:
+        victim = min(candidates, key=lambda iv: (iv.weight, -iv.end)) if candidates else None
+        if victim is not None and (victim.weight, -victim.end) < (current.weight, -current.end):
             alloc.locations[current.value] = alloc.locations[victim.value]
             alloc.locations[victim.value] = _new_slot(alloc)
             active.remove(victim)
@@ -144,6 +149,26 @@ def _new_slot(alloc: Allocation) -> Slot:
     return Slot(alloc.slots - 1)
 
 
+SPILL_COST_PER_LOOP = 8
+
+
+def _loop_depths(func: Function) -> dict[Block, int]:
+    """How many loops each block is in, as the layout shows them: a jump back
+    from block L to block H makes a loop of every block from H to L."""
+    position = {block: i for i, block in enumerate(func.blocks)}
+    nesting = [0] * (len(func.blocks) + 1)
+    for block in func.blocks:
+        for succ in block.successors:
+            if position[succ] <= position[block]:
+                nesting[position[succ]] += 1
+                nesting[position[block] + 1] -= 1
+    depths, running = {}, 0
+    for i, block in enumerate(func.blocks):
+        running += nesting[i]
+        depths[block] = running
+    return depths
+
+
 def _intervals(func: Function) -> list[Interval]:
     """Live intervals in order of start. Parameters are defined at position 0."""
     live_in, live_out = live_in_out(func)
@@ -159,19 +184,22 @@ def _intervals(func: Function) -> list[Interval]:
 
     for param in func.params:
         spans[param] = Interval(param, 0, 0)
+    depth = _loop_depths(func)
     pos = 0
     for block in func.blocks:
         block_start = pos + 1
         for value in live_in[block]:
             touch(value, block_start)
+        cost = float(SPILL_COST_PER_LOOP ** min(depth[block], 6))
         for inst in block.insts:
             pos += 1
             if inst.op in CALL_OPS:
                 calls.append(pos)
             for value in inst.uses():
-                touch(value, pos)
+                touch(value, pos).weight += cost
             if inst.dst is not None:
                 iv = touch(inst.dst, pos)
+                iv.weight += cost
                 if iv.hint is None and inst.args and isinstance(inst.args[0], Value):
                     iv.hint = inst.args[0]
         for value in live_out[block]:

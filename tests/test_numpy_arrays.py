@@ -538,3 +538,114 @@ def test_infinities_and_nans_in_arrays_compute_as_numpy_does():
             check(dot, a, a[::-1].copy())
             check(count_positive, a)
             check(prefix_sums, a, np.zeros(len(a), dtype))
+
+
+def test_a_counter_over_one_array_indexes_another_with_a_check():
+    # i runs over range(len(a)): in range for a, checked against b's length
+    check(dot, np.arange(5.0), np.arange(3.0))
+    check(dot, np.arange(3.0), np.arange(5.0)[::-1])
+    for n, m, p, q in [(3, 4, 4, 2), (3, 4, 2, 2), (3, 4, 5, 2)]:
+        a, b = np.ones((n, m)), np.ones((p, q))
+        check(matmul, a, b, np.zeros((n, q)))
+        check(matmul, a, b, np.zeros((n - 1, q)))
+        check(matmul, a, b, np.zeros((n, q + 1))[:, ::-1])
+
+
+@jit
+def histogram(data, counts):
+    for x in data:
+        counts[x] += 1
+    return counts[0]
+
+
+def test_elements_index_other_arrays():
+    for dtype in ["uint8", "uint16", "uint32", "uint64", "int8", "int64"]:
+        small = np.array([0, 1, 3, 7, 7, 2], dtype)
+        check(histogram, small, np.zeros(8, "int64"))
+        check(histogram, small, np.zeros(7, "int64"))  # 7 is out of range: IndexError
+        check(histogram, small, np.zeros(16, "int64")[::2])
+        if dtype.startswith("int"):
+            check(histogram, np.array([1, -1, -8, -9], dtype), np.zeros(8, "float64"))
+
+
+def test_a_rollback_keeps_what_another_thread_wrote_in_a_strided_array():
+    # as test_buffer_stores' test of the same name, in a Fortran-ordered 2-D
+    # array: bump writes a[1, 2], waits without the GIL until another thread
+    # has overwritten it and set a[0, 1], then overflows and re-runs in CPython.
+    import threading
+
+    @jit(strict=True, nogil=True)
+    def bump(a, big):
+        a[1, 2] = a[1, 2] + 1
+        a[1, 0] = 5  # also stored, and taken back
+        while a[0, 1] == 0:
+            pass
+        return big * big
+
+    bump(np.asfortranarray(np.ones((2, 3), "int64")), 2)  # compiled
+    a = np.asfortranarray(np.zeros((2, 3), "int64"))
+
+    def other():
+        for _ in range(10_000_000):
+            if a[1, 2] == 1:
+                break
+        a[1, 2] = 777
+        a[0, 1] = 1
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert bump(a, 2**40) == 2**80
+    thread.join()
+    assert a.tolist() == [[0, 1, 0], [5, 0, 778]]
+
+
+def test_nogil_calls_over_arrays_in_threads():
+    import threading
+
+    @jit(nogil=True, strict=True)
+    def norm2(a):
+        s = 0.0
+        for i in range(len(a)):
+            s += a[i] * a[i]
+        return s
+
+    arrays = [np.arange(100_000, dtype="float64") * k for k in range(4)]
+    expected = [norm2.py_func(a) for a in arrays]
+    results = [None] * 4
+
+    def work(k):
+        for _ in range(20):
+            results[k] = norm2(arrays[k])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(same(r, e) for r, e in zip(results, expected, strict=True))
+
+
+def test_explain_and_disassemble_name_array_signatures():
+    import jitcore
+
+    a = np.zeros((3, 3), "float32")
+    fresh = jit(total_2d.py_func)
+    text = str(jitcore.explain(fresh, a))
+    assert "array(float32, 2d, C)" in text and "load.f" in text
+    fresh(a)
+    assert "cvtss2sd" in jitcore.disassemble(fresh)
+
+
+@jit
+def unused_results(a, i):
+    x = -a[i]  # noqa: F841 - unused, but NumPy warns when it overflows
+    y = a[i] * 1e308  # noqa: F841
+    return len(a)
+
+
+def test_unused_results_still_warn():
+    for dtype in ["int64", "int8", "float64", "float32"]:
+        info = np.iinfo(dtype) if dtype.startswith("int") else np.finfo(dtype)
+        a = np.array([info.min, 1, info.max], dtype)
+        for i in range(3):
+            check(unused_results, a, i)

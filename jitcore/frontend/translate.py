@@ -1202,10 +1202,16 @@ class _Translator:
             self.deopt()  # a[True] is a boolean mask: a new array, made by CPython
         length = buf.shape[d] if buf.shape else buf.length
         fact = self.state.facts.get(i) if isinstance(i, Value) else None
-        if fact is not None and fact[0] == "in" and fact[1] is length and fact[2] >= 0 \
-                and fact[3] >= 0:
-            return i  # 0 <= i < len: a counter of range(k, len - c), plus a constant
+        if fact is not None and fact[0] == "in" and fact[2] >= 0:
+            if fact[1] is length and fact[3] >= 0:
+                return i  # 0 <= i < len: a counter of range(k, len - c), plus a constant
+            # 0 <= i (a counter over another length): only the upper bound to check
+            self.guard(self.compare("<", i, length))
+            return i
         i = self.numeric_as_int(i)
+        if scalar is not None and scalar.kind == "u":  # a NumPy unsigned int: never negative
+            self.guard(self.compare("<", i, length))
+            return i
         negative = self.compare("<", i, Const(0))
         wrapped = self.temp("add", INT, [i, length])  # cannot overflow: length >= 0 > i
         i = self.temp("select", INT, [negative, wrapped, i])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..ir import MAY_DEOPT, Block, Function, Inst, Operand, Value
+from ..ir import MAY_DEOPT, Block, Function, Inst, Operand, Value, numpy_scalar
 from .liveness import live_sets
 
 
@@ -128,7 +128,9 @@ def _drop_dead(func: Function) -> int:
         live: set[Value] = set(live_out[block])
         kept: list[Inst] = []
         for inst in reversed(block.insts):
-            if inst.dst is not None and inst.dst not in live and inst.op not in MAY_DEOPT:
+            if inst.dst is not None and inst.dst not in live and inst.op not in MAY_DEOPT \
+                    and not (inst.checked and numpy_scalar(inst.dst.type) is not None):
+                # (a dead int64 overflow changes nothing in CPython; in NumPy it warns)
                 removed += 1
                 continue
             if inst.dst is not None:

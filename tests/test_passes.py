@@ -156,3 +156,60 @@ def test_divmod_matches_cpython_at_int64_edges(d):
 def test_divmod_matches_cpython(x, d):
     for f in divmod_functions(d):
         assert_same(jit(strict=True)(f), x)
+
+
+# -- loop-invariant code motion ----------------------------------------------------
+def triple_loop(a, b, n):
+    s = 0
+    for i in range(n):
+        for j in range(n):
+            for k in range(n):
+                s += (i * a + j) % b + k  # i * a: invariant in the j and k loops
+    return s
+
+
+def loop_body_of(ir, header_name):
+    """The blocks of the loop whose header is named header_name (as licm finds them)."""
+    from jitcore.passes.licm import _loops
+
+    return next(body for h, body in _loops(ir).items() if h.name == header_name)
+
+
+def test_invariant_arithmetic_moves_out_of_the_loops_it_does_not_depend_on():
+    from jitcore.passes import licm
+
+    ir = build_ir(triple_loop)
+    optimize(ir)
+    where = {id(inst): block for block in ir.blocks for inst in block.insts}
+    muls = [inst for inst in ir.insts() if inst.op == "mul"]
+    assert muls
+    innermost = min((body for body in licm._loops(ir).values()), key=len)
+    for inst in muls:
+        assert where[id(inst)] not in innermost, ir.dump()
+    for args in [(3, 7, 4), (2**62, 5, 3), (1, 0, 2), (5, -3, 0), (-(2**63), 2, 2)]:
+        assert_same(jit(triple_loop), *args)
+
+
+def test_licm_keeps_meaning_on_loops_that_do_not_run_or_deopt():
+    def guarded(a, n):
+        s = 0
+        for i in range(n):  # n <= 0: never runs, yet a // 0 would deopt if hoisted
+            s += 10 // a + i
+        return s
+
+    for args in [(0, 0), (0, 3), (2, 5), (-1, -2), (2**63 - 1, 1)]:
+        assert_same(jit(guarded), *args)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-20, 20), st.integers(-20, 20), st.integers(0, 6), st.sampled_from(INT64_EDGES))
+def test_nested_loops_with_invariants_agree_with_cpython(a, b, n, big):
+    def nest(a, b, n, big):
+        t = 0
+        for i in range(n):
+            x = a * big
+            for j in range(i, n):
+                t += x % (b or 1) - (a - b) * j + big // (a or 1)
+        return t
+
+    assert_same(jit(nest), a, b, n, big)

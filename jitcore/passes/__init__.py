@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from ..ir import Function
-from . import cleanup, divmod, finite, fold
+from . import cleanup, divmod, finite, fold, licm
 
 # (name, pass) in the order they run; each returns how many changes it made.
 PIPELINE: list[tuple[str, Callable[[Function], int]]] = [
@@ -14,6 +14,7 @@ PIPELINE: list[tuple[str, Callable[[Function], int]]] = [
     ("divmod", divmod.run),
     ("cleanup", cleanup.run),
     ("finite", finite.run),
+    ("licm", licm.run),
 ]
 
 MAX_ROUNDS = 8

@@ -53,11 +53,16 @@ Instruction set (dst on the left):
                               against the length first. .ovf: deopt if a uint64
                               element does not fit in an int64. With data "bytes"
                               (a strided array) i is a byte offset
-    store.<code> p, i, x, u   x (converted and range-checked by the front end) into
-                              element i of the buffer at p, recorded first in the
-                              buffer's undo record u (csrc/undo.h). With data
-                              "bytes": p, offset, x, u, k (k: the element's number
-                              in C order, its place in the undo record)
+    v = undo_begin u          the byte map of undo record u (csrc/undo.h), allocating the
+                              record's memory at the call's first store (deopt if none)
+    v = undo_field.<pre|post> u, d   the record's `pre` or `post` (d: its byte map, so
+                              that the load comes after undo_begin)
+    store.<code> p, i, x, d, pre, post   x (converted and range-checked by the front end)
+                              into element i of the buffer at p, recorded first in its
+                              undo record: d[i] flags it stored, pre[i] keeps the old
+                              value the first time, post[i] the value stored. With
+                              data "bytes": i is a byte offset, and a seventh operand
+                              k the element's number in C order (its place in the record)
     jmp B
     br a, T, F                go to T if a (BOOL) else F
     ret a, ...                return; `kind` names the result shape (see abi.py)
@@ -219,7 +224,8 @@ def is_readonly(t: str) -> bool:
 COMMUTATIVE = {"add", "mul", "and", "or", "xor", "fadd", "fmul"}
 TERMINATORS = {"jmp", "br", "ret", "deopt"}
 # Ops that may leave to the interpreter (never deleted even when dead).
-MAY_DEOPT = {"floordiv", "mod", "shl", "shr", "fdiv", "i2f_exact", "fcheck", "helper", "call", "deopt"}
+MAY_DEOPT = {"floordiv", "mod", "shl", "shr", "fdiv", "i2f_exact", "fcheck", "undo_begin", "helper",
+             "call", "deopt"}
 
 
 @dataclass(eq=False)

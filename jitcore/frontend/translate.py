@@ -381,6 +381,8 @@ class _Translator:
         # Buffer parameters are not locals with a type state: they stay bound
         # to the argument for the whole call (rebinding one does not compile).
         self.buffers: dict[str, BufferArg] = {}
+        # (buffer, IR block) -> (that block, its undo record's pointers): see undo_pointers
+        self.undo_cache: dict[tuple[str, int], tuple[Block, list[Value]]] = {}
         for name, t in zip(names, signature, strict=False):
             element = element_of(t)
             if element is None:
@@ -1063,11 +1065,25 @@ class _Translator:
             value = self.numpy_store_value(buf.numpy, value)
         else:
             value = self.buffer_store_value(buf, value)
-        args = [buf.address, where, value, buf.undo]
+        args = [buf.address, where, value, *self.undo_pointers(buf)]
         if number is not None:
             self.emit("store", None, args + [number], kind=buf.element.code, data="bytes")
         else:
             self.emit("store", None, args, kind=buf.element.code)
+
+    def undo_pointers(self, buf: BufferArg) -> list[Value]:
+        """The byte map, `pre` and `post` of buf's undo record (csrc/undo.h),
+        allocated first if this call has not stored into buf yet: one
+        `undo_begin` and two loads per IR block, which loop-invariant code
+        motion takes out of loops (the pointers do not change during a call)."""
+        key = (buf.name, id(self.block))
+        cached = self.undo_cache.get(key)
+        if cached is None or cached[0] is not self.block:
+            dirty = self.temp("undo_begin", INT, [buf.undo])
+            pre = self.temp("undo_field", INT, [buf.undo, dirty], kind="pre")
+            post = self.temp("undo_field", INT, [buf.undo, dirty], kind="post")
+            cached = self.undo_cache[key] = (self.block, [dirty, pre, post])
+        return list(cached[1])
 
     def buffer_store_value(self, buf: BufferArg, value: Operand) -> Operand:
         """What `buf[i] = value` stores into a buffer of Python ints or floats

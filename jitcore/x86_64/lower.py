@@ -97,7 +97,7 @@ class Lowering:
         self.deopt: Label | None = None
         self.interrupted: Label | None = None
         self.slow_polls: list[tuple[Label, Label]] = []  # (where a poll calls the stub, back)
-        self.undo_begins: list[tuple[Label, Label]] = []  # (where a store calls jc_undo_begin, back)
+        self.undo_begins: list[tuple[Label, Label]] = []  # (where undo_begin calls jc_undo_begin, back)
         self.depth_exhausted: Label | None = None
         self.call_failed: Label | None = None
         self.labels: dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
@@ -236,9 +236,9 @@ class Lowering:
         self.saving_stub(stub, r11, poll_slow_address())
 
     def emit_undo_begins(self) -> None:
-        """Each store's call of jc_undo_begin (its undo record in rdx) at the
-        call's first store, then back to the store; no memory: deopt, before
-        anything was stored."""
+        """Each undo_begin's call of jc_undo_begin (its undo record in rdx)
+        at the call's first store into the buffer, then back; no memory:
+        deopt, before anything was stored."""
         stub = self.asm.label("undo_stub")
         for begin, retry in self.undo_begins:
             self.asm.bind(begin)
@@ -995,26 +995,50 @@ class Lowering:
             self.asm.js(self.deopt_label())
         self.move(dst, work)
 
+    def do_undo_begin(self, inst: Inst) -> None:
+        """dst = the undo record's byte map; at the call's first store into
+        this buffer it is NULL, and jc_undo_begin (out of line, through a
+        stub that saves registers) allocates the record's memory first: no
+        memory means deopt, before anything was stored."""
+        retry = self.asm.label("undo")
+        self.asm.bind(retry)  # after jc_undo_begin
+        self.asm.mov(rdx, self.arg(inst.args[0]))
+        self.asm.mov(rax, Mem(rdx, disp=abi.UNDO_DIRTY))
+        self.asm.test(rax, rax)
+        begin = self.asm.label("undo_begin")
+        self.asm.jz(begin)
+        self.undo_begins.append((begin, retry))
+        self.store(inst, rax)
+
+    def do_undo_field(self, inst: Inst) -> None:
+        """dst = the undo record's `pre` or `post` (ir.py; kind names which)."""
+        record = self.arg(inst.args[0])
+        if not isinstance(record, Reg):
+            self.asm.mov(r11, record)
+            record = r11
+        offset = abi.UNDO_PRE if inst.kind == "pre" else abi.UNDO_POST
+        dst = self.loc(inst.dst)  # type: ignore[arg-type]
+        work = dst if isinstance(dst, Reg) else rax
+        self.asm.mov(work, Mem(record, disp=offset))
+        self.move(dst, work)
+
     def do_store(self, inst: Inst) -> None:
-        """Element i of the buffer at p = x, recorded first in the undo record
-        u (csrc/undo.h): if i's flag in its byte map is clear, set it and copy
-        the element's old value to `pre`; then write x to the buffer and
-        to `post`. The record's memory is allocated at the call's first store
-        (jc_undo_begin, out of line). With data "bytes" (a strided array) the
-        element is at byte offset i, and a fifth operand is its index in the
-        undo record (the element's place in C order). Scratch: r11 (address),
-        rax (index), rdx (record), rdi (data), xmm15."""
+        """Element i of the buffer at p = x, recorded first in its undo
+        record (csrc/undo.h; its byte map d, `pre` and `post` are operands):
+        if d[i] is clear, set it and copy the element's old value to pre[i];
+        then write x to the element and to post[i]. With data "bytes" (a
+        strided array) the element is at byte offset i, and a seventh operand
+        is its index in the record (its place in C order). Scratch: r11
+        (address), rax (index), rdx (record pointers), rdi (data), xmm15."""
         element = ELEMENTS[inst.kind]
         size = element.size
-        address, index, value, undo = inst.args[:4]
-        retry = self.asm.label("store")
-        self.asm.bind(retry)  # after jc_undo_begin: r11, rax, rdx are loaded again
+        address, index, value, dirty, pre, post = inst.args[:6]
         base = self.arg(address)
         if inst.data == "bytes":
             self.asm.mov(r11, base)  # the element's address
             self.asm.add(r11, self.small(self.arg(index), rax))
             base = r11
-            i = self.arg(inst.args[4])
+            i = self.arg(inst.args[6])
         else:
             if not isinstance(base, Reg):
                 self.asm.mov(r11, base)
@@ -1024,40 +1048,40 @@ class Lowering:
             self.asm.mov(rax, i)
             i = rax
         target = Mem(base) if inst.data == "bytes" else Mem(base, i, size)
-        record = self.arg(undo)
-        begin = self.asm.label("undo_begin")
-        self.asm.mov(rdx, record)
-        self.asm.cmp(Mem(rdx, disp=abi.UNDO_DIRTY), 0)
-        self.asm.je(begin)
-        self.undo_begins.append((begin, retry))
-        self.asm.mov(rdx, Mem(rdx, disp=abi.UNDO_DIRTY))
+
+        def pointer(x: Operand) -> Reg:
+            where = self.arg(x)
+            if isinstance(where, Reg):
+                return where
+            self.asm.mov(rdx, where)
+            return rdx
+
+        flags = pointer(dirty)
         written = self.asm.label("stored_before")
-        self.asm.cmp_byte(Mem(rdx, i), 0)
+        self.asm.cmp_byte(Mem(flags, i), 0)
         self.asm.jne(written)  # stored before: pre holds the element's value before this call
-        self.asm.mov_byte(Mem(rdx, i), 1)
-        self.asm.mov(rdx, record)
-        self.asm.mov(rdx, Mem(rdx, disp=abi.UNDO_PRE))
+        self.asm.mov_byte(Mem(flags, i), 1)
+        old = pointer(pre)
         self.load_integer(rdi, target, size, signed=False)  # its bits
-        self.asm.store_narrow(size, Mem(rdx, i, size), rdi)
+        self.asm.store_narrow(size, Mem(old, i, size), rdi)
         self.asm.bind(written)
-        self.asm.mov(rdx, record)
-        self.asm.mov(rdx, Mem(rdx, disp=abi.UNDO_POST))
+        last = pointer(post)
         if element.type == FLOAT:
             x = self.xreg(value, xmm15)
             if size == 4:
                 self.asm.cvtsd2ss(xmm15, x)  # rounded to float32, as CPython's (float) cast
                 self.asm.movss_store(target, xmm15)
-                self.asm.movss_store(Mem(rdx, i, 4), xmm15)
+                self.asm.movss_store(Mem(last, i, 4), xmm15)
             else:
                 self.asm.movsd(target, x)
-                self.asm.movsd(Mem(rdx, i, 8), x)
+                self.asm.movsd(Mem(last, i, 8), x)
             return
         v = self.arg(value)
         if not isinstance(v, Reg):
             self.asm.mov(rdi, v)
             v = rdi
         self.asm.store_narrow(size, target, v)
-        self.asm.store_narrow(size, Mem(rdx, i, size), v)
+        self.asm.store_narrow(size, Mem(last, i, size), v)
 
     def load_integer(self, dst: Reg, src: Mem, size: int, signed: bool) -> None:
         """The `size`-byte integer at src into dst, sign- or zero-extended."""

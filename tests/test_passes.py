@@ -213,3 +213,13 @@ def test_nested_loops_with_invariants_agree_with_cpython(a, b, n, big):
         return t
 
     assert_same(jit(nest), a, b, n, big)
+
+
+def test_licm_leaves_locals_a_loop_that_runs_no_turn_would_not_set():
+    def zero_trip(p, n):
+        for _ in range(3, n):
+            p = 0  # the parameter keeps its value if the loop runs no turn
+        return p
+
+    for args in [(5, 0), (5, 3), (5, 4), (-1, 10)]:
+        assert_same(jit(zero_trip), *args)

@@ -39,7 +39,7 @@ def run(func: Function) -> int:
     loops = _loops(func)
     if not loops:
         return 0
-    definitions: dict[Value, int] = {}
+    definitions: dict[Value, int] = {p: 1 for p in func.params}  # a parameter: set on entry
     for inst in func.insts():
         if inst.dst is not None:
             definitions[inst.dst] = definitions.get(inst.dst, 0) + 1
@@ -70,8 +70,11 @@ def _invariants(body: set[Block], definitions: dict[Value, int]) -> list[Inst]:
         changed = False
         for block in body:
             for inst in block.insts:
-                if inst.op in MOVABLE and inst.dst is not None and definitions.get(inst.dst) == 1 \
-                        and inst.dst in written and not any(v in written for v in inst.uses()):
+                # Only temporaries (a local, even one set once, may hold a value
+                # from before the loop, which a loop that runs no turn keeps).
+                if inst.op in MOVABLE and inst.dst is not None and not inst.dst.name \
+                        and definitions.get(inst.dst) == 1 and inst.dst in written \
+                        and not any(v in written for v in inst.uses()):
                     hoisted.append(inst)
                     written.discard(inst.dst)  # now computed before the loop
                     changed = True

@@ -251,6 +251,15 @@ def _array_kind(a: Any) -> ArrayKind:
     return _array_kind_for(code, a.ndim, "C" if flags.c_contiguous else "A", not flags.writeable)
 
 
+def _ndarray_type() -> type:
+    """numpy.ndarray (NumPy is imported by now if an array signature is compiled)."""
+    if not _ndarray:
+        import numpy
+
+        _ndarray.append(numpy.ndarray)
+    return _ndarray[0]
+
+
 def _is_ndarray(t: type) -> bool:
     if _ndarray:
         return t is _ndarray[0]
@@ -698,7 +707,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 numpy_scalar(r[0]) is not None for r in entry.compiled.returns):
             _give_fast_path_numpy_types()
         buffers = tuple((t.type, t.code, t.readonly) if isinstance(t, BufferKind) else
-                        (_ndarray[0], t.code, t.readonly, t.ndim, t.layout != "C")
+                        (_ndarray_type(), t.code, t.readonly, t.ndim, t.layout != "C")
                         if isinstance(t, ArrayKind) else None for t in key)
         # NumPy results in tuples are named by their status (the C side knows no names)
         shapes = [tuple(abi.SCALAR_STATUS[t] if numpy_scalar(t) is not None else t for t in shape)

@@ -74,6 +74,12 @@ from hypothesis import strategies as st
 
 INT, BOOL, FLOAT = "int", "bool", "float"
 TYPES = (INT, BOOL, FLOAT)
+# Array parameters (programs(arrays=True)): int64 or float64 elements, passed as NumPy
+# arrays (any layout) or array.array('q' / 'd'); programs read their elements as
+# int(a[i]) / float(a[i]), so the arithmetic is Python's for either kind, and store
+# into them (NumPy scalar arithmetic itself is fuzzed by test_random_programs).
+INT_ARRAY, FLOAT_ARRAY = "int_array", "float_array"
+ELEMENT_TYPES = {INT_ARRAY: INT, FLOAT_ARRAY: FLOAT}
 PYTHON_TYPES = {INT: int, BOOL: bool, FLOAT: float}
 
 # -- constants -------------------------------------------------------------------
@@ -175,6 +181,7 @@ class Gen:
     # are read only in ways that work for any type (`float(d)`, `d + 0.5`, `d < 1.5`).
     dynamic: bool = False
     dyn: dict[str, str | None] = field(default_factory=dict)
+    arrays: dict[str, str] = field(default_factory=dict)  # array parameters: their element type
     return_bits: int = 1  # the largest bit-length bound of a returned int (return_type INT)
 
     # -- drawing ------------------------------------------------------------
@@ -262,10 +269,51 @@ class Gen:
             e = self.mixed_read(t)
             if e is not None:
                 return e
+        if self.arrays and not small and t in (INT, FLOAT) and self.chance(4):
+            e = self.element_read(t)
+            if e is not None:
+                return e
         names = self.vars_of(t)
         if names and not self.chance(3):
             return self.var_expr(self.pick(names))
         return self.constant(t, small)
+
+    # -- array parameters ----------------------------------------------------
+    def index(self, array: str) -> str:
+        """An index into `array`: in range (of a non-empty array) mostly, negative
+        ones too, sometimes anything (IndexError: CPython raises it)."""
+        names = self.vars_of(INT)
+        i = self.pick(names) if names and not self.chance(4) else lit(self.pick(SMALL_INT_CONSTS[:10]))
+        form = self.weighted([("mod", 6), ("neg", 2), ("raw", 1)])
+        if form == "mod":
+            return f"({i}) % len({array})"
+        if form == "neg":
+            return f"-1 - ({i}) % len({array})"
+        return i
+
+    def element_read(self, t: str) -> Expr | None:
+        """An element of an array parameter as a Python int or float, or len()."""
+        if t == INT and self.chance(5):
+            return Expr(f"len({self.pick(list(self.arrays))})", INT, 63)
+        arrays = [a for a, et in self.arrays.items() if et == t]
+        if not arrays:
+            return None
+        a = self.pick(arrays)
+        convert = "int" if t == INT else "float"
+        return Expr(f"{convert}({a}[{self.index(a)}])", t, 64 if t == INT else 1)
+
+    def stmt_store(self, depth: int) -> list[str]:
+        """a[i] = x or a[i] += x into an array parameter (x fits an int64 element,
+        mostly: else CPython raises OverflowError, and so must jitcore)."""
+        a = self.pick(list(self.arrays))
+        t = self.arrays[a]
+        e = self.expr(t, 2)
+        if t == INT:
+            e = self.clamp(e) if e.bits > 63 and not self.risky() else e
+        op = self.pick(["=", "=", "+=", "-="])
+        if op != "=" and t == INT:
+            e = Expr(f"({e.text}) % 1000", INT, 10)  # += stays far from the int64 edges
+        return [f"{a}[{self.index(a)}] {op} {e.text}"]
 
     def nonconst_leaf(self, t: str) -> Expr:
         names = self.vars_of(t)
@@ -597,6 +645,8 @@ class Gen:
 
     def statement(self, depth: int) -> list[str]:
         options = [("assign", 8), ("aug", 5), ("tuple", 1), ("divmod", 1), ("expr", 1)]
+        if self.arrays:
+            options += [("store", 4)]
         if depth < MAX_BLOCK_DEPTH:
             options += [("if", 4), ("return", 1)]
             if len(self.loops) < MAX_LOOP_DEPTH and self.loops_allowed:
@@ -918,8 +968,9 @@ def indent(lines: list[str]) -> list[str]:
 
 def function(draw, name: str = "generated", callees: Sequence[Callee] = (),
              return_type: str | None = None, loops: bool = True,
-             dynamic: bool = False) -> tuple[str, Callee]:
-    """The source of one random function (no imports), and how to call it."""
+             dynamic: bool = False, arrays: int = 0) -> tuple[str, Callee]:
+    """The source of one random function (no imports), and how to call it;
+    `arrays` array parameters come after the others."""
     g = Gen(draw, callees=tuple(callees), return_type=return_type, loops_allowed=loops,
             dynamic=dynamic)
     g.risk = g.pick([0, 0, 0, 12, 4, 2])
@@ -933,6 +984,11 @@ def function(draw, name: str = "generated", callees: Sequence[Callee] = (),
         g.assignable.append(p)
         if t != FLOAT:
             g.bits[p] = 64 if t == INT else 1
+    for i in range(arrays):
+        t = g.pick([INT_ARRAY, FLOAT_ARRAY])
+        params.append(f"arr{i}")
+        param_types.append(t)
+        g.arrays[f"arr{i}"] = ELEMENT_TYPES[t]
     # One local of each type at least, so constant-folding avoidance always has a variable.
     init_lines = []
     most = 3
@@ -970,12 +1026,14 @@ def function(draw, name: str = "generated", callees: Sequence[Callee] = (),
 
 
 @st.composite
-def programs(draw, max_helpers: int = 0, dynamic: bool = False):  # type: ignore[no-untyped-def]
+def programs(draw, max_helpers: int = 0, dynamic: bool = False,  # type: ignore[no-untyped-def]
+             arrays: bool = False):
     """(source, param_types): a module that imports math and defines `generated`.
 
     With max_helpers > 0 (see TODO(calls)), up to that many loop-free helper
     functions h0, h1, ... with fixed return types come first; each may call
-    the ones before it, and `generated` may call them all.
+    the ones before it, and `generated` may call them all. With arrays, half
+    the programs also take one or two array parameters (INT_ARRAY, FLOAT_ARRAY).
     """
     helpers: list[Callee] = []
     parts = []
@@ -984,7 +1042,8 @@ def programs(draw, max_helpers: int = 0, dynamic: bool = False):  # type: ignore
         text, callee = function(draw, f"h{i}", helpers, return_type, loops=False)
         helpers.append(callee)
         parts.append(text)
-    text, main = function(draw, "generated", helpers, dynamic=dynamic)
+    count = draw(st.sampled_from([0, 0, 1, 2])) if arrays else 0
+    text, main = function(draw, "generated", helpers, dynamic=dynamic, arrays=count)
     parts.append(text)
     return "import math\n\n\n" + "\n\n".join(parts), main.param_types
 
@@ -1009,4 +1068,5 @@ def int64_constants_only(func) -> bool:  # type: ignore[no-untyped-def]
     return all(not isinstance(c, int) or -(2**63) <= c < 2**63 for c in func.__code__.co_consts)
 
 
-__all__ = ["programs", "make", "Callee", "PYTHON_TYPES", "INT", "BOOL", "FLOAT", "math"]
+__all__ = ["programs", "make", "Callee", "PYTHON_TYPES", "INT", "BOOL", "FLOAT", "INT_ARRAY",
+           "FLOAT_ARRAY", "math"]

@@ -22,6 +22,12 @@ combinations one block is compiled for, which dynamic locals can reach).
                                          # there first (a reproducer after a crash)
     JITCORE_FUZZ_HELPERS=0 ...           # no helper functions
     JITCORE_FUZZ_DYNAMIC=0 ...           # every local keeps one type
+    JITCORE_FUZZ_ARRAYS=0 ...            # no array parameters
+
+Half the programs also take int64 or float64 arrays (NumPy arrays in several
+layouts, or array.array), read their elements and store into them, in and
+out of range, in loops; each call's warnings and the arrays' contents
+afterwards are compared too (a re-run's rollback included).
 
 With JITCORE_FUZZ_SECONDS=N, test_random_programs_for_a_time_budget runs batches
 of JITCORE_FUZZ_BATCH (default 100) examples, each batch with fresh random seeds
@@ -35,10 +41,13 @@ short one above.
 
 from __future__ import annotations
 
+import array
+import copy
 import json
 import math
 import os
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,8 +55,10 @@ from conftest import INT64_EDGES, outcome, same_outcome, same_value, show_outcom
 from fuzz_programs import PYTHON_TYPES, make, programs
 from hypothesis import HealthCheck, given, note, reject, settings
 from hypothesis import strategies as st
+from numpy_compare import copy_like
 
 from jitcore import CompileError, jit
+from jitcore.dispatcher import _array_kind_for
 
 EXAMPLES = int(os.environ.get("JITCORE_FUZZ_EXAMPLES", "150"))
 CALLS_PER_PROGRAM = 8
@@ -77,7 +88,34 @@ INT_ARGS = st.one_of(st.sampled_from(INT64_EDGES), st.integers(-100, 100),
                      st.integers(-(2**63), 2**63 - 1))
 FLOAT_ARGS = st.one_of(st.sampled_from(FLOAT_SPECIALS), st.floats(),
                        st.integers(-100, 100).map(float), st.floats(-1e6, 1e6))
-ARGUMENTS = {"int": INT_ARGS, "bool": st.booleans(), "float": FLOAT_ARGS}
+
+
+def _array(values: list[Any], code: str, how: str) -> Any:
+    """An array argument of these values: array.array, or a NumPy array laid out `how`."""
+    if how == "array.array":
+        return array.array(code, values)
+    import numpy as np
+
+    a = np.array(values, dtype="int64" if code == "q" else "float64")
+    if how == "strided":
+        wide = np.zeros(2 * len(a), a.dtype)
+        wide[::2] = a
+        return wide[::2]
+    if how == "reversed":
+        return a[::-1].copy()[::-1]
+    return a
+
+
+def _arrays(code: str, items: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.builds(_array, st.lists(items, min_size=0, max_size=6), st.just(code),
+                     st.sampled_from(["numpy", "numpy", "strided", "reversed", "array.array"]))
+
+
+ARGUMENTS = {"int": INT_ARGS, "bool": st.booleans(), "float": FLOAT_ARGS,
+             "int_array": _arrays("q", st.one_of(st.sampled_from(INT64_EDGES), st.integers(-100, 100))),
+             "float_array": _arrays("d", FLOAT_ARGS)}
+# Array programs (fuzz_programs' arrays=True): JITCORE_FUZZ_ARRAYS=0 leaves them out.
+ARRAYS = os.environ.get("JITCORE_FUZZ_ARRAYS", "1") not in ("", "0")
 
 
 # -- comparison (conftest's: types exact, floats by bits, NaN == NaN, exceptions by message) --
@@ -112,10 +150,13 @@ def report(source: str, what: str, args: Sequence[Any] | None = None) -> str:
 
 # -- the test ------------------------------------------------------------------------
 def compile_strictly(source: str, param_types: Sequence[str]) -> Any:
-    """The program's `generated`, jitted strictly (its helpers too) and compiled for its types."""
+    """The program's `generated`, jitted strictly (its helpers too) and compiled for its types
+    (arrays: C-contiguous NumPy ones; other layouts compile, strictly, at their first call)."""
     jitted = jit(strict=True)(make(source, helpers_decorator=jit(strict=True)))
     try:
-        jitted.compile(*(PYTHON_TYPES[t] for t in param_types))
+        jitted.compile(*(PYTHON_TYPES[t] if t in PYTHON_TYPES else
+                         _array_kind_for("l" if t == "int_array" else "d", 1, "C", False)
+                         for t in param_types))
     except CompileError as exc:
         if DYNAMIC and any(text in str(exc) for text in DYNAMIC_LIMITS):
             reject()
@@ -128,13 +169,37 @@ def compile_strictly(source: str, param_types: Sequence[str]) -> Any:
     return jitted
 
 
+def run_call(func: Any, args: tuple[Any, ...]) -> tuple[Any, list[tuple[Any, str]], list[Any]]:
+    """func(*args) on fresh copies of the array arguments (NumPy ones in the
+    same layout): its outcome, its warnings and the arrays' contents afterwards."""
+    args = tuple(copy.copy(a) if isinstance(a, array.array) else
+                 copy_like(a) if hasattr(a, "strides") else a for a in args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = outcome(func, args)
+    seen = [(w.category, str(w.message)) for w in caught]
+    contents = [(type(a).__name__, a.tolist()) for a in args if hasattr(a, "tolist")]
+    return result, seen, contents
+
+
+def same_contents(expected: list[Any], actual: list[Any]) -> bool:
+    return all(e[0] == a[0] and len(e[1]) == len(a[1])
+               and all(same_value(x, y) for x, y in zip(e[1], a[1], strict=True))
+               for e, a in zip(expected, actual, strict=True))
+
+
 def check_call(jitted: Any, reference: Any, args: tuple[Any, ...]) -> str | None:
-    """None if jitted(*args) does exactly what reference(*args) (plain CPython) does."""
-    expected = outcome(reference, args)
-    actual = outcome(jitted, args)
-    if same(expected, actual):
-        return None
-    return (f"{call_text(args)}: jitcore {show_outcome(actual)}, CPython {show_outcome(expected)}")
+    """None if jitted(*args) does exactly what reference(*args) (plain CPython) does:
+    the outcome, the warnings, and what array arguments hold afterwards."""
+    expected, expected_warnings, expected_arrays = run_call(reference, args)
+    actual, actual_warnings, actual_arrays = run_call(jitted, args)
+    if not same(expected, actual):
+        return f"{call_text(args)}: jitcore {show_outcome(actual)}, CPython {show_outcome(expected)}"
+    if expected_warnings != actual_warnings:
+        return f"{call_text(args)}: warnings {actual_warnings}, CPython {expected_warnings}"
+    if not same_contents(expected_arrays, actual_arrays):
+        return f"{call_text(args)}: arrays after {actual_arrays}, CPython {expected_arrays}"
+    return None
 
 
 # Time-budget mode (JITCORE_FUZZ_SECONDS): how long, examples per batch, where to record.
@@ -163,14 +228,14 @@ def check_program(program, data):
         problem = check_call(jitted, reference, args)
         COUNTS["calls"] += 1
         assert problem is None, report(source, f"jitcore differs from CPython: {problem}", args)
-    assert jitted.failure is None and len(jitted.signatures) == 1, report(source, "not compiled natively")
+    assert jitted.failure is None and len(jitted.signatures) >= 1, report(source, "not compiled natively")
     COUNTS["programs"] += 1
 
 
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                  HealthCheck.data_too_large])
-@given(program=programs(max_helpers=HELPERS, dynamic=DYNAMIC), data=st.data())
+@given(program=programs(max_helpers=HELPERS, dynamic=DYNAMIC, arrays=ARRAYS), data=st.data())
 def test_random_programs(program, data):
     check_program(program, data)
 
@@ -181,7 +246,7 @@ def run_for(seconds: float, batch: int = BATCH) -> dict:
     one_batch = settings(max_examples=batch, deadline=None, database=None,
                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                                 HealthCheck.data_too_large])(
-        given(program=programs(max_helpers=HELPERS, dynamic=DYNAMIC), data=st.data())(
+        given(program=programs(max_helpers=HELPERS, dynamic=DYNAMIC, arrays=ARRAYS), data=st.data())(
             check_program))
     start = time.monotonic()
     programs_before, calls_before = COUNTS["programs"], COUNTS["calls"]

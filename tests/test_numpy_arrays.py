@@ -649,3 +649,19 @@ def test_unused_results_still_warn():
         a = np.array([info.min, 1, info.max], dtype)
         for i in range(3):
             check(unused_results, a, i)
+
+
+def test_compiling_for_an_array_signature_before_any_array_call():
+    import subprocess
+    import sys
+
+    code = ("from jitcore import jit\n"
+            "from jitcore.dispatcher import _array_kind_for\n"
+            "def total(a):\n    return len(a)\n"
+            "f = jit(strict=True)(total)\n"
+            "f.compile(_array_kind_for('l', 1, 'C', False))\n"
+            "import numpy as np\n"
+            "print(f(np.zeros(3, 'int64')), f.signatures)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == "3"

@@ -665,3 +665,21 @@ def test_compiling_for_an_array_signature_before_any_array_call():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[0] == "3"
+
+
+@jit
+def wrapped_neighbours(a):
+    n = len(a)
+    s = 0
+    for i in range(n):
+        s += a[(i - 1) % n] - a[(i + 1) % n]  # in range (n > 0): no bounds check needed
+    return s
+
+
+def test_an_index_taken_modulo_the_length_needs_no_check():
+    from jitcore.compiler import compile_function
+
+    ir = compile_function(wrapped_neighbours.py_func, ("array:l:1C",), keep_text=True).ir
+    assert ir.count(" = mod ") == ir.count(" = load") == 4 and "deopt" not in ir, ir
+    for values in ([], [5], [1, 2], [3, -4, 2**62, 7]):
+        check(wrapped_neighbours, np.array(values, "int64"))

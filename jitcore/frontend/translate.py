@@ -821,6 +821,11 @@ class _Translator:
                 fact = self.shifted_fact(a, b, symbol)
                 if fact is not None:
                     self.state.facts[result] = fact
+            elif symbol == "%":
+                length = self.length_minus(b)
+                if length is not None and length[1] == 0:
+                    # x % len(a): 0 <= it < len(a) (len(a) == 0 raises, by deopt)
+                    self.state.facts[result] = ("in", length[0], 0, 0)
             return result
         if symbol == "/":
             return self.temp("helper", FLOAT, [ia, ib], kind="int_truediv")
@@ -1341,7 +1346,9 @@ class _Translator:
             value = self.load_element(it.items, value)
         # The counter only overflows when the loop is over anyway; CPython
         # then gives the answer (this is rare: a range ending near 2**63).
-        self.emit("add", it.counter, [it.counter, it.step], checked=True)
+        # Below a buffer's length (at most 2**48 or so) it cannot.
+        bounded = it.within is not None and isinstance(it.step, Const) and 0 < it.step.value <= 2**32
+        self.emit("add", it.counter, [it.counter, it.step], checked=not bounded)
         self.push(value)
         self.jump_to(body)
         raise _PathEnds()

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from ..ir import Function
-from . import cleanup, divmod, finite, fold, licm
+from . import cleanup, divmod, finite, fold, layout, licm
 
 # (name, pass) in the order they run; each returns how many changes it made.
 PIPELINE: list[tuple[str, Callable[[Function], int]]] = [
@@ -15,6 +15,7 @@ PIPELINE: list[tuple[str, Callable[[Function], int]]] = [
     ("cleanup", cleanup.run),
     ("finite", finite.run),
     ("licm", licm.run),
+    ("layout", layout.run),
 ]
 
 MAX_ROUNDS = 8

@@ -1,11 +1,14 @@
-"""Block order: a block reached only by a jump from another goes right after it.
+"""Block order: a block reached only from another goes right after it.
 
 The front end lays blocks out as it makes them: a loop's header, then the
 block that steps its counter, then the loop's exit (made first, for the
 version it needs), and the body after that, so each turn took two jumps.
 Placing each jump's target right after the jump when nothing else goes
 there lets lowering drop the jump (it omits a jump to the next block): a
-loop turn ends in its one jump back.
+loop turn ends in its one jump back. After a branch the same goes for its
+true side (a loop header's `br more, body, exit` goes on into the body), or
+for the other side where the true one is a guard's deopt, which stays out of
+the way: lowering then emits one conditional jump to it.
 
 The order keeps the first block first. Every cycle still has a backward
 jump somewhere (no order of a cycle's blocks is all forward), which is where
@@ -15,6 +18,11 @@ lowering puts its polls and the register allocator sees a loop.
 from __future__ import annotations
 
 from ..ir import Block, Function
+
+
+def _deopts(block: Block) -> bool:
+    """Whether the block only leaves to the interpreter (a failed guard)."""
+    return len(block.insts) == 1 and block.insts[0].op == "deopt"
 
 
 def run(func: Function) -> int:
@@ -32,12 +40,15 @@ def run(func: Function) -> int:
             order.append(block)
             placed.add(block)
             term = block.terminator
-            if term is None or term.op != "jmp":
+            if term is None or term.op not in ("jmp", "br"):
                 break
-            target = term.targets[0]
-            if predecessors[target] != 1 or target is blocks[0]:
+            # after a branch, the side that goes on (not a guard's deopt, which
+            # is placed where it was: out of the way)
+            following = [t for t in term.targets if predecessors[t] == 1 and t is not blocks[0]
+                         and t not in placed and not _deopts(t)]
+            if not following:
                 break
-            block = target
+            block = following[0]
     moved = sum(1 for a, b in zip(order, blocks, strict=True) if a is not b)
     func.blocks = order
     return moved

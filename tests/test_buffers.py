@@ -14,7 +14,7 @@ import sys
 import threading
 
 import pytest
-from conftest import INT64_EDGES, assert_same
+from conftest import INT64_EDGES, assert_same, outcome, same_outcome
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -481,3 +481,20 @@ def test_offsets_within_the_loop_range_need_no_check(func, checks):
         assert_same(jit(func), a)
     a = array.array("d" if func is not shifted_stop else "q", range(10))
     assert guards_left(func, a) == checks
+
+
+def byte_counts(data, counts):
+    for b in data:
+        counts[b + 1] += 1  # b >= 0 (bytes): only the upper bound needs a check
+    return counts[1]
+
+
+def test_unsigned_elements_as_indices_keep_only_the_upper_check():
+    for data in (b"", b"\x00\x01\x01", bytes(range(256)), b"\xff"):
+        for size in (257, 256, 3):
+            theirs, ours = array.array("q", [0] * size), array.array("q", [0] * size)
+            expected = outcome(byte_counts, [data, theirs])
+            actual = outcome(jit(strict=True)(byte_counts), [data, ours])
+            assert same_outcome(expected, actual) and ours == theirs, (data, size)
+    ir = explain(byte_counts, b"ab", array.array("q", [0] * 300)).ir
+    assert "select" not in ir  # no negative index to wrap

@@ -257,8 +257,9 @@ class _BytecodeBlock:
 #   ("in", n, lo, hi) -- lo <= it <= n - 1 - hi (lo, hi constants): a counter of
 #       range(lo, len(a) - hi), or such a counter plus a constant;
 #   ("is", n, c)      -- it equals n - c: len(a), len(a) - 1, or a local set to one.
+#   ("nonneg",)       -- it is >= 0: an element of an unsigned buffer, plus a constant >= 0.
 # Indexing the buffer with a value known "in" it with lo >= 0 and hi >= 0 needs
-# no bounds check.
+# no bounds check; one known >= 0 only the check against the length.
 Fact = tuple[Any, ...]
 
 
@@ -1169,6 +1170,8 @@ class _Translator:
         d = int(b.value) if symbol == "+" else -int(b.value)
         if abs(d) > 2**32:
             return None
+        if fact[0] == "nonneg":
+            return ("nonneg",) if d >= 0 else None
         if fact[0] == "in":
             return ("in", fact[1], fact[2] + d, fact[3] - d)
         return ("is", fact[1], fact[2] - d)
@@ -1181,8 +1184,11 @@ class _Translator:
         element = buf.element
         extra: dict[str, Any] = {"data": "bytes"} if number is not None else {}
         if buf.numpy is None:
-            return self.temp("load", element.type, [buf.address, where], kind=element.code,
-                             checked=element.size == 8 and not element.signed, **extra)
+            value = self.temp("load", element.type, [buf.address, where], kind=element.code,
+                              checked=element.size == 8 and not element.signed, **extra)
+            if element.type == INT and not element.signed:
+                self.state.facts[value] = ("nonneg",)  # as an index: no negative to wrap
+            return value
         if buf.numpy.kind == "b":  # a byte that NumPy reads as True unless 0
             byte = self.temp("load", INT, [buf.address, where], kind=element.code, **extra)
             return self.temp("truth", buf.numpy.name, [byte])
@@ -1223,8 +1229,8 @@ class _Translator:
             self.deopt()  # a[True] is a boolean mask: a new array, made by CPython
         length = buf.shape[d] if buf.shape else buf.length
         fact = self.state.facts.get(i) if isinstance(i, Value) else None
-        if fact is not None and fact[0] == "in" and fact[2] >= 0:
-            if fact[1] is length and fact[3] >= 0:
+        if fact is not None and (fact[0] == "nonneg" or (fact[0] == "in" and fact[2] >= 0)):
+            if fact[0] == "in" and fact[1] is length and fact[3] >= 0:
                 return i  # 0 <= i < len: a counter of range(k, len - c), plus a constant
             # 0 <= i (a counter over another length): only the upper bound to check
             self.guard(self.compare("<", i, length))
@@ -1393,6 +1399,8 @@ def _int_range(element: Element) -> tuple[int, int]:
 
 def _fact_key(fact: Fact) -> tuple[Any, ...]:
     """A fact as part of a block version's key: its length by identity."""
+    if len(fact) == 1:
+        return fact
     return (fact[0], id(fact[1]), *fact[2:])
 
 

@@ -4,6 +4,7 @@
 - `t = add a, b` followed by `x = mov t`, with the temporary t used nowhere
   else, becomes `x = add a, b` (the seed's push/pop pairs and needless moves
   have no other form in a register IR);
+- a block that jumps to a block reached from nowhere else absorbs it;
 - instructions whose result is never read are deleted, unless they may
   deopt to raise an exception in CPython (`x // 0`). A dead overflow-checked
   op goes: it could only have sent the call to the interpreter, which would
@@ -19,7 +20,31 @@ from .liveness import live_sets
 
 
 def run(func: Function) -> int:
-    return _drop_self_moves(func) + _coalesce_moves(func) + _drop_dead(func)
+    return _merge_blocks(func) + _drop_self_moves(func) + _coalesce_moves(func) + _drop_dead(func)
+
+
+def _merge_blocks(func: Function) -> int:
+    """A block that ends in a jump to a block nothing else reaches absorbs it
+    (the front end splits where bytecode blocks and versions begin): moves
+    between the two can then coalesce, and the loop counter's copy with it."""
+    entry = func.blocks[0] if func.blocks else None
+    predecessors: Counter[Block] = Counter(s for b in func.blocks for s in b.successors)
+    gone: set[Block] = set()
+    for block in func.blocks:
+        if block in gone:
+            continue
+        while True:
+            term = block.terminator
+            if term is None or term.op != "jmp":
+                break
+            target = term.targets[0]
+            if target is block or target is entry or predecessors[target] != 1 or target in gone:
+                break
+            block.insts = block.insts[:-1] + target.insts
+            gone.add(target)
+    if gone:
+        func.blocks = [b for b in func.blocks if b not in gone]
+    return len(gone)
 
 
 def _drop_self_moves(func: Function) -> int:

@@ -172,6 +172,19 @@ static void entry_free(fc_entry *e)
     PyMem_Free(e);
 }
 
+/* FC_KIND_NUMPY + i for the i-th NumPy scalar type (once _set_numpy_types gave them), else 0. */
+static int numpy_kind(PyObject *t)
+{
+    int i;
+    if (numpy_types[0] == NULL)
+        return 0;
+    for (i = 0; i < FC_NUMPY_TYPES; i++) {
+        if (numpy_types[i] == t)
+            return FC_KIND_NUMPY + i;
+    }
+    return 0;
+}
+
 static int kind_of_type(PyObject *t)
 {
     if (t == (PyObject *)&PyLong_Type)
@@ -180,7 +193,7 @@ static int kind_of_type(PyObject *t)
         return FC_KIND_BOOL;
     if (t == (PyObject *)&PyFloat_Type)
         return FC_KIND_FLOAT;
-    return 0;
+    return numpy_kind(t);
 }
 
 static inline int kind_of_value(PyObject *o)
@@ -192,7 +205,7 @@ static inline int kind_of_value(PyObject *o)
         return FC_KIND_FLOAT;
     if (t == &PyBool_Type)
         return FC_KIND_BOOL;
-    return 0;
+    return numpy_kind((PyObject *)t);
 }
 
 /* The kind a result slot of IR type `name` is boxed as; the Python side's
@@ -265,6 +278,38 @@ static __thread int fc_depth_fallback = 0;
 
 /* Native calls made by the fast path, for tests (approximate for nogil calls). */
 static unsigned long long fc_native_calls = 0;
+
+/* A NumPy scalar argument of type index `index` (ir.NUMPY_SCALARS) into its
+ * slot, as the Python path packs it: a bool as 0 or 1, a float's double, an
+ * int's value (through __index__).  0, or 1 if it is an int beyond int64 (a
+ * uint64 above 2**63 - 1: the call runs in py_func), -1 with an exception. */
+static int unbox_numpy(PyObject *o, int index, jc_value *slot)
+{
+    if (index == 0) {
+        int truth = PyObject_IsTrue(o);
+        if (truth < 0)
+            return -1;
+        slot->i = truth;
+        return 0;
+    }
+    if (index >= FC_NUMPY_TYPES - 2) {
+        double d = PyFloat_AsDouble(o);
+        if (d == -1.0 && PyErr_Occurred())
+            return -1;
+        slot->d = d;
+        return 0;
+    }
+    {
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow)
+            return 1;
+        if (v == -1 && PyErr_Occurred())
+            return -1;
+        slot->i = (int64_t)v;
+        return 0;
+    }
+}
 
 /* NumPy's scalar of type index `index` (ir.NUMPY_SCALARS) for the value in v:
  * the type called with the Python int or float it holds (a bool: with
@@ -590,7 +635,15 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
             slot += buffer_slots(e, i) - 1; /* filled by take_buffers */
             continue;
         }
-        if (kinds[i] == FC_KIND_INT) {
+        if (kinds[i] >= FC_KIND_NUMPY) {
+            int status = unbox_numpy(o, kinds[i] - FC_KIND_NUMPY, &in[slot]);
+            if (status != 0) {
+                release_views(views, nviews);
+                *route = status > 0 ? ROUTE_DEOPT : ROUTE_DONE; /* (ROUTE_DONE: the error is set) */
+                return NULL;
+            }
+        }
+        else if (kinds[i] == FC_KIND_INT) {
             int overflow = 0;
             long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
             if (overflow) {

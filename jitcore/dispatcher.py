@@ -700,9 +700,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         """Let the C fast path call `entry` for arguments of exactly the types `key`."""
         if _fastcall is None:
             return
-        if any(_is_numpy(t) for t in key):
-            return  # (the C fast path takes no NumPy scalar arguments yet)
-        if any(isinstance(t, ArrayKind) for t in key) or any(
+        if any(isinstance(t, ArrayKind) or _is_numpy(t) for t in key) or any(
                 numpy_scalar(t) is not None for shape in entry.shapes for t in shape) or any(
                 numpy_scalar(r[0]) is not None for r in entry.compiled.returns):
             _give_fast_path_numpy_types()

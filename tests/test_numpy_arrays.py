@@ -683,3 +683,22 @@ def test_an_index_taken_modulo_the_length_needs_no_check():
     assert ir.count(" = mod ") == ir.count(" = load") == 4 and "deopt" not in ir, ir
     for values in ([], [5], [1, 2], [3, -4, 2**62, 7]):
         check(wrapped_neighbours, np.array(values, "int64"))
+
+
+def test_numpy_scalar_arguments_take_the_c_fast_path():
+    from jitcore import _fastcall
+
+    @jit(strict=True)
+    def mix(x, y, b):
+        return x * 2 + y, b
+
+    for args in [(np.float64(1.5), np.int32(7), np.True_), (np.float32(2.5), np.uint64(3), np.False_),
+                 (np.int8(-128), np.uint8(255), np.True_), (np.uint64(2**63 + 5), 1, np.True_),
+                 (np.int64(2**62), np.int64(2**62), np.False_)]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # (check() compares them)
+            mix(*args)  # compiles (or runs in CPython: a uint64 beyond int64)
+        before = _fastcall._native_calls()
+        check(mix, *args, compiles=args[0] != np.uint64(2**63 + 5))
+        if args[0] != np.uint64(2**63 + 5):
+            assert _fastcall._native_calls() > before

@@ -274,6 +274,14 @@ def _is_ndarray(t: type) -> bool:
 _NUMPY_ARGUMENTS: dict[type, str] = {}
 
 
+def _numpy_2() -> bool:
+    """Whether the NumPy in use computes as native code does: NumPy 2's rules
+    (NEP 50). NumPy 1's value-based casting is not compiled."""
+    import numpy
+
+    return int(numpy.__version__.split(".")[0]) >= 2
+
+
 def _numpy_scalar_type(ir: str) -> type:
     """The NumPy type of IR type `ir` ("np.float64" -> numpy.float64)."""
     import numpy
@@ -299,9 +307,11 @@ def ir_type(t: Any) -> str | None:
             return None
         return buffer_type(t.code, t.readonly)
     if isinstance(t, ArrayKind):
-        if t.code not in NUMPY_BY_CODE or t.ndim not in (1, 2):
+        if t.code not in NUMPY_BY_CODE or t.ndim not in (1, 2) or not _numpy_2():
             return None
         return array_type(t.code, t.ndim, t.layout, t.readonly)
+    if _is_numpy(t) and not _numpy_2():
+        return None
     if _is_numpy(t) and t not in _NUMPY_ARGUMENTS and t.__name__ != "ndarray":
         for name in NUMPY_SCALARS:
             _NUMPY_ARGUMENTS[_numpy_scalar_type(name)] = name
@@ -940,6 +950,8 @@ if _fastcall is not None:
 def _why_not_taken(t: Any) -> str:
     """Why native code does not take an argument of signature type t (an
     array-like one: a warning says so)."""
+    if (isinstance(t, ArrayKind) or _is_numpy(t)) and not _numpy_2():
+        return "a NumPy argument with NumPy 1 (native code computes with NumPy 2's rules: upgrade NumPy)"
     if isinstance(t, ArrayKind):
         return (f"a NumPy {t.__name__} argument (native code takes NumPy arrays of 1 or 2 "
                 f"dimensions, in native byte order, of dtypes "

@@ -702,3 +702,11 @@ def test_numpy_scalar_arguments_take_the_c_fast_path():
         check(mix, *args, compiles=args[0] != np.uint64(2**63 + 5))
         if args[0] != np.uint64(2**63 + 5):
             assert _fastcall._native_calls() > before
+
+
+def test_numpy_1_is_refused_with_a_message(monkeypatch):
+    monkeypatch.setattr(np, "__version__", "1.26.4")
+    jitted = jit(total_float.py_func)
+    with pytest.warns(JitWarning, match="NumPy 2's rules: upgrade NumPy"):
+        jitted(np.arange(3.0))
+    assert jitted.signatures == []

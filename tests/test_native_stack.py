@@ -67,7 +67,17 @@ def test_python_code_never_runs_on_the_native_stack():
 
 def test_each_thread_gets_one_and_gives_it_back():
     down(10)  # this thread's
+    # Threads an earlier test left running may still be giving theirs back:
+    # let them end first, so the count only moves with this test's threads.
+    for other in threading.enumerate():
+        if other is not threading.current_thread():
+            other.join(60)
     before = native_stacks()
+    for _ in range(100):  # (a joined thread's stack goes just after join returns)
+        threading.Event().wait(0.02)
+        if native_stacks() == before:
+            break
+        before = native_stacks()
     inside: list[int] = []
     stop = threading.Event()
 

@@ -36,10 +36,27 @@ from collections import Counter
 
 from .. import abi
 from ..ir import ELEMENTS, FLOAT, Block, Const, Function, Inst, Operand, Value, is_float
-from ..regalloc import CALL_OPS, Allocation, Location, Slot
+from ..regalloc import ALLOCATABLE, CALL_OPS, Allocation, Location, Slot
 from ..runtime import helper_address, poll_slow_address, undo_begin_address
 from .encoder import Assembler, Label, Mem
-from .registers import Reg, r8, r9, r10, r11, rax, rcx, rdi, rdx, rsi, rsp, xmm0, xmm1, xmm14, xmm15
+from .registers import (
+    CALLEE_SAVED,
+    Reg,
+    r8,
+    r9,
+    r10,
+    r11,
+    rax,
+    rcx,
+    rdi,
+    rdx,
+    rsi,
+    rsp,
+    xmm0,
+    xmm1,
+    xmm14,
+    xmm15,
+)
 
 # The entry ABI's registers (jitcore/abi.py).
 ARGS_PTR, OUT_PTR, DEPTH, INTERRUPT_PTR = rdi, rsi, rdx, rcx
@@ -122,9 +139,17 @@ class Lowering:
         self.loop_heads = {succ for block in func.blocks for succ in block.successors
                            if position[succ] <= position[block]}
         self.polls = bool(self.loop_heads) or self.calls_native
+        self.poll_reg: Reg | None = None
         if self.polls:
             self.interrupt_slot = slots  # the interrupt word's address
             slots += 1
+            # ...also kept in a callee-saved register the allocation left
+            # free, if there is one: a loop's poll is then one compare.
+            used = {loc for loc in alloc.locations.values() if isinstance(loc, Reg)}
+            spare = [r for r in ALLOCATABLE if r in CALLEE_SAVED and r not in used]
+            if spare:
+                self.poll_reg = spare[0]
+                self.saved = [r for r in CALLEE_SAVED if r in self.saved or r is spare[0]]
         # NumPy float results must be finite unless NumPy would not warn (see
         # do_fcheck). In a function with loops the check costs less as
         # NumPy's own: the sticky exception flags of MXCSR, cleared in the
@@ -216,8 +241,11 @@ class Lowering:
     def poll(self) -> None:
         """Call jc_poll_slow (out of line, after the function's code) if the
         poll word is set: two loads and a compare when it is not."""
-        self.asm.mov(r11, self.slot(self.interrupt_slot))
-        self.asm.cmp(Mem(r11), 0)
+        if self.poll_reg is not None:
+            self.asm.cmp(Mem(self.poll_reg), 0)
+        else:
+            self.asm.mov(r11, self.slot(self.interrupt_slot))
+            self.asm.cmp(Mem(r11), 0)
         slow, back = self.asm.label("poll_slow"), self.asm.label("polled")
         self.asm.jne(slow)
         self.asm.bind(back)
@@ -229,6 +257,8 @@ class Lowering:
         stub = self.asm.label("poll_stub")
         for slow, back in self.slow_polls:
             self.asm.bind(slow)
+            if self.poll_reg is not None:
+                self.asm.mov(r11, self.poll_reg)
             self.asm.call(stub)
             self.asm.shl(rax, 32)  # the status is a C int: only eax is defined
             self.asm.jnz(self.interrupted_label())
@@ -376,6 +406,8 @@ class Lowering:
         if self.polls:
             # Saved before the parameters are loaded: one may live in rcx.
             self.asm.mov(self.slot(self.interrupt_slot), INTERRUPT_PTR)
+            if self.poll_reg is not None:
+                self.asm.mov(self.poll_reg, INTERRUPT_PTR)
         for i, param in enumerate(self.func.params):
             if param in self.alloc.locations:
                 src = Mem(ARGS_PTR, disp=8 * i)

@@ -2,10 +2,13 @@
 
 Each call looks up the native code for the types of its arguments (a
 signature such as `(int, float)`, or `(array('d'), int)`: buffers by the type
-of their elements), compiling it on the first call with those types.
+of their elements, NumPy arrays by dtype, dimensions and layout, as
+`array(float64, 2d, C)`), compiling it on the first call with those types.
 Arguments are packed into 8-byte slots (ints outside int64 are rejected; a
-buffer is exported for the call and takes three slots, see abi.py), the
-native code runs, and its status says how to box the result. A call that
+buffer is exported for the call and takes three slots, an array more, see
+ir.argument_slots), the native code runs, and its status says how to box the
+result (NumPy results as their NumPy type: NumPy is imported only once a
+NumPy argument comes in). A call that
 re-runs in CPython first takes back what it stored into buffers (undo
 records, csrc/undo.h).
 For calls with arguments of exactly a compiled signature the C base type

@@ -1,10 +1,12 @@
 """Vocabulary instructions -> typed IR, by running CPython's operand stack at compile time.
 
 The function is compiled for one signature: the types of its arguments (int,
-bool or float). The stack holds IR operands instead of objects (`load_local
-a` pushes the Value that stands for local `a`; `binary +` pops two operands
-and pushes the temporary an `add` defines) or compile-time things (a global
-function, a range iterator, a tuple).
+bool or float, NumPy scalar types, buffers and NumPy arrays). Elements of a
+NumPy array are NumPy scalars, computed with NumPy's rules (the numpy_*
+methods, with numpy_rules.py). The stack holds IR operands instead of
+objects (`load_local a` pushes the Value that stands for local `a`; `binary
++` pops two operands and pushes the temporary an `add` defines) or
+compile-time things (a global function, a range iterator, a tuple).
 
 Control flow is translated by basic block versioning: a bytecode block is
 translated once for every type state it is reached with (the types of the

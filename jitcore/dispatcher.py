@@ -713,9 +713,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         """Let the C fast path call `entry` for arguments of exactly the types `key`."""
         if _fastcall is None:
             return
-        if any(isinstance(t, ArrayKind) or _is_numpy(t) for t in key) or any(
-                numpy_scalar(t) is not None for shape in entry.shapes for t in shape) or any(
-                numpy_scalar(r[0]) is not None for r in entry.compiled.returns):
+        if any(isinstance(t, ArrayKind) or _is_numpy(t) for t in key):
+            # (NumPy values, and so NumPy results, come only from NumPy arguments)
             _give_fast_path_numpy_types()
         buffers = tuple((t.type, t.code, t.readonly) if isinstance(t, BufferKind) else
                         (_ndarray_type(), t.code, t.readonly, t.ndim, t.layout != "C")

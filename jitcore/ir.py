@@ -98,6 +98,16 @@ class Element:
     signed: bool
     type: str
 
+    def bounds(self) -> tuple[int, int]:
+        """The values an integer element holds, as native code may hold them
+        (a uint64 only up to INT64_MAX: larger ones deopt when loaded)."""
+        if self.type == BOOL:
+            return 0, 1
+        bits = 8 * self.size
+        if self.signed:
+            return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+        return 0, min(2**bits - 1, INT64_MAX)
+
 
 # The element types native code reads, with their native sizes (x86-64 Linux
 # and macOS: 'i' is 4 bytes, 'l' 8). 'f' is a float32 widened to a double,
@@ -141,13 +151,8 @@ class NumpyScalar:
         return self.element.type
 
     def bounds(self) -> tuple[int, int]:
-        """The values an integer type holds, as native code may hold them
-        (a uint64 only up to INT64_MAX)."""
-        if self.kind == "b":
-            return 0, 1
-        if self.kind == "i":
-            return -(2 ** (self.bits - 1)), 2 ** (self.bits - 1) - 1
-        return 0, min(2**self.bits - 1, INT64_MAX)
+        """The values an integer or bool type holds (Element.bounds)."""
+        return self.element.bounds()
 
 
 NUMPY_SCALARS: dict[str, NumpyScalar] = {s.name: s for s in (

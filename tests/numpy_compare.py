@@ -44,6 +44,22 @@ def run(func, args):
     return result, seen, [a.copy() for a in args if isinstance(a, np.ndarray)]
 
 
+def difference(expected, actual) -> str | None:
+    """What differs between two run() results (outcome, warnings, arrays after), or None."""
+    if expected[0][0] != actual[0][0]:
+        return f"{actual[0]} vs CPython {expected[0]}"
+    if expected[0][0] == "value" and not same(expected[0][1], actual[0][1]):
+        return f"jitcore {actual[0][1]!r} ({type(actual[0][1])}), CPython {expected[0][1]!r}"
+    if expected[0][0] == "raise" and expected[0] != actual[0]:
+        return f"{actual[0]} vs CPython {expected[0]}"
+    if expected[1] != actual[1]:
+        return f"warnings {actual[1]} vs CPython {expected[1]}"
+    for e, a in zip(expected[2], actual[2], strict=True):
+        if not same(e, a):
+            return f"array after {a!r} vs CPython {e!r}"
+    return None
+
+
 def copy_like(a):
     """A fresh copy of array a with a's strides (and read-only flag)."""
     if a.flags.c_contiguous:

@@ -45,6 +45,8 @@ from ..ir import (
     BOOL,
     FLOAT,
     INT,
+    INT64_MAX,
+    INT64_MIN,
     NUMPY_BY_CODE,
     NUMPY_SCALARS,
     Block,
@@ -77,7 +79,6 @@ UNSUPPORTED_FLAGS = (
 )
 
 UNBOUND = None
-INT64_MIN_VALUE, INT64_MAX_VALUE = -(2**63), 2**63 - 1
 MAX_VERSIONS = 12  # type states one bytecode block may be translated for
 
 PYTHON_TYPES = {int: INT, bool: BOOL, float: FLOAT}
@@ -259,7 +260,8 @@ class _BytecodeBlock:
 #   ("in", n, lo, hi) -- lo <= it <= n - 1 - hi (lo, hi constants): a counter of
 #       range(lo, len(a) - hi), or such a counter plus a constant;
 #   ("is", n, c)      -- it equals n - c: len(a), len(a) - 1, or a local set to one.
-#   ("nonneg",)       -- it is >= 0: an element of an unsigned buffer, plus a constant >= 0.
+#   ("nonneg",)       -- it is >= 0: an unsigned element (of a buffer or a NumPy
+#       array), plus a constant >= 0.
 # Indexing the buffer with a value known "in" it with lo >= 0 and hi >= 0 needs
 # no bounds check; one known >= 0 only the check against the length.
 Fact = tuple[Any, ...]
@@ -1107,7 +1109,7 @@ class _Translator:
         if value.type == FLOAT:
             self.deopt()  # TypeError: an int buffer refuses a float
         value = self.as_int(value)
-        self.guard_range(value, *_int_range(element))  # OverflowError / ValueError
+        self.guard_range(value, *element.bounds())  # OverflowError / ValueError
         return value
 
     def numpy_store_value(self, target: NumpyScalar, value: Operand) -> Operand:
@@ -1137,9 +1139,9 @@ class _Translator:
 
     def guard_range(self, x: Operand, low: int, high: int) -> None:
         """Deopt unless low <= x <= high (bounds beyond int64 need no check)."""
-        if low > INT64_MIN_VALUE:
+        if low > INT64_MIN:
             self.guard(self.compare(">=", x, Const(low)))
-        if high < INT64_MAX_VALUE:
+        if high < INT64_MAX:
             self.guard(self.compare("<=", x, Const(high)))
 
     def is_length(self, x: Value) -> bool:
@@ -1185,17 +1187,15 @@ class _Translator:
         where, number = self.element_place(buf, index)
         element = buf.element
         extra: dict[str, Any] = {"data": "bytes"} if number is not None else {}
-        if buf.numpy is None:
-            value = self.temp("load", element.type, [buf.address, where], kind=element.code,
-                              checked=element.size == 8 and not element.signed, **extra)
-            if element.type == INT and not element.signed:
-                self.state.facts[value] = ("nonneg",)  # as an index: no negative to wrap
-            return value
-        if buf.numpy.kind == "b":  # a byte that NumPy reads as True unless 0
+        if buf.numpy is not None and buf.numpy.kind == "b":  # a byte NumPy reads as True unless 0
             byte = self.temp("load", INT, [buf.address, where], kind=element.code, **extra)
             return self.temp("truth", buf.numpy.name, [byte])
-        return self.temp("load", buf.numpy.name, [buf.address, where], kind=element.code,
-                         checked=element.size == 8 and not element.signed, **extra)
+        value = self.temp("load", element.type if buf.numpy is None else buf.numpy.name,
+                          [buf.address, where], kind=element.code,
+                          checked=element.size == 8 and not element.signed, **extra)
+        if element.type == INT and not element.signed:
+            self.state.facts[value] = ("nonneg",)  # as an index: no negative to wrap
+        return value
 
     def element_place(self, buf: BufferArg, index: StackItem) -> tuple[Operand, Operand | None]:
         """Where element `index` of buf is: (its index, None) in a buffer or a
@@ -1231,14 +1231,13 @@ class _Translator:
             self.deopt()  # a[True] is a boolean mask: a new array, made by CPython
         length = buf.shape[d] if buf.shape else buf.length
         fact = self.state.facts.get(i) if isinstance(i, Value) else None
-        if fact is not None and (fact[0] == "nonneg" or (fact[0] == "in" and fact[2] >= 0)):
-            if fact[0] == "in" and fact[1] is length and fact[3] >= 0:
-                return i  # 0 <= i < len: a counter of range(k, len - c), plus a constant
-            # 0 <= i (a counter over another length): only the upper bound to check
-            self.guard(self.compare("<", i, length))
-            return i
+        if fact is not None and fact[0] == "in" and fact[1] is length and fact[2] >= 0 \
+                and fact[3] >= 0:
+            return i  # 0 <= i < len: a counter of range(k, len - c), plus a constant
         i = self.numeric_as_int(i)
-        if scalar is not None and scalar.kind == "u":  # a NumPy unsigned int: never negative
+        if fact is not None and (fact[0] == "nonneg" or (fact[0] == "in" and fact[2] >= 0)):
+            # 0 <= i (an unsigned element, a counter over another length): only
+            # the upper bound to check
             self.guard(self.compare("<", i, length))
             return i
         negative = self.compare("<", i, Const(0))
@@ -1389,14 +1388,6 @@ def _float32(x: float) -> float | None:
         return float(struct.unpack("<f", struct.pack("<f", x))[0])
     except OverflowError:
         return None
-
-
-def _int_range(element: Element) -> tuple[int, int]:
-    """The values a buffer's int element holds (a uint64 only up to INT64_MAX in a register)."""
-    bits = 8 * element.size
-    if element.signed:
-        return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-    return 0, min(2**bits - 1, INT64_MAX_VALUE)
 
 
 def _fact_key(fact: Fact) -> tuple[Any, ...]:

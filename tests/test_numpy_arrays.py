@@ -696,3 +696,53 @@ def test_numpy_1_is_refused_with_a_message(monkeypatch):
     with pytest.warns(JitWarning, match="NumPy 2's rules: upgrade NumPy"):
         jitted(np.arange(3.0))
     assert jitted.signatures == []
+
+
+@jit(strict=True)
+def np_running_sums(src, dst):
+    s = 0
+    for i in range(len(src)):
+        s += src[i]  # np.int64: NumPy's overflow warning is a deopt, after stores
+        dst[i] = s
+    return s
+
+
+@jit(strict=True)
+def np_fill_rows(grid, out):
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            out[i, j] = grid[i, j] * 3  # int8: overflows in NumPy for |x| > 42
+    return 0
+
+
+def test_write_only_arrays_that_share_memory_with_the_others_are_taken_back():
+    """dst is only written; a view of src's memory must still be recorded (a
+    re-run would read what the native run stored), a disjoint view need not."""
+    def views(make_base, split):
+        def make():
+            base = make_base()
+            return list(split(base))
+        return make
+
+    big = np.array([1, 2, 2**62, 2**62, 5, -7, 3], dtype=np.int64)  # overflows at the 4th sum
+    grid = np.arange(-24, 24, dtype=np.int8).reshape(6, 8)
+    cases = [
+        (np_running_sums, views(big.copy, lambda a: (a, a))),
+        (np_running_sums, views(big.copy, lambda a: (a[1:], a[:-1]))),
+        (np_running_sums, views(big.copy, lambda a: (a[:-1], a[1:]))),
+        (np_running_sums, views(big.copy, lambda a: (a, a[::-1]))),  # negative strides
+        (np_running_sums, views(lambda: np.concatenate([big, big]), lambda a: (a[:7], a[7:]))),
+        (np_fill_rows, views(grid.copy, lambda a: (a, a.T.copy().T))),  # Fortran copy: apart
+        (np_fill_rows, views(lambda: np.arange(-24, 40, dtype=np.int8).reshape(8, 8),
+                             lambda a: (a[:4], a[4:]))),
+        (np_fill_rows, views(lambda: np.arange(-24, 40, dtype=np.int8).reshape(8, 8),
+                             lambda a: (a[::2], a[1::2]))),  # interleaved rows
+    ]
+    for jitted, make in cases:
+        for _ in range(2):  # compiled on the Python path, then the C fast path
+            expected = run(jitted.py_func, make())
+            ours = make()
+            actual = run(jitted, ours)
+            assert jitted._entries.get(argument_key(tuple(ours))) is not None, jitted.failure
+            problem = difference(expected, actual)
+            assert problem is None, f"{jitted.__name__}: {problem}"

@@ -388,6 +388,8 @@ class _Translator:
         self.buffers: dict[str, BufferArg] = {}
         # (buffer, IR block) -> (that block, its undo record's pointers): see undo_pointers
         self.undo_cache: dict[tuple[str, int], tuple[Block, list[Value]]] = {}
+        # (id(index), id(length)) -> (index, length, the index checked): see dimension_index
+        self.checked_indices: dict[tuple[int, int], tuple[Operand, Value, Operand]] = {}
         for name, t in zip(names, signature, strict=False):
             element = element_of(t)
             if element is None:
@@ -547,6 +549,7 @@ class _Translator:
             self.block = version.ir
             self.current = version.bb
             self.state = version.entry.copy()
+            self.checked_indices.clear()
             self.translate_block(version.bb)
         return self.ir
 
@@ -669,6 +672,8 @@ class _Translator:
         if not isinstance(item, (Value, Const)):
             raise self.fail(f"assigning {self.describe(item)} to {name!r}")
         target = self.local(name, item.type)
+        if self.checked_indices:
+            self.checked_indices = {k: v for k, v in self.checked_indices.items() if v[0] is not target}
         facts = self.state.facts
         old_fact = facts.pop(target, None)
         new_fact = facts.get(item) if isinstance(item, Value) else None
@@ -1234,17 +1239,26 @@ class _Translator:
         if fact is not None and fact[0] == "in" and fact[1] is length and fact[2] >= 0 \
                 and fact[3] >= 0:
             return i  # 0 <= i < len: a counter of range(k, len - c), plus a constant
+        key = (id(i), id(length))
+        known = self.checked_indices.get(key)
+        if known is not None:
+            return known[2]  # `a[i] += x`: the store's index is the load's, checked once
+        original = i
         i = self.numeric_as_int(i)
         if fact is not None and (fact[0] == "nonneg" or (fact[0] == "in" and fact[2] >= 0)):
             # 0 <= i (an unsigned element, a counter over another length): only
             # the upper bound to check
             self.guard(self.compare("<", i, length))
-            return i
-        negative = self.compare("<", i, Const(0))
-        wrapped = self.temp("add", INT, [i, length])  # cannot overflow: length >= 0 > i
-        i = self.temp("select", INT, [negative, wrapped, i])
-        self.guard(self.compare(">=", i, Const(0)))
-        self.guard(self.compare("<", i, length))
+        else:
+            negative = self.compare("<", i, Const(0))
+            wrapped = self.temp("add", INT, [i, length])  # cannot overflow: length >= 0 > i
+            i = self.temp("select", INT, [negative, wrapped, i])
+            self.guard(self.compare(">=", i, Const(0)))
+            self.guard(self.compare("<", i, length))
+        # Valid for the rest of this block version (the blocks the translator
+        # continues in are dominated by this one) until original's local is
+        # stored to (do_store_local forgets it).
+        self.checked_indices[key] = (original, length, i)
         return i
 
     def do_jump(self, target: Any) -> None:

@@ -124,8 +124,7 @@ typedef struct {
     char buffer_code[FC_MAX_ARGS];      /* their element's struct code */
     char buffer_readonly[FC_MAX_ARGS];  /* whether they refuse stores, */
     char buffer_ndim[FC_MAX_ARGS];      /* 0 for a flat buffer, else a NumPy array's dimensions, */
-    char buffer_strided[FC_MAX_ARGS];   /* and for those whether they are not C-contiguous, */
-    char buffer_write_only[FC_MAX_ARGS]; /* whether the code only writes them (undo.h) */
+    char buffer_strided[FC_MAX_ARGS];   /* and for those whether they are not C-contiguous */
     int has_buffers;                    /* any FC_KIND_BUFFER argument */
 } fc_entry;
 
@@ -560,22 +559,6 @@ static void release_views(Py_buffer *views, Py_ssize_t n)
         PyBuffer_Release(&views[i]);
 }
 
-/* A buffer the code only writes is not recorded (undo.h) unless it shares
- * memory with another of the call's buffers: its record keeps write_only
- * only then. */
-static void mark_write_only(jc_undo *undo, Py_ssize_t n)
-{
-    Py_ssize_t i, j;
-    char shared[FC_MAX_ARGS] = {0};
-    for (i = 0; i < n; i++)
-        for (j = 0; j < n; j++)
-            if (i != j && undo[i].write_only && jc_undo_overlap(&undo[i], &undo[j]))
-                shared[i] = 1;
-    for (i = 0; i < n; i++)
-        if (shared[i])
-            undo[i].write_only = 0;
-}
-
 /* Whether entry e takes the buffer arguments among args (their exact type
  * and their element): then they are exported into views (*nviews of them)
  * and their address and length are in their slots of `in`. */
@@ -603,11 +586,9 @@ static int take_buffers(const fc_entry *e, PyObject *const *args, Py_ssize_t nar
             *nviews = 0;
             return 0;
         }
-        undo[*nviews].write_only = e->buffer_write_only[i]; /* for now: see below */
         ++*nviews;
         slot += buffer_slots(e, i) - 1;
     }
-    mark_write_only(undo, *nviews);
     return 1;
 }
 
@@ -981,28 +962,28 @@ PyDoc_STRVAR(add_entry_doc,
  * readonly, ndim, strided) for a NumPy array.  1 if it is one, 0 if not, -1
  * with an exception for a malformed description. */
 static int buffer_spec(PyObject *buffers, Py_ssize_t i, PyObject **type, char *code,
-                       char *readonly, char *ndim, char *strided, char *write_only)
+                       char *readonly, char *ndim, char *strided)
 {
     PyObject *spec, *t, *c;
     const char *text;
-    int ro, dims, st, wo;
+    Py_ssize_t n;
+    int ro, dims = 0, st = 0;
     if (buffers == Py_None)
         return 0;
     spec = PyTuple_GET_ITEM(buffers, i);
     if (spec == Py_None)
         return 0;
-    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 6
+    if (!PyTuple_Check(spec) || ((n = PyTuple_GET_SIZE(spec)) != 3 && n != 5)
         || !PyType_Check(t = PyTuple_GET_ITEM(spec, 0))
         || !PyUnicode_Check(c = PyTuple_GET_ITEM(spec, 1))
         || (text = PyUnicode_AsUTF8(c)) == NULL || strlen(text) != 1
         || (ro = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 2))) < 0
-        || (dims = (int)PyLong_AsLong(PyTuple_GET_ITEM(spec, 3))) < 0 || dims > 2
-        || (st = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 4))) < 0
-        || (wo = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 5))) < 0) {
+        || (n == 5 && ((dims = (int)PyLong_AsLong(PyTuple_GET_ITEM(spec, 3))) < 1 || dims > 2
+                       || (st = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 4))) < 0))) {
         PyErr_Clear();
         PyErr_SetString(PyExc_TypeError,
-                        "_add_entry: each buffer must be (type, one-letter code, readonly, "
-                        "ndim 0 for a flat buffer or 1 or 2 for an array, strided, write_only)");
+                        "_add_entry: each buffer must be (type, one-letter code, readonly) or "
+                        "(type, code, readonly, ndim 1 or 2, strided)");
         return -1;
     }
     if (type != NULL)
@@ -1015,8 +996,6 @@ static int buffer_spec(PyObject *buffers, Py_ssize_t i, PyObject **type, char *c
         *ndim = (char)dims;
     if (strided != NULL)
         *strided = (char)st;
-    if (write_only != NULL)
-        *write_only = (char)wo;
     return 1;
 }
 
@@ -1043,7 +1022,7 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
         return NULL;
     }
     for (i = 0; i < nargs; i++) {
-        if (kind_of_type(PyTuple_GET_ITEM(key, i)) == 0 && buffer_spec(buffers, i, NULL, NULL, NULL, NULL, NULL, NULL) <= 0) {
+        if (kind_of_type(PyTuple_GET_ITEM(key, i)) == 0 && buffer_spec(buffers, i, NULL, NULL, NULL, NULL, NULL) <= 0) {
             if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_TypeError, "_add_entry: argument types must be int, bool or "
                                 "float, or buffers described in `buffers`");
@@ -1074,10 +1053,10 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
     e->frame_bytes = frame_bytes;
     for (i = 0; i < nargs; i++) {
         PyObject *type;
-        char code, readonly, ndim, strided, write_only;
+        char code, readonly, ndim, strided;
         e->kinds[i] = (unsigned char)kind_of_type(PyTuple_GET_ITEM(key, i));
         if (e->kinds[i] == 0
-            && buffer_spec(buffers, i, &type, &code, &readonly, &ndim, &strided, &write_only) > 0) {
+            && buffer_spec(buffers, i, &type, &code, &readonly, &ndim, &strided) > 0) {
             e->kinds[i] = FC_KIND_BUFFER;
             e->has_buffers = 1;
             e->buffer_type[i] = Py_NewRef(type);
@@ -1085,7 +1064,6 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
             e->buffer_readonly[i] = readonly;
             e->buffer_ndim[i] = ndim;
             e->buffer_strided[i] = strided;
-            e->buffer_write_only[i] = write_only;
         }
     }
     e->code = (const jc_code *)(uintptr_t)handle;

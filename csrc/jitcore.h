@@ -166,9 +166,6 @@ int jc_native_stack_shrink(size_t usable);
 struct jc_undo;
 int jc_undo_begin(struct jc_undo *u);
 void jc_undo_rollback_and_end(struct jc_undo *u, int rollback);
-/* Whether two buffer arguments' elements may share bytes (undo.h's
- * write_only holds only for a buffer that shares none with another). */
-int jc_undo_shares_memory(const struct jc_undo *a, const struct jc_undo *b);
 
 /* cffi-cdef: end */
 

@@ -113,11 +113,6 @@ int jc_undo_begin(jc_undo *u)
     return 0;
 }
 
-int jc_undo_shares_memory(const jc_undo *a, const jc_undo *b)
-{
-    return jc_undo_overlap(a, b);
-}
-
 void jc_undo_rollback_and_end(jc_undo *u, int rollback)
 {
     if (rollback)

@@ -21,14 +21,6 @@
  *     and that still holds `post`: an element another thread wrote after this
  *     call did (the GIL is released meanwhile under nogil=True, and at polls
  *     otherwise) keeps that thread's value;
- *   - a buffer the code only writes (never reads, nor passes on) and that
- *     shares no memory with another buffer argument of the call needs no
- *     record: a re-run computes every value the native run stored from
- *     arguments that are as they were, and stores it again, in the same
- *     order, before it reaches the point where the native run stopped.  The
- *     caller sets `write_only` then (jc_undo_shares_memory decides the second
- *     half), and the code stores without recording (its first store finds
- *     `write_only` instead of calling jc_undo_begin, and `dirty` stays NULL);
  *   - jc_undo_end gives the record's memory back: to a spare block kept per
  *     thread (undo.c), so that a call that stores into the same buffer
  *     again only clears the byte map instead of mapping and faulting in fresh
@@ -62,9 +54,6 @@ typedef struct jc_undo {
     int64_t inner;
     int64_t stride0;
     int64_t stride1;
-    /* 1: the code's stores into this buffer are not recorded (see above);
-     * 0, as a zeroed record has it: they are. (filled by the caller) */
-    int64_t write_only;
 } jc_undo;
 /* cffi-cdef: end */
 
@@ -74,31 +63,6 @@ static inline size_t jc_undo_bytes(const jc_undo *u, size_t *map_bytes)
     size_t flags = ((size_t)u->length + 7) & ~(size_t)7; /* pre stays 8-byte aligned */
     *map_bytes = flags;
     return flags + 2 * (size_t)u->length * (size_t)u->size;
-}
-
-/* The bytes [*low, *high) that span u's elements (0 when it has none). */
-static inline void jc_undo_span(const jc_undo *u, intptr_t *low, intptr_t *high)
-{
-    int64_t rows, lo = 0, hi = 0;
-    *low = *high = (intptr_t)u->base;
-    if (u->length <= 0)
-        return;
-    rows = (u->length + u->inner - 1) / u->inner;
-    lo += (rows - 1) * u->stride0 < 0 ? (rows - 1) * u->stride0 : 0;
-    hi += (rows - 1) * u->stride0 > 0 ? (rows - 1) * u->stride0 : 0;
-    lo += (u->inner - 1) * u->stride1 < 0 ? (u->inner - 1) * u->stride1 : 0;
-    hi += (u->inner - 1) * u->stride1 > 0 ? (u->inner - 1) * u->stride1 : 0;
-    *low = (intptr_t)u->base + (intptr_t)lo;
-    *high = (intptr_t)u->base + (intptr_t)hi + (intptr_t)u->size;
-}
-
-/* Whether the elements of a and b may share bytes (by their spans). */
-static inline int jc_undo_overlap(const jc_undo *a, const jc_undo *b)
-{
-    intptr_t a_low, a_high, b_low, b_high;
-    jc_undo_span(a, &a_low, &a_high);
-    jc_undo_span(b, &b_low, &b_high);
-    return a_low < a_high && b_low < b_high && a_low < b_high && b_low < a_high;
 }
 
 static inline void jc_undo_rollback(jc_undo *u)

@@ -77,9 +77,7 @@ MAX_FRAME_BYTES = NATIVE_STACK_MARGIN // 4
 
 # Where generated code finds the parts of an undo record (csrc/undo.h,
 # jc_undo): its byte map of stored elements, their values before this call
-# stored them, the values it stored last, and whether the caller found the
-# buffer written only (then stores are not recorded).
+# stored them, and the values it stored last.
 UNDO_DIRTY = 24
 UNDO_PRE = 32
 UNDO_POST = 40
-UNDO_WRITE_ONLY = 88

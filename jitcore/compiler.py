@@ -15,7 +15,7 @@ from types import FunctionType
 from . import abi
 from .errors import CompileError
 from .frontend import build_ir
-from .ir import INT, Function, Inst, Value, argument_slots, element_of
+from .ir import INT, Function, Inst
 from .passes import PassTrace, optimize
 from .regalloc import Allocation, allocate
 from .runtime import CodeBlock
@@ -55,10 +55,6 @@ class Compiled:
     # the code jumps through their cells to their code, so they live as long
     # as it does, even when the globals that named them are rebound or deleted.
     callees: tuple[object, ...] = ()
-    # The buffer arguments (by position) the code stores into but never reads
-    # nor passes on: a call whose buffer shares no memory with another
-    # buffer argument need not record its stores (csrc/undo.h, write_only).
-    write_only: frozenset[int] = frozenset()
 
     @property
     def nparams(self) -> int:
@@ -83,8 +79,6 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
     t1 = clock()
     ir_before = ir.dump() if keep_text else ""
     t1_text = clock()
-    arg_types = tuple(signature) if signature is not None else (INT,) * func.__code__.co_argcount
-    write_only = written_only(ir, arg_types)  # before the passes: no copies of an address yet
     report = optimize(ir, trace)
     t2 = clock()
     alloc = allocate(ir)
@@ -115,29 +109,11 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
         stages.render_ns = render + clock() - t6
     callees = tuple({id(inst.data.owner): inst.data.owner
                      for inst in ir.insts() if inst.op == "call"}.values())
+    arg_types = tuple(signature) if signature is not None else (INT,) * func.__code__.co_argcount
     return Compiled(func.__qualname__, arg_types, ir_before, report,
                     ir.dump() if keep_text else "", alloc if keep_text else None, alloc.slots,
                     frame_bytes, code, block, shapes, returns, timings,
-                    stages, callees, write_only)
-
-
-def written_only(ir: Function, signature: tuple[str, ...]) -> frozenset[int]:
-    """The positions of the buffer arguments whose address the code uses
-    only as the buffer of a store (ir.argument_slots: a buffer's first slot
-    is its address): no load, no call that passes it on."""
-    addresses: dict[Value, int] = {}
-    slot = 0
-    for position, t in enumerate(signature):
-        if element_of(t) is not None:
-            addresses[ir.params[slot]] = position
-        slot += argument_slots(t)
-    read: set[int] = set()
-    stored: set[int] = set()
-    for inst in ir.insts():
-        for k, x in enumerate(inst.args):
-            if isinstance(x, Value) and x in addresses:
-                (stored if inst.op == "store" and k == 0 else read).add(addresses[x])
-    return frozenset(stored - read)
+                    stages, callees)
 
 
 # -- which IR instruction each machine instruction comes from (keep_stages) --

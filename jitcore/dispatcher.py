@@ -64,7 +64,6 @@ from .runtime import (
     deopt_stub,
     ensure_interrupt_handler,
     finish_undo,
-    mark_write_only,
     new_cell,
     new_results,
     new_undo,
@@ -430,10 +429,8 @@ class _Entry:
         # A buffer argument takes three slots: its address, length and undo
         # record; an array more (ir.argument_slots).
         self.pack = struct.Struct("<" + "".join(_pack_code(t) for t in compiled.signature)).pack
-        # (position, element size, (ndim, layout) of an array or None, whether
-        # the code only writes it) of each buffer argument
-        self.buffers = tuple((i, element.size, array_shape(t), i in compiled.write_only)
-                             for i, t in enumerate(compiled.signature)
+        # (position, element size, (ndim, layout) of an array or None) of each buffer argument
+        self.buffers = tuple((i, element.size, array_shape(t)) for i, t in enumerate(compiled.signature)
                              if (element := element_of(t)) is not None)
         self.shapes = compiled.tuple_shapes
         self.slots = max([1] + [len(s) for s in self.shapes])
@@ -474,17 +471,15 @@ def _pack_code(t: str) -> str:
     return PACK_CODES[scalar.register if scalar is not None else t]
 
 
-def _pin_buffers(args: tuple[Any, ...],
-                 buffers: tuple[tuple[int, int, tuple[int, str] | None, bool], ...],
+def _pin_buffers(args: tuple[Any, ...], buffers: tuple[tuple[int, int, tuple[int, str] | None], ...],
                  pins: list[Any], undo: list[Any]) -> tuple[Any, ...]:
     """args with each buffer argument (_Entry.buffers) replaced by its slots
     (ir.argument_slots: address, length, a new undo record, added to `undo`,
     and for arrays their other dimensions and strides); the buffers stay
-    exported while `pins` lives (runtime.pin_buffer). A buffer the code only
-    writes is not recorded if it shares no memory with another (csrc/undo.h)."""
+    exported while `pins` lives (runtime.pin_buffer)."""
     flat: list[Any] = []
     start = 0
-    for i, size, shape, _ in buffers:
+    for i, size, shape in buffers:
         flat += args[start:i]
         start = i + 1
         if shape is None:
@@ -507,9 +502,6 @@ def _pin_buffers(args: tuple[Any, ...],
         if shape[1] != "C":
             flat += strides
     flat += args[start:]
-    for (_, _, _, write_only), record in zip(buffers, undo, strict=True):
-        if write_only:
-            mark_write_only(record, undo)
     return tuple(flat)
 
 
@@ -724,10 +716,9 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         if any(isinstance(t, ArrayKind) or _is_numpy(t) for t in key):
             # (NumPy values, and so NumPy results, come only from NumPy arguments)
             _give_fast_path_numpy_types()
-        write_only = entry.compiled.write_only
-        buffers = tuple((t.type, t.code, t.readonly, 0, False, i in write_only) if isinstance(t, BufferKind)
-                        else (_ndarray_type(), t.code, t.readonly, t.ndim, t.layout != "C", i in write_only)
-                        if isinstance(t, ArrayKind) else None for i, t in enumerate(key))
+        buffers = tuple((t.type, t.code, t.readonly) if isinstance(t, BufferKind) else
+                        (_ndarray_type(), t.code, t.readonly, t.ndim, t.layout != "C")
+                        if isinstance(t, ArrayKind) else None for t in key)
         # NumPy results in tuples are named by their status (the C side knows no names)
         shapes = [tuple(abi.SCALAR_STATUS[t] if numpy_scalar(t) is not None else t for t in shape)
                   for shape in entry.shapes]

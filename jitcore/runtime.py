@@ -57,7 +57,6 @@ __all__ = [
     "undo_begin_address",
     "new_undo",
     "finish_undo",
-    "mark_write_only",
     "undo_address",
     "stats",
     "strategy",
@@ -338,14 +337,6 @@ def new_undo(address: int, length: int, size: int,
     record.size = size
     record.inner, record.stride0, record.stride1 = layout or (max(length, 1), 0, size)
     return record
-
-
-def mark_write_only(record: Any, others: list[Any]) -> None:
-    """Let the code store into record's buffer without recording, unless its
-    elements share memory with another of the call's buffers (`others`, which
-    may include record itself)."""
-    if not any(other is not record and _lib.jc_undo_shares_memory(record, other) for other in others):
-        record.write_only = 1
 
 
 def finish_undo(record: Any, roll_back: bool) -> None:

@@ -114,8 +114,7 @@ class Lowering:
         self.deopt: Label | None = None
         self.interrupted: Label | None = None
         self.slow_polls: list[tuple[Label, Label]] = []  # (where a poll calls the stub, back)
-        # (where undo_begin calls jc_undo_begin, back to retry, past it for a write-only buffer)
-        self.undo_begins: list[tuple[Label, Label, Label]] = []
+        self.undo_begins: list[tuple[Label, Label]] = []  # (where undo_begin calls jc_undo_begin, back)
         self.depth_exhausted: Label | None = None
         self.call_failed: Label | None = None
         self.labels: dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
@@ -269,14 +268,10 @@ class Lowering:
     def emit_undo_begins(self) -> None:
         """Each undo_begin's call of jc_undo_begin (its undo record in rdx)
         at the call's first store into the buffer, then back; no memory:
-        deopt, before anything was stored. A record the caller marked
-        write_only gets no memory: the byte map stays NULL (rax is 0 here),
-        and the stores see that."""
+        deopt, before anything was stored."""
         stub = self.asm.label("undo_stub")
-        for begin, retry, unrecorded in self.undo_begins:
+        for begin, retry in self.undo_begins:
             self.asm.bind(begin)
-            self.asm.cmp(Mem(rdx, disp=abi.UNDO_WRITE_ONLY), 0)
-            self.asm.jne(unrecorded)
             self.asm.call(stub)
             self.asm.shl(rax, 32)
             self.asm.jnz(self.deopt_label())
@@ -1042,10 +1037,9 @@ class Lowering:
         self.asm.mov(rdx, self.arg(inst.args[0]))
         self.asm.mov(rax, Mem(rdx, disp=abi.UNDO_DIRTY))
         self.asm.test(rax, rax)
-        begin, unrecorded = self.asm.label("undo_begin"), self.asm.label("unrecorded")
+        begin = self.asm.label("undo_begin")
         self.asm.jz(begin)
-        self.asm.bind(unrecorded)
-        self.undo_begins.append((begin, retry, unrecorded))
+        self.undo_begins.append((begin, retry))
         self.store(inst, rax)
 
     def do_undo_field(self, inst: Inst) -> None:
@@ -1064,8 +1058,7 @@ class Lowering:
         """Element i of the buffer at p = x, recorded first in its undo
         record (csrc/undo.h; its byte map d, `pre` and `post` are operands):
         if d[i] is clear, set it and copy the element's old value to pre[i];
-        then write x to post[i] and to the element. A NULL byte map (a
-        write-only buffer, csrc/undo.h) records nothing. With data "bytes" (a
+        then write x to the element and to post[i]. With data "bytes" (a
         strided array) the element is at byte offset i, and a seventh operand
         is its index in the record (its place in C order). Scratch: r11
         (address), rax (index), rdx (record pointers), rdi (data), xmm15."""
@@ -1095,16 +1088,8 @@ class Lowering:
             self.asm.mov(rdx, where)
             return rdx
 
-        x = xmm15
-        if element.type == FLOAT:  # (the recording below uses general registers only)
-            x = self.xreg(value, xmm15)
-            if size == 4:
-                self.asm.cvtsd2ss(xmm15, x)  # rounded to float32, as CPython's (float) cast
-                x = xmm15
         flags = pointer(dirty)
-        written, unrecorded = self.asm.label("stored_before"), self.asm.label("unrecorded")
-        self.asm.test(flags, flags)
-        self.asm.jz(unrecorded)
+        written = self.asm.label("stored_before")
         self.asm.cmp_byte(Mem(flags, i), 0)
         self.asm.jne(written)  # stored before: pre holds the element's value before this call
         self.asm.mov_byte(Mem(flags, i), 1)
@@ -1114,22 +1099,21 @@ class Lowering:
         self.asm.bind(written)
         last = pointer(post)
         if element.type == FLOAT:
-            store = self.asm.movss_store if size == 4 else self.asm.movsd
-            store(Mem(last, i, size), x)
-            self.asm.bind(unrecorded)
-            store(target, x)
+            x = self.xreg(value, xmm15)
+            if size == 4:
+                self.asm.cvtsd2ss(xmm15, x)  # rounded to float32, as CPython's (float) cast
+                self.asm.movss_store(target, xmm15)
+                self.asm.movss_store(Mem(last, i, 4), xmm15)
+            else:
+                self.asm.movsd(target, x)
+                self.asm.movsd(Mem(last, i, 8), x)
             return
         v = self.arg(value)
         if not isinstance(v, Reg):
             self.asm.mov(rdi, v)
             v = rdi
-        self.asm.store_narrow(size, Mem(last, i, size), v)
-        self.asm.bind(unrecorded)
-        v = self.arg(value)
-        if not isinstance(v, Reg):
-            self.asm.mov(rdi, v)
-            v = rdi
         self.asm.store_narrow(size, target, v)
+        self.asm.store_narrow(size, Mem(last, i, size), v)
 
     def load_integer(self, dst: Reg, src: Mem, size: int, signed: bool) -> None:
         """The `size`-byte integer at src into dst, sign- or zero-extended."""

@@ -19,6 +19,7 @@ from jitcore.frontend import build_ir
 from jitcore.ir import Const, fits_int64
 from jitcore.passes import optimize
 from jitcore.passes.fold import EVALUATE
+from jitcore.passes.licm import _loops
 
 DEOPT = object()
 
@@ -223,3 +224,92 @@ def test_licm_leaves_locals_a_loop_that_runs_no_turn_would_not_set():
 
     for args in [(5, 0), (5, 3), (5, 4), (-1, 10)]:
         assert_same(jit(zero_trip), *args)
+
+
+# -- short ranges of constants are unrolled (frontend: UnrolledRange) ---------
+
+def unrolled_kernels():
+    def stencil(x, n):
+        s = 0
+        for d in range(-2, 3):  # unrolled: d is a known constant in each copy
+            if d != 0:
+                s += (x + d) * d
+        return s + n
+
+    def nested(x, y):
+        t = 0
+        for a in range(3):
+            for b in range(-1, 2):
+                if a == 0 or b == 0:
+                    continue
+                t += a * x - b * y
+        return t
+
+    def downwards(x):
+        t = x
+        for k in range(6, 0, -2):
+            t = t * 3 + k
+        return t, k  # the variable keeps the last value, as in CPython
+
+    def early_exit(x):
+        for k in range(5):
+            if x < k:
+                break
+        else:
+            return -1
+        return k
+
+    def changes_type(x):
+        s = 0
+        for k in range(3):
+            s = s + x / 2 if k == 1 else s + k  # int, then float
+        return s
+
+    def rebinds(x):
+        for k in range(4):
+            k = k * x  # the next turn takes the next value regardless
+            x += k
+        return x, k
+
+    def too_many_turns(x):  # nine values: a loop
+        s = 0
+        for k in range(-4, 5):
+            s += x * k
+        return s
+
+    def too_many_copies(x):  # 8 * 8 copies are too many: b stays a loop (c in it unrolled)
+        s = 0
+        for a in range(8):
+            for b in range(8):
+                for c in range(2):
+                    s += a * b - c * x
+        return s
+
+    def empty(x):
+        for k in range(3, 3):
+            x += k
+        return x
+
+    return [stencil, nested, downwards, early_exit, changes_type, rebinds, too_many_turns,
+            too_many_copies, empty]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(INT64_EDGES) | st.integers(-50, 50), st.integers(-50, 50))
+def test_unrolled_ranges_agree_with_cpython(x, y):
+    for kernel in unrolled_kernels():
+        args = (x, y) if kernel.__code__.co_argcount == 2 else (x,)
+        assert_same(jit(kernel), *args)
+
+
+def test_a_short_range_of_constants_leaves_no_loop():
+    kernels = {k.__name__: k for k in unrolled_kernels()}
+    ir = build_ir(kernels["stencil"], ("int", "int"))
+    # five copies of the body, and `d != 0` decided in each: one is left out
+    assert sum(inst.op == "mul" for inst in ir.insts()) == 4
+    assert not any(inst.op == "cmp" for inst in ir.insts())
+    assert not _loops(ir)  # no back edge: no counter, no poll
+    ir = build_ir(kernels["too_many_turns"], ("int",))
+    assert len(_loops(ir)) == 1
+    assert len(_loops(build_ir(kernels["too_many_copies"], ("int",)))) == 8  # one per a
+    assert not _loops(build_ir(kernels["nested"], ("int", "int")))

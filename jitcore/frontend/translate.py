@@ -129,6 +129,21 @@ class RangeIter:
     items: BufferArg | None = None  # `for x in a`: the loop gives a[counter]
 
 
+@dataclass(frozen=True)
+class UnrolledRange:
+    """An iterator over a short range of constants (`for di in range(-1, 2)`),
+    unrolled: its values and how many were taken. Being part of a block
+    version's key, each turn translates the loop body anew with the value as
+    a known constant (no counter, no poll, branches on it decided)."""
+
+    values: tuple[int, ...]
+    taken: int
+
+
+UNROLL_TURNS = 8  # a range of constants with at most this many values is unrolled,
+UNROLL_COPIES = 32  # as long as the loop nest's unrolled copies of a body stay this few
+
+
 @dataclass(eq=False)
 class BigInt:
     """An int constant that does not fit in 64 bits: using it deopts, except
@@ -185,8 +200,8 @@ class _Placeholder:
 PLACEHOLDER = _Placeholder()
 ITER_INDEX = _Placeholder()  # 3.15+ keep an index beside the iterator (see versions.py)
 
-StackItem = (Value | Const | _NoneConst | Known | BigInt | RangeArgs | RangeIter | TupleItems
-             | BufferArg | _Placeholder)
+StackItem = (Value | Const | _NoneConst | Known | BigInt | RangeArgs | RangeIter | UnrolledRange
+             | TupleItems | BufferArg | _Placeholder)
 
 
 def type_of(item: StackItem) -> str | None:
@@ -262,9 +277,12 @@ class _BytecodeBlock:
 #   ("is", n, c)      -- it equals n - c: len(a), len(a) - 1, or a local set to one.
 #   ("nonneg",)       -- it is >= 0: an unsigned element (of a buffer or a NumPy
 #       array), plus a constant >= 0.
+#   ("span", lo, hi)  -- lo <= it <= hi (constants within SPAN_LIMIT): a counter
+#       of a range of constants, such as range(-1, 2), plus a constant.
 # Indexing the buffer with a value known "in" it with lo >= 0 and hi >= 0 needs
 # no bounds check; one known >= 0 only the check against the length.
 Fact = tuple[Any, ...]
+SPAN_LIMIT = 2**32  # bounds of "span" facts: sums of a few stay far from int64's
 
 
 @dataclass
@@ -379,7 +397,7 @@ class _Translator:
         self.versions: dict[tuple[int, tuple[Any, ...]], _Version] = {}
         # (block, types key) -> the facts key of the first version made for them
         self.fact_versions: dict[tuple[int, tuple[Any, ...]], tuple[Any, ...]] = {}
-        self.version_count: dict[int, int] = {}
+        self.version_count: dict[Any, int] = {}  # by block, and by (block, unrolled turns)
         self.worklist: list[_Version] = []
         names = code.co_varnames[: code.co_argcount]
         entry_locals: dict[str, str | None] = {}
@@ -592,10 +610,13 @@ class _Translator:
         version = self.versions.get((start, key))
         if version is not None:
             return version
-        count = self.version_count[start] = self.version_count.get(start, 0) + 1
+        # Unrolled turns (UnrolledRange) are copies by design: counted apart.
+        turn = tuple(x.taken for x in self.stack if isinstance(x, UnrolledRange))
+        count = self.version_count[start, turn] = self.version_count.get((start, turn), 0) + 1
         if count > MAX_VERSIONS:
             raise self.fail(f"too many combinations of local types reach line "
                             f"{bb.items[0].line} (locals change type in a loop?)")
+        count = self.version_count[start] = self.version_count.get(start, 0) + 1
         stack: list[StackItem] = [self.ir.new_value("", x.type) if isinstance(x, (Value, Const)) else x
                                   for x in self.stack]
         for x, fact in zip(stack, stack_facts, strict=True):
@@ -824,6 +845,12 @@ class _Translator:
                 return self.temp("helper", FLOAT, [fa, fb], kind=FLOAT_HELPERS[symbol])
             raise self.fail(f"operator {symbol}")
         ia, ib = self.as_int(a), self.as_int(b)
+        if symbol == "%" and isinstance(ia, Value) and isinstance(ib, Value):
+            length = self.length_minus(ib)
+            if length is not None and length[1] == 0:
+                reduced = self.modulo_length(ia, length[0])
+                if reduced is not None:
+                    return reduced
         if symbol in INT_ARITH:
             op = INT_ARITH[symbol]
             result = self.temp(op, INT, [ia, ib], checked=op in ("add", "sub", "mul"))
@@ -1013,7 +1040,33 @@ class _Translator:
             fa = a if a.type == FLOAT else self.exact_float(a)
             fb = b if b.type == FLOAT else self.exact_float(b)
             return self.temp("fcmp", BOOL, [fa, fb], kind=cc)
+        decided = self.decided(symbol, a, b)
+        if decided is not None:
+            return Const(decided, BOOL)
         return self.temp("cmp", BOOL, [a, b], kind=cc)
+
+    def span(self, x: Operand) -> tuple[int, int] | None:
+        """(lo, hi) if int x is known to lie in [lo, hi] (a constant, a "span" fact)."""
+        if x.type != INT:
+            return None
+        if isinstance(x, Const):
+            return int(x.value), int(x.value)
+        fact = self.state.facts.get(x) if isinstance(x, Value) else None
+        return (fact[1], fact[2]) if fact is not None and fact[0] == "span" else None
+
+    def decided(self, symbol: str, a: Operand, b: Operand) -> bool | None:
+        """The comparison's answer if the spans of a and b decide it (an
+        unrolled loop's `di != 0`), else None."""
+        sa, sb = self.span(a), self.span(b)
+        if sa is None or sb is None or (isinstance(a, Const) and isinstance(b, Const)):
+            return None
+        compare = COMPARE_PY[symbol]
+        answers = {compare(x, y) for x in sa for y in sb}  # monotone: the corners decide
+        if symbol in ("==", "!=") and not (sa[0] == sa[1] and sb[0] == sb[1]):
+            if sa[1] < sb[0] or sb[1] < sa[0]:
+                return symbol == "!="
+            return None
+        return answers.pop() if len(answers) == 1 else None
 
     def exact_float(self, x: Operand) -> Operand:
         if isinstance(x, Const):
@@ -1168,6 +1221,8 @@ class _Translator:
         what is known of the other operand."""
         if symbol == "+" and isinstance(a, Const):
             a, b = b, a
+        if isinstance(a, Value) and isinstance(b, Value):
+            return self.sum_fact(a, b, symbol)
         if not (isinstance(a, Value) and isinstance(b, Const) and b.type == INT):
             return None
         fact = self.state.facts.get(a)
@@ -1181,9 +1236,52 @@ class _Translator:
             return None
         if fact[0] == "nonneg":
             return ("nonneg",) if d >= 0 else None
+        if fact[0] == "span":
+            lo, hi = fact[1] + d, fact[2] + d
+            return ("span", lo, hi) if max(abs(lo), abs(hi)) <= SPAN_LIMIT else None
         if fact[0] == "in":
             return ("in", fact[1], fact[2] + d, fact[3] - d)
         return ("is", fact[1], fact[2] - d)
+
+    def sum_fact(self, a: Value, b: Value, symbol: str) -> Fact | None:
+        """What is known of a + b or a - b when one is known within a length
+        and the other within constants (`i + di`, i over range(n), di over
+        range(-1, 2))."""
+        fa, fb = self.state.facts.get(a), self.state.facts.get(b)
+        if fa is None or fb is None:
+            return None
+        if symbol == "+" and fa[0] == "span":
+            fa, fb = fb, fa
+        if fa[0] != "in" or fb[0] != "span":
+            return None
+        if symbol == "+":  # lo <= a <= n - 1 - hi and blo <= b <= bhi
+            return ("in", fa[1], fa[2] + fb[1], fa[3] - fb[2])
+        return ("in", fa[1], fa[2] - fb[2], fa[3] + fb[1])
+
+    def modulo_length(self, x: Value, n: Value) -> Value | None:
+        """x % n for n a length (or dimension) and x known within one step of
+        [0, n) (`(i + di) % n`): a compare and a select each way instead of
+        a division, and the result is known in [0, n). None if not known so."""
+        fact = self.state.facts.get(x)
+        if fact is None or fact[0] != "in" or fact[1] is not n or fact[2] < -1 or fact[3] < -1:
+            return None
+        # A length is >= 0, and 0 would make CPython raise ZeroDivisionError;
+        # lo <= x <= n - 1 - hi with lo + hi >= 0 says n >= 1 already.
+        if fact[2] + fact[3] < 0:
+            self.guard(self.compare(">", n, Const(0)))
+        result: Value = x
+        if fact[2] < 0:  # x >= -1 >= -n: one n up
+            negative = self.compare("<", result, Const(0))
+            up = self.temp("add", INT, [result, n])  # no overflow: x < 0 < n
+            result = self.temp("select", INT, [negative, up, result])
+        if fact[3] < 0:  # x <= n: one n down
+            beyond = self.compare(">=", result, n)
+            down = self.temp("sub", INT, [result, n])  # no overflow: both >= 0
+            result = self.temp("select", INT, [beyond, down, result])
+        if result is x:
+            result = self.temp("mov", INT, [x])
+        self.state.facts[result] = ("in", n, 0, 0)
+        return result
 
     def load_element(self, buf: BufferArg, index: StackItem) -> Value:
         """buf[index]: Python's negative indices, and CPython's IndexError
@@ -1245,9 +1343,10 @@ class _Translator:
             return known[2]  # `a[i] += x`: the store's index is the load's, checked once
         original = i
         i = self.numeric_as_int(i)
-        if fact is not None and (fact[0] == "nonneg" or (fact[0] == "in" and fact[2] >= 0)):
-            # 0 <= i (an unsigned element, a counter over another length): only
-            # the upper bound to check
+        if fact is not None and (fact[0] == "nonneg" or (fact[0] == "in" and fact[2] >= 0)
+                                 or (fact[0] == "span" and fact[1] >= 0)):
+            # 0 <= i (an unsigned element, a counter over another length, an
+            # unrolled loop's constant): only the upper bound to check
             self.guard(self.compare("<", i, length))
         else:
             negative = self.compare("<", i, Const(0))
@@ -1304,6 +1403,12 @@ class _Translator:
             return
         if not isinstance(spec, RangeArgs):
             raise self.fail(f"for loop over {self.describe(spec)} (only range() and buffers are supported)")
+        unrolled = self.unrolled_range(spec)
+        if unrolled is not None:
+            self.push(unrolled)
+            for _ in range(items - 1):
+                self.push(ITER_INDEX)
+            return
         counter = self.temp("mov", INT, [spec.start])
         stop = spec.stop if isinstance(spec.stop, Const) else self.temp("mov", INT, [spec.stop])
         step = spec.step
@@ -1319,19 +1424,60 @@ class _Translator:
             fail.insts.append(Inst("deopt", None, [], line=self.line))
             self.switch_to(ok)
             positive = self.temp("cmp", BOOL, [step, Const(0)], kind="gt")
-        within = None
+        within: Fact | None = None
         if isinstance(spec.start, Const) and spec.start.value >= 0 and isinstance(step, Const) \
                 and step.value > 0:
             length = self.length_minus(spec.stop)
             if length is not None and length[1] >= 0:
                 within = ("in", length[0], int(spec.start.value), length[1])
+        if isinstance(spec.start, Const) and isinstance(spec.stop, Const) and isinstance(step, Const) \
+                and step.value > 0 and max(abs(spec.start.value), abs(spec.stop.value)) <= SPAN_LIMIT:
+            within = ("span", int(spec.start.value), int(spec.stop.value) - 1)  # range(-1, 2)
         self.push(RangeIter(counter, stop, step, positive, within))
         for _ in range(items - 1):
             self.push(ITER_INDEX)  # 3.15+: the iterator's second stack item
 
+    def unrolled_range(self, spec: RangeArgs) -> UnrolledRange | None:
+        """The range as an UnrolledRange, if its bounds are constants and it
+        is short (UNROLL_TURNS; the copies of a loop nest: UNROLL_COPIES)."""
+        bounds = (spec.start, spec.stop, spec.step)
+        if not all(isinstance(x, Const) and x.type == INT for x in bounds):
+            return None
+        start, stop, step = (int(x.value) for x in bounds)  # type: ignore[union-attr]
+        if step == 0 or max(abs(start), abs(stop), abs(step)) > SPAN_LIMIT:
+            return None
+        values = range(start, stop, step)
+        copies = len(values)
+        for x in self.stack:
+            if isinstance(x, UnrolledRange):
+                copies *= len(x.values)
+        if not 0 < len(values) <= UNROLL_TURNS or copies > UNROLL_COPIES:
+            return None
+        return UnrolledRange(tuple(values), 0)
+
+    def unrolled_turn(self, it: UnrolledRange, target: int, keep: bool, items: int) -> NoReturn:
+        """FOR_ITER on an unrolled range: the next value, as a constant the
+        front end knows (its "span" fact), or the exit when none is left."""
+        if it.taken == len(it.values):
+            if keep:
+                self.stack.append(PLACEHOLDER)
+            else:
+                del self.stack[-items:]
+            self.jump_to(target)
+            raise _PathEnds()
+        self.stack[-items] = UnrolledRange(it.values, it.taken + 1)
+        value = it.values[it.taken]
+        item = self.temp("mov", INT, [Const(value)])
+        self.state.facts[item] = ("span", value, value)
+        self.push(item)
+        self.jump_to(self.following())
+        raise _PathEnds()
+
     def do_for_iter(self, arg: Any) -> None:
         target, keep, items = arg
         it = self.stack[-items]
+        if isinstance(it, UnrolledRange):
+            self.unrolled_turn(it, target, keep, items)
         if not isinstance(it, RangeIter):
             raise self.fail("for loop over something other than range() or a buffer")
         exit_state = self.state.copy()
@@ -1406,7 +1552,7 @@ def _float32(x: float) -> float | None:
 
 def _fact_key(fact: Fact) -> tuple[Any, ...]:
     """A fact as part of a block version's key: its length by identity."""
-    if len(fact) == 1:
+    if len(fact) == 1 or fact[0] == "span":
         return fact
     return (fact[0], id(fact[1]), *fact[2:])
 
@@ -1420,6 +1566,8 @@ def _stack_key(item: StackItem) -> tuple[Any, ...]:
         return ("object", id(item.obj))
     if isinstance(item, BufferArg):
         return ("buffer", item.name)
+    if isinstance(item, UnrolledRange):
+        return ("unrolled", item.values, item.taken)
     return ("object", id(item))
 
 

@@ -143,8 +143,8 @@ _COMPILER_FRAMES = 300
 _INTERPRETER = "CPython" if sys.implementation.name == "cpython" else "the interpreter"
 
 IR_TYPES = {int: INT, bool: BOOL, float: FLOAT}
-PY_TYPES = {INT: int, BOOL: bool, FLOAT: float}
-PACK_CODES = {INT: "q", BOOL: "q", FLOAT: "d"}
+PY_TYPES: dict[str, type] = {INT: int, BOOL: bool, FLOAT: float}
+PACK_CODES: dict[str, str] = {INT: "q", BOOL: "q", FLOAT: "d"}
 
 # Objects whose buffer native code reads as a flat run of elements (ir.py):
 # their elements are Python ints and floats. (NumPy arrays, whose elements

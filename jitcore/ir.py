@@ -9,16 +9,17 @@ assigned many times, while temporaries made by the front end are assigned
 once. That keeps the front end simple (no phi nodes) and is all a linear-scan
 allocator needs.
 
-Types: INT (int64), BOOL (0 or 1 in a general register) and FLOAT (an IEEE
-double in an SSE register), and the NumPy scalar types (NUMPY_SCALARS,
-"np.float64", "np.uint8", ...), which the back end holds as one of those
-three (register_class) and the front end computes with NumPy's rules. A
-function's parameters may also be buffers (`bytes`, `bytearray`,
-`array.array`, a 1-D contiguous `memoryview`) or NumPy arrays: the front end
-gives such a parameter INT values (argument_slots: the address of its first
-element, its length, its undo record for stores, and an array's other
-dimensions and strides), and reads and writes elements with `load` and
-`store`.
+Types are `Type` objects, one per name (type_named), which know their kind,
+size, signedness and register class: INT (int64), BOOL (0 or 1 in a general
+register) and FLOAT (an IEEE double in an SSE register), and the NumPy scalar
+types ("np.float64", "np.uint8", ...: NUMPY_SCALARS), which the back end holds
+as one of those three (Type.register) and the front end computes with
+NumPy's rules. A function's parameters may also be buffers (`bytes`,
+`bytearray`, `array.array`, a 1-D contiguous `memoryview`: "buffer:d") or
+NumPy arrays ("array:d:2C"): the front end gives such a parameter INT values
+(Type.slots: the address of its first element, its length, its undo record
+for stores, and an array's other dimensions and strides), and reads and
+writes elements with `load` and `store`.
 Instruction set (dst on the left):
 
     v = mov a                 copy (same type)
@@ -79,9 +80,61 @@ from typing import Any
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
-INT = "int"
-BOOL = "bool"
-FLOAT = "float"
+
+class Type(str):
+    """A value type of the IR, and what each stage asks of it. It is its own
+    name (a str: IR text, signatures and the dispatcher's keys print and
+    compare it so, and "int" == INT), and it knows:
+
+      kind      "int", "bool", "float", "numpy" (a NumPy scalar), "buffer" or
+                "array" (parameter types), or "other";
+      register  INT, BOOL or FLOAT: how the back end holds a value of it
+                (a NumPy int8 in a general register, a float32 as the double
+                it equals in an SSE register);
+      size, signed   as a value in memory (8 for int and float);
+      numpy     the NumpyScalar of a NumPy scalar type;
+      element   the Element of a buffer's or array's items;
+      ndim, layout, readonly   of a buffer or array parameter;
+      slots     the 8-byte argument slots a parameter of it takes (abi.py).
+
+    There is one object per name (type_named): `ir.type_named("np.int8")`
+    is the same object every time, and Value and Const keep theirs so."""
+
+    kind: str
+    register: str
+    size: int
+    signed: bool
+    numpy: NumpyScalar | None
+    element: Element | None
+    ndim: int
+    layout: str
+    readonly: bool
+    slots: int
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return type_named, (str(self),)
+
+    @property
+    def is_float(self) -> bool:
+        """Whether values of it live in SSE registers (float, NumPy floats)."""
+        return self.register == "float"
+
+
+def _make_type(name: str, kind: str, register: str, size: int = 8, signed: bool = True,
+               numpy: NumpyScalar | None = None, element: Element | None = None, ndim: int = 0,
+               layout: str = "", readonly: bool = False) -> Type:
+    t = Type(name)
+    t.kind, t.register, t.size, t.signed, t.numpy = kind, register, size, signed, numpy
+    t.element, t.ndim, t.layout, t.readonly = element, ndim, layout, readonly
+    # a scalar: one slot; a buffer: address, length, undo record; an array
+    # also its other dimensions, and its strides unless C-contiguous
+    t.slots = 1 if element is None else 3 + max(ndim - 1, 0) + (ndim if layout != "C" else 0)
+    return t
+
+
+INT = _make_type("int", "int", "int")
+BOOL = _make_type("bool", "bool", "bool", size=1, signed=False)
+FLOAT = _make_type("float", "float", "float")
 TYPES = (INT, BOOL, FLOAT)
 
 
@@ -167,20 +220,46 @@ NUMPY_SCALARS: dict[str, NumpyScalar] = {s.name: s for s in (
 NUMPY_BY_CODE: dict[str, NumpyScalar] = {s.code: s for s in NUMPY_SCALARS.values()}
 
 
+_TYPES: dict[str, Type] = {t: t for t in TYPES}
+
+
+def type_named(name: str) -> Type:
+    """The Type named `name` ("int", "np.uint8", "array:d:2C", ...), made on first use."""
+    t = _TYPES.get(name)
+    if t is None:
+        t = _TYPES[name] = _parse_type(str(name))
+    return t
+
+
+def _parse_type(name: str) -> Type:
+    scalar = NUMPY_SCALARS.get(name)
+    if scalar is not None:
+        e = scalar.element
+        return _make_type(name, "numpy", scalar.register, e.size, e.signed, numpy=scalar)
+    parts = name.split(":")
+    if parts[0] in ("buffer", "array") and len(parts) > 1 and parts[1] in ELEMENTS:
+        readonly = parts[-1] == "readonly"
+        if parts[0] == "buffer":
+            return _make_type(name, "buffer", INT, element=ELEMENTS[parts[1]], readonly=readonly)
+        dims = parts[2]
+        return _make_type(name, "array", INT, element=ELEMENTS[parts[1]], ndim=int(dims[:-1]),
+                          layout=dims[-1], readonly=readonly)
+    return _make_type(name, "other", INT)
+
+
 def numpy_scalar(t: str) -> NumpyScalar | None:
     """The NumPy scalar type IR type `t` names, or None for int, bool and float."""
-    return NUMPY_SCALARS.get(t)
+    return type_named(t).numpy
 
 
 def register_class(t: str) -> str:
     """INT, BOOL or FLOAT: the register class of a value of IR type t."""
-    scalar = NUMPY_SCALARS.get(t)
-    return scalar.register if scalar is not None else t
+    return type_named(t).register
 
 
 def is_float(t: str) -> bool:
     """Whether values of IR type t live in SSE registers (float, NumPy floats)."""
-    return t == FLOAT or register_class(t) == FLOAT
+    return type_named(t).is_float
 
 
 def buffer_type(code: str, readonly: bool = False) -> str:
@@ -197,33 +276,25 @@ def array_type(code: str, ndim: int, layout: str, readonly: bool = False) -> str
 
 def element_of(t: str) -> Element | None:
     """The element type of buffer or array signature type `t`, or None if `t` is a scalar type."""
-    return ELEMENTS.get(t.split(":")[1]) if t.startswith(("buffer:", "array:")) else None
+    return type_named(t).element
 
 
 def array_shape(t: str) -> tuple[int, str] | None:
     """(ndim, layout) of array signature type `t`, or None if it is no array."""
-    if not t.startswith("array:"):
-        return None
-    dims = t.split(":")[2]
-    return int(dims[:-1]), dims[-1]
+    u = type_named(t)
+    return (u.ndim, u.layout) if u.kind == "array" else None
 
 
 def argument_slots(t: str) -> int:
     """The 8-byte argument slots a parameter of signature type t takes (abi.py):
     one for a scalar; for a buffer its address, length and undo record; for
     an array those, its other dimensions, and its strides unless C-contiguous."""
-    if element_of(t) is None:
-        return 1
-    shape = array_shape(t)
-    if shape is None:
-        return 3
-    ndim, layout = shape
-    return 3 + (ndim - 1) + (ndim if layout != "C" else 0)
+    return type_named(t).slots
 
 
 def is_readonly(t: str) -> bool:
     """Whether buffer signature type `t` refuses stores."""
-    return t.endswith(":readonly")
+    return type_named(t).readonly
 
 
 COMMUTATIVE = {"add", "mul", "and", "or", "xor", "fadd", "fmul"}
@@ -239,7 +310,10 @@ class Value:
 
     id: int
     name: str  # a Python local's name, or "" for a temporary
-    type: str = INT
+    type: Type = INT
+
+    def __post_init__(self) -> None:
+        self.type = type_named(self.type)
 
     def __repr__(self) -> str:
         return self.name if self.name else f"v{self.id}"
@@ -250,7 +324,10 @@ class Const:
     """A constant operand; `value` is an int (INT, BOOL as 0/1) or a float."""
 
     value: int | float
-    type: str = INT
+    type: Type = INT
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", type_named(self.type))
 
     def __repr__(self) -> str:
         if self.type == BOOL:
@@ -319,7 +396,7 @@ class Function:
     _next_id: int = 0
 
     def new_value(self, name: str = "", type: str = INT) -> Value:
-        value = Value(self._next_id, name, type)
+        value = Value(self._next_id, name, type_named(type))
         self._next_id += 1
         return value
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .ir import Block, Function, Value, is_float
+from .ir import Block, Function, Value
 from .passes.liveness import live_in_out
 from .x86_64.registers import (
     CALLEE_SAVED,
@@ -94,8 +94,8 @@ def allocate(func: Function, registers: list[Reg] = ALLOCATABLE,
              xmm_registers: list[Reg] = ALLOCATABLE_XMM) -> Allocation:
     alloc = Allocation()
     intervals = _intervals(func)
-    _scan([iv for iv in intervals if not is_float(iv.value.type)], registers, alloc)
-    _scan([iv for iv in intervals if is_float(iv.value.type)], xmm_registers, alloc)
+    _scan([iv for iv in intervals if not iv.value.type.is_float], registers, alloc)
+    _scan([iv for iv in intervals if iv.value.type.is_float], xmm_registers, alloc)
     return alloc
 
 

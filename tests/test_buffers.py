@@ -498,3 +498,29 @@ def test_unsigned_elements_as_indices_keep_only_the_upper_check():
             assert same_outcome(expected, actual) and ours == theirs, (data, size)
     ir = explain(byte_counts, b"ab", array.array("q", [0] * 300)).ir
     assert "select" not in ir  # no negative index to wrap
+
+
+def test_ir_types_are_objects_that_know_their_layout():
+    import pickle
+
+    from jitcore import ir
+
+    assert ir.type_named("int") is ir.INT and ir.INT == "int"
+    assert ir.Value(0, "x", "np.int8").type is ir.type_named("np.int8")
+    assert ir.Const(1.5, "float").type is ir.FLOAT
+    for name, scalar in ir.NUMPY_SCALARS.items():
+        t = ir.type_named(name)
+        assert (t.kind, t.numpy, t.size, t.signed, t.register) == \
+            ("numpy", scalar, struct.calcsize(scalar.code), scalar.kind == "i" or scalar.kind == "f",
+             ir.FLOAT if scalar.kind == "f" else ir.BOOL if scalar.kind == "b" else ir.INT)
+        assert t.is_float == (scalar.kind == "f")
+    for code, element in ir.BUFFER_ELEMENTS.items():
+        t = ir.type_named(ir.buffer_type(code, readonly=True))
+        assert (t.kind, t.element, t.readonly, t.slots) == ("buffer", element, True, 3)
+    shapes = {(1, "C"): 3, (2, "C"): 4, (1, "A"): 4, (2, "A"): 6}  # + dims after the first, + strides
+    for (ndim, layout), slots in shapes.items():
+        t = ir.type_named(ir.array_type("f", ndim, layout))
+        assert (t.kind, t.ndim, t.layout, t.slots, t.element) == ("array", ndim, layout, slots,
+                                                                   ir.ELEMENTS["f"])
+        assert ir.argument_slots(t) == slots and ir.array_shape(t) == (ndim, layout)
+    assert pickle.loads(pickle.dumps(ir.type_named("array:d:2A"))) is ir.type_named("array:d:2A")

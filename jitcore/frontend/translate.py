@@ -57,14 +57,10 @@ from ..ir import (
     NumpyScalar,
     Operand,
     Value,
-    array_shape,
     array_type,
     buffer_type,
-    element_of,
     fits_int64,
-    is_readonly,
-    numpy_scalar,
-    register_class,
+    type_named,
 )
 from . import numpy_rules
 from .bytecode import Instr, decode
@@ -409,22 +405,22 @@ class _Translator:
         # (id(index), id(length)) -> (index, length, the index checked): see dimension_index
         self.checked_indices: dict[tuple[int, int], tuple[Operand, Value, Operand]] = {}
         for name, t in zip(names, signature, strict=False):
-            element = element_of(t)
+            param = type_named(t)
+            element = param.element
             if element is None:
-                entry_locals[name] = t
-                self.ir.params.append(self.local(name, t))
+                entry_locals[name] = param
+                self.ir.params.append(self.local(name, param))
                 continue
             buf = BufferArg(name, self.ir.new_value(f"{name}.address", INT),
                             self.ir.new_value(f"{name}.length", INT),
-                            self.ir.new_value(f"{name}.undo", INT), element, is_readonly(t))
-            shape = array_shape(t)
-            if shape is not None:
-                ndim, layout = shape
+                            self.ir.new_value(f"{name}.undo", INT), element, param.readonly)
+            if param.kind == "array":
                 buf.numpy = NUMPY_BY_CODE[element.code]
                 buf.shape = [buf.length] + [self.ir.new_value(f"{name}.shape{d}", INT)
-                                            for d in range(1, ndim)]
-                if layout != "C":
-                    buf.strides = [self.ir.new_value(f"{name}.stride{d}", INT) for d in range(ndim)]
+                                            for d in range(1, param.ndim)]
+                if param.layout != "C":
+                    buf.strides = [self.ir.new_value(f"{name}.stride{d}", INT)
+                                   for d in range(param.ndim)]
             self.buffers[name] = buf
             self.ir.params += buf.params
         self.state = _State(entry_locals, [])
@@ -509,20 +505,20 @@ class _Translator:
 
     def numeric_as_int(self, x: Operand) -> Operand:
         """An int, bool or NumPy int or bool as a Python int of the same value."""
-        if numpy_scalar(x.type) is not None:
+        if x.type.numpy is not None:
             return self.temp("mov", INT, [x])
         return self.as_int(x)
 
     def numeric_as_float(self, x: Operand) -> Operand:
         """Any number as the double NumPy converts it to (an int: rounded to nearest)."""
-        scalar = numpy_scalar(x.type)
+        scalar = x.type.numpy
         if scalar is None:
             return self.as_float(x)
         return self.temp("mov" if scalar.kind == "f" else "i2f", FLOAT, [x])
 
     def python_scalar(self, x: Operand, what: str) -> Operand:
         """x, which must not be a NumPy scalar: `what` does not take those yet."""
-        if numpy_scalar(x.type) is not None:
+        if x.type.numpy is not None:
             raise self.fail(f"{what} of a NumPy {x.type[3:]}")
         return x
 
@@ -535,9 +531,9 @@ class _Translator:
             return x
         if isinstance(x, Const):
             return Const(int(bool(x.value)), BOOL)
-        if register_class(x.type) == BOOL:  # a NumPy bool: the same 0 or 1
+        if x.type.register == BOOL:  # a NumPy bool: the same 0 or 1
             return self.temp("mov", BOOL, [x])
-        return self.temp("ftruth" if register_class(x.type) == FLOAT else "truth", BOOL, [x])
+        return self.temp("ftruth" if x.type.register == FLOAT else "truth", BOOL, [x])
 
     def guard(self, cond: Operand) -> None:
         """Continue only if cond (a BOOL) holds; otherwise deopt."""
@@ -825,7 +821,7 @@ class _Translator:
                               self.operand(b, f"operator {symbol}")))
 
     def binary(self, symbol: str, a: Operand, b: Operand) -> Operand:
-        if numpy_scalar(a.type) is not None or numpy_scalar(b.type) is not None:
+        if a.type.numpy is not None or b.type.numpy is not None:
             return self.numpy_binary(symbol, a, b)
         if symbol in BITWISE:
             if FLOAT in (a.type, b.type):
@@ -876,7 +872,7 @@ class _Translator:
             self.push(self.logical_not(self.truth(item)))
             return
         a = self.operand(item, f"unary {symbol}")
-        if numpy_scalar(a.type) is not None:
+        if a.type.numpy is not None:
             self.push(self.numpy_unary(symbol, a))
             return
         if symbol == "+":
@@ -935,7 +931,7 @@ class _Translator:
 
     def numpy_float_operand(self, x: Operand, result: NumpyScalar) -> Operand:
         """x converted to float type `result` as NumPy converts it."""
-        scalar = numpy_scalar(x.type)
+        scalar = x.type.numpy
         value = self.numeric_as_float(x)
         if result.bits == 32 and scalar is None and x.type != BOOL:
             # a Python int or float: rounded to float32 first (beyond its range: a warning)
@@ -953,7 +949,7 @@ class _Translator:
         Python int must fit the NumPy type beside it (else NumPy raises
         OverflowError)."""
         if x.type == INT:
-            scalar = numpy_scalar(other.type)
+            scalar = other.type.numpy
             if scalar is not None and scalar.kind != "b":
                 low, high = scalar.bounds()
                 if isinstance(x, Const):
@@ -968,7 +964,7 @@ class _Translator:
         """A comparison with a NumPy scalar: an np.bool. Ints compare exactly
         (NumPy 2 does, also with Python ints out of the NumPy type's range);
         with a float both sides are converted as NumPy's arithmetic would."""
-        ints = [x for x in (a, b) if register_class(x.type) != FLOAT]
+        ints = [x for x in (a, b) if x.type.register != FLOAT]
         if len(ints) == 2:
             return self.temp("cmp", "np.bool", [self.numeric_as_int(a), self.numeric_as_int(b)], kind=cc)
         name = numpy_rules.result_type("+", a.type, b.type)
@@ -980,7 +976,7 @@ class _Translator:
 
     def numpy_unary(self, symbol: str, a: Operand) -> Operand:
         """-a, +a, ~a or abs(a) of a NumPy scalar, of its type."""
-        scalar = numpy_scalar(a.type)
+        scalar = a.type.numpy
         assert scalar is not None
         if scalar.kind == "b":
             if symbol == "~":
@@ -1033,7 +1029,7 @@ class _Translator:
         if symbol not in CONDITIONS:
             raise self.fail(f"comparison {symbol}")
         cc = CONDITIONS[symbol]
-        if numpy_scalar(a.type) is not None or numpy_scalar(b.type) is not None:
+        if a.type.numpy is not None or b.type.numpy is not None:
             return self.numpy_compare(cc, a, b)
         if FLOAT in (a.type, b.type):
             # An int compares exactly with a float; deopt unless the int is exact as a double.
@@ -1157,7 +1153,7 @@ class _Translator:
         """What `buf[i] = value` stores into a buffer of Python ints or floats
         (array.array, bytearray, memoryview), deopting where CPython raises."""
         element = buf.element
-        scalar = numpy_scalar(value.type)
+        scalar = value.type.numpy
         if scalar is not None:
             if scalar.name != "np.float64":  # (which is a float)
                 raise self.fail(f"storing a NumPy {scalar.name[3:]} into buffer argument {buf.name!r}")
@@ -1173,7 +1169,7 @@ class _Translator:
     def numpy_store_value(self, target: NumpyScalar, value: Operand) -> Operand:
         """What `a[i] = value` stores into a NumPy array of `target`s, as
         NumPy converts it; a deopt where NumPy raises or warns."""
-        source = numpy_scalar(value.type)
+        source = value.type.numpy
         if target.kind == "b":
             return self.truth(value)  # any nonzero (or nan) is True
         if target.kind == "f":
@@ -1327,7 +1323,7 @@ class _Translator:
         """The index `index` names along dimension d of buf (Python's
         negative indices), checked against its length unless known in range."""
         i = self.operand(index, f"index of {buf.name}")
-        scalar = numpy_scalar(i.type)
+        scalar = i.type.numpy
         if i.type == FLOAT or (scalar is not None and scalar.kind == "f"):
             self.deopt()  # TypeError / IndexError: indices must be integers
         if buf.numpy is not None and i.type in (BOOL, "np.bool"):
@@ -1613,7 +1609,7 @@ def _call_range(t: _Translator, args: list[StackItem]) -> StackItem:
     if not 1 <= len(args) <= 3:
         t.deopt()
     ops = _numbers(t, args, "range", numpy=True)
-    if any(register_class(x.type) == FLOAT or x.type == "np.bool" for x in ops):
+    if any(x.type.register == FLOAT or x.type == "np.bool" for x in ops):
         t.deopt()  # TypeError: 'float' object cannot be interpreted as an integer
     ops = [t.numeric_as_int(x) for x in ops]
     if len(ops) == 1:
@@ -1625,7 +1621,7 @@ def _call_range(t: _Translator, args: list[StackItem]) -> StackItem:
 
 def _call_abs(t: _Translator, args: list[StackItem]) -> StackItem:
     (x,) = _numbers(t, args, "abs", 1, numpy=True)
-    if numpy_scalar(x.type) is not None:
+    if x.type.numpy is not None:
         return t.numpy_unary("abs", x)
     if x.type == FLOAT:
         return t.temp("fabs", FLOAT, [x])
@@ -1664,7 +1660,7 @@ def _min_max(which: str):  # type: ignore[no-untyped-def]
 
 def _call_int(t: _Translator, args: list[StackItem]) -> StackItem:
     (x,) = _numbers(t, args, "int", 1, numpy=True)
-    if register_class(x.type) == FLOAT:
+    if x.type.register == FLOAT:
         return t.temp("helper", INT, [t.numeric_as_float(x)], kind="float_to_int")
     return t.numeric_as_int(x)
 
@@ -1684,7 +1680,7 @@ def _call_round(t: _Translator, args: list[StackItem]) -> StackItem:
     if len(args) != 1:
         raise t.fail("round() with ndigits")
     (x,) = _numbers(t, args, "round", 1, numpy=True)
-    if register_class(x.type) == FLOAT:  # a Python int, for NumPy floats too
+    if x.type.register == FLOAT:  # a Python int, for NumPy floats too
         return t.temp("helper", INT, [t.numeric_as_float(x)], kind="float_round")
     return t.as_int(t.python_scalar(x, "round()"))
 
@@ -1743,7 +1739,7 @@ def _math_two(helper: str):  # type: ignore[no-untyped-def]
 
 def _math_isnan(t: _Translator, args: list[StackItem]) -> StackItem:
     (x,) = _numbers(t, args, "isnan", 1, numpy=True)
-    if register_class(x.type) != FLOAT:
+    if x.type.register != FLOAT:
         return Const(0, BOOL)
     x = t.numeric_as_float(x)
     return t.temp("fcmp", BOOL, [x, x], kind="ne")
@@ -1751,7 +1747,7 @@ def _math_isnan(t: _Translator, args: list[StackItem]) -> StackItem:
 
 def _math_isinf(t: _Translator, args: list[StackItem]) -> StackItem:
     (x,) = _numbers(t, args, "isinf", 1, numpy=True)
-    if register_class(x.type) != FLOAT:
+    if x.type.register != FLOAT:
         return Const(0, BOOL)
     x = t.numeric_as_float(x)
     magnitude = t.temp("fabs", FLOAT, [x])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..ir import MAY_DEOPT, Block, Function, Inst, Operand, Value, numpy_scalar
+from ..ir import MAY_DEOPT, Block, Function, Inst, Operand, Value
 from .liveness import live_sets
 
 
@@ -154,7 +154,7 @@ def _drop_dead(func: Function) -> int:
         kept: list[Inst] = []
         for inst in reversed(block.insts):
             if inst.dst is not None and inst.dst not in live and inst.op not in MAY_DEOPT \
-                    and not (inst.checked and numpy_scalar(inst.dst.type) is not None):
+                    and not (inst.checked and inst.dst.type.numpy is not None):
                 # (a dead int64 overflow changes nothing in CPython; in NumPy it warns)
                 removed += 1
                 continue

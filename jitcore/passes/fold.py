@@ -17,7 +17,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from ..ir import BOOL, COMMUTATIVE, Const, Function, Inst, Operand, Value, fits_int64, is_float, numpy_scalar
+from ..ir import BOOL, COMMUTATIVE, Const, Function, Inst, Operand, Value, fits_int64
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "lt": operator.lt, "le": operator.le, "eq": operator.eq,
@@ -121,12 +121,12 @@ def _fold(inst: Inst) -> int:
     if inst.op in COMMUTATIVE and isinstance(inst.args[0], Const) and isinstance(inst.args[1], Value):
         inst.args.reverse()  # constants second: the form x86 immediates take
         changes = 1
-    if all(isinstance(a, Const) for a in inst.args) and numpy_scalar(inst.dst.type) is None:
+    if all(isinstance(a, Const) for a in inst.args) and inst.dst.type.numpy is None:
         # (constants are Python's int, bool and float: a NumPy result stays a computation)
         result = _evaluate(inst)
         if result is None:
             return changes
-        if is_float(inst.dst.type):
+        if inst.dst.type.is_float:
             result = float(result)  # type: ignore[arg-type]
         elif not fits_int64(result):  # type: ignore[arg-type]
             # Checked arithmetic that overflows on every call: leave it to
@@ -156,7 +156,7 @@ def _identity(inst: Inst) -> Operand | None:
     op = inst.op
 
     def is_const(x: Operand, value: int) -> bool:
-        return isinstance(x, Const) and not is_float(x.type) and x.value == value
+        return isinstance(x, Const) and not x.type.is_float and x.value == value
 
     zero = Const(0, inst.dst.type if inst.dst is not None else BOOL)
     if op in ("add", "or", "xor", "sub") and is_const(b, 0):

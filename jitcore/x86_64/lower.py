@@ -35,7 +35,7 @@ import sys
 from collections import Counter
 
 from .. import abi
-from ..ir import ELEMENTS, FLOAT, Block, Const, Function, Inst, Operand, Value, is_float
+from ..ir import ELEMENTS, FLOAT, Block, Const, Function, Inst, Operand, Value
 from ..regalloc import ALLOCATABLE, CALL_OPS, Allocation, Location, Slot
 from ..runtime import helper_address, poll_slow_address, undo_begin_address
 from .encoder import Assembler, Label, Mem
@@ -165,7 +165,7 @@ class Lowering:
         self.float_consts: dict[int, int] = {}
         for inst in func.insts():
             for a in inst.args:
-                if isinstance(a, Const) and is_float(a.type):
+                if isinstance(a, Const) and a.type.is_float:
                     bits = float_bits(float(a.value))
                     if bits and bits not in self.float_consts:
                         self.float_consts[bits] = slots
@@ -411,7 +411,7 @@ class Lowering:
         for i, param in enumerate(self.func.params):
             if param in self.alloc.locations:
                 src = Mem(ARGS_PTR, disp=8 * i)
-                if is_float(param.type):
+                if param.type.is_float:
                     self.fmove(self.loc(param), src)
                 else:
                     self.move(self.loc(param), src)
@@ -461,7 +461,7 @@ class Lowering:
 
     def store(self, inst: Inst, work: Reg) -> None:
         assert inst.dst is not None
-        if is_float(inst.dst.type):
+        if inst.dst.type.is_float:
             self.fmove(self.loc(inst.dst), work)
         else:
             self.move(self.loc(inst.dst), work)
@@ -470,7 +470,7 @@ class Lowering:
     def do_mov(self, inst: Inst) -> None:
         assert inst.dst is not None
         src = inst.args[0]
-        if is_float(inst.dst.type):
+        if inst.dst.type.is_float:
             self.fmove(self.loc(inst.dst), self.xarg(src))
         else:
             self.move(self.loc(inst.dst), self.arg(src))
@@ -549,7 +549,7 @@ class Lowering:
         else:
             self.asm.cmp(cond, 0)
             self.asm.cmovcc("ne", rax, r11)
-        if is_float(inst.dst.type):
+        if inst.dst.type.is_float:
             self.asm.movq(xmm15, rax)
             self.store(inst, xmm15)
         else:
@@ -558,9 +558,9 @@ class Lowering:
     def load_bits(self, reg: Reg, x: Operand) -> None:
         """The 64 bits of an int, bool or float operand into a general register."""
         if isinstance(x, Const):
-            bits = float_bits(float(x.value)) if is_float(x.type) else int(x.value)
+            bits = float_bits(float(x.value)) if x.type.is_float else int(x.value)
             self.asm.mov(reg, bits)
-        elif is_float(x.type) and isinstance(where := self.loc(x), Reg):
+        elif x.type.is_float and isinstance(where := self.loc(x), Reg):
             self.asm.movq(reg, where)
         else:
             self.asm.mov(reg, self.loc(x))
@@ -887,7 +887,7 @@ class Lowering:
             return abi.SCALAR_STATUS[inst.kind]
         out = self.out_pointer()
         for i, x in enumerate(inst.args):
-            if is_float(x.type):
+            if x.type.is_float:
                 self.fmove(Mem(out, disp=8 * i), self.xarg(x))
             else:
                 self.move(Mem(out, disp=8 * i), self.arg(x))
@@ -1127,8 +1127,8 @@ class Lowering:
     # -- calls to C helpers (csrc/numeric.c) -----------------------------------
     def do_helper(self, inst: Inst) -> None:
         """status = helper(args..., &result): System V call; a nonzero status deopts."""
-        floats = [x for x in inst.args if is_float(x.type)]
-        ints = [x for x in inst.args if not is_float(x.type)]
+        floats = [x for x in inst.args if x.type.is_float]
+        ints = [x for x in inst.args if not x.type.is_float]
         # Float arguments may sit in xmm0/xmm1 themselves (the second in xmm0,
         # say): copy them all to scratch registers before filling xmm0/xmm1.
         staged = []
@@ -1156,7 +1156,7 @@ class Lowering:
         target = inst.data
         for i, x in enumerate(inst.args):
             dst = self.slot(self.call_args_base + i)
-            if is_float(x.type):
+            if x.type.is_float:
                 self.fmove(dst, self.xarg(x))
             else:
                 self.move(dst, self.arg(x))
@@ -1172,7 +1172,7 @@ class Lowering:
         self.asm.jne(self.call_failed_label())
         if inst.dst is not None:  # a scalar result: its bits are in rdx
             where = self.loc(inst.dst)
-            if is_float(inst.dst.type) and isinstance(where, Reg):
+            if inst.dst.type.is_float and isinstance(where, Reg):
                 self.asm.movq(where, rdx)
             else:
                 self.move(where, rdx)
@@ -1182,7 +1182,7 @@ class Lowering:
         self.store_slot(inst.dst, self.call_out_base + inst.data)
 
     def store_slot(self, dst: Value, index: int) -> None:
-        if is_float(dst.type):
+        if dst.type.is_float:
             self.fmove(self.loc(dst), self.slot(index))
         else:
             self.move(self.loc(dst), self.slot(index))

@@ -1,7 +1,8 @@
 """The jitcore benchmark runner: jitcore against CPython, numba and PyPy, side by side.
 
-    python -m benchmarks.run [--quick] [--markdown PATH] [--chart PATH] [--json PATH]
-                             [--profile N] [--repeat K] [--no-numba] [--no-pypy]
+    python -m benchmarks.run [--quick] [--markdown PATH] [--chart PATH] [--numpy-chart PATH]
+                             [--json PATH] [--only SECTIONS] [--profile N] [--repeat K]
+                             [--no-numba] [--no-pypy]
     python -m jitcore bench  (same options)
 
 Everything is reported as times and ratios, never as pass/fail on a time.
@@ -739,7 +740,9 @@ def bench_e2e(report: Report, ctx: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def write_chart(path: str, kernel_data: dict[str, Any]) -> str:
+def write_chart(path: str, kernel_data: dict[str, Any], cases: list[Any] | None = None,
+                title: str = "steady-state speedup over CPython") -> str:
+    """A bar chart of each engine's speedup over CPython for `cases` (section 1's by default)."""
     try:
         import matplotlib
 
@@ -747,10 +750,10 @@ def write_chart(path: str, kernel_data: dict[str, Any]) -> str:
         import matplotlib.pyplot as plt
     except Exception as exc:
         return f"chart skipped: cannot import matplotlib ({type(exc).__name__}: {exc})"
-    names = [c[0] for c in kernels.CASES] + ["geomean"]
+    names = [c[0] for c in (cases if cases is not None else kernels.CASES)] + ["geomean"]
     engines = [(e, label) for e, label in (("jitcore", "jitcore"), ("numba", "numba"),
                                             ("pypy", "PyPy")) if e in kernel_data]
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(max(9, len(names) * 0.95), 4.5))
     width = 0.8 / len(engines)
     for i, (engine, label) in enumerate(engines):
         values = []
@@ -763,11 +766,11 @@ def write_chart(path: str, kernel_data: dict[str, Any]) -> str:
         bars = ax.bar(positions, values, width, label=label)
         ax.bar_label(bars, labels=[f"{v:.0f}" if v >= 10 else f"{v:.1f}" for v in values],
                      fontsize=7)
-    ax.set_xticks(range(len(names)), names)
+    ax.set_xticks(range(len(names)), names, rotation=20 if len(names) > 8 else 0, fontsize=8)
     ax.set_yscale("log")
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_ylabel("speedup vs CPython (log scale)")
-    ax.set_title("jitcore benchmark: steady-state speedup over CPython " + platform.python_version())
+    ax.set_title(f"jitcore benchmark: {title} {platform.python_version()}")
     ax.set_ylim(top=ax.get_ylim()[1] * 3)
     ax.legend(loc="upper left", ncols=len(engines))
     fig.tight_layout()
@@ -781,14 +784,22 @@ def write_chart(path: str, kernel_data: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------------
 
 
+# --only's names for the sections, in the order they run.
+SECTIONS = ["kernels", "buffers", "numpy", "calls", "compile", "scaling", "import", "e2e"]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run",
                                      description="jitcore against CPython, numba and PyPy.")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes and few repeats: a smoke run of every section")
     parser.add_argument("--markdown", metavar="PATH", help="also write the tables as Markdown")
-    parser.add_argument("--chart", metavar="PATH", help="write a PNG bar chart of speedups "
-                                                        "(needs matplotlib)")
+    parser.add_argument("--chart", metavar="PATH", help="write a PNG bar chart of section 1's "
+                                                        "speedups (needs matplotlib)")
+    parser.add_argument("--numpy-chart", metavar="PATH",
+                        help="write a PNG bar chart of section 1c's speedups (NumPy kernels)")
+    parser.add_argument("--only", metavar="SECTIONS", default=None,
+                        help="run only these sections, comma-separated, of: " + ", ".join(SECTIONS))
     parser.add_argument("--json", metavar="PATH", help="write the raw measurements as JSON")
     parser.add_argument("--profile", metavar="N", type=int, default=0,
                         help="also cProfile N compiles of the compile-latency function")
@@ -829,16 +840,22 @@ def main(argv: list[str] | None = None) -> int:
     }
     report.table(["what", "value"], [[k, str(v)] for k, v in machine.items()], left=2)
     results: dict[str, Any] = {"machine": machine}
-    results["kernels"] = bench_kernels(report, ctx)
-    results["buffer_kernels"] = bench_buffer_kernels(report, ctx)
-    results["numpy_kernels"] = bench_numpy_kernels(report, ctx)
-    results["calls"] = bench_calls(report, ctx)
-    results["compile"] = bench_compile(report, ctx)
-    results["compile_scaling"] = bench_compile_scaling(report, ctx)
+    only = set(SECTIONS if args.only is None else args.only.split(","))
+    if not only <= set(SECTIONS):
+        print(f"--only: unknown sections {sorted(only - set(SECTIONS))}", file=sys.stderr)
+        return 2
+    sections = [("kernels", "kernels", bench_kernels), ("buffers", "buffer_kernels", bench_buffer_kernels),
+                ("numpy", "numpy_kernels", bench_numpy_kernels), ("calls", "calls", bench_calls),
+                ("compile", "compile", bench_compile), ("scaling", "compile_scaling", bench_compile_scaling)]
+    for name, key, bench in sections:
+        if name in only:
+            results[key] = bench(report, ctx)
     with tempfile.TemporaryDirectory(prefix="jitcore-bench-") as tmp:
         ctx["pycache"] = os.path.join(tmp, "pycache")
-        results["import"] = bench_import(report, ctx)
-        results["e2e"] = bench_e2e(report, ctx)
+        if "import" in only:
+            results["import"] = bench_import(report, ctx)
+        if "e2e" in only:
+            results["e2e"] = bench_e2e(report, ctx)
     if args.profile > 0:
         results["profile"] = profile_compile(report, ctx, args.profile)
 
@@ -853,8 +870,11 @@ def main(argv: list[str] | None = None) -> int:
                     "results equal CPython's.")
     results["problems"] = ctx["problems"]
     results["mismatches"] = ctx["mismatches"]
-    if args.chart:
+    if args.chart and results.get("kernels"):
         print(write_chart(args.chart, results["kernels"]))
+    if args.numpy_chart and results.get("numpy_kernels"):
+        print(write_chart(args.numpy_chart, results["numpy_kernels"], kernels.NUMPY_CASES,
+                          "loops over NumPy arrays, speedup over CPython"))
     if args.markdown:
         Path(args.markdown).write_text(report.markdown())
         print(f"markdown written to {args.markdown}")

@@ -478,7 +478,8 @@ static int get_buffer(PyObject *o, char code, char readonly, Py_buffer *view, jc
 }
 
 /* The same for a NumPy array argument of an entry (ndim 1 or 2, element
- * code, C-contiguous or not, read-only or not, all as the entry says):
+ * code, C-contiguous or not, read-only or not, all as the entry says), and
+ * for a strided 1-D memoryview (an "array" of ndim 1, strided):
  * slots address, length, undo record, the other dimension, and the strides
  * unless C-contiguous (ir.argument_slots).  C-contiguous as NumPy counts it:
  * a dimension of length 1 may have any stride. */
@@ -493,6 +494,8 @@ static int get_array(PyObject *o, char code, char readonly, int ndim, int stride
         return 0;
     }
     format = view->format != NULL ? view->format : "B";
+    if (format[0] == '@')
+        format++;
     if (view->ndim != ndim || format[0] != code || format[1] != '\0' || view->itemsize <= 0
         || view->strides == NULL || (view->readonly != 0) != (readonly != 0)) {
         PyBuffer_Release(view);
@@ -1378,6 +1381,30 @@ PyDoc_STRVAR(native_calls_doc,
 "How many native calls the fast path has made (for tests; nogil calls may be\n"
 "counted approximately).");
 
+PyDoc_STRVAR(buffer_start_doc,
+"_buffer_start(obj) -> (address, length, stride)\n\n"
+"Where the first element of a 1-D buffer (a strided memoryview) is, its\n"
+"length and its stride in bytes.  The caller keeps the buffer exported for\n"
+"as long as it uses the address (the Python path holds a memoryview of it).");
+
+static PyObject *fc_buffer_start(PyObject *module, PyObject *obj)
+{
+    Py_buffer view;
+    PyObject *result;
+    (void)module;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_RECORDS_RO) < 0)
+        return NULL;
+    if (view.ndim != 1 || view.strides == NULL) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "_buffer_start: not a 1-D buffer");
+        return NULL;
+    }
+    result = Py_BuildValue("(KnL)", (unsigned long long)(uintptr_t)view.buf, view.shape[0],
+                           (long long)view.strides[0]);
+    PyBuffer_Release(&view);
+    return result;
+}
+
 static PyObject *fc_native_calls_get(PyObject *module, PyObject *unused)
 {
     (void)module;
@@ -1438,6 +1465,7 @@ static PyMethodDef fc_methods[] = {
     {"_depth_budget", fc_depth_budget, METH_VARARGS, depth_budget_doc},
     {"_depth_fallback", fc_depth_fallback_change, METH_O, depth_fallback_doc},
     {"_native_calls", fc_native_calls_get, METH_NOARGS, native_calls_doc},
+    {"_buffer_start", fc_buffer_start, METH_O, buffer_start_doc},
     {"_set_call_packed", fc_set_call_packed, METH_VARARGS, set_call_packed_doc},
     {"_set_numpy_types", fc_set_numpy_types, METH_O, set_numpy_types_doc},
     {"_enable_vectorcall", fc_enable_vectorcall, METH_O, enable_vectorcall_doc},

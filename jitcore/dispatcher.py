@@ -50,6 +50,7 @@ from .ir import (
     INT,
     NUMPY_BY_CODE,
     NUMPY_SCALARS,
+    Type,
     argument_slots,
     array_shape,
     array_type,
@@ -57,6 +58,7 @@ from .ir import (
     element_of,
     is_readonly,
     numpy_scalar,
+    type_named,
 )
 from .runtime import (
     ExecMemError,
@@ -160,13 +162,15 @@ class BufferKind:
     type: type
     code: str
     readonly: bool = False  # refuses stores (bytes, a read-only memoryview)
+    strided: bool = False  # a 1-D memoryview whose elements are not next to each other
 
     @property
     def __name__(self) -> str:  # as signatures print argument types
         if self.type in (bytes, bytearray):
             return self.type.__name__
+        strided = ", strided" if self.strided else ""
         readonly = ", readonly" if self.type is memoryview and self.readonly else ""
-        return f"{self.type.__name__}({self.code!r}{readonly})"
+        return f"{self.type.__name__}({self.code!r}{strided}{readonly})"
 
     def __repr__(self) -> str:
         return self.__name__
@@ -174,23 +178,25 @@ class BufferKind:
 
 # One BufferKind object per kind: signatures are compared by identity in the
 # C fast path's table.
-_BUFFER_KINDS: dict[tuple[type, str, bool], BufferKind] = {}
+_BUFFER_KINDS: dict[tuple[type, str, bool, bool], BufferKind] = {}
 
 
 # A signature: the types of a call's arguments, buffers by kind.
 Key = tuple[Any, ...]  # types, BufferKinds and ArrayKinds
 
 
-def _buffer_kind_for(t: type, code: str, readonly: bool) -> BufferKind:
-    kind = _BUFFER_KINDS.get((t, code, readonly))
+def _buffer_kind_for(t: type, code: str, readonly: bool, strided: bool = False) -> BufferKind:
+    key = (t, code, readonly, strided)
+    kind = _BUFFER_KINDS.get(key)
     if kind is None:
-        kind = _BUFFER_KINDS.setdefault((t, code, readonly), BufferKind(t, code, readonly))
+        kind = _BUFFER_KINDS.setdefault(key, BufferKind(t, code, readonly, strided))
     return kind
 
 
 def _buffer_kind(obj: Any) -> BufferKind:
     t = type(obj)
     readonly = t is bytes
+    strided = False
     if t is bytes or t is bytearray:
         code = "B"
     elif t is array.array:
@@ -198,13 +204,17 @@ def _buffer_kind(obj: Any) -> BufferKind:
     else:
         try:  # a memoryview: released ones raise here, and run in CPython (which raises)
             readonly = obj.readonly
-            if obj.ndim != 1 or not obj.c_contiguous:
-                code = f"{obj.ndim}-d" if obj.ndim != 1 else "strided"
+            if obj.ndim != 1:
+                code = f"{obj.ndim}-d"
             else:
                 code = obj.format[1:] if obj.format[:1] == "@" else obj.format
+                # strided (m[::2]) needs the C fast path's help to find its first element
+                strided = not obj.c_contiguous
+                if strided and _fastcall is None:
+                    code = "strided"
         except ValueError:
             code = "released"
-    return _buffer_kind_for(t, code, readonly)
+    return _buffer_kind_for(t, code, readonly, strided)
 
 
 def _is_numpy(t: Any) -> bool:
@@ -308,7 +318,7 @@ def ir_type(t: Any) -> str | None:
         element = BUFFER_ELEMENTS.get(t.code)
         if element is None or struct.calcsize(t.code) != element.size:
             return None
-        return buffer_type(t.code, t.readonly)
+        return buffer_type(t.code, t.readonly, t.strided)
     if isinstance(t, ArrayKind):
         if t.code not in NUMPY_BY_CODE or t.ndim not in (1, 2) or not _numpy_2():
             return None
@@ -429,9 +439,9 @@ class _Entry:
         # A buffer argument takes three slots: its address, length and undo
         # record; an array more (ir.argument_slots).
         self.pack = struct.Struct("<" + "".join(_pack_code(t) for t in compiled.signature)).pack
-        # (position, element size, (ndim, layout) of an array or None) of each buffer argument
-        self.buffers = tuple((i, element.size, array_shape(t)) for i, t in enumerate(compiled.signature)
-                             if (element := element_of(t)) is not None)
+        # (position, its Type) of each buffer argument
+        self.buffers = tuple((i, type_named(t)) for i, t in enumerate(compiled.signature)
+                             if element_of(t) is not None)
         self.shapes = compiled.tuple_shapes
         self.slots = max([1] + [len(s) for s in self.shapes])
         self.pool: list[Any] = []  # result buffers; pop/append are atomic, so threads never share one
@@ -471,18 +481,21 @@ def _pack_code(t: str) -> str:
     return PACK_CODES[scalar.register if scalar is not None else t]
 
 
-def _pin_buffers(args: tuple[Any, ...], buffers: tuple[tuple[int, int, tuple[int, str] | None], ...],
+def _pin_buffers(args: tuple[Any, ...], buffers: tuple[tuple[int, Type], ...],
                  pins: list[Any], undo: list[Any]) -> tuple[Any, ...]:
     """args with each buffer argument (_Entry.buffers) replaced by its slots
     (ir.argument_slots: address, length, a new undo record, added to `undo`,
-    and for arrays their other dimensions and strides); the buffers stay
-    exported while `pins` lives (runtime.pin_buffer)."""
+    and for arrays their other dimensions and strides, for a strided
+    memoryview its stride); the buffers stay exported while `pins` lives
+    (runtime.pin_buffer; a memoryview of an array or a strided memoryview)."""
     flat: list[Any] = []
     start = 0
-    for i, size, shape in buffers:
+    for i, t in buffers:
         flat += args[start:i]
         start = i + 1
-        if shape is None:
+        assert t.element is not None
+        size = t.element.size
+        if t.kind == "buffer" and t.layout == "C":
             handle, address = pin_buffer(args[i])
             pins.append(handle)
             length = len(args[i])
@@ -491,15 +504,22 @@ def _pin_buffers(args: tuple[Any, ...], buffers: tuple[tuple[int, int, tuple[int
             flat += (address, length, undo_address(record))
             continue
         a = args[i]
-        pins.append(memoryview(a))  # exported: NumPy refuses to resize it meanwhile
+        pins.append(memoryview(a))  # exported: NumPy refuses to resize it, a memoryview to release
+        if t.kind == "buffer":  # a strided memoryview (only with the C fast path: _buffer_kind)
+            assert _fastcall is not None
+            address, length, stride = _fastcall._buffer_start(a)
+            record = new_undo(address, length, size, (max(length, 1), 0, stride))
+            undo.append(record)
+            flat += (address, length, undo_address(record), stride)
+            continue
         address = a.__array_interface__["data"][0]
         dims, strides = a.shape, a.strides
-        inner = dims[1] if shape[0] == 2 else dims[0]
-        layout = (max(inner, 1), strides[0] if shape[0] == 2 else 0, strides[-1])
+        inner = dims[1] if t.ndim == 2 else dims[0]
+        layout = (max(inner, 1), strides[0] if t.ndim == 2 else 0, strides[-1])
         record = new_undo(address, a.size, size, layout)
         undo.append(record)
         flat += (address, dims[0], undo_address(record), *dims[1:])
-        if shape[1] != "C":
+        if t.layout != "C":
             flat += strides
     flat += args[start:]
     return tuple(flat)
@@ -716,7 +736,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         if any(isinstance(t, ArrayKind) or _is_numpy(t) for t in key):
             # (NumPy values, and so NumPy results, come only from NumPy arguments)
             _give_fast_path_numpy_types()
-        buffers = tuple((t.type, t.code, t.readonly) if isinstance(t, BufferKind) else
+        buffers = tuple((t.type, t.code, t.readonly, 1, True) if isinstance(t, BufferKind) and t.strided
+                        else (t.type, t.code, t.readonly) if isinstance(t, BufferKind) else
                         (_ndarray_type(), t.code, t.readonly, t.ndim, t.layout != "C")
                         if isinstance(t, ArrayKind) else None for t in key)
         # NumPy results in tuples are named by their status (the C side knows no names)
@@ -960,7 +981,7 @@ def _why_not_taken(t: Any) -> str:
                 f"{', '.join(s.name[3:] for s in NUMPY_SCALARS.values())})")
     if isinstance(t, BufferKind):
         return (f"a {t.__name__} argument (native code reads buffers of elements "
-                f"{' '.join(BUFFER_ELEMENTS)}: 1-D, contiguous)")
+                f"{' '.join(BUFFER_ELEMENTS)}, of one dimension)")
     return f"a NumPy {t.__name__} argument (not compiled yet)"
 
 
@@ -982,7 +1003,7 @@ def _key_type(t: str) -> type | BufferKind | ArrayKind:
     shape = array_shape(t)
     if shape is not None:
         return _array_kind_for(element.code, shape[0], shape[1], is_readonly(t))
-    return _buffer_kind_for(memoryview, element.code, is_readonly(t))
+    return _buffer_kind_for(memoryview, element.code, is_readonly(t), type_named(t).layout == "A")
 
 
 def _format(key: Key) -> str:

@@ -15,7 +15,7 @@ register) and FLOAT (an IEEE double in an SSE register), and the NumPy scalar
 types ("np.float64", "np.uint8", ...: NUMPY_SCALARS), which the back end holds
 as one of those three (Type.register) and the front end computes with
 NumPy's rules. A function's parameters may also be buffers (`bytes`,
-`bytearray`, `array.array`, a 1-D contiguous `memoryview`: "buffer:d") or
+`bytearray`, `array.array`, a 1-D `memoryview`: "buffer:d", "buffer:d:strided") or
 NumPy arrays ("array:d:2C"): the front end gives such a parameter INT values
 (Type.slots: the address of its first element, its length, its undo record
 for stores, and an array's other dimensions and strides), and reads and
@@ -94,7 +94,8 @@ class Type(str):
       size, signed   as a value in memory (8 for int and float);
       numpy     the NumpyScalar of a NumPy scalar type;
       element   the Element of a buffer's or array's items;
-      ndim, layout, readonly   of a buffer or array parameter;
+      ndim, layout, readonly   of a buffer or array parameter (layout "C"
+                for contiguous, "A" for any strides);
       slots     the 8-byte argument slots a parameter of it takes (abi.py).
 
     There is one object per name (type_named): `ir.type_named("np.int8")`
@@ -239,8 +240,9 @@ def _parse_type(name: str) -> Type:
     parts = name.split(":")
     if parts[0] in ("buffer", "array") and len(parts) > 1 and parts[1] in ELEMENTS:
         readonly = parts[-1] == "readonly"
-        if parts[0] == "buffer":
-            return _make_type(name, "buffer", INT, element=ELEMENTS[parts[1]], readonly=readonly)
+        if parts[0] == "buffer":  # 1-D; "strided" (a memoryview with steps) has a stride slot
+            return _make_type(name, "buffer", INT, element=ELEMENTS[parts[1]], ndim=1,
+                              layout="A" if "strided" in parts else "C", readonly=readonly)
         dims = parts[2]
         return _make_type(name, "array", INT, element=ELEMENTS[parts[1]], ndim=int(dims[:-1]),
                           layout=dims[-1], readonly=readonly)
@@ -262,10 +264,11 @@ def is_float(t: str) -> bool:
     return type_named(t).is_float
 
 
-def buffer_type(code: str, readonly: bool = False) -> str:
+def buffer_type(code: str, readonly: bool = False, strided: bool = False) -> str:
     """The signature type of a buffer argument whose elements have struct code
-    `code` (readonly: one that refuses stores, such as bytes)."""
-    return "buffer:" + code + (":readonly" if readonly else "")
+    `code` (readonly: one that refuses stores, such as bytes; strided: a 1-D
+    memoryview whose elements are not next to each other, m[::2])."""
+    return "buffer:" + code + (":strided" if strided else "") + (":readonly" if readonly else "")
 
 
 def array_type(code: str, ndim: int, layout: str, readonly: bool = False) -> str:

@@ -331,3 +331,47 @@ def test_a_thread_that_changes_an_argument_before_the_re_run_sees_a_rolled_back_
         mark_then_spin(src, dst, 5_000_000, 2**62)  # natively a few ms, then a re-run
         thread.join()
         assert list(dst) in ([1, 0], [0, 1]), list(dst)
+
+
+@pytest.mark.parametrize("code", list(ELEMENTS))
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_stores_into_strided_memoryviews_leave_them_as_cpython_does(code, data):
+    a = data.draw(arrays(code))
+    for step in (2, -1, -3):
+        # fresh() copies a memoryview's object whole: build the view on the copy each time
+        def make(a=a, step=step):
+            return memoryview(copy.copy(a))[::step]
+
+        for jitted, extra in ((prefix_sum, ()), (scale, (3,)), (reverse, ()), (put, (1, 2**40)),
+                              (bump_then_overflow, (2**40,))):
+            theirs, ours = make(), make()
+            expected = outcome(jitted.py_func, [theirs, *extra])
+            actual = outcome(jitted, [ours, *extra])
+            assert same_outcome(expected, actual), (
+                f"{jitted.__name__}[::{step}]: jitcore {show_outcome(actual)}, "
+                f"CPython {show_outcome(expected)}")
+            assert contents(ours.obj) == contents(theirs.obj), (jitted.__name__, step)
+
+
+def test_stores_into_a_strided_memoryview_are_native():
+    running_sums_view(memoryview(array.array("i", range(3)))[::-2])  # compiled
+    real = running_sums_view.py_func
+    running_sums_view.py_func = None  # any re-run in CPython would fail
+    try:
+        a = array.array("i", range(10))
+        assert running_sums_view(memoryview(a)[::-2]) == 25  # 9 + 7 + 5 + 3 + 1
+    finally:
+        running_sums_view.py_func = real
+    assert a.tolist() == [0, 25, 2, 24, 4, 21, 6, 16, 8, 9]
+    with pytest.raises(TypeError, match="read-only"):
+        put(memoryview(bytes(4))[::2], 0, 1)
+
+
+@jit(strict=True)
+def running_sums_view(a):
+    s = 0
+    for i in range(len(a)):
+        s += a[i]
+        a[i] = s
+    return s

@@ -25,9 +25,10 @@ combinations one block is compiled for, which dynamic locals can reach).
     JITCORE_FUZZ_ARRAYS=0 ...            # no array parameters
 
 Half the programs also take int64 or float64 arrays (NumPy arrays in several
-layouts, or array.array), read their elements and store into them, in and
-out of range, in loops; each call's warnings and the arrays' contents
-afterwards are compared too (a re-run's rollback included).
+layouts, array.array, or a strided memoryview of one), read their elements
+and store into them, in and out of range, in loops; each call's warnings and
+the arrays' contents afterwards are compared too (a re-run's rollback
+included).
 
 With JITCORE_FUZZ_SECONDS=N, test_random_programs_for_a_time_budget runs batches
 of JITCORE_FUZZ_BATCH (default 100) examples, each batch with fresh random seeds
@@ -90,10 +91,20 @@ FLOAT_ARGS = st.one_of(st.sampled_from(FLOAT_SPECIALS), st.floats(),
                        st.integers(-100, 100).map(float), st.floats(-1e6, 1e6))
 
 
+def _strided_view(code: str, values: list[Any]) -> memoryview:
+    """A memoryview of these values whose elements are 2 apart (m[::2])."""
+    view = memoryview(array.array(code, [0] * (2 * len(values))))[::2]
+    view[:] = array.array(code, values)
+    return view
+
+
 def _array(values: list[Any], code: str, how: str) -> Any:
-    """An array argument of these values: array.array, or a NumPy array laid out `how`."""
+    """An array argument of these values: array.array, a strided memoryview of
+    one, or a NumPy array laid out `how`."""
     if how == "array.array":
         return array.array(code, values)
+    if how == "memoryview":
+        return _strided_view(code, values)
     import numpy as np
 
     a = np.array(values, dtype="int64" if code == "q" else "float64")
@@ -108,7 +119,8 @@ def _array(values: list[Any], code: str, how: str) -> Any:
 
 def _arrays(code: str, items: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.builds(_array, st.lists(items, min_size=0, max_size=6), st.just(code),
-                     st.sampled_from(["numpy", "numpy", "strided", "reversed", "array.array"]))
+                     st.sampled_from(["numpy", "numpy", "strided", "reversed", "array.array",
+                                      "memoryview"]))
 
 
 ARGUMENTS = {"int": INT_ARGS, "bool": st.booleans(), "float": FLOAT_ARGS,
@@ -173,6 +185,7 @@ def run_call(func: Any, args: tuple[Any, ...]) -> tuple[Any, list[tuple[Any, str
     """func(*args) on fresh copies of the array arguments (NumPy ones in the
     same layout): its outcome, its warnings and the arrays' contents afterwards."""
     args = tuple(copy.copy(a) if isinstance(a, array.array) else
+                 _strided_view(a.format, a.tolist()) if isinstance(a, memoryview) else
                  copy_like(a) if hasattr(a, "strides") else a for a in args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -184,7 +184,7 @@ class BufferArg:
     @property
     def signature_type(self) -> str:
         if self.numpy is None:
-            return buffer_type(self.element.code, self.readonly)
+            return buffer_type(self.element.code, self.readonly, self.strides is not None)
         return array_type(self.element.code, self.ndim, "A" if self.strides else "C", self.readonly)
 
 
@@ -418,9 +418,8 @@ class _Translator:
                 buf.numpy = NUMPY_BY_CODE[element.code]
                 buf.shape = [buf.length] + [self.ir.new_value(f"{name}.shape{d}", INT)
                                             for d in range(1, param.ndim)]
-                if param.layout != "C":
-                    buf.strides = [self.ir.new_value(f"{name}.stride{d}", INT)
-                                   for d in range(param.ndim)]
+            if param.layout != "C":  # an array with strides, a strided memoryview
+                buf.strides = [self.ir.new_value(f"{name}.stride{d}", INT) for d in range(param.ndim)]
             self.buffers[name] = buf
             self.ir.params += buf.params
         self.state = _State(entry_locals, [])

@@ -248,6 +248,40 @@ int jc_int_pow(int64_t base, int64_t exp, int64_t *out)
     return 0;
 }
 
+int jc_numpy_pow(double a, double b, double *out)
+{
+    int saved_errno = errno;
+    *out = pow(a, b);
+    errno = saved_errno;
+    return 0;
+}
+
+int jc_numpy_powf(double a, double b, double *out)
+{
+    int saved_errno = errno;
+    *out = (double)powf((float)a, (float)b);
+    errno = saved_errno;
+    return 0;
+}
+
+/* Binary exponentiation in unsigned arithmetic: wrapping, as NumPy's loop
+ * of the type's own multiplications does (narrower types are this modulo
+ * their width). */
+int jc_numpy_int_pow(int64_t base, int64_t exp, int64_t *out)
+{
+    uint64_t result = 1, b = (uint64_t)base;
+    if (exp < 0)
+        return 1;
+    while (exp != 0) {
+        if (exp & 1)
+            result *= b;
+        b *= b;
+        exp >>= 1;
+    }
+    *out = (int64_t)result;
+    return 0;
+}
+
 /* C truncates toward zero; Python floors: step down by one when the
  * remainder is nonzero and its sign differs from the divisor's. */
 int jc_int_floordiv(int64_t a, int64_t b, int64_t *out)

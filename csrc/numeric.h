@@ -72,6 +72,19 @@ int jc_int_mod(int64_t a, int64_t b, int64_t *out);
  * of int64s; 1 only if b == 0. */
 int jc_int_truediv(int64_t a, int64_t b, double *out);
 
+/* ---- NumPy scalar arithmetic: NumPy's rules, not CPython's ---- */
+
+/* a ** b as NumPy's float64 power computes it: C's pow().  Always 0: NumPy
+ * warns from the processor's flags, which the caller finds in the result
+ * (inf or nan). */
+int jc_numpy_pow(double a, double b, double *out);
+/* The same for float32: powf() of the operands (float32 values), widened. */
+int jc_numpy_powf(double a, double b, double *out);
+/* base ** exp as NumPy's integer power: wrapping modulo 2**64, silently
+ * (the caller narrows to the type's width); 1 if exp < 0 (NumPy raises
+ * ValueError: integers to negative integer powers are not allowed). */
+int jc_numpy_int_pow(int64_t base, int64_t exp, int64_t *out);
+
 /* ---- math module (math_1 / math_2 error rules) ---- */
 
 /* 1 where math.sqrt raises: x < 0 (but sqrt(-0.0) is -0.0), -inf. */

@@ -698,3 +698,57 @@ def test_numpy_1_is_refused_with_a_message(monkeypatch):
     with pytest.warns(JitWarning, match="NumPy 2's rules: upgrade NumPy"):
         jitted(np.arange(3.0))
     assert jitted.signatures == []
+
+
+@jit
+def powers(a, b, i, j):
+    return a[i] ** b[j]
+
+
+@jit
+def power_by(a, i, k):
+    return a[i] ** k, k ** a[i]
+
+
+@pytest.mark.parametrize("left", DTYPES)
+@pytest.mark.parametrize("right", DTYPES)
+def test_power_of_numpy_scalars(left, right):
+    """`**` as NumPy computes it: integer powers wrap silently (a negative
+    exponent raises ValueError), float powers are C's pow (powf for float32),
+    warning where NumPy does (0 ** -1, overflow, a negative base's fraction)."""
+    def edges(dtype):
+        if dtype == "bool":
+            return np.array([False, True], dtype)
+        if dtype in FLOAT_DTYPES:
+            return np.array([0.0, -0.0, 2.0, -2.0, 0.5, -1.5, 3.25, 1e10, float("inf"),
+                             float("nan")], dtype)
+        info = np.iinfo(dtype)
+        values = [0, 1, 2, 3, 7, 63, 64, info.max] + ([-1, -2, -3, info.min] if info.min < 0 else [])
+        return np.array(values, dtype)
+
+    a, b = edges(left), edges(right)
+    result = (a[:1] ** b[:1]).dtype.name
+    # a float power where neither operand has the result's type is NumPy's
+    # ufunc loop (results of its own): it runs in CPython
+    native = result not in FLOAT_DTYPES or result in (left, right)
+    for i in range(len(a)):
+        for j in range(len(b)):
+            check(powers, a, b, i, j, compiles=native)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_power_with_python_numbers(dtype):
+    a = sample(dtype, 6, seed=5)
+    for k in (0, 1, 2, 3, 5, -1, -2, 0.5, -0.5, 2.0, 300, True):
+        one, small = np.ones(1, dtype)[0], abs(k) if type(k) is int else k  # types as k's
+        results = []
+        for pair in ((one, small), (small, one)):
+            try:
+                with np.errstate(all="ignore"):
+                    results.append(np.dtype(type(pair[0] ** pair[1])))
+            except OverflowError:  # 300 as an int8: raises at run time, compiles
+                pass
+        # native unless a float power's result type is not the array's (see above)
+        native = all(r.kind != "f" or r.name == dtype for r in results)
+        for i in range(len(a)):
+            check(power_by, a, i, k, compiles=native)

@@ -910,6 +910,16 @@ class _Translator:
                 # NumPy's divmod of doubles is CPython's (a zero divisor deopts: NumPy warns)
                 x = self.temp("helper", name, [fa, fb], kind=FLOAT_HELPERS[symbol])
                 self.emit("fcheck", None, [x], data="always")  # (lower.do_fcheck)
+            elif symbol == "**":  # C's pow (powf for float32); inf or nan: NumPy may warn
+                if name not in (a.type, b.type):
+                    # NumPy's scalar code calls pow() only when one operand has
+                    # the result's type; otherwise its ufunc loop computes it,
+                    # with results of its own (SIMD on some processors)
+                    raise self.fail(f"operator ** on {_numpy_name(a.type)} and {_numpy_name(b.type)}, "
+                                    f"which NumPy computes in its array loop")
+                kind = "numpy_pow" if result.bits == 64 else "numpy_powf"
+                x = self.temp("helper", name, [fa, fb], kind=kind)
+                self.emit("fcheck", None, [x], data="always")
             else:
                 raise self.fail(f"operator {symbol} on NumPy {name[3:]}")
             return x
@@ -921,12 +931,29 @@ class _Translator:
             return self.temp(BITWISE[logical], name, ops)
         if symbol in BITWISE:  # stays within the type: no check
             return self.temp(BITWISE[symbol], name, ops)
+        if symbol == "**":  # NumPy's integer power wraps, silently
+            return self.wrapped(self.temp("helper", name, ops, kind="numpy_int_pow"), result)
         if symbol not in INT_ARITH:
             raise self.fail(f"operator {symbol} on NumPy ints")
         op = INT_ARITH[symbol]
         x = self.temp(op, name, ops, checked=op in ("add", "sub", "mul"))
         self.guard_range(x, *result.bounds())  # NumPy wraps, with a warning
         return x
+
+    def wrapped(self, x: Value, result: NumpyScalar) -> Operand:
+        """x (an int64 holding a value modulo 2**64) as NumPy int type `result`
+        holds it: modulo 2**bits, signed or not (a uint64 of 2**63 or more is
+        no int64: deopt, as its load does)."""
+        if result.bits == 64:
+            if result.kind == "u":
+                self.guard(self.compare(">=", x, Const(0)))
+            return x
+        low = self.temp("and", result.name, [x, Const((1 << result.bits) - 1)])
+        if result.kind == "u":
+            return low
+        sign = Const(1 << (result.bits - 1))  # (low ^ sign) - sign sign-extends
+        flipped = self.temp("xor", result.name, [low, sign])
+        return self.temp("sub", result.name, [flipped, sign])
 
     def numpy_float_operand(self, x: Operand, result: NumpyScalar) -> Operand:
         """x converted to float type `result` as NumPy converts it."""
@@ -1543,6 +1570,11 @@ def _float32(x: float) -> float | None:
         return float(struct.unpack("<f", struct.pack("<f", x))[0])
     except OverflowError:
         return None
+
+
+def _numpy_name(t: str) -> str:
+    """How a message names an operand's type: "NumPy int64", or the Python type."""
+    return f"NumPy {t[3:]}" if t.startswith("np.") else f"a Python {t}"
 
 
 def _fact_key(fact: Fact) -> tuple[Any, ...]:

@@ -282,6 +282,21 @@ int jc_numpy_int_pow(int64_t base, int64_t exp, int64_t *out)
     return 0;
 }
 
+int jc_numpy_shl(int64_t a, int64_t count, int64_t *out)
+{
+    *out = count < 0 || count > 63 ? 0 : (int64_t)((uint64_t)a << count);
+    return 0;
+}
+
+int jc_numpy_shr(int64_t a, int64_t count, int64_t *out)
+{
+    if (count < 0 || count > 63)
+        *out = a < 0 ? -1 : 0;
+    else
+        *out = a >> count; /* arithmetic on the compilers jitcore builds with (gcc, clang) */
+    return 0;
+}
+
 /* C truncates toward zero; Python floors: step down by one when the
  * remainder is nonzero and its sign differs from the divisor's. */
 int jc_int_floordiv(int64_t a, int64_t b, int64_t *out)

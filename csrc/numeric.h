@@ -84,6 +84,14 @@ int jc_numpy_powf(double a, double b, double *out);
  * (the caller narrows to the type's width); 1 if exp < 0 (NumPy raises
  * ValueError: integers to negative integer powers are not allowed). */
 int jc_numpy_int_pow(int64_t base, int64_t exp, int64_t *out);
+/* a << count as NumPy's integer shift: modulo 2**64 (the caller narrows: a
+ * count of the type's width or more then gives 0), 0 for a negative count
+ * or one of 64 or more.  Always 0. */
+int jc_numpy_shl(int64_t a, int64_t count, int64_t *out);
+/* a >> count as NumPy's integer shift, for a of any int type as int64 holds
+ * it (sign-extended, or an unsigned value below 2**63): arithmetic, and for
+ * a negative count or one of 64 or more, -1 if a < 0 else 0.  Always 0. */
+int jc_numpy_shr(int64_t a, int64_t count, int64_t *out);
 
 /* ---- math module (math_1 / math_2 error rules) ---- */
 

@@ -76,7 +76,22 @@ def _float_pow(a: float, b: float):
     return a**b
 
 
-# helper name -> (what CPython does, argument kind, result type)
+def _numpy(op, kind: str):
+    """What NumPy's scalar code gives for op on two int64s or float64s (or
+    float32s: kind "f32"), as a Python int or float (the NumPy helpers'
+    reference is NumPy, not CPython)."""
+    def reference(a, b):
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            if kind == "i":
+                return int(op(np.int64(a), np.int64(b)))
+            t = np.float32 if kind == "f32" else np.float64
+            return float(op(t(a), t(b)))
+    return reference
+
+
+# helper name -> (what CPython (NumPy, for jc_numpy_*) does, argument kind, result type)
 CASES = {
     "jc_float_floordiv": (operator.floordiv, "ff", float),
     "jc_float_mod": (operator.mod, "ff", float),
@@ -97,6 +112,11 @@ CASES = {
     "jc_math_fabs": (math.fabs, "f", float),
     "jc_math_hypot": (math.hypot, "ff", float),
     "jc_math_copysign": (math.copysign, "ff", float),
+    "jc_numpy_pow": (_numpy(operator.pow, "f"), "ff", float),
+    "jc_numpy_powf": (_numpy(operator.pow, "f32"), "ff", float),
+    "jc_numpy_int_pow": (_numpy(operator.pow, "i"), "ii", int),
+    "jc_numpy_shl": (_numpy(operator.lshift, "i"), "ii", int),
+    "jc_numpy_shr": (_numpy(operator.rshift, "i"), "ii", int),
 }
 FLOAT1 = [n for n, c in CASES.items() if c[1] == "f"]
 FLOAT2 = [n for n, c in CASES.items() if c[1] == "ff"]

@@ -752,3 +752,44 @@ def test_power_with_python_numbers(dtype):
         native = all(r.kind != "f" or r.name == dtype for r in results)
         for i in range(len(a)):
             check(power_by, a, i, k, compiles=native)
+
+
+@jit
+def shifts(a, b, i, j):
+    return a[i] << b[j], a[i] >> b[j]
+
+
+@jit
+def shifts_by(a, i, k):
+    return a[i] << k, a[i] >> k, k << a[i], k >> a[i]
+
+
+def shift_operands(dtype):
+    if dtype == "bool":
+        return np.array([False, True], dtype)
+    info = np.iinfo(dtype)
+    values = [0, 1, 2, 5, 7, 8, 15, 16, 31, 32, 63, 64, 65, info.max]
+    return np.array(values + ([-1, -2, -7, -64, -65, info.min] if info.min < 0 else []), dtype)
+
+
+@pytest.mark.parametrize("left", INT_DTYPES + ["bool"])
+@pytest.mark.parametrize("right", INT_DTYPES + ["bool"])
+def test_shifts_of_numpy_ints(left, right):
+    """NumPy's shifts: wrapping in the type, a count beyond its width (or a
+    negative one) gives 0, or -1 for a negative number shifted right."""
+    a, b = shift_operands(left), shift_operands(right)
+    try:
+        a[:1] << b[:1]
+    except TypeError:  # uint64 with a signed type: float64, which does not shift
+        return
+    for i in range(len(a)):
+        for j in range(len(b)):
+            check(shifts, a, b, i, j)
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES + ["bool"])
+def test_shifts_with_python_ints(dtype):
+    a = shift_operands(dtype)
+    for k in (0, 1, 3, 7, 8, 63, 64, 100, -1, -3, 300, 2**63 - 1, -(2**63)):
+        for i in range(len(a)):
+            check(shifts_by, a, i, k)

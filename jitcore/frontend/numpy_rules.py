@@ -30,7 +30,7 @@ from ..ir import BOOL, FLOAT, INT, NUMPY_BY_CODE, NUMPY_SCALARS
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
     "//": operator.floordiv, "%": operator.mod, "&": operator.and_, "|": operator.or_,
-    "^": operator.xor, "**": operator.pow,
+    "^": operator.xor, "**": operator.pow, "<<": operator.lshift, ">>": operator.rshift,
 }
 
 

@@ -933,6 +933,10 @@ class _Translator:
             return self.temp(BITWISE[symbol], name, ops)
         if symbol == "**":  # NumPy's integer power wraps, silently
             return self.wrapped(self.temp("helper", name, ops, kind="numpy_int_pow"), result)
+        if symbol == "<<":  # wraps too; a count beyond the width gives 0
+            return self.wrapped(self.temp("helper", name, ops, kind="numpy_shl"), result)
+        if symbol == ">>":  # stays within the type
+            return self.temp("helper", name, ops, kind="numpy_shr")
         if symbol not in INT_ARITH:
             raise self.fail(f"operator {symbol} on NumPy ints")
         op = INT_ARITH[symbol]

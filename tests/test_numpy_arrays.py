@@ -793,3 +793,39 @@ def test_shifts_with_python_ints(dtype):
     for k in (0, 1, 3, 7, 8, 63, 64, 100, -1, -3, 300, 2**63 - 1, -(2**63)):
         for i in range(len(a)):
             check(shifts_by, a, i, k)
+
+
+@jit
+def extremes(a, i, j, k):
+    return max(a[i], a[j]), min(a[i], a[j], a[k]), max(a[k], a[j], a[i])
+
+
+@jit
+def extremes_mixed(a, b, i):
+    return max(a[i], b[i])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_min_max_of_numpy_scalars(dtype):
+    """Python's min/max of NumPy scalars of one type: the first wins ties
+    (-0.0 against 0.0), a NaN wins only where Python's comparisons let it,
+    and the result is the winning scalar itself."""
+    if dtype in FLOAT_DTYPES:
+        a = np.array([1.5, float("nan"), -0.0, 0.0, -2.0, float("inf")], dtype)
+    elif dtype == "bool":
+        a = np.array([True, False, True], dtype)
+    else:
+        info = np.iinfo(dtype)
+        a = np.array([0, 1, info.max, info.min, 7], dtype)
+    n = len(a)
+    for i in range(n):
+        for j in range(n):
+            check(extremes, a, i, j, (i + j) % n)
+
+
+def test_min_max_of_mixed_types_run_in_cpython():
+    # the result's type depends on which one wins: CPython decides
+    a, b = np.array([1, 5], "int64"), np.array([2.0, 3.0], "float64")
+    for i in range(2):
+        check(extremes_mixed, a, b, i, compiles=False)
+    assert "different types" in str(extremes_mixed.failure)

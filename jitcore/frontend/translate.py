@@ -1673,7 +1673,17 @@ def _min_max(which: str):  # type: ignore[no-untyped-def]
     def call(t: _Translator, args: list[StackItem]) -> StackItem:
         if len(args) < 2:
             raise t.fail(f"{which}() of an iterable")
-        ops = _numbers(t, args, which)
+        ops = _numbers(t, args, which, numpy=True)
+        if any(x.type.numpy is not None for x in ops):
+            # NumPy scalars compare as Python's numbers do; the winner keeps its type
+            if not all(x.type == ops[0].type for x in ops):
+                raise t.fail(f"{which}() of NumPy scalars of different types (or with Python "
+                             f"numbers): its result's type would depend on the values")
+            same = ops[0]
+            for x in ops[1:]:
+                same = t.temp(("f" if x.type.is_float else "") + which, x.type, [same, x])
+            return same
+        ops = [t.python_scalar(x, f"{which}()") for x in ops]
         wide = FLOAT if any(x.type == FLOAT for x in ops) else INT
         if all(x.type == ops[0].type for x in ops):
             wide = ops[0].type

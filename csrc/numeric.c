@@ -282,6 +282,57 @@ int jc_numpy_int_pow(int64_t base, int64_t exp, int64_t *out)
     return 0;
 }
 
+/* NumPy's npy_divmodf (npymath), transcribed: single precision throughout
+ * (x86-64 evaluates float expressions in float). */
+static float numpy_divmodf(float a, float b, float *modulus)
+{
+    float div, mod, floordiv;
+    mod = fmodf(a, b);
+    div = (a - mod) / b;
+    if (mod) {
+        if (isless(b, 0) != isless(mod, 0)) {
+            mod += b;
+            div -= 1.0f;
+        }
+    }
+    else {
+        mod = copysignf(0, b);
+    }
+    if (div) {
+        floordiv = floorf(div);
+        if (isgreater(div - floordiv, 0.5f))
+            floordiv += 1.0f;
+    }
+    else {
+        floordiv = copysignf(0, a / b);
+    }
+    *modulus = mod;
+    return floordiv;
+}
+
+int jc_numpy_floordivf(double a, double b, double *out)
+{
+    float mod;
+    int saved_errno = errno;
+    if ((float)b == 0)
+        return 1;
+    *out = (double)numpy_divmodf((float)a, (float)b, &mod);
+    errno = saved_errno;
+    return 0;
+}
+
+int jc_numpy_modf(double a, double b, double *out)
+{
+    float mod;
+    int saved_errno = errno;
+    if ((float)b == 0)
+        return 1;
+    numpy_divmodf((float)a, (float)b, &mod);
+    *out = (double)mod;
+    errno = saved_errno;
+    return 0;
+}
+
 int jc_numpy_shl(int64_t a, int64_t count, int64_t *out)
 {
     *out = count < 0 || count > 63 ? 0 : (int64_t)((uint64_t)a << count);

@@ -80,6 +80,11 @@ int jc_int_truediv(int64_t a, int64_t b, double *out);
 int jc_numpy_pow(double a, double b, double *out);
 /* The same for float32: powf() of the operands (float32 values), widened. */
 int jc_numpy_powf(double a, double b, double *out);
+/* a // b and a % b as NumPy computes them for float32 (npy_divmodf: fmodf,
+ * then Python's sign rules, in single precision), on the operands' float32
+ * values, widened.  1 if b == 0 (NumPy warns). */
+int jc_numpy_floordivf(double a, double b, double *out);
+int jc_numpy_modf(double a, double b, double *out);
 /* base ** exp as NumPy's integer power: wrapping modulo 2**64, silently
  * (the caller narrows to the type's width); 1 if exp < 0 (NumPy raises
  * ValueError: integers to negative integer powers are not allowed). */

@@ -301,6 +301,8 @@ HELPERS: tuple[str, ...] = (
     "jc_numpy_pow",
     "jc_numpy_powf",
     "jc_numpy_int_pow",
+    "jc_numpy_floordivf",
+    "jc_numpy_modf",
     "jc_numpy_shl",
     "jc_numpy_shr",
     "jc_math_sqrt",

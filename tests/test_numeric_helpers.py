@@ -91,6 +91,21 @@ def _numpy(op, kind: str):
     return reference
 
 
+def _numpy_nonzero(op):
+    """NumPy's float32 op, with a zero divisor 'raising' (the helper leaves
+    that to CPython: NumPy warns)."""
+    numpy_op = _numpy(op, "f32")
+
+    def reference(a, b):
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            if np.float32(b) == 0:
+                raise ZeroDivisionError
+        return numpy_op(a, b)
+    return reference
+
+
 # helper name -> (what CPython (NumPy, for jc_numpy_*) does, argument kind, result type)
 CASES = {
     "jc_float_floordiv": (operator.floordiv, "ff", float),
@@ -115,6 +130,8 @@ CASES = {
     "jc_numpy_pow": (_numpy(operator.pow, "f"), "ff", float),
     "jc_numpy_powf": (_numpy(operator.pow, "f32"), "ff", float),
     "jc_numpy_int_pow": (_numpy(operator.pow, "i"), "ii", int),
+    "jc_numpy_floordivf": (_numpy_nonzero(operator.floordiv), "ff", float),
+    "jc_numpy_modf": (_numpy_nonzero(operator.mod), "ff", float),
     "jc_numpy_shl": (_numpy(operator.lshift, "i"), "ii", int),
     "jc_numpy_shr": (_numpy(operator.rshift, "i"), "ii", int),
 }

@@ -263,8 +263,7 @@ def test_division_and_edge_values(dtype):
         check(unary_ops, a, i)
         check(conversions, a, i)
         for j in range(len(a)):
-            # float32 // and % run in CPython (NumPy computes them in single precision)
-            check(div_ops, a, i, j, compiles=dtype != "float32")
+            check(div_ops, a, i, j)  # float32 // and %: in single precision, as NumPy
 
 
 def test_integer_overflow_warns_as_numpy_does():

@@ -906,9 +906,12 @@ class _Translator:
                 if result.bits == 32:  # exact: float32 +-*/ via doubles rounds once
                     x = self.temp("fround32", name, [x])
                 self.emit("fcheck", None, [x])  # overflow, inf - inf, ...: NumPy warns
-            elif symbol in ("//", "%") and result.bits == 64:
-                # NumPy's divmod of doubles is CPython's (a zero divisor deopts: NumPy warns)
-                x = self.temp("helper", name, [fa, fb], kind=FLOAT_HELPERS[symbol])
+            elif symbol in ("//", "%"):
+                # NumPy's divmod of doubles is CPython's; of float32s its own, in single
+                # precision (a zero divisor deopts: NumPy warns)
+                kind = FLOAT_HELPERS[symbol] if result.bits == 64 else \
+                    "numpy_floordivf" if symbol == "//" else "numpy_modf"
+                x = self.temp("helper", name, [fa, fb], kind=kind)
                 self.emit("fcheck", None, [x], data="always")  # (lower.do_fcheck)
             elif symbol == "**":  # C's pow (powf for float32); inf or nan: NumPy may warn
                 if name not in (a.type, b.type):

@@ -290,8 +290,16 @@ def unrolled_kernels():
             x += k
         return x
 
+    def large_body(x):  # 8 turns of a long body: too much code to copy, a loop
+        s = 0
+        for k in range(8):
+            s += x * k - k * 3 + (x ^ k) + (x - k) * 2 - x // (k + 1) + (x & k) * 5
+            s -= x * k - k * 7 + (x | k) + (x + k) * 3 - x % (k + 2) + (x >> k) * 5
+            s ^= x * k - k * 5 + (x ^ k) + (x - k) * 4 - x // (k + 3) + (x & k) * 9
+        return s
+
     return [stencil, nested, downwards, early_exit, changes_type, rebinds, too_many_turns,
-            too_many_copies, empty]
+            too_many_copies, empty, large_body]
 
 
 @settings(max_examples=60, deadline=None)
@@ -313,3 +321,4 @@ def test_a_short_range_of_constants_leaves_no_loop():
     assert len(_loops(ir)) == 1
     assert len(_loops(build_ir(kernels["too_many_copies"], ("int",)))) == 8  # one per a
     assert not _loops(build_ir(kernels["nested"], ("int", "int")))
+    assert len(_loops(build_ir(kernels["large_body"], ("int",)))) == 1

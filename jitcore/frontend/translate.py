@@ -138,6 +138,7 @@ class UnrolledRange:
 
 UNROLL_TURNS = 8  # a range of constants with at most this many values is unrolled,
 UNROLL_COPIES = 32  # as long as the loop nest's unrolled copies of a body stay this few
+UNROLL_BUDGET = 400  # and its bytecode instructions, copies counted, this many
 
 
 @dataclass(eq=False)
@@ -1482,7 +1483,19 @@ class _Translator:
                 copies *= len(x.values)
         if not 0 < len(values) <= UNROLL_TURNS or copies > UNROLL_COPIES:
             return None
+        body = self.loop_body_size()
+        if body is None or body * copies > UNROLL_BUDGET:
+            return None  # a large body stays a loop: code size and compile time
         return UnrolledRange(tuple(values), 0)
+
+    def loop_body_size(self) -> int | None:
+        """How many bytecode instructions the loop whose iterator GET_ITER just
+        made runs each turn (its FOR_ITER starts the next block), or None."""
+        header = self.blocks.get(self.following())
+        if header is None or not header.items or header.items[0].op != "for_iter":
+            return None
+        end = header.items[0].arg[0]  # where the loop exits to
+        return sum(len(b.items) for start, b in self.blocks.items() if header.start <= start < end)
 
     def unrolled_turn(self, it: UnrolledRange, target: int, keep: bool, items: int) -> NoReturn:
         """FOR_ITER on an unrolled range: the next value, as a constant the

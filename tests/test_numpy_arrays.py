@@ -828,3 +828,32 @@ def test_min_max_of_mixed_types_run_in_cpython():
     for i in range(2):
         check(extremes_mixed, a, b, i, compiles=False)
     assert "different types" in str(extremes_mixed.failure)
+
+
+@jit
+def tiny_product(a, i, scale):
+    return a[i] * scale
+
+
+@jit
+def tiny_products(a, scale):
+    s = a[0] * 0.0
+    for i in range(len(a)):
+        s += a[i] * scale
+    return s
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("mode", ["ignore", "warn", "raise"])
+def test_underflow_does_what_np_errstate_says(dtype, mode):
+    """NumPy ignores underflow by default, but np.errstate(under=...) makes
+    it warn or raise FloatingPointError: native code re-runs in CPython
+    whenever an operation underflowed, so NumPy decides."""
+    small = 1e-30 if dtype == "float32" else 1e-200
+    a = np.array([small, 1.0, -small, 5e-324 if dtype == "float64" else 1e-45, 0.0], dtype)
+    with np.errstate(under=mode):
+        for i in range(len(a)):
+            for scale in (small, 1.0, 0.5):
+                check(tiny_product, a, i, scale)
+        for scale in (small, 1.0):
+            check(tiny_products, a, scale)

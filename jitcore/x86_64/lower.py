@@ -82,10 +82,12 @@ WIDENING_LOAD = {(1, True): "movsx_b", (2, True): "movsx_w", (2, False): "movzx_
 HELPER_INT_ARGS = (rdi, rsi, rdx)
 HELPER_FLOAT_ARGS = (xmm0, xmm1)
 # MXCSR's sticky exception flags (Intel SDM vol. 1, 10.2.3): invalid,
-# denormal, divide-by-zero, overflow, underflow, precision; NumPy warns for
-# invalid, divide-by-zero and overflow (it ignores underflow by default).
+# denormal, divide-by-zero, overflow, underflow, precision. NumPy may warn (or
+# raise, as np.errstate says) for invalid, divide-by-zero, overflow and
+# underflow (ignored by default, but `np.errstate(under="raise")` exists): a
+# call that set one re-runs in CPython, whose NumPy then does what it says.
 MXCSR_FLAGS = 0x3F
-MXCSR_WARNS = 0x01 | 0x04 | 0x08
+MXCSR_WARNS = 0x01 | 0x04 | 0x08 | 0x10
 # What the poll stub saves around jc_poll_slow: the caller-saved general
 # registers that may hold values or the entry arguments (the allocatable ones
 # and rdi, rsi), besides the SSE registers the allocation uses.
@@ -150,12 +152,10 @@ class Lowering:
             if spare:
                 self.poll_reg = spare[0]
                 self.saved = [r for r in CALLEE_SAVED if r in self.saved or r is spare[0]]
-        # NumPy float results must be finite unless NumPy would not warn (see
-        # do_fcheck). In a function with loops the check costs less as
-        # NumPy's own: the sticky exception flags of MXCSR, cleared in the
-        # prologue and tested at each return (then the caller's restored).
-        self.fp_flags = bool(self.loop_heads) and any(
-            inst.op == "fcheck" and inst.data != "always" for inst in func.insts())
+        # NumPy float operations are checked as NumPy checks them: the sticky
+        # exception flags of MXCSR, cleared in the prologue and tested at each
+        # return (then the caller's restored); see do_fcheck.
+        self.fp_flags = any(inst.op == "fcheck" and inst.data != "always" for inst in func.insts())
         if self.fp_flags:
             self.mxcsr_saved_slot, self.mxcsr_slot = slots, slots + 1
             slots += 2
@@ -958,13 +958,14 @@ class Lowering:
         """Deopt unless a is finite: a - a is 0.0 for finite a, nan for inf and nan.
 
         Where NumPy warns about a float result (overflow, division by zero,
-        an invalid operation such as inf - inf), the processor sets a sticky
-        exception flag, and NumPy warns exactly when its operation set one.
-        So a function that tests the flags at return (fp_flags) needs no check
-        here, and computes natively with infinities and nans in its input
-        (NumPy does not warn for those) where this check would deopt. A check
-        with data "always" follows a C helper, which may give inf or nan
-        without the flags NumPy's own code would set: it stays."""
+        an invalid operation such as inf - inf, underflow if np.errstate asks),
+        the processor sets a sticky exception flag, and NumPy warns exactly
+        when its operation set one. A function with NumPy float operations
+        tests the flags at return (fp_flags), so it needs no check here, and
+        computes natively with infinities and nans in its input (NumPy does
+        not warn for those). A check with data "always" follows a C helper,
+        which may give inf or nan without the flags NumPy's own code would
+        set: it stays."""
         if self.fp_flags and inst.data != "always":
             return
         x = self.xreg(inst.args[0], xmm14)

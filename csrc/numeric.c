@@ -310,27 +310,27 @@ static float numpy_divmodf(float a, float b, float *modulus)
     return floordiv;
 }
 
-int jc_numpy_floordivf(double a, double b, double *out)
+/* a // b (want_mod 0) or a % b of the operands' float32 values, widened. */
+static int numpy_divmodf_of(double a, double b, int want_mod, double *out)
 {
-    float mod;
+    float div, mod;
     int saved_errno = errno;
     if ((float)b == 0)
         return 1;
-    *out = (double)numpy_divmodf((float)a, (float)b, &mod);
+    div = numpy_divmodf((float)a, (float)b, &mod);
+    *out = (double)(want_mod ? mod : div);
     errno = saved_errno;
     return 0;
 }
 
+int jc_numpy_floordivf(double a, double b, double *out)
+{
+    return numpy_divmodf_of(a, b, 0, out);
+}
+
 int jc_numpy_modf(double a, double b, double *out)
 {
-    float mod;
-    int saved_errno = errno;
-    if ((float)b == 0)
-        return 1;
-    numpy_divmodf((float)a, (float)b, &mod);
-    *out = (double)mod;
-    errno = saved_errno;
-    return 0;
+    return numpy_divmodf_of(a, b, 1, out);
 }
 
 int jc_numpy_shl(int64_t a, int64_t count, int64_t *out)

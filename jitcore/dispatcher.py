@@ -52,11 +52,9 @@ from .ir import (
     NUMPY_SCALARS,
     Type,
     argument_slots,
-    array_shape,
     array_type,
     buffer_type,
     element_of,
-    is_readonly,
     numpy_scalar,
     type_named,
 )
@@ -440,8 +438,8 @@ class _Entry:
         # record; an array more (ir.argument_slots).
         self.pack = struct.Struct("<" + "".join(_pack_code(t) for t in compiled.signature)).pack
         # (position, its Type) of each buffer argument
-        self.buffers = tuple((i, type_named(t)) for i, t in enumerate(compiled.signature)
-                             if element_of(t) is not None)
+        self.buffers = tuple((i, u) for i, t in enumerate(compiled.signature)
+                             if (u := type_named(t)).element is not None)
         self.shapes = compiled.tuple_shapes
         self.slots = max([1] + [len(s) for s in self.shapes])
         self.pool: list[Any] = []  # result buffers; pop/append are atomic, so threads never share one
@@ -736,10 +734,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         if any(isinstance(t, ArrayKind) or _is_numpy(t) for t in key):
             # (NumPy values, and so NumPy results, come only from NumPy arguments)
             _give_fast_path_numpy_types()
-        buffers = tuple((t.type, t.code, t.readonly, 1, True) if isinstance(t, BufferKind) and t.strided
-                        else (t.type, t.code, t.readonly) if isinstance(t, BufferKind) else
-                        (_ndarray_type(), t.code, t.readonly, t.ndim, t.layout != "C")
-                        if isinstance(t, ArrayKind) else None for t in key)
+        buffers = tuple(_fast_buffer_spec(t) for t in key)
         # NumPy results in tuples are named by their status (the C side knows no names)
         shapes = [tuple(abi.SCALAR_STATUS[t] if numpy_scalar(t) is not None else t for t in shape)
                   for shape in entry.shapes]
@@ -995,15 +990,26 @@ def _give_fast_path_numpy_types() -> None:
         _numpy_types_given[0] = True
 
 
+def _fast_buffer_spec(t: Any) -> tuple[Any, ...] | None:
+    """How the C fast path is told of a buffer argument of signature type t
+    (fastcall.c, buffer_spec): a flat buffer by its type, element code and
+    whether it is read-only, an array (or a strided memoryview, a 1-D one)
+    also by dimensions and whether it has strides; None for other types."""
+    if isinstance(t, BufferKind):
+        return (t.type, t.code, t.readonly, 1, True) if t.strided else (t.type, t.code, t.readonly)
+    if isinstance(t, ArrayKind):
+        return (_ndarray_type(), t.code, t.readonly, t.ndim, t.layout != "C")
+    return None
+
+
 def _key_type(t: str) -> type | BufferKind | ArrayKind:
     """The signature element that IR type t (as native code passes it on) stands for."""
-    element = element_of(t)
-    if element is None:
+    u = type_named(t)
+    if u.element is None:
         return PY_TYPES[t] if t in PY_TYPES else _numpy_scalar_type(t)
-    shape = array_shape(t)
-    if shape is not None:
-        return _array_kind_for(element.code, shape[0], shape[1], is_readonly(t))
-    return _buffer_kind_for(memoryview, element.code, is_readonly(t), type_named(t).layout == "A")
+    if u.kind == "array":
+        return _array_kind_for(u.element.code, u.ndim, u.layout, u.readonly)
+    return _buffer_kind_for(memoryview, u.element.code, u.readonly, u.layout == "A")
 
 
 def _format(key: Key) -> str:

@@ -254,16 +254,6 @@ def numpy_scalar(t: str) -> NumpyScalar | None:
     return type_named(t).numpy
 
 
-def register_class(t: str) -> str:
-    """INT, BOOL or FLOAT: the register class of a value of IR type t."""
-    return type_named(t).register
-
-
-def is_float(t: str) -> bool:
-    """Whether values of IR type t live in SSE registers (float, NumPy floats)."""
-    return type_named(t).is_float
-
-
 def buffer_type(code: str, readonly: bool = False, strided: bool = False) -> str:
     """The signature type of a buffer argument whose elements have struct code
     `code` (readonly: one that refuses stores, such as bytes; strided: a 1-D
@@ -293,11 +283,6 @@ def argument_slots(t: str) -> int:
     one for a scalar; for a buffer its address, length and undo record; for
     an array those, its other dimensions, and its strides unless C-contiguous."""
     return type_named(t).slots
-
-
-def is_readonly(t: str) -> bool:
-    """Whether buffer signature type `t` refuses stores."""
-    return type_named(t).readonly
 
 
 COMMUTATIVE = {"add", "mul", "and", "or", "xor", "fadd", "fmul"}

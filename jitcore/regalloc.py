@@ -27,6 +27,7 @@ push/pop of callee-saved ones.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .ir import Block, Function, Value
@@ -152,6 +153,20 @@ def _new_slot(alloc: Allocation) -> Slot:
 SPILL_COST_PER_LOOP = 8
 
 
+def fused_compares(func: Function) -> set[Value]:
+    """The results of compares that the branch right after them alone reads:
+    the code generator tests and branches on the flags (lower.py, fusable),
+    and they need no register."""
+    uses = Counter(v for inst in func.insts() for v in inst.uses())
+    fused = set()
+    for block in func.blocks:
+        for inst, following in zip(block.insts, block.insts[1:], strict=False):
+            if following.op == "br" and inst.op in ("cmp", "fcmp", "truth") \
+                    and inst.dst is not None and following.args[0] is inst.dst and uses[inst.dst] == 1:
+                fused.add(inst.dst)
+    return fused
+
+
 def _loop_depths(func: Function) -> dict[Block, int]:
     """How many loops each block is in, as the layout shows them: a jump back
     from block L to block H makes a loop of every block from H to L."""
@@ -204,10 +219,13 @@ def _intervals(func: Function) -> list[Interval]:
                     iv.hint = inst.args[0]
         for value in live_out[block]:
             touch(value, pos + 1)  # live past the block's last instruction
-    # A parameter nothing reads or writes needs no place (its load is skipped).
+    # A parameter nothing reads or writes needs no place (its load is skipped),
+    # nor does a compare the branch after it reads from the flags.
     touched = set(v for inst in func.insts() for v in inst.uses())
     touched.update(inst.dst for inst in func.insts() if inst.dst is not None)
-    intervals = [iv for v, iv in spans.items() if v in touched or v not in func.params]
+    fused = fused_compares(func)
+    intervals = [iv for v, iv in spans.items()
+                 if (v in touched or v not in func.params) and v not in fused]
     for iv in intervals:
         iv.crosses_call = any(iv.start < p < iv.end for p in calls)
     return sorted(intervals, key=lambda iv: (iv.start, iv.value.id))

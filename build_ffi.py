@@ -40,7 +40,7 @@ def read_cdef() -> str:
     return "\n".join(parts)
 
 SOURCES = ["csrc/execmem.c", "csrc/call.c", "csrc/interrupt.c", "csrc/poll.c", "csrc/stack.c",
-           "csrc/numeric.c", "csrc/undo.c"]
+           "csrc/numeric.c", "csrc/undo.c", "csrc/inplace.c"]
 
 
 def _extra_compile_args() -> list[str]:

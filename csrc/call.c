@@ -46,8 +46,10 @@
 #include <limits.h>
 
 typedef struct { int64_t status; int64_t value; } jc_result;
+/* `warn_in_place` (r8): 1 from here, 0 from native callers: only a call from
+ * Python may issue NumPy's warnings in place (jitcore/abi.py). */
 typedef jc_result (*jc_entry_fn)(const int64_t *args, int64_t *out, int64_t depth,
-                                 volatile int64_t *poll);
+                                 volatile int64_t *poll, int64_t warn_in_place);
 
 static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *out,
                            int64_t depth, int holds_gil);
@@ -78,7 +80,7 @@ typedef struct {
 static int64_t run_entry(void *ctx)
 {
     entry_call *c = ctx;
-    c->result = c->fn(c->args, c->out, c->depth, &jc_poll_request);
+    c->result = c->fn(c->args, c->out, c->depth, &jc_poll_request, 1);
     return 0;
 }
 
@@ -128,8 +130,8 @@ static int call_with_depth(const jc_code *code, const int64_t *args, int64_t *ou
     thread->holds_gil = outer_holds_gil;
     thread->bracketed = outer_bracketed;
     status = result.status;
-    /* A scalar result comes back in rdx; tuples are written to out. */
-    if (status >= 0 && status < JC_STATUS_TUPLE)
+    /* A scalar result comes back in rdx; tuples (and a raise's site) are written to out. */
+    if (status >= 0 && status < JC_STATUS_TUPLE && status != JC_STATUS_RAISE)
         out[0] = result.value;
     if (status == 0)
         return 0;

@@ -31,12 +31,11 @@
  * one that is safe without the GIL; cffi, which the Python path uses, also
  * releases the GIL).
  *
- * Ctrl-C: a native call stopped by SIGINT returns FC_STATUS_INTERRUPT
- * (csrc/interrupt.c).  The call then runs CPython's signal handlers
- * (PyErr_CheckSignals): KeyboardInterrupt, or whatever the handler raises,
- * propagates; if the handler returns, the call starts again from the top.
- * A call holding the GIL also runs the handlers from its periodic poll
- * (csrc/poll.c): one that raised there is propagated as it is.
+ * Ctrl-C: native code runs Python's signal handlers where it polls (csrc/poll.c,
+ * csrc/inplace.c); one that raises there makes it return FC_STATUS_INTERRUPT
+ * with the exception kept for the thread, which jc_raise_taken sets here
+ * (the stores before it stay, as CPython's would).  A FC_STATUS_INTERRUPT
+ * without one runs the handlers here and calls again.
  *
  * Safety:
  *   - each entry holds a strong reference to an `owner` object (the Python
@@ -75,6 +74,7 @@
 #define FC_STATUS_FLOAT 4
 #define FC_STATUS_INTERRUPT 5
 #define FC_STATUS_DEPTH 6
+#define FC_STATUS_RAISE 7
 #define FC_STATUS_TUPLE 32
 #define FC_MAX_RESULT_SLOTS 16
 #define FC_MAX_NATIVE_DEPTH 10000 /* on a thread's own stack (abi.MAX_NATIVE_DEPTH) */
@@ -108,6 +108,9 @@ static fc_call_packed_fn g_call_packed = NULL;
 /* jc_native_stack_ready, from the same place: whether this thread's native
  * code runs on a stack of jitcore's own (csrc/stack.c). */
 static int (*g_native_stack_ready)(void) = NULL;
+/* jc_raise_taken (csrc/inplace.c), from the same place: sets the exception
+ * that Python work the native code did in place raised, if any (1). */
+static int (*g_raise_taken)(void) = NULL;
 
 typedef struct {
     Py_ssize_t nargs;
@@ -126,6 +129,7 @@ typedef struct {
     char buffer_ndim[FC_MAX_ARGS];      /* 0 for a flat buffer, else a NumPy array's dimensions, */
     char buffer_strided[FC_MAX_ARGS];   /* and for those whether they are not C-contiguous */
     int has_buffers;                    /* any FC_KIND_BUFFER argument */
+    char records;                       /* the code keeps undo records (else their slots are 0) */
 } fc_entry;
 
 typedef struct {
@@ -145,6 +149,10 @@ static PyObject *str_call_slow;    /* "_call_slow" */
  * exactly as in CPython. */
 static PyObject *run_py_func;               /* _fastcall.RUN_PY_FUNC */
 static PyObject *run_py_func_depth_fallback; /* _fastcall.RUN_PY_FUNC_IN_DEPTH_FALLBACK */
+/* _fastcall.RAISE: _call_slow returns (RAISE, exception) for an exception
+ * its native call raised in place, which the call then raises from here (no
+ * frame of the dispatcher's between the user's call and the function's). */
+static PyObject *raise_marker;
 static PyObject *str_py_func;      /* "py_func" */
 static PyObject *str_status_error; /* "_status_error" */
 static PyObject *str_shadow;       /* "_shadow" */
@@ -268,7 +276,8 @@ static void remove_at(DispatcherBaseObject *self, Py_ssize_t i)
 /* The call                                                             */
 /* ------------------------------------------------------------------ */
 
-enum { ROUTE_DONE, ROUTE_SLOW, ROUTE_DEOPT, ROUTE_STATUS, ROUTE_INTERRUPTED, ROUTE_DEPTH };
+enum { ROUTE_DONE, ROUTE_SLOW, ROUTE_DEOPT, ROUTE_STATUS, ROUTE_INTERRUPTED, ROUTE_DEPTH,
+       ROUTE_RAISE };
 
 /* While a call whose native recursion ran out of depth budget re-runs in
  * CPython (FC_STATUS_DEPTH), this thread's jitted calls run in CPython too:
@@ -341,6 +350,8 @@ static inline PyObject *box_slot(jc_value v, unsigned char kind)
     return PyLong_FromLongLong((long long)v.i);
 }
 
+static void raise_in_place(DispatcherBaseObject *self, PyObject *const *args, Py_ssize_t nargs,
+                           const jc_value *out);
 static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, int *route,
                             int *status_out);
 
@@ -589,6 +600,8 @@ static int take_buffers(const fc_entry *e, PyObject *const *args, Py_ssize_t nar
             *nviews = 0;
             return 0;
         }
+        if (!e->records)
+            in[slot + 2].i = 0; /* no record: the code stores without one */
         ++*nviews;
         slot += buffer_slots(e, i) - 1;
     }
@@ -614,7 +627,8 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     PyObject *result;
 
     *route = ROUTE_SLOW;
-    if (g_call_packed_gil == NULL || nargs > FC_MAX_ARGS || self->nentries == 0)
+    if (g_call_packed_gil == NULL || g_raise_taken == NULL || nargs > FC_MAX_ARGS
+        || self->nentries == 0)
         return NULL;
     if (fc_depth_fallback) {
         *route = ROUTE_DEPTH; /* CPython runs it (see fc_depth_fallback) */
@@ -686,11 +700,45 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
         Py_END_ALLOW_THREADS
     }
     result = box_result(e, status, out, route, status_out);
-    /* A call that re-runs in CPython takes its stores back first. */
-    finish_undo(undo, nviews, result == NULL && *route != ROUTE_DONE);
+    if (*route == ROUTE_INTERRUPTED && g_raise_taken())
+        *route = ROUTE_DONE; /* raised in place (csrc/inplace.c): its exception is set */
+    /* A call that re-runs in CPython takes its stores back first; one that
+     * raised where CPython raises keeps them, as CPython does. */
+    finish_undo(undo, nviews, result == NULL && *route != ROUTE_DONE && *route != ROUTE_RAISE);
     release_views(views, nviews); /* the buffers may be resized again */
+    if (*route == ROUTE_RAISE) {
+        raise_in_place(self, args, nargs, out);
+        *route = ROUTE_DONE;
+    }
     entry_free(e); /* may run arbitrary code (the owner's finalizer): last */
     return result;
+}
+
+/* After FC_STATUS_RAISE: set the exception CPython raises where the code
+ * stopped, which the Python side makes from the site and its operands in
+ * out[0..3] (Dispatcher._raise_in_place, jitcore/raising.py). */
+static void raise_in_place(DispatcherBaseObject *self, PyObject *const *args, Py_ssize_t nargs,
+                           const jc_value *out)
+{
+    PyObject *tuple, *exc;
+    Py_ssize_t i;
+    tuple = PyTuple_New(nargs);
+    if (tuple == NULL)
+        return;
+    for (i = 0; i < nargs; i++)
+        PyTuple_SET_ITEM(tuple, i, Py_NewRef(args[i]));
+    exc = PyObject_CallMethod((PyObject *)self, "_raise_in_place", "(N(LLLL))", tuple,
+                              (long long)out[0].i, (long long)out[1].i, (long long)out[2].i,
+                              (long long)out[3].i);
+    if (exc == NULL)
+        return;
+    if (PyExceptionInstance_Check(exc)) {
+        PyObject *tb = PyException_GetTraceback(exc);
+        PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), exc, tb);
+        return;
+    }
+    Py_DECREF(exc);
+    PyErr_SetString(PyExc_SystemError, "jitcore: _raise_in_place returned no exception");
 }
 
 /* The result of a native call of entry e that returned `status`; routes as
@@ -721,6 +769,9 @@ static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, 
         return NULL;
     case FC_STATUS_DEPTH:
         *route = ROUTE_DEPTH;
+        return NULL;
+    case FC_STATUS_RAISE:
+        *route = ROUTE_RAISE;
         return NULL;
     default:
         break;
@@ -858,6 +909,14 @@ static PyObject *slow_path_result(PyObject *self, PyObject *res, PyObject *const
                                   size_t nargsf, PyObject *kwnames, PyObject *kwargs)
 {
     int depth_fallback;
+    if (res != NULL && PyTuple_CheckExact(res) && PyTuple_GET_SIZE(res) == 2
+        && PyTuple_GET_ITEM(res, 0) == raise_marker
+        && PyExceptionInstance_Check(PyTuple_GET_ITEM(res, 1))) {
+        PyObject *exc = Py_NewRef(PyTuple_GET_ITEM(res, 1));
+        Py_DECREF(res);
+        PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), exc, PyException_GetTraceback(exc));
+        return NULL;
+    }
     if (res != run_py_func && res != run_py_func_depth_fallback)
         return res;
     depth_fallback = res == run_py_func_depth_fallback;
@@ -946,7 +1005,7 @@ static PyObject *DispatcherBase_vectorcall(PyObject *self, PyObject *const *args
 /* ------------------------------------------------------------------ */
 
 PyDoc_STRVAR(add_entry_doc,
-"_add_entry(types, handle, tuple_shapes, owner, frame_bytes=256, buffers=None) -> bool\n\n"
+"_add_entry(types, handle, tuple_shapes, owner, frame_bytes=256, buffers=None, records=True) -> bool\n\n"
 "Register native code for argument types `types` (a tuple of int, bool and\n"
 "float, and for buffer arguments any object standing for their kind, with\n"
 "`buffers[i]` = (the buffer's exact type, its element's struct code,\n"
@@ -954,6 +1013,8 @@ PyDoc_STRVAR(add_entry_doc,
 "for the others): `handle` is the address of its jc_code, `tuple_shapes` the result\n"
 "shapes of statuses 16, 17, ... (sequences of 'int', 'bool', 'float'), and\n"
 "`owner` an object that keeps the code alive while it is registered.\n"
+"Without `records` the code keeps no undo records (jitcore/passes/records.py):\n"
+"each buffer's record slot is 0.\n"
 "Replaces an entry for the same types. Returns False (registering nothing)\n"
 "if the signature is beyond the fast path's limits.");
 
@@ -1012,8 +1073,9 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
 
     Py_ssize_t frame_bytes = 256;
     PyObject *buffers = Py_None;
-    if (!PyArg_ParseTuple(args, "O!OOO|nO:_add_entry", &PyTuple_Type, &key, &handle_obj,
-                          &shapes_obj, &owner, &frame_bytes, &buffers))
+    int records = 1;
+    if (!PyArg_ParseTuple(args, "O!OOO|nOp:_add_entry", &PyTuple_Type, &key, &handle_obj,
+                          &shapes_obj, &owner, &frame_bytes, &buffers, &records))
         return NULL;
     if (frame_bytes <= 0 || frame_bytes > ((Py_ssize_t)1 << 30)) {
         PyErr_SetString(PyExc_ValueError, "_add_entry: frame_bytes must be 1..2**30");
@@ -1054,6 +1116,7 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
     e->refs = 1;
     e->nargs = nargs;
     e->frame_bytes = frame_bytes;
+    e->records = (char)records;
     for (i = 0; i < nargs; i++) {
         PyObject *type;
         char code, readonly, ndim, strided;
@@ -1251,9 +1314,9 @@ static PyTypeObject DispatcherBase_Type = {
 /* ------------------------------------------------------------------ */
 
 PyDoc_STRVAR(set_call_packed_doc,
-"_set_call_packed(address_gil, address, address_stack_ready)\n\n"
-"Give the module the addresses of jc_call_packed_gil, jc_call_packed and\n"
-"jc_native_stack_ready (from jitcore._native); until then every call takes\n"
+"_set_call_packed(address_gil, address, address_stack_ready, address_raise_taken)\n\n"
+"Give the module the addresses of jc_call_packed_gil, jc_call_packed,\n"
+"jc_native_stack_ready and jc_raise_taken (from jitcore._native); until then every call takes\n"
 "the Python path. They can be set only once (again with the same addresses\n"
 "is allowed).");
 
@@ -1300,23 +1363,25 @@ static PyObject *fc_set_numpy_types(PyObject *module, PyObject *types)
 
 static PyObject *fc_set_call_packed(PyObject *module, PyObject *args)
 {
-    PyObject *a_gil, *a_any, *a_ready;
-    fc_call_packed_fn fn_gil, fn_any, fn_ready;
+    PyObject *a_gil, *a_any, *a_ready, *a_raise;
+    fc_call_packed_fn fn_gil, fn_any, fn_ready, fn_raise;
     (void)module;
-    if (!PyArg_ParseTuple(args, "OOO:_set_call_packed", &a_gil, &a_any, &a_ready))
+    if (!PyArg_ParseTuple(args, "OOOO:_set_call_packed", &a_gil, &a_any, &a_ready, &a_raise))
         return NULL;
     if ((fn_gil = address_arg(a_gil)) == NULL || (fn_any = address_arg(a_any)) == NULL
-        || (fn_ready = address_arg(a_ready)) == NULL)
+        || (fn_ready = address_arg(a_ready)) == NULL || (fn_raise = address_arg(a_raise)) == NULL)
         return NULL;
     if ((g_call_packed != NULL && g_call_packed != fn_any)
         || (g_call_packed_gil != NULL && g_call_packed_gil != fn_gil)
-        || (g_native_stack_ready != NULL && (void *)g_native_stack_ready != (void *)fn_ready)) {
+        || (g_native_stack_ready != NULL && (void *)g_native_stack_ready != (void *)fn_ready)
+        || (g_raise_taken != NULL && (void *)g_raise_taken != (void *)fn_raise)) {
         PyErr_SetString(PyExc_ValueError, "_set_call_packed: already set to other addresses");
         return NULL;
     }
     g_call_packed_gil = fn_gil;
     g_call_packed = fn_any;
     g_native_stack_ready = (int (*)(void))(void *)fn_ready;
+    g_raise_taken = (int (*)(void))(void *)fn_raise;
     Py_RETURN_NONE;
 }
 
@@ -1495,7 +1560,8 @@ PyMODINIT_FUNC PyInit__fastcall(void)
     if (run_py_func == NULL) {
         run_py_func = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
         run_py_func_depth_fallback = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
-        if (run_py_func == NULL || run_py_func_depth_fallback == NULL)
+        raise_marker = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
+        if (run_py_func == NULL || run_py_func_depth_fallback == NULL || raise_marker == NULL)
             return NULL;
     }
     if (PyType_Ready(&DispatcherBase_Type) < 0)
@@ -1511,6 +1577,7 @@ PyMODINIT_FUNC PyInit__fastcall(void)
     }
     if (PyModule_AddObjectRef(m, "RUN_PY_FUNC", run_py_func) < 0
         || PyModule_AddObjectRef(m, "RUN_PY_FUNC_IN_DEPTH_FALLBACK", run_py_func_depth_fallback) < 0
+        || PyModule_AddObjectRef(m, "RAISE", raise_marker) < 0
         || PyModule_AddIntConstant(m, "DEEPEST_FRAME_C_LEVELS", JC_DEEPEST_FRAME_C_LEVELS) < 0
         || PyModule_AddIntConstant(m, "STATUS_INT", FC_STATUS_INT) < 0
         || PyModule_AddIntConstant(m, "STATUS_DEOPT", FC_STATUS_DEOPT) < 0

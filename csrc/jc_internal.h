@@ -46,9 +46,17 @@ typedef struct jc_thread_stack {
 typedef struct jc_thread {
     int holds_gil;  /* the call runs with the GIL held */
     int bracketed;  /* jc_poll_slow() called jc_unlocked_call_begin() for it */
+    void *raised;   /* a PyObject *: an exception raised in place (inplace.c) */
     jc_thread_stack stack;
 } jc_thread;
 jc_thread *jc_this_thread(void);
+
+/* inplace.c: the GIL for Python work native code does in place (-1 or a
+ * PyGILState_STATE for jc_inplace_end), and an exception raised there,
+ * kept for the thread until its C caller raises it (jc_raise_taken). */
+int jc_inplace_begin(jc_thread *p);
+void jc_inplace_end(int state);
+void jc_inplace_keep_exception(jc_thread *p);
 
 /* interrupt.c: a SIGINT that no native call of the main thread has handled
  * yet; whether this is the thread that runs Python signal handlers; putting

@@ -89,6 +89,9 @@ int jc_call(const jc_code *code, const int64_t *args, int64_t *out);
 
 /* The status of a call that stopped because SIGINT arrived (jitcore/abi.py). */
 #define JC_STATUS_INTERRUPT 5
+/* The code stopped where CPython raises: out[] holds the site and its
+ * operands (jitcore/abi.py STATUS_RAISE). */
+#define JC_STATUS_RAISE 7
 /* Statuses from this one on mean a tuple, written to out[]; below it a
  * scalar result (if any; NumPy scalars are 16 + i, abi.py) comes back in
  * rdx, which the calls here store into out[0]. */
@@ -127,6 +130,19 @@ void jc_interrupt_request(void);
 /* What generated code calls when the word it polls is set (poll.c), with
  * that word: 0 = go on, 1 = return JC_STATUS_INTERRUPT. */
 int jc_poll_slow(void *word);
+
+/* With the GIL (so never through cffi, which lets it go; the Python call
+ * path uses ctypes.PyDLL): if Python work native code did in place on this thread
+ * (inplace.c: a signal handler, a warning) raised, set that exception and
+ * return 1; else 0.  A call that returned JC_STATUS_INTERRUPT asks this
+ * first. */
+int jc_raise_taken(void);
+
+/* What generated code calls (on the native stack) when a NumPy integer
+ * operation of warn site `site` overflowed (jitcore/raising.py): NumPy's
+ * warning, issued with the GIL.  0 = go on, 1 = the warning became an
+ * exception (kept for jc_raise_taken): return JC_STATUS_INTERRUPT. */
+int jc_warn_in_place(int64_t site);
 
 /* sys.getswitchinterval(), which jc_poll_slow follows (poll.c). */
 void jc_set_switch_interval(double seconds);

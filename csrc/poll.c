@@ -17,10 +17,13 @@
  *
  * jc_poll_slow() clears the word and wakes the watchdog, then:
  *
- *   - on the main thread, after a SIGINT: returns 1, and the native code
- *     returns JC_STATUS_INTERRUPT (the caller runs the Python handler);
  *   - on the main thread, puts jitcore's SIGINT handler back if Python code
- *     replaced it (interrupt.c);
+ *     replaced it (interrupt.c), and after a SIGINT runs Python's signal
+ *     handlers where the code is, as CPython runs them between two
+ *     bytecodes, with the GIL (taken for the time if the call runs without
+ *     it, inplace.c): a handler that returns lets the call go on, one that
+ *     raises (KeyboardInterrupt) makes it return JC_STATUS_INTERRUPT with
+ *     the exception kept for its caller (jc_raise_taken);
  *   - if the call holds the GIL (a jitted function without nogil=True, called
  *     through csrc/fastcall.c): runs Python's signal handlers (the main
  *     thread only; CPython does nothing on others), then, if another thread
@@ -28,9 +31,8 @@
  *     back.  CPython hands it to the thread that asked before this thread
  *     gets it back: other threads
  *     run, and a main thread blocked in join() or sleep() handles Ctrl-C and
- *     exits, as under CPython.  A handler that raises leaves its exception
- *     set and makes the native code return JC_STATUS_INTERRUPT; fastcall.c
- *     propagates it.
+ *     exits, as under CPython.  A handler that raises makes the native code
+ *     return JC_STATUS_INTERRUPT, its exception kept as above.
  *
  * Once the GIL was released or a handler ran, other code may free code
  * (another function's, which this call may be running through a call), so
@@ -158,29 +160,47 @@ static void bracket(jc_thread *p)
     }
 }
 
+/* After a SIGINT, on the main thread: Python's signal handlers run here, as
+ * CPython runs them between two bytecodes, with the GIL (taken for the
+ * time if this call runs without it).  A handler that returns lets the
+ * call go on; one that raises (KeyboardInterrupt) stops it: 1, and the
+ * exception is kept for the caller (inplace.c). */
+static int64_t handle_sigint(jc_thread *p)
+{
+    int state, raised;
+    jc_sigint_pending = 0;
+    state = jc_inplace_begin(p);
+    raised = PyErr_CheckSignals() < 0;
+    if (raised)
+        jc_inplace_keep_exception(p);
+    jc_inplace_end(state);
+    return raised;
+}
+
 /* The slow path proper, on the thread's own stack. */
 static int64_t poll_slow(void *unused)
 {
     jc_thread *p = jc_this_thread();
-    int main_thread = jc_on_main_thread();
     (void)unused;
     rearm();
-    if (main_thread) {
-        if (jc_sigint_pending)
-            return 1;
+    if (jc_on_main_thread()) {
         jc_interrupt_reinstall();
+        if (jc_sigint_pending)
+            return handle_sigint(p);
     }
     if (p->holds_gil) {
         PyThreadState *tstate;
         bracket(p); /* a handler, or another thread, may free code */
-        if (PyErr_CheckSignals() < 0)
-            return 1; /* a handler raised: its exception is set */
+        if (PyErr_CheckSignals() < 0) {
+            jc_inplace_keep_exception(p);
+            return 1; /* a handler raised */
+        }
         if (g_drop_requested == NULL || g_drop_requested()) {
             tstate = PyEval_SaveThread();
             PyEval_RestoreThread(tstate);
         }
     }
-    return main_thread && jc_sigint_pending;
+    return 0;
 }
 
 /* Generated code calls this on the native stack (stack.c); Python code

@@ -3,7 +3,8 @@
 Every compiled function has one native entry point:
 
     {int64_t status, int64_t value} entry(const int64_t *args, int64_t *out,
-                                          int64_t depth, volatile int64_t *poll);
+                                          int64_t depth, volatile int64_t *poll,
+                                          int64_t warn_in_place);
 
 `args` (rdi) points to the arguments, one 8-byte slot each (an int, a bool
 as 0/1, or a float's IEEE bits; a buffer takes three: the address of its
@@ -18,8 +19,12 @@ CPython (RecursionError, or CPython's value) instead of a crash;
 (csrc/interrupt.c) and once per switch interval while native code runs
 (csrc/poll.c): loop headers and functions that make native calls poll it
 and then call jc_poll_slow, which lets the GIL go, runs Python's signal
-handlers and says whether to stop: they return STATUS_INTERRUPT, and
-callers pass the word on and that status up. The
+handlers there (taking the GIL if the call runs without it) and says
+whether one raised: they return STATUS_INTERRUPT, and callers pass the word
+on and that status up; `warn_in_place` (r8) is 1 in a call from Python and
+0 in a native call: only then may the code issue NumPy's overflow warnings
+where they happen (ir.WarnSite; a native callee deopts instead, as its
+caller might re-run and warn again). The
 return value is a status in rax that says how to read the result: an int,
 bool or float comes back as 64 bits in rdx (the C trampoline stores them in
 out[0]; native callers take them from the register), a tuple's elements in
@@ -36,14 +41,23 @@ STATUS_DEOPT = 1  # native code cannot give CPython's answer: re-run the call in
 STATUS_NONE = 2  # the function returned None; out is unused
 STATUS_BOOL = 3  # out[0] is 0 or 1
 STATUS_FLOAT = 4  # out[0] holds a double's bits
-STATUS_INTERRUPT = 5  # stopped for Ctrl-C: run CPython's signal handlers, then call again
-# (or a handler the poll ran raised: its exception is set)
+# Python work the code did in place raised (a signal handler a poll ran, a
+# NumPy warning turned into an error): the exception is kept for the thread
+# and the caller raises it (jc_raise_taken, csrc/inplace.c), keeping what the
+# call did so far. Without one kept: run the signal handlers, then call again.
+STATUS_INTERRUPT = 5
 # The native depth budget ran out, or the native stack did: the recursion goes
 # deeper than the recursion limit allows from here, or than native code can.
 # Re-run in CPython, and let the calls that re-run makes run in CPython too
 # (native code would only run out again, a little less deep, at every level:
 # quadratic time on the way to CPython's RecursionError).
 STATUS_DEPTH = 6
+# CPython raises here, and so does the call, keeping what it did so far (no
+# re-run): out[0] is the index of the site among the function's raise sites
+# (ir.RaiseSite, Function.raise_sites), out[1:] the site's operand values
+# (as tuple elements are), from which the caller raises CPython's own
+# exception (jitcore/raising.py).
+STATUS_RAISE = 7
 # 16 + i: out[0] holds a NumPy scalar of the i-th type of ir.NUMPY_SCALARS (a
 # float's bits, an int, a bool as 0 or 1), which the caller boxes as NumPy's type.
 STATUS_NUMPY = 16

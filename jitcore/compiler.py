@@ -15,8 +15,8 @@ from types import FunctionType
 from . import abi
 from .errors import CompileError
 from .frontend import build_ir
-from .ir import INT, Function, Inst
-from .passes import PassTrace, optimize
+from .ir import INT, Function, Inst, RaiseSite
+from .passes import PassTrace, optimize, records
 from .regalloc import Allocation, allocate
 from .runtime import CodeBlock
 from .x86_64.lower import lower
@@ -55,6 +55,11 @@ class Compiled:
     # the code jumps through their cells to their code, so they live as long
     # as it does, even when the globals that named them are rebound or deleted.
     callees: tuple[object, ...] = ()
+    # Whether its calls keep undo records of their stores (passes/records.py):
+    # if not, callers pass 0 for each buffer's record.
+    records: bool = True
+    # Where the code raises CPython's exception in place (abi.STATUS_RAISE).
+    raise_sites: tuple[RaiseSite, ...] = ()
 
     @property
     def nparams(self) -> int:
@@ -80,6 +85,7 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
     ir_before = ir.dump() if keep_text else ""
     t1_text = clock()
     report = optimize(ir, trace)
+    records.run(ir)
     t2 = clock()
     alloc = allocate(ir)
     t3 = clock()
@@ -113,7 +119,7 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
     return Compiled(func.__qualname__, arg_types, ir_before, report,
                     ir.dump() if keep_text else "", alloc if keep_text else None, alloc.slots,
                     frame_bytes, code, block, shapes, returns, timings,
-                    stages, callees)
+                    stages, callees, ir.records, tuple(ir.raise_sites()))
 
 
 # -- which IR instruction each machine instruction comes from (keep_stages) --

@@ -68,6 +68,7 @@ from .runtime import (
     new_results,
     new_undo,
     pin_buffer,
+    raise_taken,
     undo_address,
 )
 
@@ -84,7 +85,7 @@ try:
 
     _fastcall._set_call_packed(*(int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, name)))
                                  for name in ("jc_call_packed_gil", "jc_call_packed",
-                                              "jc_native_stack_ready")))
+                                              "jc_native_stack_ready", "jc_raise_taken")))
     if (_gil_drop_check := _fastcall._gil_drop_check()) is not None:  # 3.13+: see csrc/poll.c
         _lib.jc_set_gil_drop_check(_ffi.cast("void *", _gil_drop_check))
 except (ImportError, AttributeError, ValueError) as _exc:  # pragma: no cover - platform dependent
@@ -99,9 +100,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 if _fastcall is not None:
     RUN_PY_FUNC: object = _fastcall.RUN_PY_FUNC
     RUN_PY_FUNC_IN_DEPTH_FALLBACK: object = _fastcall.RUN_PY_FUNC_IN_DEPTH_FALLBACK
+    RAISE: object = _fastcall.RAISE
 else:
     RUN_PY_FUNC = object()
     RUN_PY_FUNC_IN_DEPTH_FALLBACK = object()
+    RAISE = object()
 # The user's call, as warnings count frames from _prepare: _call_slow, then
 # the C base type's caller (or Dispatcher.__call__ without the C base type).
 _WARN_LEVEL = 3 if _fastcall is not None else 4
@@ -423,7 +426,8 @@ class NativeTarget:
 class _Entry:
     """Native code for one signature, and how to call it."""
 
-    __slots__ = ("compiled", "handle", "pack", "shapes", "pool", "slots", "frame_bytes", "buffers")
+    __slots__ = ("compiled", "handle", "pack", "shapes", "pool", "slots", "frame_bytes", "buffers",
+                 "records")
 
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
@@ -441,7 +445,9 @@ class _Entry:
         self.buffers = tuple((i, u) for i, t in enumerate(compiled.signature)
                              if (u := type_named(t)).element is not None)
         self.shapes = compiled.tuple_shapes
-        self.slots = max([1] + [len(s) for s in self.shapes])
+        self.records = compiled.records  # callers pass undo records (else 0: passes/records.py)
+        # result slots: a tuple's elements, or a raise's site and operands (abi.STATUS_RAISE)
+        self.slots = max([4 if compiled.raise_sites else 1] + [len(s) for s in self.shapes])
         self.pool: list[Any] = []  # result buffers; pop/append are atomic, so threads never share one
 
 
@@ -480,14 +486,23 @@ def _pack_code(t: str) -> str:
 
 
 def _pin_buffers(args: tuple[Any, ...], buffers: tuple[tuple[int, Type], ...],
-                 pins: list[Any], undo: list[Any]) -> tuple[Any, ...]:
+                 pins: list[Any], undo: list[Any] | None) -> tuple[Any, ...]:
     """args with each buffer argument (_Entry.buffers) replaced by its slots
     (ir.argument_slots: address, length, a new undo record, added to `undo`,
-    and for arrays their other dimensions and strides, for a strided
-    memoryview its stride); the buffers stay exported while `pins` lives
+    or 0 if `undo` is None (code without records, passes/records.py), and
+    for arrays their other dimensions and strides, for a strided memoryview
+    its stride); the buffers stay exported while `pins` lives
     (runtime.pin_buffer; a memoryview of an array or a strided memoryview)."""
     flat: list[Any] = []
     start = 0
+
+    def record(address: int, length: int, size: int, layout: tuple[int, int, int] | None = None) -> int:
+        if undo is None:
+            return 0
+        r = new_undo(address, length, size, layout)
+        undo.append(r)
+        return undo_address(r)
+
     for i, t in buffers:
         flat += args[start:i]
         start = i + 1
@@ -497,26 +512,20 @@ def _pin_buffers(args: tuple[Any, ...], buffers: tuple[tuple[int, Type], ...],
             handle, address = pin_buffer(args[i])
             pins.append(handle)
             length = len(args[i])
-            record = new_undo(address, length, size)
-            undo.append(record)
-            flat += (address, length, undo_address(record))
+            flat += (address, length, record(address, length, size))
             continue
         a = args[i]
         pins.append(memoryview(a))  # exported: NumPy refuses to resize it, a memoryview to release
         if t.kind == "buffer":  # a strided memoryview (only with the C fast path: _buffer_kind)
             assert _fastcall is not None
             address, length, stride = _fastcall._buffer_start(a)
-            record = new_undo(address, length, size, (max(length, 1), 0, stride))
-            undo.append(record)
-            flat += (address, length, undo_address(record), stride)
+            flat += (address, length, record(address, length, size, (max(length, 1), 0, stride)), stride)
             continue
         address = a.__array_interface__["data"][0]
         dims, strides = a.shape, a.strides
         inner = dims[1] if t.ndim == 2 else dims[0]
         layout = (max(inner, 1), strides[0] if t.ndim == 2 else 0, strides[-1])
-        record = new_undo(address, a.size, size, layout)
-        undo.append(record)
-        flat += (address, dims[0], undo_address(record), *dims[1:])
+        flat += (address, dims[0], record(address, a.size, size, layout), *dims[1:])
         if t.layout != "C":
             flat += strides
     flat += args[start:]
@@ -606,7 +615,11 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         caller runs py_func: the C base type, or __call__ below without it.
         So py_func runs with no frame of jitcore's between it and the user's
         call, and recursion reaches RecursionError exactly where CPython does.
+        A call that raised in place (a handler it ran, an index out of range:
+        abi.STATUS_RAISE) returns (RAISE, the exception), which its caller
+        raises, for the same reason.
         """
+        raised: BaseException | None = None
         try:
             if kwargs:
                 return RUN_PY_FUNC
@@ -621,8 +634,9 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 return RUN_PY_FUNC
             pins: list[Any] = []
             undo: list[Any] = []
+            call_args = args
             if entry.buffers:
-                args = _pin_buffers(args, entry.buffers, pins, undo)
+                args = _pin_buffers(args, entry.buffers, pins, undo if entry.records else None)
             try:
                 packed = entry.pack(*args)
             except struct.error:
@@ -630,12 +644,25 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             pool = entry.pool
             out = pool.pop() if pool else new_results(entry.slots)
             status = call_packed(entry.handle, packed, out, native_depth_budget(1, entry.frame_bytes))
-            if undo:  # a call that did not finish (it re-runs, or raises) takes its stores back
-                finished = status in _RESULT_STATUSES or \
+            if status == abi.STATUS_INTERRUPT:  # raised in place (csrc/inplace.c)?
+                try:
+                    raise_taken()
+                except BaseException as exc:  # noqa: BLE001 - it is the call's, raised below
+                    tb = exc.__traceback__  # (from its own frames on: not this one)
+                    raised = exc.with_traceback(tb.tb_next if tb is not None else None)
+            elif status == abi.STATUS_RAISE:  # CPython raises where the code stopped
+                raised = self._raise_in_place(call_args, tuple(out[i].i for i in range(4)), entry)
+            if undo:
+                # A call that re-runs in CPython takes its stores back; one that
+                # finished, or raised where CPython raises, keeps them.
+                finished = raised is not None or status in _RESULT_STATUSES or \
                     0 <= status - abi.STATUS_TUPLE < len(entry.shapes)
                 for record in undo:
                     finish_undo(record, not finished)
             del pins  # the buffers may be resized again
+            if raised is not None:
+                pool.append(out)
+                return (RAISE, raised)  # raised by the caller: no frame of ours in its traceback
             if status == abi.STATUS_INT:
                 result: Any = out[0].i
             elif status == abi.STATUS_FLOAT:
@@ -662,13 +689,29 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                                    f"(status {status})")
             pool.append(out)
             return result
-        except RecursionError:
+        except RecursionError as exc:
+            if exc is raised:
+                raise  # the call's own (a handler's), not jitcore's
             # Too close to the recursion limit for jitcore's own Python code
             # (this frame took the one py_func needs: once it is gone, py_func
             # has exactly the room CPython gives it). Strict: native or an error.
             if self.strict:
                 raise
             return RUN_PY_FUNC
+
+    def _raise_in_place(self, args: tuple[Any, ...], bits: tuple[int, ...],
+                        entry: _Entry | None = None) -> BaseException:
+        """The exception a call with `args` raises where its native code
+        returned STATUS_RAISE with result slots `bits` (abi.py; the entry
+        is found by the argument types unless given): CPython's own, made by
+        evaluating the failing subscript (jitcore/raising.py)."""
+        if entry is None:
+            entry = self._entries[argument_key(args)]
+        assert entry is not None
+        site = entry.compiled.raise_sites[bits[0]]
+        from .raising import exception_at  # (on first use: import jitcore stays light)
+
+        return exception_at(self.py_func, site, args, bits[1:])
 
     def _shadow(self) -> types.FunctionType | None:
         """py_func's code with globals in which the jitted functions it calls
@@ -702,6 +745,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             result = self._call_slow(*args, **kwargs)
             if result is RUN_PY_FUNC or result is RUN_PY_FUNC_IN_DEPTH_FALLBACK:
                 return self.py_func(*args, **kwargs)
+            if type(result) is tuple and len(result) == 2 and result[0] is RAISE:
+                raise result[1]
             return result
 
     def __reduce__(self) -> str:
@@ -741,7 +786,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         try:
             handle = int(_ffi.cast("uintptr_t", entry.handle))
             if not self._add_entry(key, handle, shapes, entry,  # entry keeps the code alive
-                                   entry.frame_bytes, buffers if entry.buffers else None):
+                                   entry.frame_bytes, buffers if entry.buffers else None,
+                                   entry.records):
                 log.debug("%r%s is beyond the C fast path's limits", self.py_func, _format(key))
         except Exception as exc:  # noqa: BLE001 - the Python path still serves the calls
             log.debug("could not register %r%s with the C fast path: %s", self.py_func,

@@ -23,7 +23,10 @@ writes elements with `load` and `store`.
 Instruction set (dst on the left):
 
     v = mov a                 copy (same type)
-    v = add|sub|mul a, b      int64 arithmetic       .ovf: deopt on overflow
+    v = add|sub|mul a, b      int64 arithmetic       .ovf: deopt on overflow (with a
+                              WarnSite as data: NumPy's warning in place, v wraps)
+    warn c                    if c: NumPy's overflow warning in place (data: a WarnSite;
+                              None: deopt instead, passes/records.py)
     v = neg a                 -a                     .ovf
     v = not a                 ~a (bitwise)
     v = and|or|xor a, b       bitwise
@@ -69,6 +72,9 @@ Instruction set (dst on the left):
     ret a, ...                return; `kind` names the result shape (see abi.py)
     deopt                     leave to the interpreter: CPython raises here, or its
                               result does not fit the native types
+    raise a, ...              leave with the exception CPython raises here (data: a
+                              RaiseSite; the operands are its values), keeping what
+                              the call did so far, as CPython does (no re-run)
 """
 
 from __future__ import annotations
@@ -286,10 +292,37 @@ def argument_slots(t: str) -> int:
 
 
 COMMUTATIVE = {"add", "mul", "and", "or", "xor", "fadd", "fmul"}
-TERMINATORS = {"jmp", "br", "ret", "deopt"}
+TERMINATORS = {"jmp", "br", "ret", "deopt", "raise"}
 # Ops that may leave to the interpreter (never deleted even when dead).
 MAY_DEOPT = {"floordiv", "mod", "shl", "shr", "fdiv", "i2f_exact", "fcheck", "undo_begin", "helper",
-             "call", "deopt"}
+             "call", "deopt", "warn"}
+
+
+@dataclass(frozen=True)
+class RaiseSite:
+    """A place where CPython raises and native code raises the same in place
+    (a `raise` instruction): an index out of range in `a[i]` (kind "load") or
+    `a[i] = x` ("store"). The caller evaluates that subscript in Python with
+    the argument and the operand values the code returns (jitcore/raising.py),
+    so the exception is CPython's own, whatever the buffer type."""
+
+    kind: str  # "load" or "store"
+    param: int  # the buffer's position among the function's arguments
+    types: tuple[Type, ...]  # of the operands: the indices, then a store's value
+    offset: int  # the bytecode instruction's offset (for the traceback's position)
+    line: int | None
+
+
+@dataclass(frozen=True)
+class WarnSite:
+    """A NumPy integer operation that wraps and warns on overflow, which
+    native code warns about in place (jitcore/raising.py issues NumPy's own
+    warning, as from the function's line) and then goes on with the wrapped
+    result. `id` is the site's number there (raising.register_warn_site)."""
+
+    id: int
+    symbol: str  # "+", "-" or "*"
+    type: str  # the NumPy type of the result
 
 
 @dataclass(eq=False)
@@ -346,7 +379,8 @@ class Inst:
         return self.checked or self.op in MAY_DEOPT
 
     def __repr__(self) -> str:
-        name = self.op + (f".{self.kind}" if self.kind else "") + (".ovf" if self.checked else "")
+        name = self.op + (f".{self.kind}" if self.kind else "") + (".ovf" if self.checked else "") \
+            + (".warn" if isinstance(self.data, WarnSite) else "")
         parts = [repr(a) for a in self.args] + [t.name for t in self.targets]
         if self.op == "callres":
             parts = [str(self.data)]
@@ -382,6 +416,11 @@ class Function:
     filename: str = "<unknown>"
     firstlineno: int = 0
     _next_id: int = 0
+    # The parameters that are buffers' undo records (csrc/undo.h), and whether
+    # a call of this code keeps them (passes/records.py decides; without, a
+    # caller may pass 0 for a record and the code then stores without one).
+    undo_records: list[Value] = field(default_factory=list)
+    records: bool = True
 
     def new_value(self, name: str = "", type: str = INT) -> Value:
         value = Value(self._next_id, name, type_named(type))
@@ -391,6 +430,11 @@ class Function:
     def insts(self) -> Iterator[Inst]:
         for block in self.blocks:
             yield from block.insts
+
+    def raise_sites(self) -> list[RaiseSite]:
+        """Its `raise` instructions' sites, each once: the code returns
+        STATUS_RAISE with a site's index here in out[0] (abi.py)."""
+        return list(dict.fromkeys(inst.data for inst in self.insts() if inst.op == "raise"))
 
     def dump(self) -> str:
         """The IR as text, one instruction a line (used by tests and explain)."""

@@ -55,6 +55,8 @@ __all__ = [
     "force_strategy",
     "helper_address",
     "undo_begin_address",
+    "warn_in_place_address",
+    "raise_taken",
     "new_undo",
     "finish_undo",
     "undo_address",
@@ -326,10 +328,42 @@ def poll_slow_address() -> int:
     return _address_of("jc_poll_slow")
 
 
+def warn_in_place_address() -> int:
+    """Absolute address of jc_warn_in_place (csrc/inplace.c), which generated
+    code calls when a NumPy integer operation overflowed."""
+    return _address_of("jc_warn_in_place")
+
+
 def undo_begin_address() -> int:
     """Absolute address of jc_undo_begin (csrc/undo.c), which generated code
     calls at a call's first store into a buffer."""
     return _address_of("jc_undo_begin")
+
+
+_raise_taken: Any = None
+
+
+def raise_taken() -> None:
+    """Raise the exception that Python work native code did in place on this
+    thread raised (csrc/inplace.c: a signal handler, a warning turned into an
+    error), if there is one; return if there is none. jc_raise_taken needs
+    the GIL, which cffi lets go during calls: it is called through ctypes'
+    PyDLL, which keeps the GIL and raises the exception it sets."""
+    global _raise_taken
+    if _raise_taken is None:
+        import ctypes  # only here: a call raised in place
+
+        function = ctypes.PyDLL(_native_path()).jc_raise_taken
+        function.restype = ctypes.c_int
+        function.argtypes = []
+        _raise_taken = function
+    _raise_taken()
+
+
+def _native_path() -> str:
+    from . import _native
+
+    return str(_native.__file__)
 
 
 def new_undo(address: int, length: int, size: int,

@@ -677,9 +677,9 @@ def test_base_type_rejects_bad_registrations():
     assert jitted._fast_signatures() == [(int,)]
     assert jitted._remove_entry((int,)) is True
     with pytest.raises(ValueError):
-        _fastcall._set_call_packed(h, h, h)  # already set to the three functions of _native
+        _fastcall._set_call_packed(h, h, h, h)  # already set to the four functions of _native
     with pytest.raises(TypeError):
-        _fastcall._set_call_packed(h, h)  # needs all three
+        _fastcall._set_call_packed(h, h, h)  # needs all four
     with pytest.raises(TypeError):
         _fastcall._enable_vectorcall(int)
 

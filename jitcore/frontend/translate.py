@@ -56,12 +56,15 @@ from ..ir import (
     Inst,
     NumpyScalar,
     Operand,
+    RaiseSite,
     Value,
+    WarnSite,
     array_type,
     buffer_type,
     fits_int64,
     type_named,
 )
+from ..raising import register_warn_site
 from . import numpy_rules
 from .bytecode import Instr, decode
 
@@ -172,6 +175,7 @@ class BufferArg:
     numpy: NumpyScalar | None = None
     shape: list[Value] = field(default_factory=list)
     strides: list[Value] | None = None
+    position: int = -1  # among the function's arguments
 
     @property
     def ndim(self) -> int:
@@ -389,6 +393,7 @@ class _Translator:
         self.local_values: dict[tuple[str, str], Value] = {}
         self.local_names: set[str] = set()  # names with a Value of some type already
         self.line: int | None = code.co_firstlineno
+        self.offset = 0  # of the bytecode instruction being translated
         self.blocks, self.targets = _split_blocks(instrs)
         _live_locals(self.blocks)
         self.versions: dict[tuple[int, tuple[Any, ...]], _Version] = {}
@@ -405,7 +410,7 @@ class _Translator:
         self.undo_cache: dict[tuple[str, int], tuple[Block, list[Value]]] = {}
         # (id(index), id(length)) -> (index, length, the index checked): see dimension_index
         self.checked_indices: dict[tuple[int, int], tuple[Operand, Value, Operand]] = {}
-        for name, t in zip(names, signature, strict=False):
+        for position, (name, t) in enumerate(zip(names, signature, strict=False)):
             param = type_named(t)
             element = param.element
             if element is None:
@@ -414,7 +419,8 @@ class _Translator:
                 continue
             buf = BufferArg(name, self.ir.new_value(f"{name}.address", INT),
                             self.ir.new_value(f"{name}.length", INT),
-                            self.ir.new_value(f"{name}.undo", INT), element, param.readonly)
+                            self.ir.new_value(f"{name}.undo", INT), element, param.readonly,
+                            position=position)
             if param.kind == "array":
                 buf.numpy = NUMPY_BY_CODE[element.code]
                 buf.shape = [buf.length] + [self.ir.new_value(f"{name}.shape{d}", INT)
@@ -423,6 +429,7 @@ class _Translator:
                 buf.strides = [self.ir.new_value(f"{name}.stride{d}", INT) for d in range(param.ndim)]
             self.buffers[name] = buf
             self.ir.params += buf.params
+            self.ir.undo_records.append(buf.undo)
         self.state = _State(entry_locals, [])
         self.block: Block = Block("entry")  # where instructions go
         self.current = self.blocks[min(self.blocks)]  # the bytecode block being translated
@@ -535,15 +542,22 @@ class _Translator:
             return self.temp("mov", BOOL, [x])
         return self.temp("ftruth" if x.type.register == FLOAT else "truth", BOOL, [x])
 
-    def guard(self, cond: Operand) -> None:
-        """Continue only if cond (a BOOL) holds; otherwise deopt."""
+    def guard(self, cond: Operand, raises: tuple[RaiseSite, list[Operand]] | None = None) -> None:
+        """Continue only if cond (a BOOL) holds; otherwise deopt, or with
+        `raises` (a site and its operands) raise CPython's exception in place."""
         if isinstance(cond, Const):
             if not cond.value:
+                if raises is not None:
+                    self.emit("raise", None, raises[1], data=raises[0])
+                    raise _PathEnds()
                 self.deopt()
             return
         fail, ok = self.new_block("guard"), self.new_block("ok")
         self.emit("br", None, [cond], targets=(ok, fail))
-        fail.insts.append(Inst("deopt", None, [], line=self.line))
+        if raises is not None:
+            fail.insts.append(Inst("raise", None, raises[1], data=raises[0], line=self.line))
+        else:
+            fail.insts.append(Inst("deopt", None, [], line=self.line))
         self.switch_to(ok)
 
     def deopt(self) -> NoReturn:
@@ -571,6 +585,7 @@ class _Translator:
         try:
             for instr in bb.items:
                 self.line = instr.line
+                self.offset = instr.offset
                 # Interned: CPython's method cache keeps the name it was asked
                 # for, and a new string per instruction would stay there.
                 handler = getattr(self, sys.intern("do_" + instr.op))
@@ -944,9 +959,28 @@ class _Translator:
         if symbol not in INT_ARITH:
             raise self.fail(f"operator {symbol} on NumPy ints")
         op = INT_ARITH[symbol]
+        if op in ("add", "sub", "mul") and not (result.kind == "u" and result.bits == 64):
+            return self.numpy_wrapping(op, symbol, result, ops, (a.type, b.type))
         x = self.temp(op, name, ops, checked=op in ("add", "sub", "mul"))
         self.guard_range(x, *result.bounds())  # NumPy wraps, with a warning
         return x
+
+    def numpy_wrapping(self, op: str, symbol: str, result: NumpyScalar, ops: list[Operand],
+                       types: tuple[str, str]) -> Operand:
+        """a + b, a - b or a * b of NumPy int type `result`: NumPy wraps the
+        result and warns ("overflow encountered in scalar add"), which the
+        code does in place (a WarnSite: the warning is NumPy's own, issued by
+        jitcore/raising.py; passes/records.py turns it into a deopt where a
+        re-run could follow and show it twice). (A uint64 does not come here:
+        an int64 register cannot hold one beyond 2**63.)"""
+        site = WarnSite(register_warn_site(self.func, symbol, result.name, (str(types[0]), str(types[1])),
+                                           self.offset, self.line), symbol, result.name)
+        if result.bits == 64:  # int64: the processor's overflow flag is NumPy's overflow
+            return self.temp(op, result.name, ops, checked=True, data=site)
+        x = self.temp(op, INT, ops)  # exact in int64: 32-bit operands
+        wrapped = self.wrapped(x, result)
+        self.emit("warn", None, [self.temp("cmp", BOOL, [wrapped, x], kind="ne")], data=site)
+        return wrapped
 
     def wrapped(self, x: Value, result: NumpyScalar) -> Operand:
         """x (an int64 holding a value modulo 2**64) as NumPy int type `result`
@@ -1158,7 +1192,7 @@ class _Translator:
         if buf.readonly:
             self.deopt()  # TypeError (bytes, a read-only memoryview), ValueError (NumPy)
         value = self.operand(item, f"value stored into {buf.name}")
-        where, number = self.element_place(buf, index)
+        where, number = self.element_place(buf, index, "store", value)
         if buf.numpy is not None:
             value = self.numpy_store_value(buf.numpy, value)
         else:
@@ -1317,7 +1351,7 @@ class _Translator:
         """buf[index]: Python's negative indices, and CPython's IndexError
         (or TypeError for a float index) when it is out of range, by deopt.
         An element of a NumPy array is a NumPy scalar."""
-        where, number = self.element_place(buf, index)
+        where, number = self.element_place(buf, index, "load")
         element = buf.element
         extra: dict[str, Any] = {"data": "bytes"} if number is not None else {}
         if buf.numpy is not None and buf.numpy.kind == "b":  # a byte NumPy reads as True unless 0
@@ -1330,16 +1364,23 @@ class _Translator:
             self.state.facts[value] = ("nonneg",)  # as an index: no negative to wrap
         return value
 
-    def element_place(self, buf: BufferArg, index: StackItem) -> tuple[Operand, Operand | None]:
+    def element_place(self, buf: BufferArg, index: StackItem, kind: str,
+                      value: Operand | None = None) -> tuple[Operand, Operand | None]:
         """Where element `index` of buf is: (its index, None) in a buffer or a
         C-contiguous array, (its byte offset, its number in C order) in an
-        array with strides. Deopts where CPython raises (IndexError,
-        TypeError for a float index)."""
+        array with strides. Deopts where CPython raises TypeError (a float
+        index); an index out of range raises CPython's IndexError in place
+        (a RaiseSite of `kind`, "load" or "store" of `value`)."""
         items = index.items if isinstance(index, TupleItems) and buf.numpy is not None else [index]
         if len(items) != buf.ndim:
             raise self.fail(f"indexing {buf.ndim}-d array {buf.name!r} with {len(items)} "
                             f"ind{'ex' if len(items) == 1 else 'ices'} (only single elements are supported)")
-        dims = [self.dimension_index(buf, d, x) for d, x in enumerate(items)]
+        operands = [self.operand(x, f"index of {buf.name}") for x in items]
+        if value is not None:
+            operands.append(value)
+        site = RaiseSite(kind, buf.position, tuple(x.type for x in operands), self.offset, self.line)
+        raises = (site, operands)
+        dims = [self.dimension_index(buf, d, x, raises) for d, x in enumerate(items)]
         number = dims[0]
         for d in range(1, buf.ndim):
             scaled = self.temp("mul", INT, [number, buf.shape[d]])  # < the array's size: no overflow
@@ -1353,7 +1394,8 @@ class _Translator:
         assert offset is not None
         return offset, number
 
-    def dimension_index(self, buf: BufferArg, d: int, index: StackItem) -> Operand:
+    def dimension_index(self, buf: BufferArg, d: int, index: StackItem,
+                        raises: tuple[RaiseSite, list[Operand]]) -> Operand:
         """The index `index` names along dimension d of buf (Python's
         negative indices), checked against its length unless known in range."""
         i = self.operand(index, f"index of {buf.name}")
@@ -1377,13 +1419,13 @@ class _Translator:
                                  or (fact[0] == "span" and fact[1] >= 0)):
             # 0 <= i (an unsigned element, a counter over another length, an
             # unrolled loop's constant): only the upper bound to check
-            self.guard(self.compare("<", i, length))
+            self.guard(self.compare("<", i, length), raises)
         else:
             negative = self.compare("<", i, Const(0))
             wrapped = self.temp("add", INT, [i, length])  # cannot overflow: length >= 0 > i
             i = self.temp("select", INT, [negative, wrapped, i])
-            self.guard(self.compare(">=", i, Const(0)))
-            self.guard(self.compare("<", i, length))
+            self.guard(self.compare(">=", i, Const(0)), raises)
+            self.guard(self.compare("<", i, length), raises)
         # Valid for the rest of this block version (the blocks the translator
         # continues in are dominated by this one) until original's local is
         # stored to (do_store_local forgets it).

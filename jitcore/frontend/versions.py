@@ -623,3 +623,26 @@ def instructions(code: CodeType, rules: dict[str, Rule]) -> list[RawInstruction]
         i += 1 + caches
     return out
 
+
+
+# -- code objects for tracebacks (jitcore/raising.py) -------------------------
+
+def source_columns(code: CodeType, offset: int) -> tuple[int, int] | None:
+    """The columns [start, end) of the source the instruction at `offset`
+    runs, when it is on one line: 3.11+ record them, 3.10 only lines."""
+    positions = getattr(code, "co_positions", None)
+    if positions is None:
+        return None
+    for i, (line, end_line, col, end_col) in enumerate(positions()):
+        if 2 * i == offset:
+            if line is None or line != end_line or col is None or end_col is None:
+                return None
+            return col, end_col
+    return None
+
+
+def renamed(code: CodeType, name: str, qualname: str) -> CodeType:
+    """code as if it were function `name`'s (3.11+ also keep a qualified name)."""
+    if sys.version_info >= (3, 11):
+        return code.replace(co_name=name, co_qualname=qualname)
+    return code.replace(co_name=name)

@@ -22,7 +22,7 @@ from ..ir import Block, Function
 
 def _deopts(block: Block) -> bool:
     """Whether the block only leaves to the interpreter (a failed guard)."""
-    return len(block.insts) == 1 and block.insts[0].op == "deopt"
+    return len(block.insts) == 1 and block.insts[0].op in ("deopt", "raise")
 
 
 def run(func: Function) -> int:

@@ -25,7 +25,7 @@ a time, a round of the pass pipeline each.
 
 from __future__ import annotations
 
-from ..ir import Block, Function, Inst, Value
+from ..ir import Block, Function, Inst, Value, WarnSite
 
 # Instructions with no effect but their result (and possibly a deopt).
 MOVABLE = {"mov", "add", "sub", "mul", "neg", "not", "and", "or", "xor", "floordiv", "mod", "shl",
@@ -72,7 +72,9 @@ def _invariants(body: set[Block], definitions: dict[Value, int]) -> list[Inst]:
             for inst in block.insts:
                 # Only temporaries (a local, even one set once, may hold a value
                 # from before the loop, which a loop that runs no turn keeps).
+                # (Not one that warns in place, ir.WarnSite: CPython warns at every turn.)
                 if inst.op in MOVABLE and inst.dst is not None and not inst.dst.name \
+                        and not isinstance(inst.data, WarnSite) \
                         and definitions.get(inst.dst) == 1 and inst.dst in written \
                         and not any(v in written for v in inst.uses()):
                     hoisted.append(inst)

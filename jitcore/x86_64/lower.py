@@ -33,11 +33,12 @@ from __future__ import annotations
 import struct
 import sys
 from collections import Counter
+from collections.abc import Callable
 
 from .. import abi
-from ..ir import ELEMENTS, FLOAT, Block, Const, Function, Inst, Operand, Value
-from ..regalloc import ALLOCATABLE, CALL_OPS, Allocation, Location, Slot
-from ..runtime import helper_address, poll_slow_address, undo_begin_address
+from ..ir import ELEMENTS, FLOAT, Block, Const, Function, Inst, Operand, Value, WarnSite
+from ..regalloc import ALLOCATABLE, CALL_OPS, Allocation, Location, Slot, fused_compares
+from ..runtime import helper_address, poll_slow_address, undo_begin_address, warn_in_place_address
 from .encoder import Assembler, Label, Mem
 from .registers import (
     CALLEE_SAVED,
@@ -59,7 +60,7 @@ from .registers import (
 )
 
 # The entry ABI's registers (jitcore/abi.py).
-ARGS_PTR, OUT_PTR, DEPTH, INTERRUPT_PTR = rdi, rsi, rdx, rcx
+ARGS_PTR, OUT_PTR, DEPTH, INTERRUPT_PTR, WARN_ALLOWED = rdi, rsi, rdx, rcx, r8
 
 Arg = Reg | Mem | int
 
@@ -117,12 +118,19 @@ class Lowering:
         self.interrupted: Label | None = None
         self.slow_polls: list[tuple[Label, Label]] = []  # (where a poll calls the stub, back)
         self.undo_begins: list[tuple[Label, Label]] = []  # (where undo_begin calls jc_undo_begin, back)
+        # Code kept after the function's: (its label, where it goes back to, what emits it)
+        self.out_of_line: list[tuple[Label, Label, Callable[[], None]]] = []
+        # (where an overflow warns in place, back, the site, the result's home and where it is)
+        self.warns: list[tuple[Label, Label, WarnSite, Reg | Mem | None, Reg | None]] = []
         self.depth_exhausted: Label | None = None
         self.call_failed: Label | None = None
         self.labels: dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
         self.saved = alloc.callee_saved
         self.makes_calls = any(inst.op in CALL_OPS for inst in func.insts())
-        self.returns_tuple = any(inst.op == "ret" and inst.kind == "tuple" for inst in func.insts())
+        # (a raise writes its operands to the result slots as a tuple return does)
+        self.returns_tuple = any((inst.op == "ret" and inst.kind == "tuple") or inst.op == "raise"
+                                 for inst in func.insts())
+        self.raise_sites = func.raise_sites()
         native_calls = [inst for inst in func.insts() if inst.op == "call"]
         slots = alloc.slots
         if self.makes_calls:
@@ -159,6 +167,12 @@ class Lowering:
         if self.fp_flags:
             self.mxcsr_saved_slot, self.mxcsr_slot = slots, slots + 1
             slots += 2
+        # NumPy's overflow warnings in place (ir.WarnSite): allowed only in a
+        # call from Python (abi.py: the entry's fifth argument, kept here).
+        self.warns_in_place = any(isinstance(inst.data, WarnSite) for inst in func.insts())
+        if self.warns_in_place:
+            self.warn_allowed_slot = slots
+            slots += 1
         # Float constants other than 0.0 live in frame slots, stored once by the
         # prologue: SSE instructions take them as memory operands, where a
         # constant would otherwise cost a movabs and a movq at every use.
@@ -176,6 +190,7 @@ class Lowering:
             frame += 8
         self.frame = frame
         self.uses = Counter(v for inst in func.insts() for v in inst.uses())
+        self.fused = fused_compares(func)
         self.tuple_shapes: list[tuple[str, ...]] = []
 
     @property
@@ -352,6 +367,12 @@ class Lowering:
             self.emit_slow_polls()  # first: it may ask for the interrupted label
         if self.undo_begins:
             self.emit_undo_begins()  # it may ask for the deopt label
+        if self.warns:
+            self.emit_warns()  # it may ask for the deopt and interrupted labels
+        for label, back, emit in self.out_of_line:
+            self.asm.bind(label)
+            emit()
+            self.asm.jmp(back)
         if self.call_failed is not None:
             # A native callee did not return what this call site expects:
             # pass an interrupt or an exhausted depth budget up, deopt for
@@ -403,6 +424,8 @@ class Lowering:
             self.asm.mov(self.slot(self.depth_slot), DEPTH)
             self.asm.test(DEPTH, DEPTH)
             self.asm.jle(self.depth_exhausted_label())
+        if self.warns_in_place:  # (before the parameters are loaded: one may live in r8)
+            self.asm.mov(self.slot(self.warn_allowed_slot), WARN_ALLOWED)
         if self.polls:
             # Saved before the parameters are loaded: one may live in rcx.
             self.asm.mov(self.slot(self.interrupt_slot), INTERRUPT_PTR)
@@ -497,11 +520,56 @@ class Lowering:
                 self.asm.imul(work, b)  # type: ignore[arg-type]  # small() made it a register
             else:
                 getattr(self.asm, ALU[inst.op])(work, b)
+        if inst.checked and isinstance(inst.data, WarnSite):  # NumPy wraps and warns
+            over, back = self.asm.label("overflow"), self.asm.label("warned")
+            self.asm.jo(over)
+            self.move(dst, work)
+            self.asm.bind(back)
+            self.warns.append((over, back, inst.data, dst, work))
+            return
         if inst.checked:
             self.asm.jo(self.deopt_label())
         self.move(dst, work)
 
     do_add = do_sub = do_mul = do_and = do_or = do_xor = _binary
+
+    def do_warn(self, inst: Inst) -> None:
+        """If the condition holds, NumPy's overflow warning in place (or a
+        deopt where passes/records.py said so: no WarnSite)."""
+        c = self.arg(inst.args[0])
+        if isinstance(c, int):
+            self.asm.mov(rax, c)
+            c = rax
+        if isinstance(c, Reg):
+            self.asm.test(c, c)
+        else:
+            self.asm.cmp(c, 0)
+        if not isinstance(inst.data, WarnSite):
+            self.asm.jnz(self.deopt_label())
+            return
+        over, back = self.asm.label("overflow"), self.asm.label("warned")
+        self.asm.jnz(over)
+        self.asm.bind(back)
+        self.warns.append((over, back, inst.data, None, None))
+
+    def emit_warns(self) -> None:
+        """Each in-place warning: the wrapped result to its home, then, in a
+        call from Python, jc_warn_in_place(site) through a stub that saves
+        registers (a native callee deopts instead: its caller might re-run
+        and warn again); an exception it raised ends the call."""
+        stub = self.asm.label("warn_stub")
+        for over, back, site, dst, work in self.warns:
+            self.asm.bind(over)
+            if dst is not None and work is not None:
+                self.move(dst, work)
+            self.asm.cmp(self.slot(self.warn_allowed_slot), 0)
+            self.asm.je(self.deopt_label())
+            self.asm.mov(r11, site.id)
+            self.asm.call(stub)
+            self.asm.shl(rax, 32)  # a C int: only eax is defined
+            self.asm.jnz(self.interrupted_label())
+            self.asm.jmp(back)
+        self.saving_stub(stub, r11, warn_in_place_address())
 
     def _unary(self, inst: Inst) -> None:
         assert inst.dst is not None
@@ -720,8 +788,9 @@ class Lowering:
 
     # -- comparisons and branches ------------------------------------------
     def fusable(self, inst: Inst, following: Inst | None) -> bool:
-        return (following is not None and following.op == "br" and inst.op in ("cmp", "fcmp", "truth")
-                and inst.dst is not None and following.args[0] is inst.dst and self.uses[inst.dst] == 1)
+        """A compare the branch after it alone reads (regalloc.fused_compares:
+        its result has no register)."""
+        return following is not None and inst.dst in self.fused and following.args[0] is inst.dst
 
     def int_compare(self, inst: Inst) -> str:
         """Emit the flags for an int cmp/truth; return the x86 condition that means true."""
@@ -857,6 +926,19 @@ class Lowering:
         self.asm.jmp(self.deopt_label())
 
     # -- returns -----------------------------------------------------------
+    def do_raise(self, inst: Inst) -> None:
+        """Leave with STATUS_RAISE: the site's index in out[0], its operands
+        in out[1:] (abi.py); the caller raises CPython's exception."""
+        out = self.out_pointer()
+        self.asm.mov(Mem(out), self.raise_sites.index(inst.data))
+        for i, x in enumerate(inst.args, start=1):
+            if x.type.is_float:
+                self.fmove(Mem(out, disp=8 * i), self.xarg(x))
+            else:
+                self.move(Mem(out, disp=8 * i), self.arg(x))
+        self.asm.mov(rax, abi.STATUS_RAISE)
+        self.jump(self.exit, None)  # type: ignore[arg-type]
+
     def out_pointer(self) -> Reg:
         if self.makes_calls:
             self.asm.mov(rdx, self.slot(self.out_ptr_slot))
@@ -1036,12 +1118,19 @@ class Lowering:
         retry = self.asm.label("undo")
         self.asm.bind(retry)  # after jc_undo_begin
         self.asm.mov(rdx, self.arg(inst.args[0]))
+        none = self.asm.label("no_record")
+        if not self.func.records:  # the caller may pass no record (0): then dst = 0
+            self.asm.mov(rax, 0)
+            self.asm.test(rdx, rdx)
+            self.asm.jz(none)
         self.asm.mov(rax, Mem(rdx, disp=abi.UNDO_DIRTY))
         self.asm.test(rax, rax)
         begin = self.asm.label("undo_begin")
         self.asm.jz(begin)
         self.undo_begins.append((begin, retry))
-        self.store(inst, rax)
+        self.asm.bind(none)
+        if inst.dst is not None:
+            self.store(inst, rax)
 
     def do_undo_field(self, inst: Inst) -> None:
         """dst = the undo record's `pre` or `post` (ir.py; kind names which)."""
@@ -1059,9 +1148,10 @@ class Lowering:
         """Element i of the buffer at p = x, recorded first in its undo
         record (csrc/undo.h; its byte map d, `pre` and `post` are operands):
         if d[i] is clear, set it and copy the element's old value to pre[i];
-        then write x to the element and to post[i]. With data "bytes" (a
-        strided array) the element is at byte offset i, and a seventh operand
-        is its index in the record (its place in C order). Scratch: r11
+        then write x to the element and to post[i]. In a function without
+        records (passes/records.py) d may be 0: then x is only written. With
+        data "bytes" (a strided array) the element is at byte offset i, and a
+        seventh operand is its index in the record (its place in C order). Scratch: r11
         (address), rax (index), rdx (record pointers), rdi (data), xmm15."""
         element = ELEMENTS[inst.kind]
         size = element.size
@@ -1089,32 +1179,74 @@ class Lowering:
             self.asm.mov(rdx, where)
             return rdx
 
-        flags = pointer(dirty)
-        written = self.asm.label("stored_before")
-        self.asm.cmp_byte(Mem(flags, i), 0)
-        self.asm.jne(written)  # stored before: pre holds the element's value before this call
-        self.asm.mov_byte(Mem(flags, i), 1)
-        old = pointer(pre)
-        self.load_integer(rdi, target, size, signed=False)  # its bits
-        self.asm.store_narrow(size, Mem(old, i, size), rdi)
-        self.asm.bind(written)
-        last = pointer(post)
+        x = xmm15
         if element.type == FLOAT:
             x = self.xreg(value, xmm15)
             if size == 4:
                 self.asm.cvtsd2ss(xmm15, x)  # rounded to float32, as CPython's (float) cast
-                self.asm.movss_store(target, xmm15)
-                self.asm.movss_store(Mem(last, i, 4), xmm15)
+                x = xmm15
+
+        def integer() -> Reg:
+            v = self.arg(value)
+            if not isinstance(v, Reg):
+                self.asm.mov(rdi, v)
+                v = rdi
+            return v
+
+        own = self.func.records
+
+        def record() -> None:
+            """d[i] set (and pre[i] = the old value) unless set, post[i] = x."""
+            flags = pointer(dirty) if own else self.record_field(dirty, abi.UNDO_DIRTY)
+            written = self.asm.label("stored_before")
+            self.asm.cmp_byte(Mem(flags, i), 0)
+            self.asm.jne(written)  # stored before: pre holds the element's value before this call
+            self.asm.mov_byte(Mem(flags, i), 1)
+            old = pointer(pre) if own else self.record_field(pre, abi.UNDO_PRE)
+            self.load_integer(rdi, target, size, signed=False)  # its bits
+            self.asm.store_narrow(size, Mem(old, i, size), rdi)
+            self.asm.bind(written)
+            last = pointer(post) if own else self.record_field(post, abi.UNDO_POST)
+            if element.type == FLOAT:
+                self.fstore(size, Mem(last, i, size), x)
             else:
-                self.asm.movsd(target, x)
-                self.asm.movsd(Mem(last, i, 8), x)
-            return
-        v = self.arg(value)
-        if not isinstance(v, Reg):
-            self.asm.mov(rdi, v)
-            v = rdi
-        self.asm.store_narrow(size, target, v)
-        self.asm.store_narrow(size, Mem(last, i, size), v)
+                self.asm.store_narrow(size, Mem(last, i, size), integer())
+
+        if own:
+            record()
+        else:
+            # The three operands are the record itself (passes/records.py):
+            # 0 unless a native caller that keeps records passed its own;
+            # then the record is kept out of line, after the function's code.
+            where = self.arg(dirty)
+            if isinstance(where, Reg):
+                self.asm.test(where, where)
+            else:
+                self.asm.cmp(where, 0)  # type: ignore[arg-type]
+            recording, back = self.asm.label("record"), self.asm.label("recorded")
+            self.asm.jnz(recording)
+            self.asm.bind(back)
+            self.out_of_line.append((recording, back, record))
+        if element.type == FLOAT:
+            self.fstore(size, target, x)
+        else:
+            self.asm.store_narrow(size, target, integer())
+
+    def record_field(self, record: Operand, offset: int) -> Reg:
+        """rdx = the pointer at `offset` in undo record `record` (csrc/undo.h)."""
+        where = self.arg(record)
+        if not isinstance(where, Reg):
+            self.asm.mov(rdx, where)
+            where = rdx
+        self.asm.mov(rdx, Mem(where, disp=offset))
+        return rdx
+
+    def fstore(self, size: int, target: Mem, x: Reg) -> None:
+        """Store float register x (a float32 already in its low 4 bytes if size is 4)."""
+        if size == 4:
+            self.asm.movss_store(target, x)
+        else:
+            self.asm.movsd(target, x)
 
     def load_integer(self, dst: Reg, src: Mem, size: int, signed: bool) -> None:
         """The `size`-byte integer at src into dst, sign- or zero-extended."""
@@ -1167,6 +1299,7 @@ class Lowering:
         self.asm.mov(DEPTH, self.slot(self.depth_slot))
         self.asm.sub(DEPTH, 1)
         self.asm.mov(INTERRUPT_PTR, self.slot(self.interrupt_slot))
+        self.asm.mov(WARN_ALLOWED, 0)  # a callee deopts where it would warn (see emit_warns)
         self.asm.mov(rax, target.cell)
         self.asm.call(Mem(rax))
         self.asm.cmp(rax, target.status)

@@ -15,6 +15,7 @@ and where an exception comes out, the last frame of its traceback.
 from __future__ import annotations
 
 import array
+import inspect
 import subprocess
 import sys
 import textwrap
@@ -387,3 +388,39 @@ def test_without_the_gil_too():
         with np.errstate(over="raise"):
             check(sums, np.array([info.max, 1, 1], dtype), np.zeros(3, dtype))
     check(fill, np.zeros(3, np.int64), 3, 1)
+
+
+NO_FAST_PATH = r"""
+import sys, traceback, warnings
+sys.modules["jitcore._fastcall"] = None
+import numpy as np
+from jitcore import jit
+
+RUNNING_SUMS
+sums = running_sums
+
+for _ in range(2):
+    dst = np.zeros(3, np.int8)
+    try:
+        sums(np.arange(4, dtype=np.int8), dst)
+    except IndexError as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        print(str(exc), frames[-1].name, frames[-1].lineno, dst.tolist())
+    dst = np.zeros(3, np.int8)
+    with np.errstate(over="raise"):
+        try:
+            sums(np.array([100, 100, 1], np.int8), dst)
+        except FloatingPointError as exc:
+            print(str(exc), traceback.extract_tb(exc.__traceback__)[-1].name, dst.tolist())
+"""
+
+
+def test_without_the_c_fast_path_too():
+    script = NO_FAST_PATH.replace("RUNNING_SUMS", inspect.getsource(running_sums.py_func))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    line = script.splitlines().index("        dst[i] = s") + 1
+    assert lines[0] == f"index 3 is out of bounds for axis 0 with size 3 running_sums {line} [0, 1, 3]"
+    assert lines[1] == "overflow encountered in scalar add running_sums [100, 0, 0]"
+    assert lines[2:] == lines[:2]

@@ -64,7 +64,6 @@ from ..ir import (
     fits_int64,
     type_named,
 )
-from ..raising import register_warn_site
 from . import numpy_rules
 from .bytecode import Instr, decode
 
@@ -973,6 +972,8 @@ class _Translator:
         jitcore/raising.py; passes/records.py turns it into a deopt where a
         re-run could follow and show it twice). (A uint64 does not come here:
         an int64 register cannot hold one beyond 2**63.)"""
+        from ..raising import register_warn_site  # (on first use: import jitcore stays light)
+
         site = WarnSite(register_warn_site(self.func, symbol, result.name, (str(types[0]), str(types[1])),
                                            self.offset, self.line), symbol, result.name)
         if result.bits == 64:  # int64: the processor's overflow flag is NumPy's overflow

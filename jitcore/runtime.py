@@ -152,7 +152,7 @@ class CodeBlock:
         try:
             out = _slot_pop()
         except IndexError:
-            out = _new("int64_t *")
+            out = _new("int64_t[4]")  # (4: a raise in place writes its site and operands)
         try:
             # cffi turns a list or tuple into a temporary int64_t array.
             status = _jc_call(self._ptr, args, out)

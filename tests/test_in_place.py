@@ -424,3 +424,23 @@ def test_without_the_c_fast_path_too():
     assert lines[0] == f"index 3 is out of bounds for axis 0 with size 3 running_sums {line} [0, 1, 3]"
     assert lines[1] == "overflow encountered in scalar add running_sums [100, 0, 0]"
     assert lines[2:] == lines[:2]
+
+
+@jit
+def element(a, i):
+    return a[i]
+
+
+@jit
+def sum_of_elements(a, b, n):
+    s = 0.5
+    for i in range(n):
+        s += element(a, i) * element(b, i) + 0.25
+    return s
+
+
+def test_a_native_callee_that_raises_in_place_sends_its_caller_to_cpython():
+    # The callee writes the site and its operands to the result slots its
+    # caller gives it, whatever it returns; the caller re-runs in CPython.
+    for n in (3, 4, 5):
+        check(sum_of_elements, np.arange(4, dtype=np.float64), array.array("d", [1.0, 2.0, 3.0, 4.0]), n)

@@ -143,7 +143,9 @@ class Lowering:
             self.call_args_base = slots + 1
             nargs = max(len(inst.args) for inst in native_calls)
             self.call_out_base = self.call_args_base + nargs
-            slots = self.call_out_base + max(max(len(inst.data.results), 1) for inst in native_calls)
+            # (at least 4: a callee that raises in place writes its site and
+            # operands there, abi.STATUS_RAISE, whatever it returns)
+            slots = self.call_out_base + max(max(len(inst.data.results), 4) for inst in native_calls)
         # Blocks a later (or the same) block jumps back to: the loop headers.
         position = {block: i for i, block in enumerate(func.blocks)}
         self.loop_heads = {succ for block in func.blocks for succ in block.successors
@@ -1294,8 +1296,7 @@ class Lowering:
             else:
                 self.move(dst, self.arg(x))
         self.asm.lea(ARGS_PTR, self.slot(self.call_args_base))
-        if target.is_tuple:
-            self.asm.lea(OUT_PTR, self.slot(self.call_out_base))
+        self.asm.lea(OUT_PTR, self.slot(self.call_out_base))  # (also where a raise goes)
         self.asm.mov(DEPTH, self.slot(self.depth_slot))
         self.asm.sub(DEPTH, 1)
         self.asm.mov(INTERRUPT_PTR, self.slot(self.interrupt_slot))

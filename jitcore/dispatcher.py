@@ -418,6 +418,10 @@ class NativeTarget:
     results: tuple[str, ...]  # IR types of the result: () for None, one, or a tuple's
     is_tuple: bool
     owner: Dispatcher  # keeps the callee (and its cells and code) alive
+    # A callee that returns different kinds on different paths: one target per
+    # kind (status, results, is_tuple as above); the caller goes on with each
+    # (frontend: call_jitted). Empty for a callee of one kind.
+    alternatives: tuple[NativeTarget, ...] = ()
 
     def __str__(self) -> str:
         return self.name
@@ -840,14 +844,12 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 # with an int no double can hold): any expected kind will do,
                 # since the call deopts whenever it is made.
                 return self._target(name, cell, (INT,), 0)
-            if len(returns) != 1:
-                raise CompileError(f"call to {name}{_format(key)}, which returns "
-                                   f"{' or '.join(r[0] for r in returns)} on different paths")
-            result = returns[0]
-            index = 0
-            if result[0] == "tuple":
-                index = entry.compiled.tuple_shapes.index(result[1:])
-            return self._target(name, cell, result, index)
+            targets = [self._target(name, cell, result, entry.compiled.tuple_shapes.index(result[1:])
+                                    if result[0] == "tuple" else 0) for result in returns]
+            if len(targets) == 1:
+                return targets[0]
+            # returns one of several kinds: the caller goes on with each
+            return NativeTarget(name, cell, -1, (), False, self, tuple(targets))
 
     def _target(self, name: str, cell: int, result: tuple[str, ...], tuple_index: int) -> NativeTarget:
         kind = result[0]

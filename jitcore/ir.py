@@ -51,7 +51,10 @@ Instruction set (dst on the left):
     v = helper.<name> a, ...  call a C helper from csrc/numeric.c (deopt on status != 0)
     v = call.<f> a, ...       call another jitted function's native code (`data` says
                               where and what it returns; deopt unless it returns that)
-    v = callres <i>           the i-th element of the tuple the last call returned
+    v = callres <i>           the i-th element of the tuple the last call returned (or,
+                              after a call with alternatives, its scalar result: i = 0)
+    v = callstatus            the status the last call returned, when its callee returns
+                              one of several kinds (the NativeTarget's alternatives)
     v = load.<code> p, i      element i of the buffer at p (`code` names the element
                               type, as struct does: ELEMENTS); the front end checks i
                               against the length first. .ovf: deopt if a uint64

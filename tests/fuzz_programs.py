@@ -47,7 +47,9 @@ TODO(calls): calling earlier generated functions. The hook is in place and
 off by default (`programs(max_helpers=0)`), as calls were outside the subset
 this generator was written for: with max_helpers > 0, helper functions h0,
 h1, ... are generated first with a fixed `return_type` (every return path
-returns that type) and without loops (so calls inside loops stay cheap); each
+returns that type) or MIXED (each return path returns an int, a bool or a
+float: a caller reads the result as float(h(...)), h(...) < 1.5, ...) and
+without loops (so calls inside loops stay cheap); each
 is a `Callee` that later functions may call (`Gen.call_callee`, int arguments
 clamped to int64 size so the helper's own bounds hold). `make(source,
 helpers_decorator=jit(strict=True))` jits the helpers before `generated` is
@@ -74,6 +76,7 @@ from hypothesis import strategies as st
 
 INT, BOOL, FLOAT = "int", "bool", "float"
 TYPES = (INT, BOOL, FLOAT)
+MIXED = "mixed"  # a helper whose return paths return different types (int, bool or float each)
 # Array parameters (programs(arrays=True)): int64 or float64 elements, passed as NumPy
 # arrays (any layout) or array.array('q' / 'd'); programs read their elements as
 # int(a[i]) / float(a[i]), so the arithmetic is Python's for either kind, and store
@@ -613,18 +616,30 @@ class Gen:
         return self.call_callee(FLOAT, depth) or self.leaf(FLOAT)
 
     def call_callee(self, t: str, depth: int) -> Expr | None:
-        """A call of an earlier generated function returning t (see TODO(calls))."""
+        """A call of an earlier generated function returning t (see TODO(calls)),
+        or of one returning a type that differs by path (MIXED), read as a t
+        in a way valid for any type (`float(h(...))`, `h(...) < 1.5`)."""
+        mixed = [c for c in self.callees if c.return_type == MIXED] if t != INT else []
+        if mixed and self.chance(2):
+            call = self.callee_call(self.pick(mixed), depth)
+            if t == FLOAT:
+                return Expr(self.pick(["float({})", "({} + 0.5)", "({} * 1.0)", "({} / 3)"]).format(call),
+                            FLOAT)
+            return Expr(self.pick(["bool({})", "(not {})", "({} < 1.5)", "({} == 0)"]).format(call), BOOL)
         candidates = [c for c in self.callees if c.return_type == t]
         if not candidates:
             return None
         callee = self.pick(candidates)
+        return Expr(self.callee_call(callee, depth), t, callee.return_bits)
+
+    def callee_call(self, callee: Callee, depth: int) -> str:
         args = []
         for pt in callee.param_types:
             e = self.expr(pt, max(depth - 1, 1))
             if pt == INT and e.bits > 64:  # the callee's bounds assume int64-sized arguments
                 e = self.clamp(e)
             args.append(e.text)
-        return Expr(f"{callee.name}({', '.join(args)})", t, callee.return_bits)
+        return f"{callee.name}({', '.join(args)})"
 
     # -- statements -------------------------------------------------------
     def in_loop(self) -> bool:
@@ -939,7 +954,7 @@ class Gen:
 
     def return_value(self) -> str:
         if self.return_type is not None:
-            e = self.expr(self.return_type)
+            e = self.expr(self.return_type if self.return_type != MIXED else self.pick(TYPES))
             if e.type == INT and e.bits > LIMIT_BITS:
                 e = self.clamp(e)
             self.return_bits = max(self.return_bits, e.bits)
@@ -1038,7 +1053,7 @@ def programs(draw, max_helpers: int = 0, dynamic: bool = False,  # type: ignore[
     helpers: list[Callee] = []
     parts = []
     for i in range(draw(st.integers(0, max_helpers))):
-        return_type = draw(st.sampled_from(TYPES))
+        return_type = draw(st.sampled_from(TYPES + (MIXED,)))
         text, callee = function(draw, f"h{i}", helpers, return_type, loops=False)
         helpers.append(callee)
         parts.append(text)

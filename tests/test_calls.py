@@ -6,7 +6,7 @@ import sys
 import threading
 
 import pytest
-from conftest import assert_same
+from conftest import INT64_EDGES, assert_same
 
 from jitcore import CompileError, jit
 
@@ -235,3 +235,82 @@ def test_a_dispatcher_initialized_again_sends_its_callers_to_the_new_function():
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.split() == ["0", "-9", "-1"] * 2
+
+
+# -- callees that return different types on different paths -----------------------
+
+@jit(strict=True)
+def half_or_whole(x):
+    if x % 2 == 0:
+        return x // 2
+    return x / 2
+
+
+@jit(strict=True)
+def true_or_count(x):
+    if x > 3:
+        return True
+    return x
+
+
+@jit(strict=True)
+def either_pair(x):
+    if x > 0:
+        return (x, 1.5)
+    return (1.5, x * 2)
+
+
+@jit(strict=True)
+def positive_or_none(x):
+    if x > 0:
+        return x
+    return None
+
+
+@jit(strict=True)
+def uses_every_kind(n):
+    s = 0.25
+    t = 0
+    for i in range(n):
+        s += half_or_whole(i)
+        t += true_or_count(i - n)
+        a, b = either_pair(i - 3)
+        s += a * b
+        positive_or_none(i - 2)  # None or an int, unused
+        if half_or_whole(i + t) > 2:
+            t -= 1
+    return s, t
+
+
+@jit(strict=True)
+def compares_kinds(x):
+    return true_or_count(x) == 1, half_or_whole(x) < 2.5, -half_or_whole(x)
+
+
+def test_a_call_goes_on_with_whatever_type_the_callee_returned():
+    # native (strict) and CPython's values and types, whichever path each call took
+    for n in [0, 1, 2, 5, 17, 40]:
+        assert_same(uses_every_kind, n)
+    for x in INT64_EDGES + [4, 5]:
+        assert_same(compares_kinds, x)
+    assert uses_every_kind.signatures == [(int,)]
+
+
+@jit(strict=True)
+def int_or_float_of(x):
+    if x > 1.5:
+        return x
+    return int(x)
+
+
+@jit(strict=True)
+def sums_floats(values_from, count):
+    total = 0.0
+    for i in range(count):
+        total += int_or_float_of(values_from + i * 0.75)  # an overflowing int() deopts
+    return total
+
+
+def test_a_union_callee_that_deopts_sends_the_caller_to_cpython():
+    for start in [-3.0, 0.5, 1e300, float("inf"), float("nan"), -1e19]:
+        assert_same(sums_floats, start, 4)

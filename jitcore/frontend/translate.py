@@ -297,11 +297,14 @@ class _State:
 
 @dataclass(eq=False)
 class _Version:
-    """One translation of a bytecode block, for one type state."""
+    """One translation of a bytecode block, for one type state (from its
+    instruction `index` on: the rest of a block after a call that returns
+    one of several types, continued once per type)."""
 
     bb: _BytecodeBlock
     entry: _State
     ir: Block
+    index: int = 0
 
 
 def _split_blocks(instrs: list[Instr]) -> tuple[dict[int, _BytecodeBlock], dict[int, int]]:
@@ -393,9 +396,11 @@ class _Translator:
         self.local_names: set[str] = set()  # names with a Value of some type already
         self.line: int | None = code.co_firstlineno
         self.offset = 0  # of the bytecode instruction being translated
+        self.index = 0  # its place in its bytecode block
         self.blocks, self.targets = _split_blocks(instrs)
         _live_locals(self.blocks)
-        self.versions: dict[tuple[int, tuple[Any, ...]], _Version] = {}
+        # (block start, key) -> version; (block start, index, key) for continuations
+        self.versions: dict[tuple[Any, ...], _Version] = {}
         # (block, types key) -> the facts key of the first version made for them
         self.fact_versions: dict[tuple[int, tuple[Any, ...]], tuple[Any, ...]] = {}
         self.version_count: dict[Any, int] = {}  # by block, and by (block, unrolled turns)
@@ -577,12 +582,14 @@ class _Translator:
             self.current = version.bb
             self.state = version.entry.copy()
             self.checked_indices.clear()
-            self.translate_block(version.bb)
+            self.translate_block(version.bb, version.index)
         return self.ir
 
-    def translate_block(self, bb: _BytecodeBlock) -> None:
+    def translate_block(self, bb: _BytecodeBlock, start: int = 0) -> None:
         try:
-            for instr in bb.items:
+            for index in range(start, len(bb.items)):
+                instr = bb.items[index]
+                self.index = index
                 self.line = instr.line
                 self.offset = instr.offset
                 # Interned: CPython's method cache keeps the name it was asked
@@ -637,6 +644,30 @@ class _Translator:
         self.versions[(start, key)] = version
         self.worklist.append(version)
         return version
+
+    def continuation(self) -> None:
+        """Jump to the rest of the current bytecode block, after the current
+        instruction, translated for the current state (a version of its own:
+        see call_jitted)."""
+        bb, index = self.current, self.index + 1
+        types_key = (frozenset(self.state.locals.items()), tuple([_stack_key(x) for x in self.stack]))
+        version = self.versions.get((bb.start, index, types_key))
+        if version is None:
+            count = self.version_count[bb.start, index] = self.version_count.get((bb.start, index), 0) + 1
+            if count > MAX_VERSIONS:
+                raise self.fail(f"too many combinations of types reach line {self.line} "
+                                f"(a call returning several types in a loop?)")
+            stack: list[StackItem] = [self.ir.new_value("", x.type) if isinstance(x, (Value, Const)) else x
+                                      for x in self.stack]
+            facts = {v: f for v, f in self.state.facts.items() if v.name}
+            version = _Version(bb, _State(dict(self.state.locals), stack, facts),
+                               Block(f"L{bb.start}.at{index}.{count}"), index)
+            self.versions[(bb.start, index, types_key)] = version
+            self.worklist.append(version)
+        for have, want in zip(self.stack, version.entry.stack, strict=True):
+            if isinstance(want, Value):
+                self.emit("mov", want, [have])  # type: ignore[list-item]
+        self.emit("jmp", None, [], targets=(version.ir,))
 
     def flow(self, target: int) -> tuple[Block, list[tuple[Value, Operand]]]:
         """The block that continues at bytecode `target` in the current state,
@@ -812,6 +843,33 @@ class _Translator:
             target = callee.native_target(tuple(types))
         except CompileError as exc:
             raise self.fail(str(exc)) from exc
+        if target.alternatives:
+            # The callee returns one of several kinds: its status says which,
+            # and the rest of this block is translated once for each.
+            self.emit("call", None, ops, kind=target.name, data=target)
+            status = self.temp("callstatus", INT, [])
+            for k, alternative in enumerate(target.alternatives):
+                other = None
+                if k + 1 < len(target.alternatives):  # (the last one is what is left)
+                    this, other = self.new_block("returned"), self.new_block("other")
+                    same = self.temp("cmp", BOOL, [status, Const(alternative.status)], kind="eq")
+                    self.emit("br", None, [same], targets=(this, other))
+                    self.switch_to(this)
+                self.push(self.call_result(alternative))
+                self.continuation()
+                self.pop()
+                if other is not None:
+                    self.switch_to(other)
+            raise _PathEnds()
+        return self.call_result(target, ops)
+
+    def call_result(self, target: Any, ops: list[Operand] | None = None) -> StackItem:
+        """What a native call returns as `target` says: made by the call itself
+        (given its operands), or read from where it left it (callres)."""
+        if ops is None:
+            if target.is_tuple:
+                return TupleItems([self.temp("callres", t, [], data=i) for i, t in enumerate(target.results)])
+            return NONE if not target.results else self.temp("callres", target.results[0], [], data=0)
         if target.is_tuple:
             self.emit("call", None, ops, kind=target.name, data=target)
             return TupleItems([self.temp("callres", t, [], data=i) for i, t in enumerate(target.results)])

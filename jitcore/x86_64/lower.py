@@ -145,7 +145,12 @@ class Lowering:
             self.call_out_base = self.call_args_base + nargs
             # (at least 4: a callee that raises in place writes its site and
             # operands there, abi.STATUS_RAISE, whatever it returns)
-            slots = self.call_out_base + max(max(len(inst.data.results), 4) for inst in native_calls)
+            slots = self.call_out_base + max(max([len(inst.data.results), 4]
+                                                 + [len(t.results) for t in inst.data.alternatives])
+                                             for inst in native_calls)
+            # the status of a call of a callee that returns several kinds (callstatus)
+            self.call_status_slot = slots
+            slots += 1
         # Blocks a later (or the same) block jumps back to: the loop headers.
         position = {block: i for i, block in enumerate(func.blocks)}
         self.loop_heads = {succ for block in func.blocks for succ in block.successors
@@ -1303,6 +1308,25 @@ class Lowering:
         self.asm.mov(WARN_ALLOWED, 0)  # a callee deopts where it would warn (see emit_warns)
         self.asm.mov(rax, target.cell)
         self.asm.call(Mem(rax))
+        if target.alternatives:
+            # one of several kinds: the status is kept for callstatus, and a
+            # scalar's bits go where callres reads them
+            returned = self.asm.label("returned")
+            for alternative in target.alternatives:
+                self.asm.cmp(rax, alternative.status)
+                self.asm.je(returned)
+            self.asm.jmp(self.call_failed_label())
+            self.asm.bind(returned)
+            self.asm.mov(self.slot(self.call_status_slot), rax)
+            tuples = [t.is_tuple for t in target.alternatives]
+            if not all(tuples):
+                kept = self.asm.label("tuple_kept")
+                if any(tuples):  # a tuple's elements are there already: rdx is not one
+                    self.asm.cmp(rax, abi.STATUS_TUPLE)
+                    self.asm.jge(kept)
+                self.asm.mov(self.slot(self.call_out_base), rdx)
+                self.asm.bind(kept)
+            return
         self.asm.cmp(rax, target.status)
         self.asm.jne(self.call_failed_label())
         if inst.dst is not None:  # a scalar result: its bits are in rdx
@@ -1311,6 +1335,11 @@ class Lowering:
                 self.asm.movq(where, rdx)
             else:
                 self.move(where, rdx)
+
+    def do_callstatus(self, inst: Inst) -> None:
+        """dst = the status the last call returned (one with alternatives)."""
+        assert inst.dst is not None
+        self.move(self.loc(inst.dst), self.slot(self.call_status_slot))
 
     def do_callres(self, inst: Inst) -> None:
         assert inst.dst is not None

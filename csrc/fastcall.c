@@ -90,6 +90,7 @@
 #define FC_KIND_BOOL 2
 #define FC_KIND_FLOAT 3
 #define FC_KIND_BUFFER 4 /* a 1-D contiguous buffer: three slots, address, length, undo record */
+#define FC_KIND_NONE 5 /* None: an argument without a slot, or None in a returned tuple */
 /* Result kinds from here on: a NumPy scalar of the (kind - FC_KIND_NUMPY)-th
  * type of ir.NUMPY_SCALARS (its status is FC_STATUS_NUMPY + the same index). */
 #define FC_KIND_NUMPY 16
@@ -201,6 +202,8 @@ static int kind_of_type(PyObject *t)
         return FC_KIND_BOOL;
     if (t == (PyObject *)&PyFloat_Type)
         return FC_KIND_FLOAT;
+    if (t == (PyObject *)Py_TYPE(Py_None))
+        return FC_KIND_NONE;
     return numpy_kind(t);
 }
 
@@ -213,6 +216,8 @@ static inline int kind_of_value(PyObject *o)
         return FC_KIND_FLOAT;
     if (t == &PyBool_Type)
         return FC_KIND_BOOL;
+    if (o == Py_None)
+        return FC_KIND_NONE;
     return numpy_kind((PyObject *)t);
 }
 
@@ -237,6 +242,8 @@ static int kind_of_result(PyObject *name)
         return FC_KIND_FLOAT;
     if (PyUnicode_CompareWithASCIIString(name, "bool") == 0)
         return FC_KIND_BOOL;
+    if (PyUnicode_CompareWithASCIIString(name, "none") == 0)
+        return FC_KIND_NONE;
     return FC_KIND_INT;
 }
 
@@ -347,6 +354,8 @@ static inline PyObject *box_slot(jc_value v, unsigned char kind)
         return PyFloat_FromDouble(v.d);
     if (kind == FC_KIND_BOOL)
         return Py_NewRef(v.i != 0 ? Py_True : Py_False);
+    if (kind == FC_KIND_NONE)
+        Py_RETURN_NONE;
     return PyLong_FromLongLong((long long)v.i);
 }
 
@@ -585,6 +594,8 @@ static int take_buffers(const fc_entry *e, PyObject *const *args, Py_ssize_t nar
         return 1;
     for (i = 0, slot = 0; i < nargs; i++, slot++) {
         int taken;
+        if (e->kinds[i] == FC_KIND_NONE)
+            slot--; /* None takes no slot */
         if (e->kinds[i] != FC_KIND_BUFFER)
             continue;
         if ((PyObject *)Py_TYPE(args[i]) != e->buffer_type[i])
@@ -650,6 +661,10 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
         PyObject *o = args[i];
         if (kinds[i] == FC_KIND_BUFFER) {
             slot += buffer_slots(e, i) - 1; /* filled by take_buffers */
+            continue;
+        }
+        if (kinds[i] == FC_KIND_NONE) {
+            slot--; /* None takes no slot: its type says it all */
             continue;
         }
         if (kinds[i] >= FC_KIND_NUMPY) {

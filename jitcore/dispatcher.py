@@ -145,8 +145,8 @@ _COMPILER_FRAMES = 300
 # What runs a function jitcore does not compile (named in the warning).
 _INTERPRETER = "CPython" if sys.implementation.name == "cpython" else "the interpreter"
 
-IR_TYPES = {int: INT, bool: BOOL, float: FLOAT}
-PY_TYPES: dict[str, type] = {INT: int, BOOL: bool, FLOAT: float}
+IR_TYPES = {int: INT, bool: BOOL, float: FLOAT, type(None): "none"}
+PY_TYPES: dict[str, type] = {INT: int, BOOL: bool, FLOAT: float, "none": type(None)}
 PACK_CODES: dict[str, str] = {INT: "q", BOOL: "q", FLOAT: "d"}
 
 # Objects whose buffer native code reads as a flat run of elements (ir.py):
@@ -431,7 +431,7 @@ class _Entry:
     """Native code for one signature, and how to call it."""
 
     __slots__ = ("compiled", "handle", "pack", "shapes", "pool", "slots", "frame_bytes", "buffers",
-                 "records")
+                 "records", "nones")
 
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
@@ -450,6 +450,7 @@ class _Entry:
                              if (u := type_named(t)).element is not None)
         self.shapes = compiled.tuple_shapes
         self.records = compiled.records  # callers pass undo records (else 0: passes/records.py)
+        self.nones = "none" in compiled.signature  # None arguments, which take no slot
         # result slots: a tuple's elements, or a raise's site and operands (abi.STATUS_RAISE)
         self.slots = max([4 if compiled.raise_sites else 1] + [len(s) for s in self.shapes])
         self.pool: list[Any] = []  # result buffers; pop/append are atomic, so threads never share one
@@ -480,7 +481,10 @@ class _ShadowGlobals(dict):  # type: ignore[type-arg]
 
 
 def _pack_code(t: str) -> str:
-    """How an argument of IR type t is packed into its slots."""
+    """How an argument of IR type t is packed into its slots (None: none, and
+    _call_slow leaves None arguments out)."""
+    if t == "none":
+        return ""
     if element_of(t) is not None:
         return "q" * argument_slots(t)
     scalar = numpy_scalar(t)
@@ -541,6 +545,8 @@ _RESULT_STATUSES = frozenset(abi.SCALAR_STATUS.values())
 
 
 def _box(slot: Any, t: str) -> Any:
+    if t == "none":
+        return None
     if t == FLOAT:
         return slot.d
     if t == BOOL:
@@ -625,8 +631,11 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         """
         raised: BaseException | None = None
         try:
-            if kwargs:
-                return RUN_PY_FUNC
+            if kwargs or len(args) < self._nparams:
+                bound = self._bound(args, kwargs)
+                if bound is None:
+                    return RUN_PY_FUNC  # CPython binds them (or raises TypeError)
+                args = bound
             key = argument_key(args)
             try:
                 entry = self._entries[key]
@@ -641,6 +650,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             call_args = args
             if entry.buffers:
                 args = _pin_buffers(args, entry.buffers, pins, undo if entry.records else None)
+            if entry.nones:
+                args = tuple(a for a in args if a is not None)  # (they take no slot)
             try:
                 packed = entry.pack(*args)
             except struct.error:
@@ -702,6 +713,29 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             if self.strict:
                 raise
             return RUN_PY_FUNC
+
+    def _bound(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The arguments of a call with keywords or defaults as the parameters
+        take them, positionally; None where CPython would raise TypeError."""
+        code = self.py_func.__code__
+        names = code.co_varnames[:self._nparams]
+        if len(args) > len(names):
+            return None
+        missing = object()
+        values = list(args) + [missing] * (len(names) - len(args))
+        for name, value in kwargs.items():
+            i = names.index(name) if name in names else -1
+            if i < code.co_posonlyargcount or values[i] is not missing:
+                return None  # no such parameter, positional-only, or given twice
+            values[i] = value
+        defaults = self.py_func.__defaults__ or ()
+        first = len(names) - len(defaults)
+        for i, value in enumerate(values):
+            if value is missing:
+                if i < first:
+                    return None
+                values[i] = defaults[i - first]
+        return tuple(values)
 
     def _raise_in_place(self, args: tuple[Any, ...], bits: tuple[int, ...],
                         entry: _Entry | None = None) -> BaseException:

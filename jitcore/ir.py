@@ -230,7 +230,10 @@ NUMPY_SCALARS: dict[str, NumpyScalar] = {s.name: s for s in (
 NUMPY_BY_CODE: dict[str, NumpyScalar] = {s.code: s for s in NUMPY_SCALARS.values()}
 
 
-_TYPES: dict[str, Type] = {t: t for t in TYPES}
+# A parameter (or a local) that holds None: no slot, no register; the type says it all.
+NONE = _make_type("none", "none", INT)
+NONE.slots = 0
+_TYPES: dict[str, Type] = {t: t for t in (*TYPES, NONE)}
 
 
 def type_named(name: str) -> Type:

@@ -77,6 +77,7 @@ UNSUPPORTED_FLAGS = (
 )
 
 UNBOUND = None
+NONE_TYPE = "none"  # the type of a local that holds None (state.locals)
 MAX_VERSIONS = 12  # type states one bytecode block may be translated for
 
 PYTHON_TYPES = {int: INT, bool: BOOL, float: FLOAT}
@@ -417,6 +418,9 @@ class _Translator:
         for position, (name, t) in enumerate(zip(names, signature, strict=False)):
             param = type_named(t)
             element = param.element
+            if param == NONE_TYPE:  # None: no slot, the local's type says it all
+                entry_locals[name] = NONE_TYPE
+                continue
             if element is None:
                 entry_locals[name] = param
                 self.ir.params.append(self.local(name, param))
@@ -485,7 +489,7 @@ class _Translator:
         if isinstance(item, BigInt):
             self.deopt()  # CPython computes with the big int
         if item is NONE:
-            raise self.fail(f"None used in {what}")
+            self.deopt()  # None in arithmetic, a builtin, an index...: CPython's TypeError (or its result)
         raise self.fail(f"{what} on {self.describe(item)}")
 
     def describe(self, item: StackItem) -> str:
@@ -497,6 +501,10 @@ class _Translator:
             return "a range"
         if isinstance(item, BufferArg):
             return f"buffer argument {item.name!r}"
+        if item is NONE:
+            return "None"
+        if isinstance(item, (Value, Const)):
+            return f"a value of type {item.type}"
         return type(item).__name__
 
     def as_int(self, x: Operand) -> Operand:
@@ -724,13 +732,17 @@ class _Translator:
         t = self.state.locals.get(name, UNBOUND)
         if t is UNBOUND:
             self.deopt()  # CPython raises UnboundLocalError here
-        self.push(self.local(name, t))
+        self.push(NONE if t == NONE_TYPE else self.local(name, t))
 
     def do_store_local(self, name: Any) -> None:
         assert isinstance(name, str)
         item = self.pop()
         if name in self.buffers:
             raise self.fail(f"assignment to {name!r}, a buffer argument")
+        if item is NONE:  # a local holding None: no register, its type says it all
+            self.forget_checks(name)
+            self.state.locals[name] = NONE_TYPE
+            return
         if not isinstance(item, (Value, Const)):
             raise self.fail(f"assigning {self.describe(item)} to {name!r}")
         target = self.local(name, item.type)
@@ -752,6 +764,12 @@ class _Translator:
         self.state.locals[name] = item.type
         if new_fact is not None:
             facts[target] = new_fact
+
+    def forget_checks(self, name: str) -> None:
+        """Indices checked against a buffer (checked_indices) that local `name` held."""
+        if self.checked_indices:
+            self.checked_indices = {k: v for k, v in self.checked_indices.items()
+                                    if not (isinstance(v[0], Value) and v[0].name.partition(".")[0] == name)}
 
     def do_load_const(self, value: Any) -> None:
         self.push(self.constant(value))
@@ -827,15 +845,26 @@ class _Translator:
             raise self.fail(f"call to {getattr(obj, '__name__', obj)!r}")
 
     def call_jitted(self, callee: Any, args: list[StackItem]) -> StackItem:
-        """A native call of another @jit function (or this one: recursion)."""
-        if len(args) != callee.py_func.__code__.co_argcount:
+        """A native call of another @jit function (or this one: recursion);
+        parameters not passed take their defaults (constants)."""
+        count = callee.py_func.__code__.co_argcount
+        defaults = callee.py_func.__defaults__ or ()
+        if len(args) > count or len(args) < count - len(defaults):
             raise self.fail(f"call to {callee.__name__}() with {len(args)} arguments")
+        for value in defaults[len(defaults) - (count - len(args)):] if len(args) < count else ():
+            default = self.constant(value)
+            if not isinstance(default, (Const, _NoneConst)):
+                raise self.fail(f"call to {callee.__name__}() whose default {_short_repr(value)} "
+                                f"is not an int, float, bool or None")
+            args.append(default)
         ops: list[Operand] = []
         types: list[str] = []
         for a in args:
             if isinstance(a, BufferArg):  # passed on as its slots: address, length, undo record...
                 ops += a.params
                 types.append(a.signature_type)
+            elif a is NONE:  # (no slot)
+                types.append(NONE_TYPE)
             else:
                 ops.append(self.operand(a, f"argument of {callee.__name__}()"))
                 types.append(ops[-1].type)
@@ -868,11 +897,13 @@ class _Translator:
         (given its operands), or read from where it left it (callres)."""
         if ops is None:
             if target.is_tuple:
-                return TupleItems([self.temp("callres", t, [], data=i) for i, t in enumerate(target.results)])
+                return TupleItems([NONE if t == NONE_TYPE else self.temp("callres", t, [], data=i)
+                                   for i, t in enumerate(target.results)])
             return NONE if not target.results else self.temp("callres", target.results[0], [], data=0)
         if target.is_tuple:
             self.emit("call", None, ops, kind=target.name, data=target)
-            return TupleItems([self.temp("callres", t, [], data=i) for i, t in enumerate(target.results)])
+            return TupleItems([NONE if t == NONE_TYPE else self.temp("callres", t, [], data=i)
+                               for i, t in enumerate(target.results)])
         if not target.results:
             self.emit("call", None, ops, kind=target.name, data=target)
             return NONE
@@ -1136,6 +1167,11 @@ class _Translator:
 
     def do_compare(self, symbol: Any) -> None:
         b, a = self.pop(), self.pop()
+        if symbol in ("is", "is not") or (symbol in ("==", "!=") and NONE in (a, b)
+                                           and all(x is NONE or isinstance(x, (Value, Const)) for x in (a, b))):
+            # (== with None: a number's __eq__ does not know None, so identity decides)
+            self.push(self.identity(a, b, symbol in ("is", "==")))
+            return
         big = a if isinstance(a, BigInt) else b if isinstance(b, BigInt) else None
         if big is not None and isinstance(a if big is b else b, (Value, Const)) \
                 and symbol in CONDITIONS:
@@ -1151,6 +1187,16 @@ class _Translator:
             return
         self.push(self.compare(str(symbol), self.operand(a, f"comparison {symbol}"),
                                self.operand(b, f"comparison {symbol}")))
+
+    def identity(self, a: StackItem, b: StackItem, same: bool) -> Const:
+        """`a is b` (same) or `a is not b`, with None on one side: known from the
+        types (a value of a native type is never None; a local's type says
+        whether it holds None now, block versioning keeps that exact)."""
+        if a is not NONE and b is not NONE:
+            raise self.fail(f"'is' comparison of {self.describe(a)} and {self.describe(b)} "
+                            f"(only `is None` / `is not None` compile)")
+        both = a is NONE and b is NONE
+        return Const(int(both == same), BOOL)
 
     def compare(self, symbol: str, a: Operand, b: Operand) -> Operand:
         if symbol not in CONDITIONS:
@@ -1224,6 +1270,8 @@ class _Translator:
 
     def do_unpack(self, n: Any) -> None:
         item = self.pop()
+        if item is NONE or isinstance(item, (Value, Const)):
+            self.deopt()  # TypeError: cannot unpack a non-iterable int, float, bool or None
         if not isinstance(item, TupleItems):
             raise self.fail(f"unpacking {self.describe(item)}")
         if len(item.items) != n:
@@ -1674,7 +1722,9 @@ class _Translator:
             self.emit("ret", None, [item], kind=item.type)
             self.returns.append((item.type,))
         elif isinstance(item, TupleItems):
-            elems = [self.operand(x, "returned tuple") for x in item.items]
+            # (None in a tuple: a slot the caller boxes as None)
+            elems = [Const(0, NONE_TYPE) if x is NONE else self.operand(x, "returned tuple")
+                     for x in item.items]
             if len(elems) > MAX_RESULT_SLOTS:
                 raise self.fail(f"returning a tuple of {len(elems)} items (at most {MAX_RESULT_SLOTS})")
             shape = tuple(x.type for x in elems)

@@ -220,6 +220,15 @@ def _compare(ins: InstructionLike) -> list[Item]:
     return [("compare", ins.argval)]
 
 
+def _is(ins: InstructionLike) -> list[Item]:
+    return [("compare", "is not" if ins.arg else "is")]
+
+
+def _branch_none(none: bool) -> Rule:
+    """POP_JUMP_IF_NONE (none=True) / POP_JUMP_IF_NOT_NONE: `x is None` and a branch."""
+    return lambda ins: [("load_const", None), ("compare", "is"), ("branch", (none, ins.argval))]
+
+
 def _jump(ins: InstructionLike) -> list[Item]:
     return [("jump", ins.argval)]
 
@@ -263,6 +272,7 @@ COMMON: dict[str, Rule] = {
     "LOAD_GLOBAL": _load_global,
     "LOAD_ATTR": _load_attr,
     "COMPARE_OP": _compare,
+    "IS_OP": _is,
     "JUMP_FORWARD": _jump,
     "BUILD_TUPLE": _with_arg("build_tuple"),
     "UNPACK_SEQUENCE": _with_arg("unpack"),
@@ -333,6 +343,10 @@ PY311: dict[str, Rule] = {
     "POP_JUMP_FORWARD_IF_TRUE": _branch(True),
     "POP_JUMP_BACKWARD_IF_FALSE": _branch(False),
     "POP_JUMP_BACKWARD_IF_TRUE": _branch(True),
+    "POP_JUMP_FORWARD_IF_NONE": _branch_none(True),
+    "POP_JUMP_FORWARD_IF_NOT_NONE": _branch_none(False),
+    "POP_JUMP_BACKWARD_IF_NONE": _branch_none(True),
+    "POP_JUMP_BACKWARD_IF_NOT_NONE": _branch_none(False),
     "JUMP_IF_FALSE_OR_POP": _branch_or_pop(False),
     "JUMP_IF_TRUE_OR_POP": _branch_or_pop(True),
     "FOR_ITER": _for_iter(keep=False),
@@ -343,7 +357,9 @@ PY311: dict[str, Rule] = {
 # values use COPY + POP_JUMP, method loads are LOAD_ATTR with a flag.
 _GONE_IN_312 = ("UNARY_POSITIVE", "PRECALL", "LOAD_METHOD", "POP_JUMP_FORWARD_IF_FALSE",
                 "POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_BACKWARD_IF_FALSE",
-                "POP_JUMP_BACKWARD_IF_TRUE", "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP")
+                "POP_JUMP_BACKWARD_IF_TRUE", "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP",
+                "POP_JUMP_FORWARD_IF_NONE", "POP_JUMP_FORWARD_IF_NOT_NONE",
+                "POP_JUMP_BACKWARD_IF_NONE", "POP_JUMP_BACKWARD_IF_NOT_NONE")
 
 PY312: dict[str, Rule] = {
     **{k: v for k, v in PY311.items() if k not in _GONE_IN_312},
@@ -352,6 +368,8 @@ PY312: dict[str, Rule] = {
     "CALL_INTRINSIC_1": _call_intrinsic_1,
     "POP_JUMP_IF_FALSE": _branch(False),
     "POP_JUMP_IF_TRUE": _branch(True),
+    "POP_JUMP_IF_NONE": _branch_none(True),
+    "POP_JUMP_IF_NOT_NONE": _branch_none(False),
     # An exhausted FOR_ITER jumps to END_FOR with the iterator still there;
     # in 3.12 END_FOR pops it and the placeholder.
     "FOR_ITER": _for_iter(keep=True),

@@ -1167,8 +1167,8 @@ class _Translator:
 
     def do_compare(self, symbol: Any) -> None:
         b, a = self.pop(), self.pop()
-        if symbol in ("is", "is not") or (symbol in ("==", "!=") and NONE in (a, b)
-                                           and all(x is NONE or isinstance(x, (Value, Const)) for x in (a, b))):
+        scalars = all(x is NONE or isinstance(x, (Value, Const)) for x in (a, b))
+        if symbol in ("is", "is not") or (symbol in ("==", "!=") and NONE in (a, b) and scalars):
             # (== with None: a number's __eq__ does not know None, so identity decides)
             self.push(self.identity(a, b, symbol in ("is", "==")))
             return
@@ -1723,7 +1723,7 @@ class _Translator:
             self.returns.append((item.type,))
         elif isinstance(item, TupleItems):
             # (None in a tuple: a slot the caller boxes as None)
-            elems = [Const(0, NONE_TYPE) if x is NONE else self.operand(x, "returned tuple")
+            elems = [Const(0, type_named(NONE_TYPE)) if x is NONE else self.operand(x, "returned tuple")
                      for x in item.items]
             if len(elems) > MAX_RESULT_SLOTS:
                 raise self.fail(f"returning a tuple of {len(elems)} items (at most {MAX_RESULT_SLOTS})")

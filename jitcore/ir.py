@@ -308,15 +308,19 @@ MAY_DEOPT = {"floordiv", "mod", "shl", "shr", "fdiv", "i2f_exact", "fcheck", "un
 class RaiseSite:
     """A place where CPython raises and native code raises the same in place
     (a `raise` instruction): an index out of range in `a[i]` (kind "load") or
-    `a[i] = x` ("store"). The caller evaluates that subscript in Python with
-    the argument and the operand values the code returns (jitcore/raising.py),
-    so the exception is CPython's own, whatever the buffer type."""
+    `a[i] = x` ("store"), or a raise statement or failed assert ("raise").
+    The caller evaluates that subscript (or makes that exception) in Python
+    with the argument and the operand values the code returns
+    (jitcore/raising.py), so the exception is CPython's own."""
 
-    kind: str  # "load" or "store"
-    param: int  # the buffer's position among the function's arguments
+    kind: str  # "load", "store" or "raise"
+    param: int  # the buffer's position among the function's arguments (-1: none)
     types: tuple[Type, ...]  # of the operands: the indices, then a store's value
     offset: int  # the bytecode instruction's offset (for the traceback's position)
     line: int | None
+    # "raise" (a raise statement, an assert): the exception class and its
+    # arguments, each ("operand", k) or ("const", a str or other constant)
+    raised: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -48,18 +48,30 @@ def exception_at(func: FunctionType, site: RaiseSite, args: Sequence[Any],
     """The exception CPython raises at `site` of func called with `args`,
     the site's operands being the 64-bit slots `bits` (abi.STATUS_RAISE)."""
     values = [_value(b, t) for b, t in zip(bits, site.types, strict=False)]
+    code = _site_code(func.__code__, func.__name__, func.__qualname__, site)
+    if site.kind == "raise":  # a raise statement or a failed assert: make that exception
+        cls, template = site.raised
+        args = tuple(values[x] if how == "operand" else x for how, x in template)
+        if code.co_names and code.co_names[0].startswith("F"):  # `assert F, M` (see _raise_text)
+            return _raised(code, func, {code.co_names[0]: False, "M": args[0] if args else None})
+        return _raised(code, func, {name: cls(*args) for name in code.co_names})  # `raise E`
     count = len(site.types) - (site.kind == "store")
     names: dict[str, Any] = dict(zip(_INDEX_NAMES, values[:count], strict=False))
     names["o"] = args[site.param]
     if site.kind == "store":
         names["v"] = values[-1]
+    return _raised(code, func, names)
+
+
+def _raised(code: CodeType, func: FunctionType, names: dict[str, Any]) -> BaseException:
+    """What running a site's code raises (from the site's frame on)."""
     try:
-        exec(_site_code(func.__code__, func.__name__, func.__qualname__, site), func.__globals__, names)
+        exec(code, func.__globals__, names)
     except BaseException as exc:  # noqa: BLE001 - it is the call's: the caller raises it
         tb = exc.__traceback__
-        return exc.with_traceback(tb.tb_next if tb is not None else None)  # from the site's frame on
-    return SystemError(f"jitcore: native code of {func.__qualname__} raised at line {site.line} "
-                       f"where CPython does not; please report this")
+        return exc.with_traceback(tb.tb_next if tb is not None else None)
+    return SystemError(f"jitcore: native code of {func.__qualname__} raised where CPython "
+                       f"does not; please report this")
 
 
 def _value(bits: int, t: str) -> Any:
@@ -80,12 +92,16 @@ def _value(bits: int, t: str) -> Any:
 
 @lru_cache(maxsize=256)
 def _site_code(code: CodeType, name: str, qualname: str, site: RaiseSite) -> CodeType:
+    from .frontend import versions  # (not at import: the front end imports this module)
+
+    line = site.line if site.line is not None else code.co_firstlineno
+    columns = versions.source_columns(code, site.offset)
+    if site.kind == "raise":
+        return versions.renamed(compile("\n" * (line - 1) + _raise_text(site, columns) + "\n",
+                                        code.co_filename, "exec"), name, qualname)
     count = len(site.types) - (site.kind == "store")
     index = ",".join(_INDEX_NAMES[:count])
     target = f"o[{index}]"
-    from .frontend import versions  # (not at import: the front end imports this module)
-
-    columns = versions.source_columns(code, site.offset)
     indent = 0
     if columns is not None and columns[1] - columns[0] >= len(target):
         indent = columns[0]  # the subscript spans the source's: pad it inside the brackets
@@ -93,9 +109,32 @@ def _site_code(code: CodeType, name: str, qualname: str, site: RaiseSite) -> Cod
     if indent:  # (a statement cannot be indented here; a parenthesized target can)
         target = "(" + " " * (indent - 1) + target + ")"
     text = target + (" = v" if site.kind == "store" else "")
-    line = site.line if site.line is not None else code.co_firstlineno
     source = "\n" * (line - 1) + text + "\n"
     return versions.renamed(compile(source, code.co_filename, "exec"), name, qualname)
+
+
+def _raise_text(site: RaiseSite, columns: tuple[int, int] | None) -> str:
+    """A statement raising the site's exception whose raise spans `columns`
+    (as a traceback underlines them): `raise EEE` (the exception, made
+    beforehand, under a name as long as it takes) over a raise statement, or
+    `assert FFF, M` over a failed assert's condition (shorter than any raise);
+    at the line's start where the columns are not known."""
+    cls, template = site.raised
+    if columns is None:
+        return "raise E"
+    start, width = columns
+    width -= start
+
+    def at(column: int) -> str | None:  # (a statement may not be indented)
+        return "" if column == 0 else "0;" + " " * (column - 2) if column >= 2 else None
+
+    if width >= 7 and at(start) is not None:
+        return f"{at(start)}raise {'E' * (width - 6)}"
+    if cls is AssertionError and len(template) <= 1 and width >= 1 and at(start - 7) is not None:
+        # CPython locates a failed assert by its test (here a comparison where it fits)
+        test = "F" * width if width < 3 else "F" + " " * (width - 3) + "<F"
+        return f"{at(start - 7)}assert {test}" + (", M" if template else "")
+    return "raise E"
 
 
 # -- warnings ------------------------------------------------------------------

@@ -108,6 +108,19 @@ class Known:
 
 
 @dataclass(eq=False)
+class ExceptionValue:
+    """An exception made by calling its class (`ValueError("n < 0")`), to be raised."""
+
+    cls: type
+    args: list[StackItem]
+
+
+def _is_exception_class(obj: object) -> bool:
+    # (type(obj), not isinstance: a global's __class__ may be anything)
+    return issubclass(type(obj), type) and BaseException in type.__getattribute__(obj, "__mro__")
+
+
+@dataclass(eq=False)
 class RangeArgs:
     """range(start, stop, step) before GET_ITER."""
 
@@ -202,7 +215,7 @@ PLACEHOLDER = _Placeholder()
 ITER_INDEX = _Placeholder()  # 3.15+ keep an index beside the iterator (see versions.py)
 
 StackItem = (Value | Const | _NoneConst | Known | BigInt | RangeArgs | RangeIter | UnrolledRange
-             | TupleItems | BufferArg | _Placeholder)
+             | TupleItems | BufferArg | ExceptionValue | _Placeholder)
 
 
 def type_of(item: StackItem) -> str | None:
@@ -260,7 +273,7 @@ def _check_code_shape(func: FunctionType, code: CodeType) -> None:
 
 
 # -- basic blocks of the bytecode ------------------------------------------------
-CONTROL = {"jump", "branch", "branch_or_pop", "for_iter", "return", "unsupported"}
+CONTROL = {"jump", "branch", "branch_or_pop", "for_iter", "return", "raise", "unsupported"}
 
 
 @dataclass(eq=False)
@@ -346,7 +359,7 @@ def _split_blocks(instrs: list[Instr]) -> tuple[dict[int, _BytecodeBlock], dict[
             block.successors = [following, targets[last.arg[1]]]  # type: ignore[list-item]
         elif last.op == "for_iter":
             block.successors = [following, targets[last.arg[0]]]  # type: ignore[list-item]
-        elif last.op in ("return", "unsupported"):
+        elif last.op in ("return", "raise", "unsupported"):
             block.successors = []
         else:
             block.successors = [following]  # type: ignore[list-item]
@@ -501,6 +514,10 @@ class _Translator:
             return "a range"
         if isinstance(item, BufferArg):
             return f"buffer argument {item.name!r}"
+        if isinstance(item, ExceptionValue):
+            return f"an exception ({item.cls.__name__})"
+        if isinstance(item, Known) and type(item.obj) is str:
+            return "str"
         if item is NONE:
             return "None"
         if isinstance(item, (Value, Const)):
@@ -785,6 +802,8 @@ class _Translator:
             return Const(value, FLOAT)
         if type(value) is tuple:
             return TupleItems([self.constant(v) for v in value])
+        if type(value) is str or _is_exception_class(value):
+            return Known(value)  # an exception's class or message
         raise self.fail(f"constant {_short_repr(value)} of type {type(value).__name__}")
 
     def do_load_global(self, name: Any) -> None:
@@ -798,7 +817,7 @@ class _Translator:
             self.deopt()  # NameError at run time
         if type(obj) in (int, bool, float):
             self.push(self.constant(obj))  # module constants are read at compile time
-        elif obj is math or _builtin_call(obj) is not None or _is_jitted(obj):
+        elif obj is math or _builtin_call(obj) is not None or _is_jitted(obj) or _is_exception_class(obj):
             self.push(Known(obj))
         else:
             raise self.fail(f"global name {name!r} ({type(obj).__name__})")
@@ -833,11 +852,21 @@ class _Translator:
         assert isinstance(n, int)
         args = [self.pop() for _ in range(n)][::-1]
         callee = self.pop()
+        below = self.stack[-1] if self.stack else None
+        if isinstance(callee, Known) and type(callee.obj) is str and isinstance(below, Known) \
+                and _is_exception_class(below.obj):
+            # `assert x, "message"` (3.11+): the class, then the message in the
+            # place of a method's self, and a call of no arguments
+            self.pop()
+            args = [callee, *args]
+            callee = below
         if not isinstance(callee, Known):
             raise self.fail(f"call of {self.describe(callee)}")
         obj = callee.obj
         builtin = _builtin_call(obj)
-        if builtin is not None:
+        if _is_exception_class(obj):
+            self.push(ExceptionValue(obj, args))  # made (and raised) in Python: do_raise
+        elif builtin is not None:
             self.push(builtin(self, args))
         elif _is_jitted(obj):
             self.push(self.call_jitted(obj, args))
@@ -1704,11 +1733,39 @@ class _Translator:
             value = self.load_element(it.items, value)
         # The counter only overflows when the loop is over anyway; CPython
         # then gives the answer (this is rare: a range ending near 2**63).
-        # Below a buffer's length (at most 2**48 or so) it cannot.
-        bounded = it.within is not None and isinstance(it.step, Const) and 0 < it.step.value <= 2**32
+        # Below a buffer's length (at most 2**48 or so) it cannot, nor by a
+        # step of 1 or -1 (it is below its stop, an int64, or above it).
+        bounded = isinstance(it.step, Const) and (
+            it.step.value in (1, -1) or (it.within is not None and 0 < it.step.value <= 2**32))
         self.emit("add", it.counter, [it.counter, it.step], checked=not bounded)
         self.push(value)
         self.jump_to(body)
+        raise _PathEnds()
+
+    def do_raise(self, _: Any) -> None:
+        """`raise E(args)`, `raise E`, a failed assert: the code stops and the
+        caller makes the exception and raises it (jitcore/raising.py), as from
+        this line, keeping what the call did so far, as CPython does."""
+        item = self.pop()
+        if isinstance(item, Known) and _is_exception_class(item.obj):
+            item = ExceptionValue(item.obj, [])
+        if not isinstance(item, ExceptionValue):
+            raise self.fail(f"raising {self.describe(item)}")
+        operands: list[Operand] = []
+        template: list[tuple[str, Any]] = []
+        for a in item.args:
+            if isinstance(a, (Value, Const)):
+                template.append(("operand", len(operands)))
+                operands.append(a)
+            elif isinstance(a, Known) and type(a.obj) is str or a is NONE:
+                template.append(("const", a.obj if isinstance(a, Known) else None))
+            else:
+                raise self.fail(f"raising {item.cls.__name__} of {self.describe(a)}")
+        if len(operands) > 3:
+            raise self.fail(f"raising {item.cls.__name__} with {len(operands)} values (at most 3)")
+        site = RaiseSite("raise", -1, tuple(x.type for x in operands), self.offset, self.line,
+                         (item.cls, tuple(template)))
+        self.emit("raise", None, operands, data=site)
         raise _PathEnds()
 
     def do_return(self, _: Any) -> None:

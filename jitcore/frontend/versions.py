@@ -40,6 +40,7 @@ The vocabulary (each item is `(op, arg)`; jump targets are bytecode offsets):
                               with a placeholder above (keep=True, popped by
                               the code there)
     ("return", None)          pop and return
+    ("raise", None)           pop an exception (or its class) and raise it
     ("unsupported", text)     anything jitcore cannot compile yet; text names it
 
 A new CPython release is one more table here, plus its tests. An interpreter
@@ -192,9 +193,16 @@ def _load_common_constant(ins: InstructionLike) -> list[Item]:
     if arg is None or not 0 <= arg < len(_COMMON_CONSTANTS):
         return [("unsupported", f"constant number {arg} (LOAD_COMMON_CONSTANT)")]
     value = _COMMON_CONSTANTS[arg]
-    if value is None or type(value) in (bool, int, float):
+    if value is None or type(value) in (bool, int, float) or value is AssertionError:
         return [("load_const", value)]
     return [("unsupported", f"the built-in {getattr(value, '__name__', repr(value))}")]
+
+
+def _raise(ins: InstructionLike) -> list[Item]:
+    if ins.arg == 1:
+        return [("raise", None)]
+    what = "re-raise (raise without an exception)" if ins.arg == 0 else "raise ... from ..."
+    return [("unsupported", what)]
 
 
 def _store_fast_store_fast(ins: InstructionLike) -> list[Item]:
@@ -273,6 +281,8 @@ COMMON: dict[str, Rule] = {
     "LOAD_ATTR": _load_attr,
     "COMPARE_OP": _compare,
     "IS_OP": _is,
+    "LOAD_ASSERTION_ERROR": lambda ins: [("load_const", AssertionError)],
+    "RAISE_VARARGS": _raise,
     "JUMP_FORWARD": _jump,
     "BUILD_TUPLE": _with_arg("build_tuple"),
     "UNPACK_SEQUENCE": _with_arg("unpack"),

@@ -34,6 +34,7 @@ import threading
 import traceback
 import types
 import warnings
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from sys import getrecursionlimit
@@ -1092,6 +1093,22 @@ def _key_type(t: str) -> type | BufferKind | ArrayKind:
     if u.kind == "array":
         return _array_kind_for(u.element.code, u.ndim, u.layout, u.readonly)
     return _buffer_kind_for(memoryview, u.element.code, u.readonly, u.layout == "A")
+
+
+# Plain (undecorated) functions that jitted code calls are compiled as if
+# decorated (frontend: do_load_global, when the caller compiles): one
+# Dispatcher per function, alive while compiled code calls it (Compiled.callees
+# holds it; the dispatcher holds the function, so its id stays its own).
+_plain_helpers: weakref.WeakValueDictionary[int, Dispatcher] = weakref.WeakValueDictionary()
+
+
+def helper_dispatcher(func: types.FunctionType) -> Dispatcher:
+    """The dispatcher through which jitted code calls plain function `func`."""
+    with _COMPILE_LOCK:
+        found = _plain_helpers.get(id(func))
+        if found is None or found.py_func is not func:
+            found = _plain_helpers[id(func)] = Dispatcher(func)
+        return found
 
 
 def _format(key: Key) -> str:

@@ -78,6 +78,8 @@ UNSUPPORTED_FLAGS = (
 
 UNBOUND = None
 NONE_TYPE = "none"  # the type of a local that holds None (state.locals)
+BIG_TYPE = "bigint:"  # + the value: a local holding an int constant beyond int64
+TUPLE_TYPE = "tuple:"  # + its length: a local holding a tuple (its items: locals name#0, ...)
 MAX_VERSIONS = 12  # type states one bytecode block may be translated for
 
 PYTHON_TYPES = {int: INT, bool: BOOL, float: FLOAT}
@@ -631,7 +633,8 @@ class _Translator:
         """The version of block `start` for the current state, made if need be."""
         bb = self.blocks[start]
         live = bb.live
-        local_types = {n: t for n, t in self.state.locals.items() if n in live}
+        # (a tuple's items live as long as the tuple's local: name#k)
+        local_types = {n: t for n, t in self.state.locals.items() if n.partition("#")[0] in live}
         facts = {v: f for v, f in self.state.facts.items()
                  if v.name.partition(".")[0] in live and self.state.locals.get(v.name.partition(".")[0])
                  == v.type}
@@ -749,6 +752,16 @@ class _Translator:
         t = self.state.locals.get(name, UNBOUND)
         if t is UNBOUND:
             self.deopt()  # CPython raises UnboundLocalError here
+        if t.startswith(BIG_TYPE):
+            self.push(BigInt(int(t[len(BIG_TYPE):])))  # (using it deopts, as a constant's use does)
+            return
+        if t.startswith(TUPLE_TYPE):
+            items = []
+            for k in range(int(t[len(TUPLE_TYPE):])):
+                self.do_load_local(f"{name}#{k}")
+                items.append(self.pop())
+            self.push(TupleItems(items))
+            return
         self.push(NONE if t == NONE_TYPE else self.local(name, t))
 
     def do_store_local(self, name: Any) -> None:
@@ -759,6 +772,20 @@ class _Translator:
         if item is NONE:  # a local holding None: no register, its type says it all
             self.forget_checks(name)
             self.state.locals[name] = NONE_TYPE
+            return
+        if isinstance(item, BigInt):  # an int constant beyond int64: its "type" holds it
+            self.forget_checks(name)
+            self.state.locals[name] = BIG_TYPE + str(item.value)
+            return
+        if isinstance(item, TupleItems):  # a tuple: each item in a local of its own, name#k
+            if len(item.items) > MAX_RESULT_SLOTS:
+                raise self.fail(f"assigning a tuple of {len(item.items)} items to {name!r} "
+                                f"(at most {MAX_RESULT_SLOTS})")
+            for k, x in enumerate(item.items):
+                self.push(x)
+                self.do_store_local(f"{name}#{k}")
+            self.forget_checks(name)
+            self.state.locals[name] = TUPLE_TYPE + str(len(item.items))
             return
         if not isinstance(item, (Value, Const)):
             raise self.fail(f"assigning {self.describe(item)} to {name!r}")
@@ -819,6 +846,10 @@ class _Translator:
             self.push(self.constant(obj))  # module constants are read at compile time
         elif obj is math or _builtin_call(obj) is not None or _is_jitted(obj) or _is_exception_class(obj):
             self.push(Known(obj))
+        elif type(obj) is FunctionType:  # a plain function: compiled as if decorated
+            from ..dispatcher import helper_dispatcher
+
+            self.push(Known(helper_dispatcher(obj)))
         else:
             raise self.fail(f"global name {name!r} ({type(obj).__name__})")
 
@@ -1196,6 +1227,9 @@ class _Translator:
 
     def do_compare(self, symbol: Any) -> None:
         b, a = self.pop(), self.pop()
+        if symbol in ("in", "not in"):
+            self.push(self.contains(a, b, symbol == "in"))
+            return
         scalars = all(x is NONE or isinstance(x, (Value, Const)) for x in (a, b))
         if symbol in ("is", "is not") or (symbol in ("==", "!=") and NONE in (a, b) and scalars):
             # (== with None: a number's __eq__ does not know None, so identity decides)
@@ -1216,6 +1250,31 @@ class _Translator:
             return
         self.push(self.compare(str(symbol), self.operand(a, f"comparison {symbol}"),
                                self.operand(b, f"comparison {symbol}")))
+
+    def contains(self, x: StackItem, container: StackItem, inside: bool) -> Operand:
+        """`x in (a, b, ...)` (inside) or `not in` of a tuple: x == a or x == b ...
+        (a tuple's `in` asks `is` first, then ==; for numbers == alone decides,
+        save a NaN that is the very object in the tuple, which a value made at
+        run time never is)."""
+        if not isinstance(container, TupleItems):
+            raise self.fail(f"'in' test of {self.describe(container)} (only tuples compile)")
+        found: Operand = Const(0, BOOL)
+        for item in container.items:
+            if x is NONE or item is NONE:
+                equal: Operand = self.identity(x, item, True)
+            else:
+                equal = self.truth(self.compare("==", self.operand(x, "'in' test"),
+                                                self.operand(item, "'in' test")))
+            found = self.either(found, equal)
+        return found if inside else self.logical_not(found)
+
+    def either(self, a: Operand, b: Operand) -> Operand:
+        """a or b of two BOOLs."""
+        if isinstance(a, Const):
+            return b if not a.value else a
+        if isinstance(b, Const):
+            return a if not b.value else b
+        return self.temp("or", BOOL, [a, b])
 
     def identity(self, a: StackItem, b: StackItem, same: bool) -> Const:
         """`a is b` (same) or `a is not b`, with None on one side: known from the

@@ -232,6 +232,10 @@ def _is(ins: InstructionLike) -> list[Item]:
     return [("compare", "is not" if ins.arg else "is")]
 
 
+def _contains(ins: InstructionLike) -> list[Item]:
+    return [("compare", "not in" if (ins.arg or 0) & 1 else "in")]
+
+
 def _branch_none(none: bool) -> Rule:
     """POP_JUMP_IF_NONE (none=True) / POP_JUMP_IF_NOT_NONE: `x is None` and a branch."""
     return lambda ins: [("load_const", None), ("compare", "is"), ("branch", (none, ins.argval))]
@@ -281,6 +285,7 @@ COMMON: dict[str, Rule] = {
     "LOAD_ATTR": _load_attr,
     "COMPARE_OP": _compare,
     "IS_OP": _is,
+    "CONTAINS_OP": _contains,
     "LOAD_ASSERTION_ERROR": lambda ins: [("load_const", AssertionError)],
     "RAISE_VARARGS": _raise,
     "JUMP_FORWARD": _jump,

@@ -1,14 +1,16 @@
-"""None as a value (locals, parameters, `is None`, returned alone or in a
-tuple) and calls with defaults and keywords, natively (strict=True) and with
-CPython's results: every function here runs in CPython too and the outcomes
-(value and type, or exception) must match."""
+"""Values beyond one native number, and calls, natively (strict=True) with
+CPython's results: None (locals, parameters, `is None`, returned alone or in a
+tuple), tuples and ints beyond int64 held in locals, `in` on tuples, defaults
+and keywords at calls, plain (undecorated) helpers compiled as if decorated.
+Every function here runs in CPython too and the outcomes (value and type, or
+exception) must match."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import INT64_EDGES, assert_same
 
-from jitcore import CompileError, jit
+from jitcore import CompileError, JitWarning, jit
 
 
 @jit(strict=True)
@@ -112,3 +114,89 @@ def test_is_compares_none_only():
 
     with pytest.raises(CompileError, match="'is' comparison"):
         jit(strict=True)(same_ints)(1, 2)
+
+
+# -- `in` on tuples, plain helpers --------------------------------------------------------
+
+@jit(strict=True)
+def digit_kinds(n):
+    odd_primes = 0
+    others = 0
+    for i in range(n):
+        if i % 10 in (3, 5, 7):
+            odd_primes += 1
+        elif i % 10 not in (0, 2, 4, 6, 8, 1.0):
+            others += 1
+        if i * 0.5 in (1.5, 2, True):
+            others += 100
+    return odd_primes, others
+
+
+def test_in_and_not_in_a_tuple():
+    for n in [0, 1, 10, 37, 100]:
+        assert_same(digit_kinds, n)
+
+
+def clamp(x, lo, hi):  # a plain helper: compiled as if decorated
+    if x < lo:
+        return lo
+    if x > hi:
+        return hi
+    return x
+
+
+def sign(x):
+    return (x > 0) - (x < 0)
+
+
+def count_down(n):  # recursive, plain
+    if n <= 0:
+        return 0
+    return 1 + count_down(n - 1)
+
+
+@jit(strict=True)
+def uses_plain_helpers(n, lo, hi):
+    t = 0
+    for i in range(-n, n):
+        t += clamp(i, lo, hi) * sign(i - 1) + clamp(i * 0.5, -1.5, 2.5)
+    return t + count_down(n)
+
+
+def listing(x):
+    return [x]
+
+
+def uses_a_helper_outside_the_subset(x):
+    return listing(x)
+
+
+def test_plain_helpers_compile_as_if_decorated():
+    for n, lo, hi in [(0, 0, 0), (5, -2, 3), (20, 3, -3), (40, -100, 100)]:
+        assert_same(uses_plain_helpers, n, lo, hi)
+    assert uses_plain_helpers.signatures == [(int, int, int)]
+    with pytest.raises(CompileError, match=r"call to listing\(int\), which runs in CPython"):
+        jit(strict=True)(uses_a_helper_outside_the_subset)(3)
+    lenient = jit(uses_a_helper_outside_the_subset)
+    with pytest.warns(JitWarning, match=r"listing"):
+        assert lenient(3) == [3]
+
+
+@jit(strict=True)
+def with_tuples(a, b):
+    p = (a, b * 0.5)
+    q = (p, a - 1)
+    x, y = p
+    (u, v), w = q
+    big = 2**70
+    if a > 10:
+        return big  # CPython returns the big int (a re-run)
+    limit = 2**64
+    if a < limit:  # compared exactly with the big int
+        x += 1
+    return x + y + p[0] + q[1] + u * v - w + (big > a)
+
+
+def test_tuples_and_big_ints_in_locals():
+    for a, b in [(0, 0), (3, 4), (11, 2), (-(2**63), 5), (2**63 - 1, -1)]:
+        assert_same(with_tuples, a, b)

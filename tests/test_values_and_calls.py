@@ -200,3 +200,43 @@ def with_tuples(a, b):
 def test_tuples_and_big_ints_in_locals():
     for a, b in [(0, 0), (3, 4), (11, 2), (-(2**63), 5), (2**63 - 1, -1)]:
         assert_same(with_tuples, a, b)
+
+
+@jit(strict=True)
+def enumerates(n, start):
+    t = 0
+    for i, v in enumerate(range(3, n, 2)):
+        t += i * v
+    for i, v in enumerate(range(n), start):
+        t -= i ^ v
+    for i, (a, b) in enumerate(zip(range(n), range(n, 0, -1))):  # noqa: B905 - as users write it
+        t += i * a - b
+    for a, b, c in zip(range(n), range(2 * n), range(5)):  # noqa: B905
+        t += a * b + c
+    return t
+
+
+def test_enumerate_and_zip_over_ranges():
+    for n in [0, 1, 2, 7, 30]:
+        for start in [0, -3, 2**40]:
+            assert_same(enumerates, n, start)
+
+
+@jit(strict=True)
+def weighted(a, b):
+    s = 0.0
+    for i, x in enumerate(a):
+        s += i * x
+    for x, y in zip(a, b):  # noqa: B905
+        s -= x * y
+    return s
+
+
+def test_enumerate_and_zip_over_arrays():
+    import array
+
+    for k in [0, 1, 5]:
+        a = array.array("d", [i * 0.5 for i in range(k)])
+        b = array.array("d", [1.5] * (k + 2))
+        assert_same(weighted, a, b)
+        assert_same(weighted, b, a)

@@ -143,6 +143,18 @@ class RangeIter:
     items: BufferArg | None = None  # `for x in a`: the loop gives a[counter]
 
 
+@dataclass(eq=False)
+class Combined:
+    """enumerate(x[, start]) or zip(x, y, ...) of ranges and 1-D buffers: before
+    GET_ITER its arguments (`parts`: RangeArgs and BufferArgs), after it their
+    iterators (RangeIter), and for enumerate the count (a Value: `index`)."""
+
+    kind: str  # "enumerate" or "zip"
+    parts: list[Any]
+    start: Operand = Const(0)
+    index: Value | None = None
+
+
 @dataclass(frozen=True)
 class UnrolledRange:
     """An iterator over a short range of constants (`for di in range(-1, 2)`),
@@ -217,7 +229,7 @@ PLACEHOLDER = _Placeholder()
 ITER_INDEX = _Placeholder()  # 3.15+ keep an index beside the iterator (see versions.py)
 
 StackItem = (Value | Const | _NoneConst | Known | BigInt | RangeArgs | RangeIter | UnrolledRange
-             | TupleItems | BufferArg | ExceptionValue | _Placeholder)
+             | Combined | TupleItems | BufferArg | ExceptionValue | _Placeholder)
 
 
 def type_of(item: StackItem) -> str | None:
@@ -1657,8 +1669,19 @@ class _Translator:
         """The bytecode block right after the current one (fall-through / not taken)."""
         return self.current.successors[0]
 
-    def do_get_iter(self, items: Any) -> None:
+    def do_get_iter(self, items: Any, unroll: bool = True) -> None:
         spec = self.pop()
+        if isinstance(spec, Combined):  # enumerate(), zip(): an iterator of each part
+            parts = []
+            for part in spec.parts:
+                self.push(part)
+                self.do_get_iter(1, unroll=False)
+                parts.append(self.pop())
+            index = self.temp("mov", INT, [spec.start]) if spec.kind == "enumerate" else None
+            self.push(Combined(spec.kind, parts, spec.start, index))
+            for _ in range(items - 1):
+                self.push(ITER_INDEX)
+            return
         if isinstance(spec, BufferArg) and spec.ndim != 1:
             raise self.fail(f"for loop over {spec.ndim}-d array {spec.name!r} (its rows)")
         if isinstance(spec, BufferArg):  # for x in a: a counter over range(len(a))
@@ -1670,7 +1693,7 @@ class _Translator:
             return
         if not isinstance(spec, RangeArgs):
             raise self.fail(f"for loop over {self.describe(spec)} (only range() and buffers are supported)")
-        unrolled = self.unrolled_range(spec)
+        unrolled = self.unrolled_range(spec) if unroll else None
         if unrolled is not None:
             self.push(unrolled)
             for _ in range(items - 1):
@@ -1757,7 +1780,7 @@ class _Translator:
         it = self.stack[-items]
         if isinstance(it, UnrolledRange):
             self.unrolled_turn(it, target, keep, items)
-        if not isinstance(it, RangeIter):
+        if not isinstance(it, (RangeIter, Combined)):
             raise self.fail("for loop over something other than range() or a buffer")
         exit_state = self.state.copy()
         if keep:
@@ -1766,18 +1789,7 @@ class _Translator:
             del exit_state.stack[-items:]
         body_state = self.state
         body = self.following()
-        if it.step_positive is None:
-            cc = "lt" if it.step.value > 0 else "gt"  # type: ignore[union-attr]
-            more = self.temp("cmp", BOOL, [it.counter, it.stop], kind=cc)
-        else:
-            up, down, join = self.new_block("up"), self.new_block("down"), self.new_block("more")
-            more = self.ir.new_value("", BOOL)
-            self.emit("br", None, [it.step_positive], targets=(up, down))
-            up.insts += [Inst("cmp", more, [it.counter, it.stop], kind="lt", line=self.line),
-                         Inst("jmp", None, [], targets=(join,), line=self.line)]
-            down.insts += [Inst("cmp", more, [it.counter, it.stop], kind="gt", line=self.line),
-                           Inst("jmp", None, [], targets=(join,), line=self.line)]
-            self.switch_to(join)
+        more = self.iter_more(it)
         # Exit edge first (with its own state), then the body edge.
         self.state = exit_state
         exit_block = self.edge(target)
@@ -1785,9 +1797,54 @@ class _Translator:
         step_block = self.new_block("next")
         self.emit("br", None, [more], targets=(step_block, exit_block))
         self.switch_to(step_block)
-        value = self.temp("mov", INT, [it.counter])
+        self.push(self.iter_next(it))
+        self.jump_to(body)
+        raise _PathEnds()
+
+    def iter_more(self, it: RangeIter | Combined) -> Operand:
+        """Whether iterator `it` has an item left (a BOOL); zip: all of its parts
+        (CPython stops at the first exhausted one; a range's or a buffer's
+        next() has no effect on the others)."""
+        if not isinstance(it, Combined):
+            return self.range_more(it)
+        more = self.iter_more(it.parts[0])
+        for part in it.parts[1:]:
+            more = self.temp("and", BOOL, [more, self.iter_more(part)])
+        return more
+
+    def iter_next(self, it: RangeIter | Combined) -> StackItem:
+        """Iterator `it`'s next item (it has one): enumerate's (count, item), zip's tuple."""
+        if not isinstance(it, Combined):
+            return self.range_next(it)
+        values = [self.iter_next(part) for part in it.parts]
+        if it.index is None:
+            return TupleItems(values)
+        count = self.temp("mov", INT, [it.index])
+        # (from a constant start no count outgrows the loop's int64 range)
+        self.emit("add", it.index, [it.index, Const(1)],
+                  checked=not (isinstance(it.start, Const) and abs(it.start.value) <= 2**32))
+        return TupleItems([count, values[0]])
+
+    def range_more(self, it: RangeIter) -> Operand:
+        """Whether range or buffer iterator `it` has an item left (a BOOL)."""
+        if it.step_positive is None:
+            cc = "lt" if it.step.value > 0 else "gt"  # type: ignore[union-attr]
+            return self.temp("cmp", BOOL, [it.counter, it.stop], kind=cc)
+        up, down, join = self.new_block("up"), self.new_block("down"), self.new_block("more")
+        more = self.ir.new_value("", BOOL)
+        self.emit("br", None, [it.step_positive], targets=(up, down))
+        up.insts += [Inst("cmp", more, [it.counter, it.stop], kind="lt", line=self.line),
+                     Inst("jmp", None, [], targets=(join,), line=self.line)]
+        down.insts += [Inst("cmp", more, [it.counter, it.stop], kind="gt", line=self.line),
+                       Inst("jmp", None, [], targets=(join,), line=self.line)]
+        self.switch_to(join)
+        return more
+
+    def range_next(self, it: RangeIter) -> Operand:
+        """Iterator `it`'s next item (it has one), the counter moved on."""
+        value: Operand = self.temp("mov", INT, [it.counter])
         if it.within is not None:
-            self.state.facts[value] = it.within
+            self.state.facts[value] = it.within  # type: ignore[index]
         if it.items is not None:
             value = self.load_element(it.items, value)
         # The counter only overflows when the loop is over anyway; CPython
@@ -1797,9 +1854,7 @@ class _Translator:
         bounded = isinstance(it.step, Const) and (
             it.step.value in (1, -1) or (it.within is not None and 0 < it.step.value <= 2**32))
         self.emit("add", it.counter, [it.counter, it.step], checked=not bounded)
-        self.push(value)
-        self.jump_to(body)
-        raise _PathEnds()
+        return value
 
     def do_raise(self, _: Any) -> None:
         """`raise E(args)`, `raise E`, a failed assert: the code stops and the
@@ -2026,10 +2081,34 @@ def _call_divmod(t: _Translator, args: list[StackItem]) -> StackItem:
     return TupleItems([t.binary("//", a, b), t.binary("%", a, b)])
 
 
+def _call_enumerate(t: _Translator, args: list[StackItem]) -> StackItem:
+    if len(args) not in (1, 2):
+        t.deopt()  # TypeError
+    start: Operand = Const(0)
+    if len(args) == 2:
+        start = t.operand(args[1], "enumerate()'s start")
+        if start.type not in (INT, BOOL):
+            raise t.fail(f"enumerate() starting at a {start.type}")
+        start = t.as_int(start)
+    return Combined("enumerate", [_iterable(t, args[0], "enumerate()")], start)
+
+
+def _call_zip(t: _Translator, args: list[StackItem]) -> StackItem:
+    if not args:
+        raise t.fail("zip() of nothing")
+    return Combined("zip", [_iterable(t, a, "zip()") for a in args])
+
+
+def _iterable(t: _Translator, x: StackItem, what: str) -> StackItem:
+    if isinstance(x, (RangeArgs, Combined)) or (isinstance(x, BufferArg) and x.ndim == 1):
+        return x
+    raise t.fail(f"{what} of {t.describe(x)} (only ranges and 1-D buffers)")
+
+
 BUILTIN_CALLS = {
     range: _call_range, abs: _call_abs, min: _min_max("min"), max: _min_max("max"),
     int: _call_int, float: _call_float, bool: _call_bool, round: _call_round,
-    divmod: _call_divmod, len: _call_len,
+    divmod: _call_divmod, len: _call_len, enumerate: _call_enumerate, zip: _call_zip,
 }
 
 

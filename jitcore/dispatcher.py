@@ -972,6 +972,10 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                                   None) if len(key) == self._nparams else None
                 if shape_problem is None and odd_buffer is None \
                         and (len(key) != self._nparams or None in signature):
+                    if self.strict and len(key) == self._nparams:  # native or an exception
+                        i = signature.index(None)
+                        raise CompileError(_why_not_native(code.co_varnames[i], key[i]), code.co_filename,
+                                           code.co_firstlineno, self.py_func.__qualname__)
                     self._entries[key] = None  # CPython handles (or rejects) these arguments
                     return None
                 log.debug("JIT-compiling %r for %s", self.py_func, _format(key))
@@ -1046,6 +1050,21 @@ if _fastcall is not None:
     # CPython < 3.12 does not pass the vectorcall flag on to classes defined
     # in Python; calls then build an argument tuple first (a little slower).
     _fastcall._enable_vectorcall(Dispatcher)
+
+
+def _why_not_native(name: str, t: Any) -> str:
+    """Why a call cannot run natively: parameter `name` got an argument of
+    type t, which native code does not take (strict=True says so), and what to do."""
+    what = getattr(t, "__name__", str(t))
+    if t in (list, tuple):
+        hint = "pass an array.array or a NumPy array instead (native code reads buffers)"
+    elif isinstance(t, type) and issubclass(t, (int, float)) and t not in (int, float, bool):
+        base = "int" if issubclass(t, int) else "float"
+        hint = f"pass {base}(x) (native code takes exactly int, float and bool, not subclasses)"
+    else:
+        hint = ("native code takes int, float, bool, None, NumPy scalars, buffers (bytes, "
+                "bytearray, array.array, memoryview) and NumPy arrays")
+    return f"parameter {name!r} is a {what}: {hint}"
 
 
 def _why_not_taken(t: Any) -> str:

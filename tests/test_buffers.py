@@ -151,8 +151,12 @@ def test_bytes_like_objects(make):
 
 def test_indices_of_other_types_raise_cpythons_errors():
     a = array.array("i", [1, 2, 3])
-    for index in (1.0, 2**70, -(2**70), "1", None):
+    for index in (1.0, 2**70, -(2**70), None):
         assert_same(at, a, index)
+    # a str runs in CPython (strict: a CompileError naming the parameter)
+    assert_same(jit(at.py_func), a, "1")
+    with pytest.raises(CompileError, match="parameter 'i' is a str"):
+        at(a, "1")
 
 
 def test_buffers_native_code_does_not_take_run_in_cpython_with_a_warning():

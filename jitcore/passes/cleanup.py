@@ -7,8 +7,9 @@
 - a block that jumps to a block reached from nowhere else absorbs it;
 - instructions whose result is never read are deleted, unless they may
   deopt to raise an exception in CPython (`x // 0`). A dead overflow-checked
-  op goes: it could only have sent the call to the interpreter, which would
-  then compute the same unobservable value.
+  op stays too: in CPython the big int it would make flows on, and an
+  operation that is dead here may raise on it there (`x ^= p * p` with x a
+  NumPy int: OverflowError).
 """
 
 from __future__ import annotations
@@ -153,9 +154,7 @@ def _drop_dead(func: Function) -> int:
         live: set[Value] = set(live_out[block])
         kept: list[Inst] = []
         for inst in reversed(block.insts):
-            if inst.dst is not None and inst.dst not in live and inst.op not in MAY_DEOPT \
-                    and not (inst.checked and inst.dst.type.numpy is not None):
-                # (a dead int64 overflow changes nothing in CPython; in NumPy it warns)
+            if inst.dst is not None and inst.dst not in live and not inst.may_deopt:
                 removed += 1
                 continue
             if inst.dst is not None:

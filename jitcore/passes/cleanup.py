@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..ir import MAY_DEOPT, Block, Function, Inst, Operand, Value
+from ..ir import Block, Function, Inst, Operand, Value
 from .liveness import live_sets
 
 

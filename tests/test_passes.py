@@ -100,7 +100,7 @@ def test_a_dead_overflow_check_stays():
 
     def g(p, a):
         x = a[0]
-        x ^= -(-(p * p))
+        x ^= -(-(p * p))  # noqa: B002 - as the random program had it
         return a[0]
 
     jitted = jit(strict=True)(g)

@@ -580,6 +580,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         if _fastcall is not None:
             self._set_nogil(nogil)
         self.failure: Exception | None = None  # why the last failed signature runs in CPython
+        self._failures: dict[Key, CompileError] = {}  # why each failed signature does
         self._nparams = py_func.__code__.co_argcount
         # argument types -> native code, or None: that signature runs in CPython
         self._entries: dict[Key, _Entry | None] = {}
@@ -871,8 +872,12 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 return self._target(name, cell, result, tuple_index=0)
             entry = self._entries[key] if key in self._entries else self._prepare(key)
             if entry is None:
-                raise CompileError(f"call to {name}{_format(key)}, which runs in CPython"
-                                   + (f" ({self.failure})" if self.failure else ""))
+                failure = self._failures.get(key)
+                if failure is not None:
+                    raise failure  # the root cause: the caller says how it got here
+                code = self.py_func.__code__
+                raise CompileError(f"called with argument types {_format(key)}, which native code does "
+                                   f"not take", code.co_filename, code.co_firstlineno, name)
             returns = entry.compiled.returns
             if not returns:
                 # Every path of the callee deopts (say, a comparison of a float
@@ -1035,6 +1040,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         """Signature `key` runs in CPython from now on (strict: raise `failure`).
         Called by _prepare, under _COMPILE_LOCK."""
         self.failure = failure
+        self._failures[key] = failure
         if self.strict:
             raise failure  # its __cause__ says what went wrong inside
         self._entries[key] = None

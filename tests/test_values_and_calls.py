@@ -175,8 +175,16 @@ def test_plain_helpers_compile_as_if_decorated():
     for n, lo, hi in [(0, 0, 0), (5, -2, 3), (20, 3, -3), (40, -100, 100)]:
         assert_same(uses_plain_helpers, n, lo, hi)
     assert uses_plain_helpers.signatures == [(int, int, int)]
-    with pytest.raises(CompileError, match=r"call to listing\(int\), which runs in CPython"):
+    with pytest.raises(CompileError) as info:
         jit(strict=True)(uses_a_helper_outside_the_subset)(3)
+    # one root cause, where it is, and the calls that led there on one line
+    here = __file__
+    root = listing.__code__.co_firstlineno + 1
+    call = uses_a_helper_outside_the_subset.__code__.co_firstlineno + 1
+    assert str(info.value) == (f"{here}:{root}: cannot compile in listing(): unsupported construct: "
+                               f"list display (called via uses_a_helper_outside_the_subset() at {here}:{call})")
+    assert info.value.construct == "unsupported construct: list display"
+    assert (info.value.filename, info.value.lineno, info.value.function) == (here, root, "listing")
     lenient = jit(uses_a_helper_outside_the_subset)
     with pytest.warns(JitWarning, match=r"listing"):
         assert lenient(3) == [3]

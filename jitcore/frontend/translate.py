@@ -843,6 +843,8 @@ class _Translator:
             return TupleItems([self.constant(v) for v in value])
         if type(value) is str or _is_exception_class(value):
             return Known(value)  # an exception's class or message
+        if isinstance(value, CodeType):
+            raise self.fail(f"nested function or lambda {value.co_name!r}")
         raise self.fail(f"constant {_short_repr(value)} of type {type(value).__name__}")
 
     def do_load_global(self, name: Any) -> None:
@@ -942,8 +944,9 @@ class _Translator:
                 types.append(ops[-1].type)
         try:
             target = callee.native_target(tuple(types))
-        except CompileError as exc:
-            raise self.fail(str(exc)) from exc
+        except CompileError as exc:  # the root cause, in the callee (or deeper): one line
+            raise exc.called_from(f"{self.func.__qualname__}() at {self.code.co_filename}:{self.line}") \
+                from None
         if target.alternatives:
             # The callee returns one of several kinds: its status says which,
             # and the rest of this block is translated once for each.

@@ -515,6 +515,40 @@ int jc_math_cos(double x, double *out)
     return math_1(x, cos, out);
 }
 
+/* The rest of math_1's functions: libm's, with CPython's error rules. */
+int jc_math_tan(double x, double *out) { return math_1(x, tan, out); }
+int jc_math_asin(double x, double *out) { return math_1(x, asin, out); }
+int jc_math_acos(double x, double *out) { return math_1(x, acos, out); }
+int jc_math_atan(double x, double *out) { return math_1(x, atan, out); }
+int jc_math_sinh(double x, double *out) { return math_1(x, sinh, out); }
+int jc_math_cosh(double x, double *out) { return math_1(x, cosh, out); }
+int jc_math_tanh(double x, double *out) { return math_1(x, tanh, out); }
+int jc_math_asinh(double x, double *out) { return math_1(x, asinh, out); }
+int jc_math_acosh(double x, double *out) { return math_1(x, acosh, out); }
+int jc_math_atanh(double x, double *out) { return math_1(x, atanh, out); }
+int jc_math_expm1(double x, double *out) { return math_1(x, expm1, out); }
+int jc_math_log1p(double x, double *out) { return math_1(x, log1p, out); }
+
+/* m_log2 and m_log10: as m_log, with the special values settled first. */
+static double m_log_base(double x, double (*func)(double))
+{
+    if (isfinite(x)) {
+        if (x > 0.0)
+            return func(x);
+        errno = EDOM;
+        return x == 0.0 ? -HUGE_VAL : NAN;
+    }
+    if (isnan(x) || x > 0.0)
+        return x;
+    errno = EDOM;
+    return NAN;
+}
+
+static double m_log2(double x) { return m_log_base(x, log2); }
+static double m_log10(double x) { return m_log_base(x, log10); }
+int jc_math_log2(double x, double *out) { return math_1(x, m_log2, out); }
+int jc_math_log10(double x, double *out) { return math_1(x, m_log10, out); }
+
 /* math_1 cannot fail for fabs: it never makes a nan or an inf. */
 int jc_math_fabs(double x, double *out)
 {

@@ -109,6 +109,23 @@ int jc_math_log(double x, double *out);
 /* 1 for +-inf (math domain error). */
 int jc_math_sin(double x, double *out);
 int jc_math_cos(double x, double *out);
+/* math.tan ... math.log1p: 1 where CPython raises (math_1's rules: a nan
+ * from a non-nan, an inf from a finite x, errno). */
+int jc_math_tan(double x, double *out);
+int jc_math_asin(double x, double *out);
+int jc_math_acos(double x, double *out);
+int jc_math_atan(double x, double *out);
+int jc_math_sinh(double x, double *out);
+int jc_math_cosh(double x, double *out);
+int jc_math_tanh(double x, double *out);
+int jc_math_asinh(double x, double *out);
+int jc_math_acosh(double x, double *out);
+int jc_math_atanh(double x, double *out);
+int jc_math_expm1(double x, double *out);
+int jc_math_log1p(double x, double *out);
+/* math.log2, math.log10: 1 for x <= 0 and -inf. */
+int jc_math_log2(double x, double *out);
+int jc_math_log10(double x, double *out);
 /* Never fails. */
 int jc_math_fabs(double x, double *out);
 /* math.hypot(x, y); never fails (hypot(inf, nan) is inf). */

@@ -120,6 +120,9 @@ CASES = {
     "jc_int_mod": (operator.mod, "ii", int),
     "jc_int_truediv": (operator.truediv, "ii", float),
     "jc_math_sqrt": (math.sqrt, "f", float),
+    **{f"jc_math_{name}": (getattr(math, name), "f", float)
+       for name in ("tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
+                    "atanh", "expm1", "log1p", "log2", "log10")},
     "jc_math_exp": (math.exp, "f", float),
     "jc_math_log": (math.log, "f", float),
     "jc_math_sin": (math.sin, "f", float),

@@ -248,3 +248,22 @@ def test_enumerate_and_zip_over_arrays():
         b = array.array("d", [1.5] * (k + 2))
         assert_same(weighted, a, b)
         assert_same(weighted, b, a)
+
+
+MATH_ONE = ["tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
+            "expm1", "log1p", "log2", "log10", "degrees", "radians", "isfinite", "trunc"]
+
+
+@pytest.mark.parametrize("name", MATH_ONE)
+def test_more_of_math(name):
+    import math
+
+    source = f"import math\ndef f(x):\n    return math.{name}(x)\n"
+    namespace: dict = {}
+    exec(compile(source, f"<math.{name}>", "exec"), namespace)
+    jitted = jit(strict=True)(namespace["f"])
+    values = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.0, 1e-300, 710.0, -710.0, 1e308, math.inf,
+              -math.inf, math.nan, 0, 1, -3, 2**53 + 1, 2**63 - 1, True]
+    for x in values:
+        if name == "trunc" or type(x) is not bool:
+            assert_same(jitted, x)

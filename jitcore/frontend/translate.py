@@ -89,7 +89,12 @@ COMPARE_PY = {"<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": oper
 
 # math functions of one float argument implemented by C helpers (csrc/numeric.c)
 MATH_FLOAT_HELPERS = {math.sqrt: "math_sqrt", math.exp: "math_exp", math.log: "math_log",
-                      math.sin: "math_sin", math.cos: "math_cos"}
+                      math.sin: "math_sin", math.cos: "math_cos", math.tan: "math_tan",
+                      math.asin: "math_asin", math.acos: "math_acos", math.atan: "math_atan",
+                      math.sinh: "math_sinh", math.cosh: "math_cosh", math.tanh: "math_tanh",
+                      math.asinh: "math_asinh", math.acosh: "math_acosh", math.atanh: "math_atanh",
+                      math.expm1: "math_expm1", math.log1p: "math_log1p", math.log2: "math_log2",
+                      math.log10: "math_log10"}
 MATH_CONSTANTS = {"pi", "e", "tau", "inf", "nan"}
 
 
@@ -2155,6 +2160,31 @@ def _math_isnan(t: _Translator, args: list[StackItem]) -> StackItem:
     return t.temp("fcmp", BOOL, [x, x], kind="ne")
 
 
+def _math_isfinite(t: _Translator, args: list[StackItem]) -> StackItem:
+    (x,) = _numbers(t, args, "isfinite", 1, numpy=True)
+    if x.type.register != FLOAT:
+        return Const(1, BOOL)
+    x = t.numeric_as_float(x)
+    magnitude = t.temp("fabs", FLOAT, [x])  # (nan < inf is false)
+    return t.temp("fcmp", BOOL, [magnitude, Const(math.inf, FLOAT)], kind="lt")
+
+
+def _math_angle(factor: float) -> Builtin:
+    """math.degrees, math.radians: x times CPython's constant (180 / pi or pi / 180)."""
+    def call(t: _Translator, args: list[StackItem]) -> StackItem:
+        (x,) = _numbers(t, args, "an angle", 1, numpy=True)
+        return t.temp("fmul", FLOAT, [t.numeric_as_float(x), Const(factor, FLOAT)])
+    return call
+
+
+def _math_trunc(t: _Translator, args: list[StackItem]) -> StackItem:
+    """math.trunc: int(x) for a float (OverflowError, ValueError by deopt), x for an int."""
+    (x,) = _numbers(t, args, "trunc", 1)
+    if x.type == FLOAT:
+        return t.temp("helper", INT, [x], kind="float_to_int")
+    return t.as_int(x)
+
+
 def _math_isinf(t: _Translator, args: list[StackItem]) -> StackItem:
     (x,) = _numbers(t, args, "isinf", 1, numpy=True)
     if x.type.register != FLOAT:
@@ -2172,6 +2202,10 @@ MATH_CALLS: dict[Any, Builtin] = {  # looked up by identity: see _builtin_call
     math.hypot: _math_two("math_hypot"),
     math.copysign: _math_two("math_copysign"),
     math.isnan: _math_isnan,
+    math.isfinite: _math_isfinite,
+    math.degrees: _math_angle(180.0 / math.pi),
+    math.radians: _math_angle(math.pi / 180.0),
+    math.trunc: _math_trunc,
     math.isinf: _math_isinf,
 }
 

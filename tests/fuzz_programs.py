@@ -147,6 +147,7 @@ class Callee:
     param_types: tuple[str, ...]
     return_type: str
     return_bits: int = 1  # bound on an int result's bit length (for int64-sized arguments)
+    defaults: int = 0  # how many of the last parameters have a default (callers may omit them)
 
 
 @dataclass
@@ -634,7 +635,8 @@ class Gen:
 
     def callee_call(self, callee: Callee, depth: int) -> str:
         args = []
-        for pt in callee.param_types:
+        given = len(callee.param_types) - (callee.defaults if callee.defaults and self.chance(2) else 0)
+        for pt in callee.param_types[:given]:
             e = self.expr(pt, max(depth - 1, 1))
             if pt == INT and e.bits > 64:  # the callee's bounds assume int64-sized arguments
                 e = self.clamp(e)
@@ -1036,8 +1038,15 @@ def function(draw, name: str = "generated", callees: Sequence[Callee] = (),
     body = g.block(0, 1, 2 * g.block_size - 2)
     final = f"return {g.return_value()}"
     lines = g.top_inits + init_lines + body + [final]
-    source = f"def {name}({', '.join(params)}):\n" + "\n".join(indent(lines)) + "\n"
-    return source, Callee(name, tuple(param_types), return_type or "", g.return_bits)
+    # A helper's last parameter may have a default (a constant of its type), which callers
+    # may leave out; int ones stay small, as int arguments are clamped to int64 anyway.
+    defaults = 0
+    signature = list(params)
+    if return_type is not None and params and not arrays and g.chance(3):
+        defaults = 1
+        signature[-1] += f"={g.constant(param_types[-1], small=True).text}"
+    source = f"def {name}({', '.join(signature)}):\n" + "\n".join(indent(lines)) + "\n"
+    return source, Callee(name, tuple(param_types), return_type or "", g.return_bits, defaults)
 
 
 @st.composite

@@ -10,7 +10,9 @@ any NaN equals any NaN), tuples element by element, and the same exception
 type and message.
 
 Programs also call up to two earlier generated helper functions (jitted too,
-so the calls are native) and have locals whose type changes or that may be
+or, for half the programs, left plain, which the jitted function then compiles
+as if decorated; either way the calls are native; some helpers return a type
+that differs by path) and have locals whose type changes or that may be
 unbound. The generator stays inside the subset jitcore compiles, so a
 CompileError is a failure too (except jitcore's documented cap on the type
 combinations one block is compiled for, which dynamic locals can reach).
@@ -49,6 +51,7 @@ import math
 import os
 import time
 import warnings
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -164,7 +167,10 @@ def report(source: str, what: str, args: Sequence[Any] | None = None) -> str:
 def compile_strictly(source: str, param_types: Sequence[str]) -> Any:
     """The program's `generated`, jitted strictly (its helpers too) and compiled for its types
     (arrays: C-contiguous NumPy ones; other layouts compile, strictly, at their first call)."""
-    jitted = jit(strict=True)(make(source, helpers_decorator=jit(strict=True)))
+    # Half the programs (by their text) leave their helpers plain: the jitted
+    # function then compiles them as if decorated (dispatcher.helper_dispatcher).
+    plain = zlib.crc32(source.encode()) % 2 == 0
+    jitted = jit(strict=True)(make(source, helpers_decorator=None if plain else jit(strict=True)))
     try:
         jitted.compile(*(PYTHON_TYPES[t] if t in PYTHON_TYPES else
                          _array_kind_for("l" if t == "int_array" else "d", 1, "C", False)

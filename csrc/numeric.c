@@ -230,6 +230,28 @@ int jc_float_ceil(double x, int64_t *out)
  * exp remains, so every square and partial product divides the final
  * result: an overflow on the way means the result itself is outside int64
  * (never a spurious failure; (-2)**63 == INT64_MIN succeeds). */
+/* pow(base, exp, mod) of Python ints: base ** exp % mod, with the sign of
+ * mod (as Python's %); 1 where CPython raises (mod == 0) or computes a modular
+ * inverse (exp < 0).  Products of residues below 2**63 fit in 128 bits. */
+int jc_int_powmod(int64_t base, int64_t exp, int64_t mod, int64_t *out)
+{
+    uint64_t m, b, r = 1;
+    if (mod == 0 || exp < 0)
+        return 1;
+    m = mod < 0 ? (uint64_t)0 - (uint64_t)mod : (uint64_t)mod; /* |mod|, 2**63 too */
+    b = base < 0 ? (m - ((uint64_t)0 - (uint64_t)base) % m) % m : (uint64_t)base % m;
+    r %= m; /* pow(x, 0, 1) is 0 */
+    while (exp > 0) {
+        if (exp & 1)
+            r = (uint64_t)(((unsigned __int128)r * b) % m);
+        b = (uint64_t)(((unsigned __int128)b * b) % m);
+        exp >>= 1;
+    }
+    /* Python's % takes the sign of the divisor: a negative mod gives r - |mod| */
+    *out = (mod < 0 && r != 0) ? (int64_t)(r - m) : (int64_t)r;
+    return 0;
+}
+
 int jc_int_pow(int64_t base, int64_t exp, int64_t *out)
 {
     int64_t result = 1;

@@ -64,6 +64,8 @@ int jc_float_ceil(double x, int64_t *out);
 /* base ** exp.  1 if exp < 0 (CPython gives a float, or raises for
  * 0 ** negative) or if the result does not fit in int64. */
 int jc_int_pow(int64_t base, int64_t exp, int64_t *out);
+/* pow(base, exp, mod): 1 for mod == 0 (ValueError) and exp < 0 (a modular inverse). */
+int jc_int_powmod(int64_t base, int64_t exp, int64_t mod, int64_t *out);
 /* a // b rounding toward -inf; 1 if b == 0 or for INT64_MIN // -1. */
 int jc_int_floordiv(int64_t a, int64_t b, int64_t *out);
 /* a % b with the sign of b; 1 if b == 0.  INT64_MIN % -1 is 0. */

@@ -307,6 +307,7 @@ HELPERS: tuple[str, ...] = (
     "jc_numpy_modf",
     "jc_numpy_shl",
     "jc_numpy_shr",
+    "jc_int_powmod",
     "jc_math_sqrt",
     "jc_math_tan",
     "jc_math_asin",

@@ -64,6 +64,14 @@ HYPOT_VERSION_PAIRS = [
 ]
 
 
+def _int_powmod(a: int, b: int, m: int) -> int:
+    """pow(a, b, m), except that a negative exponent (a modular inverse) is
+    CPython's to compute: the helper fails there."""
+    if b < 0:
+        raise ValueError("modular inverse: CPython's")
+    return pow(a, b, m)
+
+
 def _int_pow(a: int, b: int):
     # CPython would compute |a| ** b >= 2 ** 64 here, which takes too long
     # for b near 2 ** 63; its result is a big int either way.
@@ -116,6 +124,7 @@ CASES = {
     "jc_float_floor": (math.floor, "f", int),
     "jc_float_ceil": (math.ceil, "f", int),
     "jc_int_pow": (_int_pow, "ii", int),
+    "jc_int_powmod": (_int_powmod, "iii", int),
     "jc_int_floordiv": (operator.floordiv, "ii", int),
     "jc_int_mod": (operator.mod, "ii", int),
     "jc_int_truediv": (operator.truediv, "ii", float),
@@ -255,6 +264,18 @@ def test_float_round_halfway_cases():
     for e in range(50, 64):
         for x in (2.0**e + 0.5, 2.0**e - 0.5, 2.0**e + 1.0, -(2.0**e) - 1.0):
             check("jc_float_round", x)
+
+
+def test_int_powmod_edges_and_a_sweep():
+    edges = [0, 1, -1, 2, -2, 3, 7, 2**31 - 1, -(2**31), 2**62, -(2**62), INT64_MAX, INT64_MIN,
+             INT64_MAX - 1, INT64_MIN + 1]
+    for a in edges:
+        for b in [0, 1, 2, 3, 5, 64, INT64_MAX, -1, -5]:
+            for m in edges:
+                check("jc_int_powmod", a, b, m)
+    rng = random.Random(7)
+    for _ in range(3000):
+        check("jc_int_powmod", _random_int64(rng), abs(_random_int64(rng)), _random_int64(rng))
 
 
 def test_int_pow_small_bases_all_exponents():

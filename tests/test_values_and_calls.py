@@ -267,3 +267,15 @@ def test_more_of_math(name):
     for x in values:
         if name == "trunc" or type(x) is not bool:
             assert_same(jitted, x)
+
+
+@jit(strict=True)
+def powers(a, b, m):
+    return pow(a, b), pow(a, b, m), pow(a * 0.5, 2)
+
+
+def test_pow_with_two_and_three_arguments():
+    for a in INT64_EDGES[:12]:
+        for b in [0, 1, 2, 3, 5, 63, -1]:
+            for m in [1, -1, 7, -7, 2**63 - 1, -(2**63), 0]:
+                assert_same(powers, a, b, m)

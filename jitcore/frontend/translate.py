@@ -2113,10 +2113,23 @@ def _iterable(t: _Translator, x: StackItem, what: str) -> StackItem:
     raise t.fail(f"{what} of {t.describe(x)} (only ranges and 1-D buffers)")
 
 
+def _call_pow(t: _Translator, args: list[StackItem]) -> StackItem:
+    """pow(a, b) is a ** b; pow(a, b, m) of ints a C helper (ValueError, a
+    modular inverse: CPython's, by deopt)."""
+    if len(args) == 2:
+        a, b = _numbers(t, args, "pow", 2)
+        return t.binary("**", a, b)
+    ops = _numbers(t, args, "pow", 3)
+    if any(x.type not in (INT, BOOL) for x in ops):
+        raise t.fail("pow() of three arguments that are not all ints")
+    return t.temp("helper", INT, [t.as_int(x) for x in ops], kind="int_powmod")
+
+
 BUILTIN_CALLS = {
     range: _call_range, abs: _call_abs, min: _min_max("min"), max: _min_max("max"),
     int: _call_int, float: _call_float, bool: _call_bool, round: _call_round,
     divmod: _call_divmod, len: _call_len, enumerate: _call_enumerate, zip: _call_zip,
+    pow: _call_pow,
 }
 
 

@@ -80,7 +80,7 @@ SIGN_BIT = -(2**63)
 WIDENING_LOAD = {(1, True): "movsx_b", (2, True): "movsx_w", (2, False): "movzx_w",
                  (4, True): "movsxd", (4, False): "mov32"}
 
-HELPER_INT_ARGS = (rdi, rsi, rdx)
+HELPER_INT_ARGS = (rdi, rsi, rdx, rcx)  # (the last one given takes the result pointer)
 HELPER_FLOAT_ARGS = (xmm0, xmm1)
 # MXCSR's sticky exception flags (Intel SDM vol. 1, 10.2.3): invalid,
 # denormal, divide-by-zero, overflow, underflow, precision. NumPy may warn (or

@@ -279,3 +279,30 @@ def test_pow_with_two_and_three_arguments():
         for b in [0, 1, 2, 3, 5, 63, -1]:
             for m in [1, -1, 7, -7, 2**63 - 1, -(2**63), 0]:
                 assert_same(powers, a, b, m)
+
+
+@jit(strict=True)
+def over_tuples(x, y):
+    t = 0.0
+    for v in (1, x, 2.5, y, True):  # each item as it was when the loop began
+        t += v
+        x = 100
+    for a, b in ((1, 2), (x, 3.5)):
+        t += a * b
+    k = 0
+    for v in (3, 1, 4):
+        if v == 1:
+            continue
+        if v > y:
+            break
+        k += v
+    else:
+        k -= 1
+    for _v in ():
+        k += 1000
+    return t, k
+
+
+def test_for_over_a_tuple():
+    for x, y in [(3, 0.5), (-1, 10.0), (2**62, -0.0), (0, float("nan"))]:
+        assert_same(over_tuples, x, y)

@@ -165,10 +165,14 @@ class UnrolledRange:
     """An iterator over a short range of constants (`for di in range(-1, 2)`),
     unrolled: its values and how many were taken. Being part of a block
     version's key, each turn translates the loop body anew with the value as
-    a known constant (no counter, no poll, branches on it decided)."""
+    a known constant (no counter, no poll, branches on it decided). Also an
+    iterator over a tuple (`for v in (a, 1.5, c)`; `items`): its values are
+    then the tuple's items, copied when the loop began (CPython's tuple is
+    made once), one turn each, whatever their types."""
 
-    values: tuple[int, ...]
+    values: tuple[Any, ...]
     taken: int
+    items: bool = False
 
 
 UNROLL_TURNS = 8  # a range of constants with at most this many values is unrolled,
@@ -1699,8 +1703,13 @@ class _Translator:
             for _ in range(items - 1):
                 self.push(ITER_INDEX)
             return
+        if isinstance(spec, TupleItems):  # a tuple: unrolled, a turn per item
+            self.push(self.unrolled_tuple(spec))
+            for _ in range(items - 1):
+                self.push(ITER_INDEX)
+            return
         if not isinstance(spec, RangeArgs):
-            raise self.fail(f"for loop over {self.describe(spec)} (only range() and buffers are supported)")
+            raise self.fail(f"for loop over {self.describe(spec)} (only range(), tuples and buffers)")
         unrolled = self.unrolled_range(spec) if unroll else None
         if unrolled is not None:
             self.push(unrolled)
@@ -1756,6 +1765,29 @@ class _Translator:
             return None  # a large body stays a loop: code size and compile time
         return UnrolledRange(tuple(values), 0)
 
+    def unrolled_tuple(self, spec: TupleItems) -> UnrolledRange:
+        """`for v in (a, b, c)`: an unrolled loop over the tuple's items, each
+        copied now (the locals they came from may change in the loop)."""
+        def copied(x: StackItem) -> StackItem:
+            if isinstance(x, Value):
+                return self.temp("mov", x.type, [x])
+            if isinstance(x, TupleItems):
+                return TupleItems([copied(y) for y in x.items])
+            if not (isinstance(x, (Const, BigInt)) or x is NONE):
+                raise self.fail(f"for loop over a tuple holding {self.describe(x)}")
+            return x
+
+        values = [copied(x) for x in spec.items]
+        copies = max(len(values), 1)
+        for x in self.stack:
+            if isinstance(x, UnrolledRange):
+                copies *= len(x.values)
+        body = self.loop_body_size()
+        if copies > UNROLL_COPIES * 4 or body is None or body * copies > UNROLL_BUDGET * 4:
+            raise self.fail(f"for loop over a tuple of {len(values)} items (each turn is compiled "
+                            f"apart: the loop, nested as it is, is too large for that)")
+        return UnrolledRange(tuple(values), 0, items=True)
+
     def loop_body_size(self) -> int | None:
         """How many bytecode instructions the loop whose iterator GET_ITER just
         made runs each turn (its FOR_ITER starts the next block), or None."""
@@ -1775,11 +1807,14 @@ class _Translator:
                 del self.stack[-items:]
             self.jump_to(target)
             raise _PathEnds()
-        self.stack[-items] = UnrolledRange(it.values, it.taken + 1)
+        self.stack[-items] = UnrolledRange(it.values, it.taken + 1, it.items)
         value = it.values[it.taken]
-        item = self.temp("mov", INT, [Const(value)])
-        self.state.facts[item] = ("span", value, value)
-        self.push(item)
+        if it.items:  # a tuple's item, as it was when the loop began
+            self.push(value)
+        else:
+            item = self.temp("mov", INT, [Const(value)])
+            self.state.facts[item] = ("span", value, value)
+            self.push(item)
         self.jump_to(self.following())
         raise _PathEnds()
 
@@ -1944,7 +1979,9 @@ def _stack_key(item: StackItem) -> tuple[Any, ...]:
     if isinstance(item, BufferArg):
         return ("buffer", item.name)
     if isinstance(item, UnrolledRange):
-        return ("unrolled", item.values, item.taken)
+        values = tuple(("value", id(x)) if isinstance(x, Value) else _stack_key(x) for x in item.values) \
+            if item.items else item.values
+        return ("unrolled", values, item.taken)
     return ("object", id(item))
 
 

@@ -306,3 +306,20 @@ def over_tuples(x, y):
 def test_for_over_a_tuple():
     for x, y in [(3, 0.5), (-1, 10.0), (2**62, -0.0), (0, float("nan"))]:
         assert_same(over_tuples, x, y)
+
+
+@jit(strict=True)
+def keyword_calls(n):
+    return (total(n, start=2) + total(n, scale=0.5, step=3) + total(n=n) + total(n, scale=2.0)
+            + total(step=2, n=n, start=1))
+
+
+@jit(strict=True)
+def bad_keyword_call(n):
+    return total(n, stride=2)
+
+
+def test_keyword_arguments_at_native_calls():
+    for n in [0, 1, 10, 33]:
+        assert_same(keyword_calls, n)
+        assert_same(bad_keyword_call, n)  # CPython's TypeError

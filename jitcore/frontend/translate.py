@@ -434,6 +434,7 @@ class _Translator:
         self.line: int | None = code.co_firstlineno
         self.offset = 0  # of the bytecode instruction being translated
         self.index = 0  # its place in its bytecode block
+        self.kw_names: tuple[str, ...] = ()  # the next call's keywords (KW_NAMES, CALL_KW)
         self.blocks, self.targets = _split_blocks(instrs)
         _live_locals(self.blocks)
         # (block start, key) -> version; (block start, index, key) for continuations
@@ -902,10 +903,27 @@ class _Translator:
                 return
         raise self.fail(f"attribute access .{name}")
 
+    def do_kw_names(self, names: Any) -> None:
+        self.kw_names = tuple(names)  # for the next call (3.11, 3.12)
+
+    def do_call_kw(self, n: Any) -> None:
+        names = self.pop()
+        if not (isinstance(names, TupleItems) and all(isinstance(x, Known) and type(x.obj) is str
+                                                      for x in names.items)):
+            raise self.fail("call with keywords not named by constants")
+        self.kw_names = tuple(x.obj for x in names.items)  # type: ignore[union-attr]
+        self.do_call(n)
+
     def do_call(self, n: Any) -> None:
         assert isinstance(n, int)
+        kw_names, self.kw_names = self.kw_names, ()
         args = [self.pop() for _ in range(n)][::-1]
         callee = self.pop()
+        if kw_names:  # f(a, b=x): only a jitted (or plain) function's parameters take keywords
+            if not (isinstance(callee, Known) and _is_jitted(callee.obj)):
+                raise self.fail(f"keyword arguments to {self.describe(callee)}")
+            self.push(self.call_jitted(callee.obj, self.bound(callee.obj, args, kw_names)))
+            return
         below = self.stack[-1] if self.stack else None
         if isinstance(callee, Known) and type(callee.obj) is str and isinstance(below, Known) \
                 and _is_exception_class(below.obj):
@@ -926,6 +944,31 @@ class _Translator:
             self.push(self.call_jitted(obj, args))
         else:
             raise self.fail(f"call to {getattr(obj, '__name__', obj)!r}")
+
+    def bound(self, callee: Any, args: list[StackItem], names: tuple[str, ...]) -> list[StackItem]:
+        """The arguments of a call with keywords, as the callee's parameters take
+        them (defaults left to call_jitted); a deopt where CPython raises TypeError."""
+        code = callee.py_func.__code__
+        params = code.co_varnames[:code.co_argcount]
+        given = args[:len(args) - len(names)]
+        slots: list[StackItem | None] = list(given) + [None] * (len(params) - len(given))
+        if len(given) > len(params):
+            self.deopt()
+        for name, value in zip(names, args[len(given):], strict=True):
+            if name not in params or params.index(name) < code.co_posonlyargcount \
+                    or slots[params.index(name)] is not None:
+                self.deopt()  # TypeError: no such parameter, positional-only, or given twice
+            slots[params.index(name)] = value
+        while slots and slots[-1] is None:  # the rest: defaults (call_jitted)
+            slots.pop()
+        defaults = callee.py_func.__defaults__ or ()
+        first = len(params) - len(defaults)
+        for i, x in enumerate(slots):
+            if x is None:  # one skipped by the keywords: its default, or CPython's TypeError
+                if i < first:
+                    self.deopt()
+                slots[i] = self.constant(defaults[i - first])
+        return slots  # type: ignore[return-value]
 
     def call_jitted(self, callee: Any, args: list[StackItem]) -> StackItem:
         """A native call of another @jit function (or this one: recursion);

@@ -39,6 +39,9 @@ The vocabulary (each item is `(op, arg)`; jump targets are bytecode offsets):
                               target, with them popped (keep=False) or left
                               with a placeholder above (keep=True, popped by
                               the code there)
+    ("call_kw", n)            pop a tuple of names, then as call: the last of the n
+                              arguments are passed by those names
+    ("kw_names", names)       the next call passes its last arguments by these names
     ("return", None)          pop and return
     ("raise", None)           pop an exception (or its class) and raise it
     ("unsupported", text)     anything jitcore cannot compile yet; text names it
@@ -286,6 +289,7 @@ COMMON: dict[str, Rule] = {
     "COMPARE_OP": _compare,
     "IS_OP": _is,
     "CONTAINS_OP": _contains,
+    "CALL_FUNCTION_KW": _with_arg("call_kw"),  # 3.10 (3.13+: CALL_KW): the names on the stack
     "LOAD_ASSERTION_ERROR": lambda ins: [("load_const", AssertionError)],
     "RAISE_VARARGS": _raise,
     "JUMP_FORWARD": _jump,
@@ -366,6 +370,7 @@ PY311: dict[str, Rule] = {
     "JUMP_IF_TRUE_OR_POP": _branch_or_pop(True),
     "FOR_ITER": _for_iter(keep=False),
     "BINARY_SUBSCR": _constant("subscript", None),
+    "KW_NAMES": lambda ins: [("kw_names", ins.argval)],  # 3.11, 3.12: the next call's keywords
 }
 
 # 3.12 dropped these: jumps are relative in both directions again, and/or
@@ -399,6 +404,7 @@ PY313: dict[str, Rule] = {
     "TO_BOOL": _constant("to_bool", None),
     # 3.13's END_FOR pops only the placeholder; a POP_TOP after it pops the iterator.
     "END_FOR": _pop,
+    "CALL_KW": _with_arg("call_kw"),
 }
 
 # 3.14 dropped RETURN_CONST (LOAD_CONST + RETURN_VALUE again) and BINARY_SUBSCR

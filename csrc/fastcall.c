@@ -80,6 +80,15 @@
 #define FC_MAX_NATIVE_DEPTH 10000 /* on a thread's own stack (abi.MAX_NATIVE_DEPTH) */
 #define FC_MAX_BUDGET (1 << 30) /* abi.MAX_NATIVE_BUDGET */
 
+/* A signature whose last FC_DEOPTS_BEFORE_SKIPPING calls all deopted runs the
+ * next `skip_next` calls in CPython without trying native code (starting at
+ * FC_SKIP_FIRST, doubling each time the streak goes on after native code is
+ * tried again, up to FC_SKIP_MAX); a call that finishes natively resets it.
+ * add(2**62, 2**62) took 1.7x CPython's time with a native attempt each call. */
+#define FC_DEOPTS_BEFORE_SKIPPING 4
+#define FC_SKIP_FIRST 16
+#define FC_SKIP_MAX 4096
+
 /* Limits of the fast path; signatures beyond them run through Python. */
 #define FC_MAX_ARGS 32
 #define FC_MAX_ENTRIES 16
@@ -131,6 +140,12 @@ typedef struct {
     char buffer_strided[FC_MAX_ARGS];   /* and for those whether they are not C-contiguous */
     int has_buffers;                    /* any FC_KIND_BUFFER argument */
     char records;                       /* the code keeps undo records (else their slots are 0) */
+    /* Adaptive: a signature whose calls keep deopting runs its next calls in
+     * CPython directly (the native attempt would only add its cost), then
+     * tries native code again; see FC_DEOPTS_BEFORE_SKIPPING. */
+    unsigned int deopts_in_a_row;
+    unsigned int skip;                  /* calls left to run in CPython directly */
+    unsigned int skip_next;             /* how many the next streak of deopts skips */
 } fc_entry;
 
 typedef struct {
@@ -139,6 +154,9 @@ typedef struct {
     Py_ssize_t nentries;
     int nogil; /* release the GIL while native code runs */
     fc_entry *entries[FC_MAX_ENTRIES];
+    /* self.py_func while any entry is registered (taken by _add_entry): what
+     * a re-run calls, without an attribute lookup per call */
+    PyObject *py_func;
 } DispatcherBaseObject;
 
 static PyTypeObject DispatcherBase_Type;
@@ -276,6 +294,8 @@ static void remove_at(DispatcherBaseObject *self, Py_ssize_t i)
             (size_t)(self->nentries - i - 1) * sizeof(fc_entry *));
     self->nentries--;
     self->entries[self->nentries] = NULL;
+    if (self->nentries == 0)
+        Py_CLEAR(self->py_func);
     entry_free(e); /* may run arbitrary code (the owner's finalizer): last */
 }
 
@@ -657,6 +677,12 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     }
     if (e == NULL)
         return NULL;
+    if (e->skip > 0) { /* adaptive: this signature keeps deopting (see FC_SKIP_FIRST) */
+        e->skip--;
+        release_views(views, nviews);
+        *route = ROUTE_DEOPT;
+        return NULL;
+    }
     for (i = 0, slot = 0; i < nargs; i++, slot++) {
         PyObject *o = args[i];
         if (kinds[i] == FC_KIND_BUFFER) {
@@ -715,6 +741,16 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
         Py_END_ALLOW_THREADS
     }
     result = box_result(e, status, out, route, status_out);
+    if (*route == ROUTE_DEOPT) {
+        if (++e->deopts_in_a_row >= FC_DEOPTS_BEFORE_SKIPPING) {
+            e->skip = e->skip_next ? e->skip_next : FC_SKIP_FIRST;
+            e->skip_next = e->skip * 2 <= FC_SKIP_MAX ? e->skip * 2 : FC_SKIP_MAX;
+        }
+    }
+    else if (*route == ROUTE_DONE && result != NULL) {
+        e->deopts_in_a_row = 0;
+        e->skip_next = 0;
+    }
     if (*route == ROUTE_INTERRUPTED && g_raise_taken())
         *route = ROUTE_DONE; /* raised in place (csrc/inplace.c): its exception is set */
     /* A call that re-runs in CPython takes its stores back first; one that
@@ -859,6 +895,8 @@ static PyObject *rerun_func(PyObject *self, int shadow)
             return func; /* or NULL with an exception */
         Py_DECREF(func);
     }
+    if (((DispatcherBaseObject *)self)->py_func != NULL)
+        return Py_NewRef(((DispatcherBaseObject *)self)->py_func);
     return PyObject_GetAttr(self, str_py_func);
 }
 
@@ -1180,6 +1218,12 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
     Py_CLEAR(shapes);
     e->key = Py_NewRef(key);
     e->owner = Py_NewRef(owner);
+    {
+        PyObject *func = PyObject_GetAttr(op, str_py_func);
+        if (func == NULL)
+            goto error;
+        Py_XSETREF(self->py_func, func);
+    }
 
     at = find_entry(self, key);
     if (at >= 0) {
@@ -1284,6 +1328,7 @@ static int DispatcherBase_traverse(PyObject *op, visitproc visit, void *arg)
         Py_VISIT(self->entries[i]->key);
         Py_VISIT(self->entries[i]->owner);
     }
+    Py_VISIT(self->py_func);
     return 0;
 }
 
@@ -1292,6 +1337,7 @@ static int DispatcherBase_clear(PyObject *op)
     DispatcherBaseObject *self = (DispatcherBaseObject *)op;
     while (self->nentries > 0)
         remove_at(self, self->nentries - 1);
+    Py_CLEAR(self->py_func);
     return 0;
 }
 

@@ -757,3 +757,25 @@ def test_without_the_c_module_calls_go_through_python():
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
     assert "jitcore._fastcall unavailable" in out.stderr
+
+
+def test_a_signature_that_keeps_deopting_runs_in_cpython_for_a_while():
+    # After 4 deopts in a row the next 16 calls skip the native attempt (it
+    # would only add its cost), then native code is tried again, and a call
+    # that finishes natively resets the count; every result stays CPython's.
+    jitted = jit(strict=True)(add)
+    jitted(1, 2)
+    big = 2**62
+    before = _fastcall._native_calls()
+    for _ in range(4):
+        assert jitted(big, big) == 2**63  # native attempt, deopt, CPython
+    assert _fastcall._native_calls() - before == 4
+    for _ in range(8):
+        assert jitted(big, big) == 2**63 and jitted(1, 1) == 2  # (16 calls skipped: CPython's)
+    assert _fastcall._native_calls() - before == 4
+    assert jitted(1, 1) == 2  # tried natively again, and it finishes: the count starts over
+    assert _fastcall._native_calls() - before == 5
+    for _ in range(3):
+        assert jitted(big, big) == 2**63
+    assert jitted(3, 4) == 7
+    assert _fastcall._native_calls() - before == 9  # three deopts are no streak

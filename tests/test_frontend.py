@@ -145,7 +145,7 @@ def test_reader_matches_dis_on_the_corpus():
         if raw is None:
             continue
         fast += 1
-        reference = list(dis.get_instructions(code))
+        reference = [versions.dis_fixed(d, code) for d in dis.get_instructions(code)]
         assert [(r.opname, r.arg, repr(r.argval), r.offset) for r in raw] == \
             [(d.opname, d.arg, repr(d.argval), d.offset) for d in reference], code.co_name
     assert fast >= len(codes) * 3 // 4  # the fast reader handles nearly all of them

@@ -48,6 +48,7 @@ def decode_with_dis(code: CodeType) -> list[Instr]:
     out: list[Instr] = []
     line: int | None = code.co_firstlineno
     for ins in dis.get_instructions(code):
+        ins = versions.dis_fixed(ins, code)
         line = versions.line_of(ins, line)
         for op, arg in versions.translate(ins, rules):
             out.append(Instr(op, arg, ins.offset, line))

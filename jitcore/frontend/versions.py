@@ -244,6 +244,14 @@ def _branch_none(none: bool) -> Rule:
     return lambda ins: [("load_const", None), ("compare", "is"), ("branch", (none, ins.argval))]
 
 
+def dis_fixed(ins: Any, code: CodeType) -> Any:
+    """A dis.Instruction with what 3.11's dis leaves out: KW_NAMES's names
+    (its argval there is '<unknown>'; the fast reader reads co_consts)."""
+    if ins.opname == "KW_NAMES" and not isinstance(ins.argval, tuple):
+        return ins._replace(argval=code.co_consts[ins.arg])
+    return ins
+
+
 def _jump(ins: InstructionLike) -> list[Item]:
     return [("jump", ins.argval)]
 

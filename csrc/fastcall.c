@@ -154,9 +154,6 @@ typedef struct {
     Py_ssize_t nentries;
     int nogil; /* release the GIL while native code runs */
     fc_entry *entries[FC_MAX_ENTRIES];
-    /* self.py_func while any entry is registered (taken by _add_entry): what
-     * a re-run calls, without an attribute lookup per call */
-    PyObject *py_func;
 } DispatcherBaseObject;
 
 static PyTypeObject DispatcherBase_Type;
@@ -294,8 +291,6 @@ static void remove_at(DispatcherBaseObject *self, Py_ssize_t i)
             (size_t)(self->nentries - i - 1) * sizeof(fc_entry *));
     self->nentries--;
     self->entries[self->nentries] = NULL;
-    if (self->nentries == 0)
-        Py_CLEAR(self->py_func);
     entry_free(e); /* may run arbitrary code (the owner's finalizer): last */
 }
 
@@ -895,8 +890,6 @@ static PyObject *rerun_func(PyObject *self, int shadow)
             return func; /* or NULL with an exception */
         Py_DECREF(func);
     }
-    if (((DispatcherBaseObject *)self)->py_func != NULL)
-        return Py_NewRef(((DispatcherBaseObject *)self)->py_func);
     return PyObject_GetAttr(self, str_py_func);
 }
 
@@ -1218,12 +1211,6 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
     Py_CLEAR(shapes);
     e->key = Py_NewRef(key);
     e->owner = Py_NewRef(owner);
-    {
-        PyObject *func = PyObject_GetAttr(op, str_py_func);
-        if (func == NULL)
-            goto error;
-        Py_XSETREF(self->py_func, func);
-    }
 
     at = find_entry(self, key);
     if (at >= 0) {
@@ -1328,7 +1315,6 @@ static int DispatcherBase_traverse(PyObject *op, visitproc visit, void *arg)
         Py_VISIT(self->entries[i]->key);
         Py_VISIT(self->entries[i]->owner);
     }
-    Py_VISIT(self->py_func);
     return 0;
 }
 
@@ -1337,7 +1323,6 @@ static int DispatcherBase_clear(PyObject *op)
     DispatcherBaseObject *self = (DispatcherBaseObject *)op;
     while (self->nentries > 0)
         remove_at(self, self->nentries - 1);
-    Py_CLEAR(self->py_func);
     return 0;
 }
 

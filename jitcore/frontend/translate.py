@@ -705,8 +705,8 @@ class _Translator:
         if version is None:
             count = self.version_count[bb.start, index] = self.version_count.get((bb.start, index), 0) + 1
             if count > MAX_VERSIONS:
-                raise self.fail(f"too many combinations of types reach line {self.line} "
-                                f"(a call returning several types in a loop?)")
+                raise self.fail(f"too many combinations of local types reach line {self.line} "
+                                f"(after a call that returns several types, in a loop?)")
             stack: list[StackItem] = [self.ir.new_value("", x.type) if isinstance(x, (Value, Const)) else x
                                       for x in self.stack]
             facts = {v: f for v, f in self.state.facts.items() if v.name}

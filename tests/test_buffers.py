@@ -82,7 +82,10 @@ def largest(a):
 
 def ran_natively(jitted, *args):
     """jitted(*args), failing if any of it ran in CPython (after a first call,
-    which compiles it)."""
+    which compiles it). The check runs on a fresh dispatcher: one whose calls
+    deopted in a row in other tests runs its next calls in CPython for a while."""
+    jitted(*args)  # (the signature, for the tests that look for it)
+    jitted = jit(jitted.py_func, strict=jitted.strict)
     jitted(*args)
     real = jitted.py_func
 

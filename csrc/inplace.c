@@ -9,7 +9,7 @@
  * at all: CPython would run a signal handler, show a warning or raise an
  * exception at that point and (unless it raised) go on.  Native code does the
  * same where it is (poll.c for signal handlers, jc_warn_in_place for NumPy's
- * warnings); the compiler (jitcore/passes/inplace.py) decides which events
+ * warnings); the compiler (jitcore/passes/records.py) decides which events
  * are handled so and whether a call needs undo records at all.
  *
  * Such work needs the GIL: a call that holds it (csrc/fastcall.c) runs it
@@ -27,16 +27,22 @@
 
 #include "jc_internal.h"
 
-/* The GIL for work in place: taken if the call runs without it.  A call
- * that holds it is bracketed from now on (execmem.c): the Python code may
- * free code, which this call may be running through a call. */
+/* From now on this call is bracketed for execmem.c as a call without the
+ * GIL is: Python code that runs during it may free code it runs through. */
+void jc_inplace_bracket(jc_thread *p)
+{
+    if (!p->bracketed) {
+        jc_unlocked_call_begin();
+        p->bracketed = 1;
+    }
+}
+
+/* The GIL for work in place: taken if the call runs without it (which is
+ * bracketed already, by jc_call_packed); a call that holds it is bracketed now. */
 int jc_inplace_begin(jc_thread *p)
 {
     if (p->holds_gil) {
-        if (!p->bracketed) {
-            jc_unlocked_call_begin();
-            p->bracketed = 1;
-        }
+        jc_inplace_bracket(p);
         return -1;
     }
     return (int)PyGILState_Ensure();
@@ -100,21 +106,19 @@ static int64_t warn_on_thread_stack(void *ctx)
         result = PyObject_CallFunction(g_warn_at, "L", (long long)w->site);
     if (result == Py_None) {
         raised = 0;
+        Py_DECREF(result);
     }
-    else if (result != NULL) { /* the exception the warning became */
-        if (PyExceptionInstance_Check(result)) {
-            PyObject *type = (PyObject *)Py_TYPE(result);
-            Py_INCREF(type);
-            Py_INCREF(result);
-            PyErr_Restore(type, result, PyException_GetTraceback(result));
-        }
-        else {
+    else if (result != NULL && PyExceptionInstance_Check(result)) {
+        Py_XDECREF((PyObject *)w->p->raised); /* the exception the warning became: kept */
+        w->p->raised = result;
+    }
+    else {
+        if (result != NULL) {
+            Py_DECREF(result);
             PyErr_SetString(PyExc_SystemError, "jitcore.raising.warn_at returned no exception");
         }
-    }
-    Py_XDECREF(result);
-    if (raised)
         jc_inplace_keep_exception(w->p);
+    }
     jc_inplace_end(state);
     return raised;
 }

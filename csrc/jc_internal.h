@@ -54,6 +54,7 @@ jc_thread *jc_this_thread(void);
 /* inplace.c: the GIL for Python work native code does in place (-1 or a
  * PyGILState_STATE for jc_inplace_end), and an exception raised there,
  * kept for the thread until its C caller raises it (jc_raise_taken). */
+void jc_inplace_bracket(jc_thread *p);
 int jc_inplace_begin(jc_thread *p);
 void jc_inplace_end(int state);
 void jc_inplace_keep_exception(jc_thread *p);

@@ -230,6 +230,24 @@ int jc_float_ceil(double x, int64_t *out)
  * exp remains, so every square and partial product divides the final
  * result: an overflow on the way means the result itself is outside int64
  * (never a spurious failure; (-2)**63 == INT64_MIN succeeds). */
+int jc_int_pow(int64_t base, int64_t exp, int64_t *out)
+{
+    int64_t result = 1;
+    if (exp < 0)
+        return 1; /* float result, or ZeroDivisionError for 0 ** -n */
+    for (;;) {
+        if ((exp & 1) && __builtin_mul_overflow(result, base, &result))
+            return 1;
+        exp >>= 1;
+        if (exp == 0)
+            break;
+        if (__builtin_mul_overflow(base, base, &base))
+            return 1;
+    }
+    *out = result;
+    return 0;
+}
+
 /* pow(base, exp, mod) of Python ints: base ** exp % mod, with the sign of
  * mod (as Python's %); 1 where CPython raises (mod == 0) or computes a modular
  * inverse (exp < 0).  Products of residues below 2**63 fit in 128 bits. */
@@ -249,24 +267,6 @@ int jc_int_powmod(int64_t base, int64_t exp, int64_t mod, int64_t *out)
     }
     /* Python's % takes the sign of the divisor: a negative mod gives r - |mod| */
     *out = (mod < 0 && r != 0) ? (int64_t)(r - m) : (int64_t)r;
-    return 0;
-}
-
-int jc_int_pow(int64_t base, int64_t exp, int64_t *out)
-{
-    int64_t result = 1;
-    if (exp < 0)
-        return 1; /* float result, or ZeroDivisionError for 0 ** -n */
-    for (;;) {
-        if ((exp & 1) && __builtin_mul_overflow(result, base, &result))
-            return 1;
-        exp >>= 1;
-        if (exp == 0)
-            break;
-        if (__builtin_mul_overflow(base, base, &base))
-            return 1;
-    }
-    *out = result;
     return 0;
 }
 
@@ -496,13 +496,13 @@ static int math_1(double x, double (*func)(double), double *out)
     return 0;
 }
 
-/* m_log: log with the special values settled first, as CPython does for
- * libms that disagree on them. */
-static double m_log(double x)
+/* m_log, m_log2, m_log10: func (log, log2, log10) with the special values
+ * settled first, as CPython does for libms that disagree on them. */
+static double m_log_of(double x, double (*func)(double))
 {
     if (isfinite(x)) {
         if (x > 0.0)
-            return log(x);
+            return func(x);
         errno = EDOM;
         return x == 0.0 ? -HUGE_VAL : NAN; /* log(0) = -inf, log(-x) = nan */
     }
@@ -511,6 +511,10 @@ static double m_log(double x)
     errno = EDOM;
     return NAN; /* log(-inf) */
 }
+
+static double m_log(double x) { return m_log_of(x, log); }
+static double m_log2(double x) { return m_log_of(x, log2); }
+static double m_log10(double x) { return m_log_of(x, log10); }
 
 int jc_math_sqrt(double x, double *out)
 {
@@ -551,23 +555,6 @@ int jc_math_atanh(double x, double *out) { return math_1(x, atanh, out); }
 int jc_math_expm1(double x, double *out) { return math_1(x, expm1, out); }
 int jc_math_log1p(double x, double *out) { return math_1(x, log1p, out); }
 
-/* m_log2 and m_log10: as m_log, with the special values settled first. */
-static double m_log_base(double x, double (*func)(double))
-{
-    if (isfinite(x)) {
-        if (x > 0.0)
-            return func(x);
-        errno = EDOM;
-        return x == 0.0 ? -HUGE_VAL : NAN;
-    }
-    if (isnan(x) || x > 0.0)
-        return x;
-    errno = EDOM;
-    return NAN;
-}
-
-static double m_log2(double x) { return m_log_base(x, log2); }
-static double m_log10(double x) { return m_log_base(x, log10); }
 int jc_math_log2(double x, double *out) { return math_1(x, m_log2, out); }
 int jc_math_log10(double x, double *out) { return math_1(x, m_log10, out); }
 

@@ -152,14 +152,6 @@ static void rearm(void)
 
 /* -- the slow path ---------------------------------------------------- */
 
-static void bracket(jc_thread *p)
-{
-    if (!p->bracketed) {
-        jc_unlocked_call_begin();
-        p->bracketed = 1;
-    }
-}
-
 /* After a SIGINT, on the main thread: Python's signal handlers run here, as
  * CPython runs them between two bytecodes, with the GIL (taken for the
  * time if this call runs without it).  A handler that returns lets the
@@ -190,7 +182,7 @@ static int64_t poll_slow(void *unused)
     }
     if (p->holds_gil) {
         PyThreadState *tstate;
-        bracket(p); /* a handler, or another thread, may free code */
+        jc_inplace_bracket(p); /* a handler, or another thread, may free code */
         if (PyErr_CheckSignals() < 0) {
             jc_inplace_keep_exception(p);
             return 1; /* a handler raised */

@@ -35,7 +35,7 @@ import traceback
 import types
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from sys import getrecursionlimit
 from typing import Any, TypeVar, overload
@@ -634,10 +634,10 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         raised: BaseException | None = None
         try:
             if kwargs or len(args) < self._nparams:
-                bound = self._bound(args, kwargs)
+                bound = bind_arguments(self.py_func, args, kwargs)
                 if bound is None:
                     return RUN_PY_FUNC  # CPython binds them (or raises TypeError)
-                args = bound
+                args = tuple(bound)
             key = argument_key(args)
             try:
                 entry = self._entries[key]
@@ -715,29 +715,6 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             if self.strict:
                 raise
             return RUN_PY_FUNC
-
-    def _bound(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
-        """The arguments of a call with keywords or defaults as the parameters
-        take them, positionally; None where CPython would raise TypeError."""
-        code = self.py_func.__code__
-        names = code.co_varnames[:self._nparams]
-        if len(args) > len(names):
-            return None
-        missing = object()
-        values = list(args) + [missing] * (len(names) - len(args))
-        for name, value in kwargs.items():
-            i = names.index(name) if name in names else -1
-            if i < code.co_posonlyargcount or values[i] is not missing:
-                return None  # no such parameter, positional-only, or given twice
-            values[i] = value
-        defaults = self.py_func.__defaults__ or ()
-        first = len(names) - len(defaults)
-        for i, value in enumerate(values):
-            if value is missing:
-                if i < first:
-                    return None
-                values[i] = defaults[i - first]
-        return tuple(values)
 
     def _raise_in_place(self, args: tuple[Any, ...], bits: tuple[int, ...],
                         entry: _Entry | None = None) -> BaseException:
@@ -1118,6 +1095,32 @@ def _key_type(t: str) -> type | BufferKind | ArrayKind:
     if u.kind == "array":
         return _array_kind_for(u.element.code, u.ndim, u.layout, u.readonly)
     return _buffer_kind_for(memoryview, u.element.code, u.readonly, u.layout == "A")
+
+
+def bind_arguments(func: types.FunctionType, args: Sequence[Any],
+                   kwargs: dict[str, Any]) -> list[Any] | None:
+    """The arguments of a call of func with keywords or defaults as its
+    parameters take them, positionally (a default as it is); None where
+    CPython raises TypeError. (Also the front end's, for native calls.)"""
+    code = func.__code__
+    names = code.co_varnames[:code.co_argcount]
+    if len(args) > len(names):
+        return None
+    missing = object()
+    values = list(args) + [missing] * (len(names) - len(args))
+    for name, value in kwargs.items():
+        if name not in names or names.index(name) < code.co_posonlyargcount \
+                or values[names.index(name)] is not missing:
+            return None  # no such parameter, positional-only, or given twice
+        values[names.index(name)] = value
+    defaults = func.__defaults__ or ()
+    first = len(names) - len(defaults)
+    for i, value in enumerate(values):
+        if value is missing:
+            if i < first:
+                return None
+            values[i] = defaults[i - first]
+    return values
 
 
 # Plain (undecorated) functions that jitted code calls are compiled as if

@@ -21,8 +21,9 @@ the function's own at the failing line, as a call CPython ran would
 Warnings (ir.WarnSite). A NumPy integer add, subtract or multiply that
 overflows wraps and warns; native code wraps too, and calls warn_at (through
 csrc/inplace.c, with the GIL) to warn as NumPy would: it runs that operation
-on two NumPy scalars of the type that overflow (the warning depends on the
-operation and the type, not on the values), in a code object made as above,
+on two values of the operands' types that overflow (whether and how NumPy
+warns depends on the operation and those types, not on the values: np.bool_ +
+an int goes through NumPy's ufunc loop, which does not), in a code object made as above,
 so np.errstate, warning filters and the warnings registry see NumPy's
 own warning from the function's line. If that raises (errstate "raise", a
 filter "error"), the call raises it, keeping what it did so far.
@@ -64,14 +65,29 @@ def exception_at(func: FunctionType, site: RaiseSite, args: Sequence[Any],
 
 
 def _raised(code: CodeType, func: FunctionType, names: dict[str, Any]) -> BaseException:
-    """What running a site's code raises (from the site's frame on)."""
+    """What running a site's code raises, which it must."""
+    return _run(code, func, names) or SystemError(
+        f"jitcore: native code of {func.__qualname__} raised where CPython does not; please report this")
+
+
+def _run(code: CodeType, func: FunctionType, names: dict[str, Any]) -> BaseException | None:
+    """Run a site's code with func's globals: None, or what it raised (its
+    traceback from the site's frame on, for the call to raise)."""
     try:
         exec(code, func.__globals__, names)
     except BaseException as exc:  # noqa: BLE001 - it is the call's: the caller raises it
         tb = exc.__traceback__
         return exc.with_traceback(tb.tb_next if tb is not None else None)
-    return SystemError(f"jitcore: native code of {func.__qualname__} raised where CPython "
-                       f"does not; please report this")
+    return None
+
+
+def _code_at(code: CodeType, name: str, qualname: str, line: int | None, text: str) -> CodeType:
+    """`text` compiled as line `line` of code's file, named as the function."""
+    from .frontend import versions  # (not at import: the front end imports this module)
+
+    line = line if line is not None else code.co_firstlineno
+    return versions.renamed(compile("\n" * (line - 1) + text + "\n", code.co_filename, "exec"),
+                            name, qualname)
 
 
 def _value(bits: int, t: str) -> Any:
@@ -92,13 +108,11 @@ def _value(bits: int, t: str) -> Any:
 
 @lru_cache(maxsize=256)
 def _site_code(code: CodeType, name: str, qualname: str, site: RaiseSite) -> CodeType:
-    from .frontend import versions  # (not at import: the front end imports this module)
+    from .frontend import versions
 
-    line = site.line if site.line is not None else code.co_firstlineno
     columns = versions.source_columns(code, site.offset)
     if site.kind == "raise":
-        return versions.renamed(compile("\n" * (line - 1) + _raise_text(site, columns) + "\n",
-                                        code.co_filename, "exec"), name, qualname)
+        return _code_at(code, name, qualname, site.line, _raise_text(site, columns))
     count = len(site.types) - (site.kind == "store")
     index = ",".join(_INDEX_NAMES[:count])
     target = f"o[{index}]"
@@ -108,9 +122,7 @@ def _site_code(code: CodeType, name: str, qualname: str, site: RaiseSite) -> Cod
         target = f"o[{index}{' ' * (columns[1] - columns[0] - len(target))}]"
     if indent:  # (a statement cannot be indented here; a parenthesized target can)
         target = "(" + " " * (indent - 1) + target + ")"
-    text = target + (" = v" if site.kind == "store" else "")
-    source = "\n" * (line - 1) + text + "\n"
-    return versions.renamed(compile(source, code.co_filename, "exec"), name, qualname)
+    return _code_at(code, name, qualname, site.line, target + (" = v" if site.kind == "store" else ""))
 
 
 def _raise_text(site: RaiseSite, columns: tuple[int, int] | None) -> str:
@@ -173,13 +185,8 @@ def warn_at(number: int) -> BaseException | None:
     if f is None:  # (its code cannot run any more)
         return None
     a, b = _overflowing(symbol, type_name, operands)
-    code = _operation_code(f.__code__, f.__name__, f.__qualname__, symbol, offset, line)
-    try:
-        exec(code, f.__globals__, {"a": a, "b": b})
-    except BaseException as exc:  # noqa: BLE001 - the call raises it
-        tb = exc.__traceback__
-        return exc.with_traceback(tb.tb_next if tb is not None else None)
-    return None
+    return _run(_operation_code(f.__code__, f.__name__, f.__qualname__, symbol, offset, line), f,
+                {"a": a, "b": b})
 
 
 def _overflowing(symbol: str, type_name: str, operands: tuple[str, str]) -> tuple[Any, Any]:
@@ -227,6 +234,4 @@ def _operation_code(code: CodeType, name: str, qualname: str, symbol: str, offse
     if columns is not None and columns[0] > 0 and columns[1] - columns[0] >= len(text):
         # spanning the source's columns (as a traceback underlines them)
         text = "(" + " " * (columns[0] - 1) + text[:2] + " " * (columns[1] - columns[0] - 3) + "b)"
-    line = line if line is not None else code.co_firstlineno
-    source = "\n" * (line - 1) + text + "\n"
-    return versions.renamed(compile(source, code.co_filename, "exec"), name, qualname)
+    return _code_at(code, name, qualname, line, text)

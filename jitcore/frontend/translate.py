@@ -922,7 +922,7 @@ class _Translator:
         if kw_names:  # f(a, b=x): only a jitted (or plain) function's parameters take keywords
             if not (isinstance(callee, Known) and _is_jitted(callee.obj)):
                 raise self.fail(f"keyword arguments to {self.describe(callee)}")
-            self.push(self.call_jitted(callee.obj, self.bound(callee.obj, args, kw_names)))
+            self.push(self.call_jitted(callee.obj, args, kw_names))
             return
         below = self.stack[-1] if self.stack else None
         if isinstance(callee, Known) and type(callee.obj) is str and isinstance(below, Known) \
@@ -945,44 +945,26 @@ class _Translator:
         else:
             raise self.fail(f"call to {getattr(obj, '__name__', obj)!r}")
 
-    def bound(self, callee: Any, args: list[StackItem], names: tuple[str, ...]) -> list[StackItem]:
-        """The arguments of a call with keywords, as the callee's parameters take
-        them (defaults left to call_jitted); a deopt where CPython raises TypeError."""
-        code = callee.py_func.__code__
-        params = code.co_varnames[:code.co_argcount]
-        given = args[:len(args) - len(names)]
-        slots: list[StackItem | None] = list(given) + [None] * (len(params) - len(given))
-        if len(given) > len(params):
-            self.deopt()
-        for name, value in zip(names, args[len(given):], strict=True):
-            if name not in params or params.index(name) < code.co_posonlyargcount \
-                    or slots[params.index(name)] is not None:
-                self.deopt()  # TypeError: no such parameter, positional-only, or given twice
-            slots[params.index(name)] = value
-        while slots and slots[-1] is None:  # the rest: defaults (call_jitted)
-            slots.pop()
-        defaults = callee.py_func.__defaults__ or ()
-        first = len(params) - len(defaults)
-        for i, x in enumerate(slots):
-            if x is None:  # one skipped by the keywords: its default, or CPython's TypeError
-                if i < first:
-                    self.deopt()
-                slots[i] = self.constant(defaults[i - first])
-        return slots  # type: ignore[return-value]
+    def call_jitted(self, callee: Any, args: list[StackItem], names: tuple[str, ...] = ()) -> StackItem:
+        """A native call of another @jit function (or this one: recursion), the
+        last arguments passed by `names`; parameters not passed take their
+        defaults (constants); arguments CPython rejects (TypeError) deopt."""
+        from ..dispatcher import bind_arguments
 
-    def call_jitted(self, callee: Any, args: list[StackItem]) -> StackItem:
-        """A native call of another @jit function (or this one: recursion);
-        parameters not passed take their defaults (constants)."""
-        count = callee.py_func.__code__.co_argcount
-        defaults = callee.py_func.__defaults__ or ()
-        if len(args) > count or len(args) < count - len(defaults):
-            raise self.fail(f"call to {callee.__name__}() with {len(args)} arguments")
-        for value in defaults[len(defaults) - (count - len(args)):] if len(args) < count else ():
-            default = self.constant(value)
-            if not isinstance(default, (Const, _NoneConst)):
-                raise self.fail(f"call to {callee.__name__}() whose default {_short_repr(value)} "
-                                f"is not an int, float, bool or None")
-            args.append(default)
+        given = len(args) - len(names)
+        bound = bind_arguments(callee.py_func, args[:given], dict(zip(names, args[given:], strict=True)))
+        if bound is None:
+            self.deopt()
+        passed = {id(a) for a in args}
+        args = []
+        for value in bound:
+            if id(value) not in passed:  # a default
+                default = self.constant(value)
+                if not isinstance(default, (Const, _NoneConst)):
+                    raise self.fail(f"call to {callee.__name__}() whose default {_short_repr(value)} "
+                                    f"is not an int, float, bool or None")
+                value = default
+            args.append(value)
         ops: list[Operand] = []
         types: list[str] = []
         for a in args:

@@ -42,34 +42,28 @@ def run(func: Function) -> bool:
     flags_at_return = any(inst.op == "fcheck" and inst.data != "always" for inst in func.insts())
 
     records = set(func.undo_records)
-    # undo_begin deopts only where it allocates a record (out of memory):
-    # first assume there is none, and look again if there must be.
-    undo_exits = False
-
-    def reruns(inst: Inst) -> bool:
-        if inst.op == "undo_begin":
-            return undo_exits
-        return (inst.may_deopt and not isinstance(inst.data, WarnSite)) \
-            or (inst.op == "ret" and flags_at_return)
 
     def stores(inst: Inst) -> bool:
         return inst.op == "store" or (inst.op == "call" and any(
             isinstance(a, Value) and a in records for a in inst.args))
 
-    while True:
-        while True:
-            demoted = list(_followed_by_rerun(func, reruns, _warns))
-            if not demoted:
-                break
+    # undo_begin deopts only where it allocates a record (out of memory):
+    # first assume there is none, and look again if there must be.
+    for undo_exits in (False, True):
+        def reruns(inst: Inst, undo_exits: bool = undo_exits) -> bool:
+            if inst.op == "undo_begin":
+                return undo_exits
+            return (inst.may_deopt and not isinstance(inst.data, WarnSite)) \
+                or (inst.op == "ret" and flags_at_return)
+
+        while demoted := list(_followed_by_rerun(func, reruns, _warns)):
             for inst in demoted:
                 inst.data = None
         func.records = bool(records) and any(True for _ in _followed_by_rerun(func, reruns, stores))
-        if func.records and not undo_exits:
-            undo_exits = True
-            continue
         if not func.records:
             _stores_take_the_record(func)
-        return func.records
+            break
+    return func.records
 
 
 def _stores_take_the_record(func: Function) -> None:

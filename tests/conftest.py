@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from jitcore import dispatcher
+from jitcore import dispatcher, jit
 
 INT64_EDGES = [0, 1, -1, 2, -2, 3, 7, 10, 2**31 - 1, -(2**31), 2**31, 2**32, -(2**32),
                2**62, -(2**62), 2**63 - 1, -(2**63), 2**63 - 2, -(2**63) + 1, 3037000499,
@@ -116,3 +116,21 @@ def show_outcome(result: tuple[Any, ...]) -> str:
         return f"raised {typ.__name__}({payload!r})"
     return f"returned {typ.__name__} {show(payload)}"
 
+
+def ran_natively(jitted, *args):
+    """jitted(*args), failing if any of it ran in CPython (after a first call,
+    which compiles it). The check runs on a fresh dispatcher: one whose calls
+    deopted in a row in other tests runs its next calls in CPython for a while."""
+    jitted(*args)  # (the signature, for the tests that look for it)
+    jitted = jit(jitted.py_func, strict=jitted.strict)
+    jitted(*args)
+    real = jitted.py_func
+
+    def refuse(*a):
+        raise AssertionError(f"{jitted.__name__}{a} ran in CPython")
+
+    jitted.py_func = refuse
+    try:
+        return jitted(*args)
+    finally:
+        jitted.py_func = real

@@ -14,7 +14,7 @@ import sys
 import threading
 
 import pytest
-from conftest import INT64_EDGES, assert_same, outcome, same_outcome
+from conftest import INT64_EDGES, assert_same, outcome, ran_natively, same_outcome
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,25 +78,6 @@ def largest(a):
         if a[i] > best:
             best = a[i]
     return best
-
-
-def ran_natively(jitted, *args):
-    """jitted(*args), failing if any of it ran in CPython (after a first call,
-    which compiles it). The check runs on a fresh dispatcher: one whose calls
-    deopted in a row in other tests runs its next calls in CPython for a while."""
-    jitted(*args)  # (the signature, for the tests that look for it)
-    jitted = jit(jitted.py_func, strict=jitted.strict)
-    jitted(*args)
-    real = jitted.py_func
-
-    def refuse(*a):
-        raise AssertionError(f"{jitted.__name__}{a} ran in CPython")
-
-    jitted.py_func = refuse
-    try:
-        return jitted(*args)
-    finally:
-        jitted.py_func = real
 
 
 @pytest.mark.parametrize("code", INT_CODES)

@@ -8,7 +8,7 @@ exception) must match."""
 from __future__ import annotations
 
 import pytest
-from conftest import INT64_EDGES, assert_same
+from conftest import INT64_EDGES, assert_same, ran_natively
 
 from jitcore import CompileError, JitWarning, jit
 
@@ -135,6 +135,21 @@ def digit_kinds(n):
 def test_in_and_not_in_a_tuple():
     for n in [0, 1, 10, 37, 100]:
         assert_same(digit_kinds, n)
+
+
+def nan_in_tuples(x, y):
+    a = x
+    return a in (x, 1.0), x in (y,), float(x) in (2.0, x), min(x, y) not in (x,), y in (0.5,)
+
+
+def test_a_nan_is_in_a_tuple_that_holds_that_very_object():
+    """CPython's `in` asks `is` first: `x in (x,)` is True for a NaN x, and
+    for math.nan passed twice `x in (y,)` too; a NaN made apart is not in."""
+    jitted = jit(strict=True)(nan_in_tuples)
+    nan = float("nan")
+    for x, y in [(nan, 2.0), (nan, nan), (nan, float("nan")), (1.0, 1.0), (0.5, nan), (-0.0, 0.0)]:
+        assert_same(jitted, x, y)
+    assert ran_natively(jitted, 1.0, 0.5) == nan_in_tuples(1.0, 0.5)  # (no NaN: native)
 
 
 def clamp(x, lo, hi):  # a plain helper: compiled as if decorated

@@ -1302,11 +1302,15 @@ class _Translator:
 
     def contains(self, x: StackItem, container: StackItem, inside: bool) -> Operand:
         """`x in (a, b, ...)` (inside) or `not in` of a tuple: x == a or x == b ...
-        (a tuple's `in` asks `is` first, then ==; for numbers == alone decides,
-        save a NaN that is the very object in the tuple, which a value made at
-        run time never is)."""
+        A tuple's `in` asks `is` before ==, and for numbers == alone decides,
+        save for a NaN x: `x in (x,)` is True in CPython, the very object being
+        in the tuple (a local, an argument passed twice, math.nan). Native code
+        keeps no objects, so a NaN x leaves the answer to CPython (deopt)."""
         if not isinstance(container, TupleItems):
             raise self.fail(f"'in' test of {self.describe(container)} (only tuples compile)")
+        if isinstance(x, (Value, Const)) and x.type.register == FLOAT and container.items:
+            probe = self.numeric_as_float(x)
+            self.guard(self.temp("fcmp", BOOL, [probe, probe], kind="eq"))
         found: Operand = Const(0, BOOL)
         for item in container.items:
             if x is NONE or item is NONE:

@@ -103,6 +103,11 @@
 /* Result kinds from here on: a NumPy scalar of the (kind - FC_KIND_NUMPY)-th
  * type of ir.NUMPY_SCALARS (its status is FC_STATUS_NUMPY + the same index). */
 #define FC_KIND_NUMPY 16
+/* In a tuple shape's encoding: a tuple, its item count in the next byte, then
+ * its items (kinds, or nested tuples).  A shape holds at most
+ * FC_MAX_RESULT_SLOTS slots; its encoding, two more bytes per tuple. */
+#define FC_KIND_NEST 64
+#define FC_SHAPE_BYTES (3 * FC_MAX_RESULT_SLOTS)
 #define FC_STATUS_NUMPY 16
 #define FC_NUMPY_TYPES 13
 #define FC_MAX_SLOTS 6 /* the most argument slots one argument takes (a strided 2-D array) */
@@ -127,8 +132,8 @@ typedef struct {
     unsigned char kinds[FC_MAX_ARGS];
     const jc_code *code;
     Py_ssize_t nshapes;
-    unsigned char *shape_len;   /* [nshapes] */
-    unsigned char *shape_kinds; /* [nshapes][FC_MAX_RESULT_SLOTS] */
+    unsigned char *shape_len;   /* [nshapes]: the bytes of each encoding */
+    unsigned char *shape_kinds; /* [nshapes][FC_SHAPE_BYTES]: encoded (FC_KIND_NEST) */
     PyObject *key;              /* the tuple of argument types */
     PyObject *owner;            /* keeps the native code alive */
     Py_ssize_t refs;            /* the table's reference, plus nogil calls under way */
@@ -372,6 +377,72 @@ static inline PyObject *box_slot(jc_value v, unsigned char kind)
     if (kind == FC_KIND_NONE)
         Py_RETURN_NONE;
     return PyLong_FromLongLong((long long)v.i);
+}
+
+/* The tuple encoded at shape[*at] (an FC_KIND_NEST), its items boxed from
+ * out[*slot], out[*slot + 1], ...; both indices move past what it used. */
+static PyObject *box_tuple(const unsigned char *shape, Py_ssize_t *at, const jc_value *out,
+                           Py_ssize_t *slot)
+{
+    Py_ssize_t i, n = shape[*at + 1];
+    PyObject *tuple = PyTuple_New(n);
+    *at += 2;
+    if (tuple == NULL)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        PyObject *item;
+        if (shape[*at] == FC_KIND_NEST) {
+            item = box_tuple(shape, at, out, slot);
+        } else {
+            item = box_slot(out[*slot], shape[*at]);
+            *slot += 1;
+            *at += 1;
+        }
+        if (item == NULL) {
+            Py_DECREF(tuple);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(tuple, i, item);
+    }
+    return tuple;
+}
+
+/* Encode tuple shape `shape` (a sequence of type names and nested shapes) at
+ * code[*at]: 0, 1 if it is beyond the limits, -1 with an exception set. */
+static int encode_shape(PyObject *shape, unsigned char *code, Py_ssize_t *at, Py_ssize_t *slots,
+                        int depth)
+{
+    PyObject *items = PySequence_Fast(shape, "_add_entry: each tuple shape must be a sequence");
+    Py_ssize_t i, n;
+    int result = 0;
+    if (items == NULL)
+        return -1;
+    n = PySequence_Fast_GET_SIZE(items);
+    if (*at + 2 > FC_SHAPE_BYTES || n > FC_MAX_RESULT_SLOTS || depth > FC_MAX_RESULT_SLOTS) {
+        Py_DECREF(items);
+        return 1;
+    }
+    code[(*at)++] = FC_KIND_NEST;
+    code[(*at)++] = (unsigned char)n;
+    for (i = 0; i < n && result == 0; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(items, i);
+        int k;
+        if (PyTuple_Check(item) || PyList_Check(item)) {
+            result = encode_shape(item, code, at, slots, depth + 1);
+            continue;
+        }
+        k = kind_of_result(item);
+        if (k < 0)
+            result = -1;
+        else if (*at >= FC_SHAPE_BYTES || *slots >= FC_MAX_RESULT_SLOTS)
+            result = 1;
+        else {
+            code[(*at)++] = (unsigned char)k;
+            *slots += 1;
+        }
+    }
+    Py_DECREF(items);
+    return result;
 }
 
 static void raise_in_place(DispatcherBaseObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -792,8 +863,7 @@ static void raise_in_place(DispatcherBaseObject *self, PyObject *const *args, Py
 static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, int *route,
                             int *status_out)
 {
-    unsigned char shape[FC_MAX_RESULT_SLOTS];
-    Py_ssize_t i, n;
+    unsigned char shape[FC_SHAPE_BYTES];
     switch (status) {
     case FC_STATUS_INT:
         *route = ROUTE_DONE;
@@ -830,21 +900,10 @@ static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, 
     if (status >= FC_STATUS_TUPLE && (Py_ssize_t)(status - FC_STATUS_TUPLE) < e->nshapes) {
         Py_ssize_t index = status - FC_STATUS_TUPLE;
         PyObject *tuple;
-        n = e->shape_len[index];
-        memcpy(shape, e->shape_kinds + index * FC_MAX_RESULT_SLOTS, (size_t)n);
+        Py_ssize_t at = 0, slot = 0;
+        memcpy(shape, e->shape_kinds + index * FC_SHAPE_BYTES, e->shape_len[index]);
         *route = ROUTE_DONE;
-        tuple = PyTuple_New(n);
-        if (tuple == NULL)
-            return NULL;
-        for (i = 0; i < n; i++) {
-            PyObject *item = box_slot(out[i], shape[i]);
-            if (item == NULL) {
-                Py_DECREF(tuple);
-                return NULL;
-            }
-            PyTuple_SET_ITEM(tuple, i, item);
-        }
-        return tuple;
+        return box_tuple(shape, &at, out, &slot);
     }
     *route = ROUTE_STATUS;
     *status_out = status;
@@ -1057,7 +1116,8 @@ PyDoc_STRVAR(add_entry_doc,
 "`buffers[i]` = (the buffer's exact type, its element's struct code,\n"
 "whether it is read-only), None\n"
 "for the others): `handle` is the address of its jc_code, `tuple_shapes` the result\n"
-"shapes of statuses 16, 17, ... (sequences of 'int', 'bool', 'float'), and\n"
+"shapes of statuses 32, 33, ... (sequences of 'int', 'bool', 'float', 'none', a NumPy\n"
+"result's status, and nested shapes), and\n"
 "`owner` an object that keeps the code alive while it is registered.\n"
 "Without `records` the code keeps no undo records (jitcore/passes/records.py):\n"
 "each buffer's record slot is 0.\n"
@@ -1115,7 +1175,7 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
     PyObject *key, *handle_obj, *shapes_obj, *owner, *shapes = NULL;
     fc_entry *e = NULL, *old = NULL;
     unsigned long long handle;
-    Py_ssize_t i, j, nargs, nshapes, at;
+    Py_ssize_t i, nargs, nshapes, at;
 
     Py_ssize_t frame_bytes = 256;
     PyObject *buffers = Py_None;
@@ -1181,32 +1241,20 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
     e->code = (const jc_code *)(uintptr_t)handle;
     e->nshapes = nshapes;
     e->shape_len = PyMem_Calloc((size_t)(nshapes ? nshapes : 1), 1);
-    e->shape_kinds = PyMem_Calloc((size_t)(nshapes ? nshapes : 1), FC_MAX_RESULT_SLOTS);
+    e->shape_kinds = PyMem_Calloc((size_t)(nshapes ? nshapes : 1), FC_SHAPE_BYTES);
     if (e->shape_len == NULL || e->shape_kinds == NULL) {
         PyErr_NoMemory();
         goto error;
     }
     for (i = 0; i < nshapes; i++) {
-        PyObject *shape = PySequence_Fast(PySequence_Fast_GET_ITEM(shapes, i),
-                                          "_add_entry: each tuple shape must be a sequence");
-        Py_ssize_t len;
-        if (shape == NULL)
+        Py_ssize_t at = 0, slots = 0;
+        int found = encode_shape(PySequence_Fast_GET_ITEM(shapes, i),
+                                 e->shape_kinds + i * FC_SHAPE_BYTES, &at, &slots, 0);
+        if (found < 0)
             goto error;
-        len = PySequence_Fast_GET_SIZE(shape);
-        if (len > FC_MAX_RESULT_SLOTS) {
-            Py_DECREF(shape);
+        if (found > 0)
             goto beyond_limits;
-        }
-        e->shape_len[i] = (unsigned char)len;
-        for (j = 0; j < len; j++) {
-            int k = kind_of_result(PySequence_Fast_GET_ITEM(shape, j));
-            if (k < 0) {
-                Py_DECREF(shape);
-                goto error;
-            }
-            e->shape_kinds[i * FC_MAX_RESULT_SLOTS + j] = (unsigned char)k;
-        }
-        Py_DECREF(shape);
+        e->shape_len[i] = (unsigned char)at;
     }
     Py_CLEAR(shapes);
     e->key = Py_NewRef(key);

@@ -105,7 +105,7 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
     timings = dict(frontend=t1 - t0, passes=t2 - t1_text - (trace.render_ns if trace else 0),
                    regalloc=t3 - t2, encode=t4 - t3, memory=t5 - t4)
     returns = sorted({(inst.kind,) + (inst.data if inst.kind == "tuple" else ())
-                      for inst in ir.insts() if inst.op == "ret"})
+                      for inst in ir.insts() if inst.op == "ret"}, key=repr)  # (shapes nest)
     stages = None
     if trace is not None:
         t6 = clock()

@@ -35,7 +35,7 @@ import traceback
 import types
 import warnings
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from sys import getrecursionlimit
 from typing import Any, TypeVar, overload
@@ -57,6 +57,7 @@ from .ir import (
     buffer_type,
     element_of,
     numpy_scalar,
+    shape_leaves,
     type_named,
 )
 from .runtime import (
@@ -416,7 +417,7 @@ class NativeTarget:
     name: str
     cell: int  # address of the word holding the callee's entry address
     status: int  # the status the callee returns with its (single) kind of result
-    results: tuple[str, ...]  # IR types of the result: () for None, one, or a tuple's
+    results: tuple[Any, ...]  # IR types of the result: () for None, one, or a tuple's shape
     is_tuple: bool
     owner: Dispatcher  # keeps the callee (and its cells and code) alive
     # A callee that returns different kinds on different paths: one target per
@@ -453,7 +454,7 @@ class _Entry:
         self.records = compiled.records  # callers pass undo records (else 0: passes/records.py)
         self.nones = "none" in compiled.signature  # None arguments, which take no slot
         # result slots: a tuple's elements, or a raise's site and operands (abi.STATUS_RAISE)
-        self.slots = max([4 if compiled.raise_sites else 1] + [len(s) for s in self.shapes])
+        self.slots = max([4 if compiled.raise_sites else 1] + [len(shape_leaves(s)) for s in self.shapes])
         self.pool: list[Any] = []  # result buffers; pop/append are atomic, so threads never share one
 
 
@@ -543,6 +544,12 @@ def _pin_buffers(args: tuple[Any, ...], buffers: tuple[tuple[int, Type], ...],
 
 # Statuses of a call that finished natively with a scalar result (tuples: STATUS_TUPLE + shape).
 _RESULT_STATUSES = frozenset(abi.SCALAR_STATUS.values())
+
+
+def _box_tuple(out: Any, shape: tuple[Any, ...], slots: Iterator[int]) -> tuple[Any, ...]:
+    """A returned tuple of this shape (ir.shape_leaves), boxed from its slots."""
+    return tuple(_box_tuple(out, t, slots) if isinstance(t, tuple) else _box(out[next(slots)], t)
+                 for t in shape)
 
 
 def _box(slot: Any, t: str) -> Any:
@@ -691,8 +698,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             elif status in abi.NUMPY_STATUS:
                 result = _box(out[0], abi.NUMPY_STATUS[status])
             elif status >= abi.STATUS_TUPLE:
-                shape = entry.shapes[status - abi.STATUS_TUPLE]
-                result = tuple(_box(out[i], t) for i, t in enumerate(shape))
+                result = _box_tuple(out, entry.shapes[status - abi.STATUS_TUPLE], iter(range(entry.slots)))
             elif status == abi.STATUS_DEPTH:
                 pool.append(out)
                 return RUN_PY_FUNC_IN_DEPTH_FALLBACK
@@ -798,8 +804,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             _give_fast_path_numpy_types()
         buffers = tuple(_fast_buffer_spec(t) for t in key)
         # NumPy results in tuples are named by their status (the C side knows no names)
-        shapes = [tuple(abi.SCALAR_STATUS[t] if numpy_scalar(t) is not None else t for t in shape)
-                  for shape in entry.shapes]
+        shapes = [_named_by_status(shape) for shape in entry.shapes]
         try:
             handle = int(_ffi.cast("uintptr_t", entry.handle))
             if not self._add_entry(key, handle, shapes, entry,  # entry keeps the code alive
@@ -1033,6 +1038,12 @@ if _fastcall is not None:
     # CPython < 3.12 does not pass the vectorcall flag on to classes defined
     # in Python; calls then build an argument tuple first (a little slower).
     _fastcall._enable_vectorcall(Dispatcher)
+
+
+def _named_by_status(shape: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A tuple shape for the C fast path: NumPy types named by their status."""
+    return tuple(_named_by_status(t) if isinstance(t, tuple) else
+                 abi.SCALAR_STATUS[t] if numpy_scalar(t) is not None else t for t in shape)
 
 
 def _why_not_native(name: str, t: Any) -> str:

@@ -236,6 +236,16 @@ NONE.slots = 0
 _TYPES: dict[str, Type] = {t: t for t in (*TYPES, NONE)}
 
 
+def shape_leaves(shape: tuple[Any, ...]) -> list[str]:
+    """The item types of a returned tuple of this shape, in slot order: a
+    shape holds type names and, for tuples inside it, shapes (`(a, b), c`
+    is ((INT, INT), FLOAT); its three items take three result slots)."""
+    leaves: list[str] = []
+    for item in shape:
+        leaves += shape_leaves(item) if isinstance(item, tuple) else [item]
+    return leaves
+
+
 def type_named(name: str) -> Type:
     """The Type named `name` ("int", "np.uint8", "array:d:2C", ...), made on first use."""
     t = _TYPES.get(name)

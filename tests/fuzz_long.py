@@ -9,7 +9,11 @@ program written to a file before it runs, so that even a crash of the
 interpreter (a segfault in generated code) leaves the counts so far and the
 program that crashed it. The last line is the summary, e.g.
 
-    41250 programs, 330000 calls, 0 failures
+    41250 programs, 330000 calls, 0 failures, native rate 99.95% (20 capped)
+
+(the native rate: the programs that compiled natively, of those generated;
+the others reached jitcore's cap on the type combinations a block compiles
+for; any other refusal is a failure)
 
 and the exit status is 0 only if there was no failure and no crash. Other
 JITCORE_FUZZ_* variables (HELPERS, DYNAMIC) pass through.
@@ -48,7 +52,7 @@ def main() -> int:
         with open(record) as f:
             counts = json.load(f)
     except (OSError, ValueError):
-        counts = {"programs": 0, "calls": 0, "failures": 0, "reports": []}
+        counts = {"programs": 0, "calls": 0, "capped": 0, "failures": 0, "reports": []}
     failures = counts["failures"]
     if proc.returncode < 0 or (proc.returncode != 0 and not failures):
         failures += 1  # the interpreter died (or pytest failed otherwise): the last program
@@ -60,7 +64,10 @@ def main() -> int:
     for text in counts.get("reports", [])[:3]:
         print("\n" + text)
     print(f"record: {record}" + ("" if opts.record else f" (in {workdir})"))
-    print(f"{counts['programs']} programs, {counts['calls']} calls, {failures} failures")
+    capped = counts.get("capped", 0)
+    rate = 100.0 * counts["programs"] / max(1, counts["programs"] + capped)
+    print(f"{counts['programs']} programs, {counts['calls']} calls, {failures} failures, "
+          f"native rate {rate:.2f}% ({capped} capped)")
     return 0 if failures == 0 and proc.returncode == 0 else 1
 
 

@@ -100,6 +100,12 @@ DIVISOR_CONSTS = [2, 3, 7, 10, -1, 1, -2, 4, 8, 16, 1024, 5, 6, 9, 11, 12, 13, 2
                   1000003, 6700417, -3, -4, -7, -10, -16, -1000, 3037000499, 2**31, -(2**31), 2**32,
                   2**32 + 1, 2**62, -(2**62), 2**62 + 1, 2**63 - 1, -(2**63), -(2**63) + 1, 2**63 - 2]
 SHIFT_CONSTS = [0, 1, 2, 3, 31, 32, 62, 63, 64, 65]
+# More of math, one float argument; `sqrt` and `floor` also imported by name (from math import).
+MATH1_MORE = ["math.tan", "math.asin", "math.acos", "math.atan", "math.sinh", "math.cosh", "math.tanh",
+              "math.asinh", "math.acosh", "math.atanh", "math.expm1", "math.log1p", "math.log2",
+              "math.log10", "math.degrees", "math.radians", "sqrt"]
+BIG_CONSTS = ["2**64", "2**63", "-(2**63) - 1", "10**20", "-(2**100)"]  # ints beyond int64, in locals
+BIG_VALUES = [2**64, 2**63, -(2**63) - 1, 10**20, -(2**100)]
 POW_CONSTS = [0, 1, 2, 3, 4]  # and, risky, -1 or -2: a float (or ZeroDivisionError)
 MODULI = [7, 1000003, 2**31, 2**63 - 1, 97, -(2**31), 3, 2**32 + 15, -1000003]
 MASKS = [255, 2**32 - 1, 2**63 - 1, 2**62 + 12345]
@@ -148,6 +154,7 @@ class Callee:
     return_type: str
     return_bits: int = 1  # bound on an int result's bit length (for int64-sized arguments)
     defaults: int = 0  # how many of the last parameters have a default (callers may omit them)
+    none_default: bool = False  # that default is None (the callee replaces it; callers may pass None)
 
 
 @dataclass
@@ -187,6 +194,14 @@ class Gen:
     dyn: dict[str, str | None] = field(default_factory=dict)
     arrays: dict[str, str] = field(default_factory=dict)  # array parameters: their element type
     return_bits: int = 1  # the largest bit-length bound of a returned int (return_type INT)
+    # Values beyond one number (see VALUES below): locals that hold None or an int
+    # (o0, ...: their int's bit bound), tuples (t0, ...: their shape, nested lists of
+    # (type, bits) items), loop variables bound to array elements (x0, ...: a Python or
+    # NumPy number, read as int(x) / float(x)), ints beyond int64 (g0, ...).
+    optionals: dict[str, int] = field(default_factory=dict)
+    tuples: dict[str, list] = field(default_factory=dict)  # type: ignore[type-arg]
+    elements: dict[str, str] = field(default_factory=dict)
+    bigs: list[str] = field(default_factory=list)
 
     # -- drawing ------------------------------------------------------------
     def d(self, strategy):  # type: ignore[no-untyped-def]
@@ -273,6 +288,10 @@ class Gen:
             e = self.mixed_read(t)
             if e is not None:
                 return e
+        if not small and self.n(0, 3) == 3:  # one in four (shrinking to none)
+            e = self.value_read(t)
+            if e is not None:
+                return e
         if self.arrays and not small and t in (INT, FLOAT) and self.chance(4):
             e = self.element_read(t)
             if e is not None:
@@ -305,6 +324,131 @@ class Gen:
         a = self.pick(arrays)
         convert = "int" if t == INT else "float"
         return Expr(f"{convert}({a}[{self.index(a)}])", t, 64 if t == INT else 1)
+
+    # -- values beyond one number: None, tuples, array elements, big ints ------
+    def value_read(self, t: str) -> Expr | None:
+        """A t read from an optional (`(e if o is None else o)`), a tuple item
+        (`t0[1]`, `t1[0][-1]`), an array element bound by a loop (`int(x0)`)."""
+        options = []
+        if t == INT and self.optionals:
+            options.append("optional")
+        if self.tuple_paths(t):
+            options.append("tuple")
+        if t in (INT, FLOAT) and any(et == t for et in self.elements.values()):
+            options.append("element")
+        if not options:
+            return None
+        kind = self.pick(options)
+        if kind == "optional":
+            o = self.pick(list(self.optionals))
+            names = self.vars_of(INT)  # (not another leaf(): that could come back here)
+            other = self.var_expr(self.pick(names)) if names and self.chance(2) else self.constant(INT)
+            return Expr(f"({other.text} if {o} is None else {o})", INT,
+                        max(other.bits, self.optionals[o]))
+        if kind == "tuple":
+            text, bits = self.pick(self.tuple_paths(t))
+            return Expr(text, t, bits)
+        x = self.pick([x for x, et in self.elements.items() if et == t])
+        return Expr(f"{'int' if t == INT else 'float'}({x})", t, 64 if t == INT else 1)
+
+    def tuple_paths(self, t: str) -> list[tuple[str, int]]:
+        """Every item of type t in a tuple local, as (subscript text, bit bound)."""
+        found: list[tuple[str, int]] = []
+
+        def walk(text: str, shape: list) -> None:  # type: ignore[type-arg]
+            for k, item in enumerate(shape):
+                index = k if (k % 2 == 0 or len(shape) < 2) else k - len(shape)  # t[-1] too
+                if isinstance(item, list):
+                    walk(f"{text}[{index}]", item)
+                elif item[0] == t:
+                    found.append((f"{text}[{index}]", item[1]))
+        for name, shape in self.tuples.items():
+            walk(name, shape)
+        return found
+
+    def tuple_value(self, shape: list, depth: int = 2) -> str:  # type: ignore[type-arg]
+        """A tuple display of this shape (bit bounds updated in place)."""
+        items = []
+        for k, item in enumerate(shape):
+            if isinstance(item, list):
+                items.append(self.tuple_value(item, depth))
+                continue
+            e = self.expr(item[0], depth)
+            if item[0] == INT and e.bits > CLAMP_BITS and (self.in_loop() or e.bits > LIMIT_BITS):
+                e = self.clamp(e)
+            shape[k] = (item[0], e.bits)
+            items.append(e.text)
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+    def new_tuple_shape(self) -> list:  # type: ignore[type-arg]
+        shape: list = [(self.pick(TYPES), 1) for _ in range(self.n(1, 3))]  # type: ignore[type-arg]
+        if self.tuples and self.chance(3):  # nested: another tuple's shape inside
+            inner = self.pick(list(self.tuples.values()))
+            shape.insert(self.n(0, len(shape)), [tuple(x) if not isinstance(x, list) else x
+                                                 for x in inner])
+        return shape
+
+    def stmt_value(self, depth: int) -> list[str]:
+        """A statement on a value beyond one number: an optional set to None or
+        an int, a tuple local rebuilt or unpacked into locals."""
+        kind = self.pick(["optional", "tuple", "unpack"])
+        if kind == "optional" and self.optionals:
+            o = self.pick(list(self.optionals))
+            if self.chance(3):
+                return [f"{o} = None"]
+            e = self.int_expr(2)
+            if e.bits > LIMIT_BITS or (self.in_loop() and e.mult) or e.bits > CLAMP_BITS:
+                e = self.clamp(e)
+            self.optionals[o] = max(self.optionals[o], e.bits)
+            return [f"{o} = {e.text}"]
+        if not self.tuples:
+            return self.stmt_assign(depth)
+        name = self.pick(list(self.tuples))
+        shape = self.tuples[name]
+        if kind == "unpack" and all(not isinstance(x, list) for x in shape):
+            targets = []
+            for item in shape:
+                names = [v for v in self.vars_of(item[0], assignable=True) if v not in targets]
+                if not names:
+                    break
+                targets.append(self.pick(names))
+            else:
+                for target, item in zip(targets, shape, strict=True):
+                    if item[0] == INT:
+                        self.bits[target] = item[1]
+                return [f"{', '.join(targets)}{',' if len(targets) == 1 else ''} = {name}"]
+        return [f"{name} = {self.tuple_value(shape)}"]
+
+    def none_test(self) -> Expr | None:
+        if not self.optionals:
+            return None
+        o = self.pick(list(self.optionals))
+        form = self.pick(["{} is None", "{} is not None", "{} == None", "{} != None", "not ({} is None)"])
+        return Expr("(" + form.format(o) + ")", BOOL)
+
+    def membership(self, depth: int) -> Expr:
+        """`e in (a, b, c)` / `not in`: items of any numeric type, constants or not."""
+        e = self.expr(self.pick(TYPES), depth)
+        if e.const:
+            e = self.nonconst_leaf(e.type)
+        items = [self.expr(self.pick(TYPES), 1, small=True).text for _ in range(self.n(1, 4))]
+        if self.chance(3):  # the classic: a remainder among constants
+            e = Expr(f"({self.intish(depth).text} % 10)", INT)
+            items = [str(self.n(0, 9)) for _ in range(self.n(1, 4))]
+        word = self.pick(["in", "not in"])
+        return Expr(f"({e.text} {word} ({', '.join(items)}{',' if len(items) == 1 else ''}))", BOOL)
+
+    def stmt_raise(self, depth: int) -> list[str]:
+        """`assert cond[, message]` or `if cond: raise E(...)` (the call ends in
+        that exception; CPython's message and type must match)."""
+        cond = self.condition()
+        if self.chance(2):
+            message = self.pick(["", ', "checked"', ", 'n must be positive'"])
+            return [f"assert {cond.text}{message}"]
+        cls = self.pick(["ValueError", "ZeroDivisionError", "OverflowError", "RuntimeError",
+                         "ArithmeticError", "AssertionError"])
+        args = self.pick(["", '"bad value"', "'negative', 3", '"x", 1.5, True'])
+        return [f"if {cond.text}:", f"    raise {cls}({args})"]
 
     def stmt_store(self, depth: int) -> list[str]:
         """a[i] = x or a[i] += x into an array parameter (x fits an int64 element,
@@ -448,7 +592,7 @@ class Gen:
             return Expr(f"{which}({', '.join(a.text for a in args)})", INT,
                         max(a.bits for a in args), mult=any(a.mult for a in args))
         if kind == "convert":
-            which = self.pick(["int", "round", "math.floor", "math.ceil"])
+            which = self.pick(["int", "round", "math.floor", "math.ceil", "math.trunc", "floor"])
             a = self.expr(self.pick([FLOAT, FLOAT, INT, BOOL]), sub, small)
             if a.type == FLOAT and not self.risky():  # no nan/inf, maybe no int64 overflow
                 bound = self.pick(["1e18", "1e6", "9.3e18", "1e300"])
@@ -501,8 +645,18 @@ class Gen:
             return self.leaf(BOOL)
         kind = self.weighted([("compare", 6), ("not", 2), ("bitwise", 2), ("andor", 2),
                               ("bool", 1), ("isnan", 1), ("minmax", 1), ("ifexp", 1),
-                              ("call", 3 if self.callees else 0)])
+                              ("call", 3 if self.callees else 0), ("none", 2 if self.optionals else 0),
+                              ("in", 2), ("big", 1 if self.bigs else 0)])
         sub = depth - 1
+        if kind == "none":
+            return self.none_test() or self.leaf(BOOL)
+        if kind == "in":
+            return self.membership(sub)
+        if kind == "big":  # an int beyond int64 held in a local
+            a = self.intish(sub)
+            op = self.pick(["<", "<=", "==", "!=", ">", ">="])
+            g = self.pick(self.bigs)
+            return Expr(f"({a.text} {op} {g})" if self.chance(2) else f"({g} {op} {a.text})", BOOL)
         if kind == "compare":
             return self.comparison(sub)
         if kind == "not":
@@ -587,12 +741,21 @@ class Gen:
             a = self.float_expr(sub)
             return Expr(f"({self.pick(['-', '+'])}{a.text})", FLOAT, const=a.const)
         if kind == "math1":
-            fn = self.pick(["math.sqrt", "math.fabs", "math.exp", "math.log", "math.sin", "math.cos"])
+            fn = self.pick(["math.sqrt", "math.fabs", "math.exp", "math.log", "math.sin", "math.cos"]
+                           + MATH1_MORE)
             a = self.numeric(sub).text
             if not self.risky():  # stay inside the domain
                 a = {"math.sqrt": f"abs({a})", "math.exp": f"(-math.fabs({a}))",
                      "math.log": f"(math.fabs({a}) + 0.5)", "math.sin": f"({a} % 6.25)",
-                     "math.cos": f"({a} % 100.0)"}.get(fn, a)
+                     "math.cos": f"({a} % 100.0)", "math.tan": f"({a} % 1.5)",
+                     "math.asin": f"({a} % 1.0)", "math.acos": f"({a} % 1.0)",
+                     "math.sinh": f"({a} % 700.0)", "math.cosh": f"({a} % 700.0)",
+                     "math.acosh": f"(math.fabs({a}) + 1.0)", "math.atanh": f"({a} % 0.99)",
+                     "math.expm1": f"({a} % 700.0)", "math.log1p": f"(math.fabs({a}))",
+                     "math.log2": f"(math.fabs({a}) + 0.5)", "math.log10": f"(math.fabs({a}) + 1.0)",
+                     "sqrt": f"abs({a})"}.get(fn, a)
+            if fn == "math.log" and self.chance(4):  # log(x, base)
+                fn, a = "math.log", f"{a}, {self.pick(['2', '10.0', '0.5', 'math.e'])}"
             return Expr(f"{fn}({a})", FLOAT)
         if kind == "math2":
             fn = self.pick(["math.hypot", "math.copysign"])
@@ -634,6 +797,8 @@ class Gen:
         return Expr(self.callee_call(callee, depth), t, callee.return_bits)
 
     def callee_call(self, callee: Callee, depth: int) -> str:
+        """name(args): the last ones by keyword now and then (in any order), a
+        parameter with a default left out or, if its default is None, passed None."""
         args = []
         given = len(callee.param_types) - (callee.defaults if callee.defaults and self.chance(2) else 0)
         for pt in callee.param_types[:given]:
@@ -641,6 +806,14 @@ class Gen:
             if pt == INT and e.bits > 64:  # the callee's bounds assume int64-sized arguments
                 e = self.clamp(e)
             args.append(e.text)
+        if callee.none_default and given == len(callee.param_types) and self.chance(4):
+            args[-1] = "None"
+        if args and self.chance(3):
+            first = self.n(0, len(args) - 1)
+            named = [f"p{k}={a}" for k, a in enumerate(args) if k >= first]
+            if self.chance(2):
+                named.reverse()
+            args = args[:first] + named
         return f"{callee.name}({', '.join(args)})"
 
     # -- statements -------------------------------------------------------
@@ -664,6 +837,9 @@ class Gen:
         options = [("assign", 8), ("aug", 5), ("tuple", 1), ("divmod", 1), ("expr", 1)]
         if self.arrays:
             options += [("store", 4)]
+        if self.optionals or self.tuples:
+            options += [("value", 3)]
+        options += [("raise", 1)]
         if depth < MAX_BLOCK_DEPTH:
             options += [("if", 4), ("return", 1)]
             if len(self.loops) < MAX_LOOP_DEPTH and self.loops_allowed:
@@ -875,12 +1051,52 @@ class Gen:
         return ["else:"] + indent(body)
 
     def stmt_for(self, depth: int) -> list[str]:
+        kind = self.weighted([("range", 8), ("tuple", 2), ("enumerate", 2), ("zip", 2)])
+        if kind == "tuple":  # over a tuple display of one type
+            t = self.pick(TYPES)
+            var = self.fresh("v")
+            self.top_inits.append(f"{var} = {self.constant(t, small=True).text}")
+            items = [self.expr(t, 1) for _ in range(self.n(1, 4))]
+            header = f"for {var} in ({', '.join(e.text for e in items)},):"
+            bits = {var: max(e.bits for e in items)} if t == INT else {}
+            return self.for_loop(header, {var: t}, depth, bits)
+        if kind == "enumerate":
+            i, v = self.fresh("j"), self.fresh("j")
+            self.top_inits += [f"{i} = 0", f"{v} = 0"]
+            start = f", {lit(self.n(-3, 3))}" if self.chance(3) else ""
+            source, element = self.iterable()
+            header = f"for {i}, {v} in enumerate({source}{start}):"
+            return self.for_loop(header, {i: INT, v: element}, depth)
+        if kind == "zip":
+            names = [self.fresh("j") for _ in range(self.n(2, 3))]
+            self.top_inits += [f"{n} = 0" for n in names]
+            sources = [self.iterable() for _ in names]
+            header = f"for {', '.join(names)} in zip({', '.join(s for s, _ in sources)}):"
+            return self.for_loop(header, {n: e for n, (_, e) in zip(names, sources, strict=True)}, depth)
         var = self.fresh("j")
         self.top_inits.append(f"{var} = 0")
-        header = f"for {var} in range({self.range_args()}):"
+        return self.for_loop(f"for {var} in range({self.range_args()}):", {var: INT}, depth)
+
+    def iterable(self) -> tuple[str, str]:
+        """What enumerate()/zip() iterate: a range (INT items) or, now and then,
+        an array parameter (its elements: ELEMENT, read as int(x) / float(x))."""
+        if self.arrays and self.chance(3):
+            a = self.pick(list(self.arrays))
+            return a, "element_" + self.arrays[a]
+        return f"range({self.range_args()})", INT
+
+    def for_loop(self, header: str, variables: dict[str, str], depth: int,
+                 bits: dict[str, int] | None = None) -> list[str]:
+        """A for loop binding `variables` (name: type, or "element_T" for an array's
+        elements); each was initialised at the top, so it is readable after the loop."""
         loop = self.enter_loop("for")
-        self.types[var] = INT  # readable (inside and, being initialised at the top, after)
-        self.bits[var] = 64
+        for var, t in variables.items():
+            if t.startswith("element_"):
+                self.elements[var] = t[len("element_"):]
+                continue
+            self.types[var] = t  # readable (inside and, being initialised at the top, after)
+            if t == INT:
+                self.bits[var] = (bits or {}).get(var, 64)
         body = self.block(depth + 1)
         self.leave_loop(loop)
         return [header] + indent(body) + self.loop_else(depth)
@@ -962,7 +1178,14 @@ class Gen:
             self.return_bits = max(self.return_bits, e.bits)
             return e.text
         kind = self.weighted([("scalar", 8), ("tuple", 2), ("divmod", 1), ("none", 1),
-                              ("dynamic", 3 if self.dyn else 0)])
+                              ("dynamic", 3 if self.dyn else 0), ("nested", 1),
+                              ("value", 2 if self.tuples or self.optionals else 0)])
+        if kind == "value":  # a tuple local (nested, maybe), an optional (None or an int)
+            return self.pick(list(self.tuples) + list(self.optionals))
+        if kind == "nested":  # (a, b), (c, d)
+            parts = [self.tuple_value([(self.pick(TYPES), 1) for _ in range(self.n(1, 2))], 1)
+                     for _ in range(self.n(1, 2))]
+            return ", ".join(parts + ([self.expr(self.pick(TYPES), 1).text] if self.chance(2) else []))
         if kind == "dynamic":  # whatever type it has (or UnboundLocalError)
             names = [d for d, t in self.dyn.items() if t != UNBOUND or self.risky()]
             if names:
@@ -1023,6 +1246,22 @@ def function(draw, name: str = "generated", callees: Sequence[Callee] = (),
             init_lines.append(f"{local} = {text}")
             g.types[local] = t
             g.assignable.append(local)
+    # Values beyond one number (some functions): locals holding None or an int,
+    # tuples (nested too), an int beyond int64.
+    if g.chance(3):
+        for i in range(g.n(1, 2)):
+            local = f"o{i}"
+            g.optionals[local] = 1
+            init_lines.append(f"{local} = None")
+    if g.chance(3):
+        for i in range(g.n(1, 2)):
+            local = f"t{i}"
+            shape = g.new_tuple_shape()
+            init_lines.append(f"{local} = {g.tuple_value(shape)}")
+            g.tuples[local] = shape
+    if g.chance(8):
+        g.bigs.append("g0")
+        init_lines.append(f"g0 = {g.pick(BIG_CONSTS)}")
     if dynamic:
         for i in range(g.n(1, 3)):
             local = f"d{i}"
@@ -1044,9 +1283,15 @@ def function(draw, name: str = "generated", callees: Sequence[Callee] = (),
     signature = list(params)
     if return_type is not None and params and not arrays and g.chance(3):
         defaults = 1
-        signature[-1] += f"={g.constant(param_types[-1], small=True).text}"
+        if g.chance(2):
+            signature[-1] += f"={g.constant(param_types[-1], small=True).text}"
+        else:  # None, replaced first thing: `def h(x, step=None): if step is None: step = 1`
+            signature[-1] += "=None"
+            lines[:0] = [f"if {params[-1]} is None:",
+                         f"    {params[-1]} = {g.constant(param_types[-1], small=True).text}"]
     source = f"def {name}({', '.join(signature)}):\n" + "\n".join(indent(lines)) + "\n"
-    return source, Callee(name, tuple(param_types), return_type or "", g.return_bits, defaults)
+    return source, Callee(name, tuple(param_types), return_type or "", g.return_bits, defaults,
+                          signature[-1].endswith("=None") if signature else False)
 
 
 @st.composite
@@ -1069,7 +1314,7 @@ def programs(draw, max_helpers: int = 0, dynamic: bool = False,  # type: ignore[
     count = draw(st.sampled_from([0, 0, 1, 2])) if arrays else 0
     text, main = function(draw, "generated", helpers, dynamic=dynamic, arrays=count)
     parts.append(text)
-    return "import math\n\n\n" + "\n\n".join(parts), main.param_types
+    return "import math\nfrom math import floor, sqrt\n\n\n" + "\n\n".join(parts), main.param_types
 
 
 def make(source: str, name: str = "generated", helpers_decorator=None):  # type: ignore[no-untyped-def]

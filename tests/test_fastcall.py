@@ -680,6 +680,13 @@ def test_base_type_rejects_bad_registrations():
         jitted._add_entry((int,), h, 5, block)
     assert jitted._add_entry((int,) * (_fastcall.MAX_ARGS + 1), h, [], block) is False
     assert jitted._add_entry((int,), h, [("int",) * (abi.MAX_RESULT_SLOTS + 1)], block) is False
+    # nested shapes count their slots, however deep
+    half = ("int",) * (abi.MAX_RESULT_SLOTS // 2)
+    assert jitted._add_entry((int,), h, [(half, (half, "float"))], block) is False
+    assert jitted._add_entry((int,), h, [((((("int",),),),),) * (abi.MAX_RESULT_SLOTS + 1)],
+                             block) is False
+    with pytest.raises(TypeError):
+        jitted._add_entry((int,), h, [(("int", 2.5),)], block)
     assert jitted._fast_signatures() == []
     assert jitted._remove_entry((int,)) is False
     assert jitted._add_entry((int,), h, [], block) is True

@@ -108,6 +108,45 @@ def test_none_returned_alone_or_in_a_tuple():
         assert_same(unpacks_pairs, n, 100)  # unpacks the None of pair_or_nothing(0)
 
 
+@jit(strict=True)
+def nested_results(a, b):
+    if a > b:
+        return (a, b), (a - b, None, (b * 0.5,)), a > 0
+    return (b, a), (b - a, None, (a * 0.5,)), ()
+
+
+@jit(strict=True)
+def takes_nested_results(a, b):
+    (x, y), (d, nothing, (half,)), flag = nested_results(a, b)
+    return x + y + d + half, nothing, flag, nested_results(b, a)[1][2]
+
+
+def test_nested_tuples_are_returned_and_unpacked():
+    """`return (a, b), (c, d)`: the result slots are flat, the shape nests
+    (from Python, by the C fast path and without it, and to native callers,
+    also from a callee returning different shapes on different paths)."""
+    edges = [0, 1, -1, 7, 2**62, -(2**62), 2**63 - 1, -(2**63)]
+    for a in edges:
+        for b in edges[:5]:
+            assert_same(nested_results, a, b)
+            assert_same(takes_nested_results, a, b)
+    assert nested_results._fast_signatures() == [(int, int)]
+    assert ran_natively(takes_nested_results, 5, 3) == takes_nested_results.py_func(5, 3)
+    slow = jit(nested_results.py_func, strict=True)
+    assert slow._call_slow(3, 5) == nested_results.py_func(3, 5)  # (boxed in Python)
+
+
+def test_nested_results_of_numpy_scalars():
+    np = pytest.importorskip("numpy")
+
+    @jit(strict=True)
+    def pairs(x):
+        return (x, (x * x,)), (float(x), None)
+
+    for x in [np.int32(3), np.float32(-1.5), np.uint8(12)]:
+        assert_same(pairs, x)
+
+
 def test_is_compares_none_only():
     def same_ints(a, b):
         return a is b

@@ -34,7 +34,7 @@ import math
 import operator
 import struct
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
 from typing import Any, NoReturn
@@ -1006,17 +1006,26 @@ class _Translator:
         (given its operands), or read from where it left it (callres)."""
         if ops is None:
             if target.is_tuple:
-                return TupleItems([NONE if t == NONE_TYPE else self.temp("callres", t, [], data=i)
-                                   for i, t in enumerate(target.results)])
+                return self.returned_items(target.results, iter(range(MAX_RESULT_SLOTS)))
             return NONE if not target.results else self.temp("callres", target.results[0], [], data=0)
         if target.is_tuple:
             self.emit("call", None, ops, kind=target.name, data=target)
-            return TupleItems([NONE if t == NONE_TYPE else self.temp("callres", t, [], data=i)
-                               for i, t in enumerate(target.results)])
+            return self.returned_items(target.results, iter(range(MAX_RESULT_SLOTS)))
         if not target.results:
             self.emit("call", None, ops, kind=target.name, data=target)
             return NONE
         return self.temp("call", target.results[0], ops, kind=target.name, data=target)
+
+    def returned_items(self, shape: tuple[Any, ...], slots: Iterator[int]) -> TupleItems:
+        """The items of a tuple a callee returned (of this shape), read from its result slots."""
+        items: list[StackItem] = []
+        for t in shape:
+            if isinstance(t, tuple):
+                items.append(self.returned_items(t, slots))
+                continue
+            slot = next(slots)  # (None takes a slot too)
+            items.append(NONE if t == NONE_TYPE else self.temp("callres", t, [], data=slot))
+        return TupleItems(items)
 
     def do_binary(self, symbol: Any) -> None:
         b, a = self.pop(), self.pop()
@@ -1965,17 +1974,27 @@ class _Translator:
             self.emit("ret", None, [item], kind=item.type)
             self.returns.append((item.type,))
         elif isinstance(item, TupleItems):
-            # (None in a tuple: a slot the caller boxes as None)
-            elems = [Const(0, type_named(NONE_TYPE)) if x is NONE else self.operand(x, "returned tuple")
-                     for x in item.items]
+            elems: list[Operand] = []
+            shape = self.returned_shape(item, elems)
             if len(elems) > MAX_RESULT_SLOTS:
                 raise self.fail(f"returning a tuple of {len(elems)} items (at most {MAX_RESULT_SLOTS})")
-            shape = tuple(x.type for x in elems)
             self.emit("ret", None, elems, kind="tuple", data=shape)
             self.returns.append(("tuple",) + shape)
         else:
             raise self.fail(f"returning {self.describe(item)}")
         raise _PathEnds()
+
+    def returned_shape(self, item: TupleItems, elems: list[Operand]) -> tuple[Any, ...]:
+        """The shape of a returned tuple (ir.shape_leaves), its items' values
+        appended to elems in slot order (None: a slot the caller boxes as None)."""
+        shape: list[Any] = []
+        for x in item.items:
+            if isinstance(x, TupleItems):
+                shape.append(self.returned_shape(x, elems))
+                continue
+            elems.append(Const(0, type_named(NONE_TYPE)) if x is NONE else self.operand(x, "returned tuple"))
+            shape.append(elems[-1].type)
+        return tuple(shape)
 
 
 def _float32(x: float) -> float | None:

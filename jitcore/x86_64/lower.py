@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from .. import abi
-from ..ir import ELEMENTS, FLOAT, Block, Const, Function, Inst, Operand, Value, WarnSite
+from ..ir import ELEMENTS, FLOAT, Block, Const, Function, Inst, Operand, Value, WarnSite, shape_leaves
 from ..regalloc import ALLOCATABLE, CALL_OPS, Allocation, Location, Slot, fused_compares
 from ..runtime import helper_address, poll_slow_address, undo_begin_address, warn_in_place_address
 from .encoder import Assembler, Label, Mem
@@ -145,8 +145,9 @@ class Lowering:
             self.call_out_base = self.call_args_base + nargs
             # (at least 4: a callee that raises in place writes its site and
             # operands there, abi.STATUS_RAISE, whatever it returns)
-            slots = self.call_out_base + max(max([len(inst.data.results), 4]
-                                                 + [len(t.results) for t in inst.data.alternatives])
+            slots = self.call_out_base + max(max([len(shape_leaves(inst.data.results)), 4]
+                                                 + [len(shape_leaves(t.results))
+                                                    for t in inst.data.alternatives])
                                              for inst in native_calls)
             # the status of a call of a callee that returns several kinds (callstatus)
             self.call_status_slot = slots

@@ -60,6 +60,9 @@ class Compiled:
     records: bool = True
     # Where the code raises CPython's exception in place (abi.STATUS_RAISE).
     raise_sites: tuple[RaiseSite, ...] = ()
+    # Paths that run in CPython because they bring a block more combinations
+    # of local types than it is compiled for (ir.Function.capped): why.
+    capped: tuple[CompileError, ...] = ()
 
     @property
     def nparams(self) -> int:
@@ -119,7 +122,8 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
     return Compiled(func.__qualname__, arg_types, ir_before, report,
                     ir.dump() if keep_text else "", alloc if keep_text else None, alloc.slots,
                     frame_bytes, code, block, shapes, returns, timings,
-                    stages, callees, ir.records, tuple(ir.raise_sites()))
+                    stages, callees, ir.records, tuple(ir.raise_sites()),
+                    tuple(e for e in ir.capped if isinstance(e, CompileError)))
 
 
 # -- which IR instruction each machine instruction comes from (keep_stages) --

@@ -977,6 +977,15 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                     raise CompileError(_why_not_taken(odd_buffer), code.co_filename,
                                        code.co_firstlineno, self.py_func.__qualname__)
                 compiled = self._nested_compile(key, signature)  # type: ignore[arg-type]
+                if compiled.capped:
+                    # Paths that bring a block more type states than it is compiled
+                    # for deopt: strict, an error; else a warning, and native code.
+                    if self.strict:
+                        raise compiled.capped[0]
+                    capped = compiled.capped[0]
+                    warnings.warn(f"{capped.filename}:{capped.lineno}: {capped.function}() runs "
+                                  f"natively, but {capped.construct}: calls that bring it another "
+                                  f"one run in {_INTERPRETER}", JitWarning, stacklevel=_WARN_LEVEL)
                 entry = _Entry(compiled)
             except RecursionError as exc:
                 if native_depth_budget(0) > _COMPILER_FRAMES:

@@ -441,6 +441,9 @@ class Function:
     # caller may pass 0 for a record and the code then stores without one).
     undo_records: list[Value] = field(default_factory=list)
     records: bool = True
+    # Where more type states reached a block than the front end compiles it
+    # for (translate.MAX_VERSIONS): those paths deopt; why (CompileErrors).
+    capped: list[Exception] = field(default_factory=list)
 
     def new_value(self, name: str = "", type: str = INT) -> Value:
         value = Value(self._next_id, name, type_named(type))

@@ -304,6 +304,20 @@ def test_tuples_of_several_shapes_and_none():
             assert_same(nothing_jit, x)
 
 
+def nested(a, b):
+    return (a, (b, None)), ((a * 0.5,), a > b)
+
+
+def test_nested_tuples_are_boxed_by_the_fast_path(slow_calls):
+    jitted = jit(strict=True)(nested)
+    jitted(1, 2)  # (compiles: through the Python path)
+    assert jitted._fast_signatures() == [(int, int)]
+    before = len(slow_calls)
+    for a, b in [(3, 1), (-(2**63), 2**63 - 1), (0, 0)]:
+        assert same_value(jitted(a, b), nested(a, b))
+    assert len(slow_calls) == before
+
+
 def test_results_boxed_from_the_status_of_raw_code():
     # mov qword [rsi], 5; mov rax, bits(2.5); mov [rsi+8], rax;
     # mov qword [rsi+16], 1; mov eax, 32; ret  -> status 32 = tuple shape 0
@@ -314,6 +328,11 @@ def test_results_boxed_from_the_status_of_raw_code():
     assert same_value(jitted(7), (5, 2.5, True))
     jitted = raw(code, (int,), shapes=[("bool", "int", "int")])
     assert same_value(jitted(7), (True, bits(2.5), 1))
+    # nested shapes: the same three slots as ((int,), (float, (bool,)), ()), and with a None
+    jitted = raw(code, (int,), shapes=[(("int",), ("float", ("bool",)), ())])
+    assert same_value(jitted(7), ((5,), (2.5, (True,)), ()))
+    jitted = raw(code, (int,), shapes=[("int", ("none", "bool"))])
+    assert same_value(jitted(7), (5, (None, True)))
     # status 33: no such shape -> what the Python path raised
     jitted = raw(mov_eax(abi.STATUS_TUPLE + 1) + bytes([0xC3]), (int,), shapes=[("int",)])
     with pytest.raises(IndexError):

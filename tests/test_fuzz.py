@@ -76,12 +76,12 @@ HELPERS = int(os.environ.get("JITCORE_FUZZ_HELPERS", "2"))
 DYNAMIC = os.environ.get("JITCORE_FUZZ_DYNAMIC", "1") not in ("", "0")
 
 # CompileError texts that mean the generator left the subset (jitcore's cap on the type
-# combinations one block is compiled for; see translate.py): fix the generator, not
-# jitcore. (Locals whose types differ between paths or that may be unbound are compiled
-# now, by basic block versioning: translate.py no longer refuses them.)
-GENERATOR_REFUSALS = ("too many combinations of local types",)
+# combinations one block is compiled for, translate.MAX_VERSIONS: strict refuses what
+# would deopt there): fix the generator, not jitcore. (Locals whose types differ between
+# paths or that may be unbound are compiled, by basic block versioning.)
+GENERATOR_REFUSALS = ("combinations of local types reach line",)
 # ...except that with dynamic variables, jitcore's limit on type combinations is expected.
-DYNAMIC_LIMITS = ("too many combinations of local types",)
+DYNAMIC_LIMITS = ("combinations of local types reach line",)
 
 FLOAT_SPECIALS = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, 2.5, -2.5, 3.0, 1e308, -1e308, math.inf,
                   -math.inf, math.nan, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-300,

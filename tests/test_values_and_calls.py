@@ -130,7 +130,6 @@ def test_nested_tuples_are_returned_and_unpacked():
         for b in edges[:5]:
             assert_same(nested_results, a, b)
             assert_same(takes_nested_results, a, b)
-    assert nested_results._fast_signatures() == [(int, int)]
     assert ran_natively(takes_nested_results, 5, 3) == takes_nested_results.py_func(5, 3)
     slow = jit(nested_results.py_func, strict=True)
     assert slow._call_slow(3, 5) == nested_results.py_func(3, 5)  # (boxed in Python)
@@ -377,3 +376,72 @@ def test_keyword_arguments_at_native_calls():
     for n in [0, 1, 10, 33]:
         assert_same(keyword_calls, n)
         assert_same(bad_keyword_call, n)  # CPython's TypeError
+
+
+# -- loops that need many translations ---------------------------------------------------
+
+def drift(n, k):
+    """At the loop's head a, b, c and d may each be an int or a float: 16
+    combinations of local types, more than a block is compiled for (12)."""
+    a = b = c = d = 0
+    for i in range(n):
+        if i == k:
+            a = a + 0.5
+        if i == k + 1:
+            b = b + 0.5
+        if i == k + 2:
+            c = c + 0.5
+        if i == k + 3:
+            d = d + 0.5
+        if i == k + 5:
+            a = 1
+    return a, b, c, d
+
+
+def test_a_block_past_its_type_combinations_deopts_with_a_warning():
+    """Paths that bring a block a 13th combination run in CPython (the call
+    re-runs there): the rest stays native, one warning says where; strict
+    refuses the function, with the same words."""
+    line = drift.__code__.co_firstlineno
+    with pytest.warns(JitWarning) as caught:
+        jitted = jit(drift)
+        for n in range(12):
+            for k in range(-1, 8):
+                assert_same(jitted, n, k)
+    assert [str(w.message) for w in caught] == [
+        f"{__file__}:{line + 13}: drift() runs natively, but more than 12 combinations of local "
+        f"types reach line {line + 13} (locals change type in a loop?): calls that bring it "
+        f"another one run in CPython"]
+    with pytest.warns(JitWarning):  # (a fresh dispatcher warns again)
+        assert ran_natively(jitted, 3, 1) == drift(3, 1)
+    with pytest.raises(CompileError) as error:
+        jit(strict=True)(drift)(3, 1)
+    assert str(error.value) == (
+        f"{__file__}:{line + 13}: cannot compile in drift(): more than 12 combinations of local types "
+        f"reach line {line + 13} (locals change type in a loop?)")
+
+
+def long_tuple_loop_source(turns: int) -> str:
+    body = "\n".join(f"            t = (t + v * {k} + i) % 1000.5" for k in range(turns))
+    return (f"def long_loop(n, a, b):\n    t = 0.0\n    for v in (a, b, 1.5, a * b):\n"
+            f"        for i in range(n):\n{body}\n    return t, v\n")
+
+
+def test_a_tuple_loop_too_large_to_unroll_is_a_loop_that_picks_its_item():
+    """`for v in (a, b, 1.5, a * b)` around a large body: not four copies of
+    the body but one loop over the indices (the items have one type)."""
+    namespace: dict = {}
+    exec(long_tuple_loop_source(150), namespace)
+    plain = namespace["long_loop"]
+    jitted = jit(strict=True)(plain)
+    for args in [(0, 1.0, 2.0), (5, 1.5, -2.0), (3, float("nan"), 0.25), (7, -0.0, 1e308)]:
+        assert_same(jitted, *args)
+    assert ran_natively(jitted, 4, 2.0, 3.0) == plain(4, 2.0, 3.0)
+    assert len(jitted.compile(int, float, float).code) < 40000  # (unrolled, it would be four times)
+
+
+def test_a_large_loop_over_items_of_different_types_names_the_construct():
+    namespace: dict = {}
+    exec(long_tuple_loop_source(150).replace("(a, b, 1.5, a * b)", "(a, b, 1, a * b)"), namespace)
+    with pytest.raises(CompileError, match="for loop over a tuple of 4 items of different types"):
+        jit(strict=True)(namespace["long_loop"])(1, 1.0, 2.0)

@@ -152,12 +152,15 @@ class RangeIter:
 class Combined:
     """enumerate(x[, start]) or zip(x, y, ...) of ranges and 1-D buffers: before
     GET_ITER its arguments (`parts`: RangeArgs and BufferArgs), after it their
-    iterators (RangeIter), and for enumerate the count (a Value: `index`)."""
+    iterators (RangeIter), and for enumerate the count (a Value: `index`).
+    Also a loop over a tuple too large to unroll whose items have one type
+    ("pick": parts is an iterator of their indices, `items` the items)."""
 
-    kind: str  # "enumerate" or "zip"
+    kind: str  # "enumerate", "zip" or "pick"
     parts: list[Any]
     start: Operand = Const(0)
     index: Value | None = None
+    items: tuple[Operand, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -443,6 +446,7 @@ class _Translator:
         self.fact_versions: dict[tuple[int, tuple[Any, ...]], tuple[Any, ...]] = {}
         self.version_count: dict[Any, int] = {}  # by block, and by (block, unrolled turns)
         self.worklist: list[_Version] = []
+        self.capped_version: _Version | None = None  # see capped()
         names = code.co_varnames[: code.co_argcount]
         entry_locals: dict[str, str | None] = {}
         # Buffer parameters are not locals with a type state: they stay bound
@@ -681,8 +685,7 @@ class _Translator:
         turn = tuple(x.taken for x in self.stack if isinstance(x, UnrolledRange))
         count = self.version_count[start, turn] = self.version_count.get((start, turn), 0) + 1
         if count > MAX_VERSIONS:
-            raise self.fail(f"too many combinations of local types reach line "
-                            f"{bb.items[0].line} (locals change type in a loop?)")
+            return self.capped(bb.items[0].line, "locals change type in a loop?")
         count = self.version_count[start] = self.version_count.get(start, 0) + 1
         stack: list[StackItem] = [self.ir.new_value("", x.type) if isinstance(x, (Value, Const)) else x
                                   for x in self.stack]
@@ -695,6 +698,22 @@ class _Translator:
         self.worklist.append(version)
         return version
 
+    def capped(self, line: int | None, guess: str) -> _Version:
+        """Where a block would need more than MAX_VERSIONS translations: a
+        version that deopts (such calls run in CPython), and why, for the
+        dispatcher (a warning; strict: an error)."""
+        why = CompileError(f"more than {MAX_VERSIONS} combinations of local types reach line {line} "
+                           f"({guess})", self.code.co_filename, line, self.func.__qualname__)
+        if all(str(why) != str(e) for e in self.ir.capped):
+            self.ir.capped.append(why)
+        if self.capped_version is None:
+            block = Block("capped")
+            self.ir.blocks.append(block)
+            block.insts.append(Inst("deopt", None, [], line=line))
+            first = next(iter(self.blocks.values()))
+            self.capped_version = _Version(first, _State({}, [], {}), block)
+        return self.capped_version
+
     def continuation(self) -> None:
         """Jump to the rest of the current bytecode block, after the current
         instruction, translated for the current state (a version of its own:
@@ -705,8 +724,9 @@ class _Translator:
         if version is None:
             count = self.version_count[bb.start, index] = self.version_count.get((bb.start, index), 0) + 1
             if count > MAX_VERSIONS:
-                raise self.fail(f"too many combinations of local types reach line {self.line} "
-                                f"(after a call that returns several types, in a loop?)")
+                version = self.capped(self.line, "after a call that returns several types, in a loop?")
+                self.emit("jmp", None, [], targets=(version.ir,))
+                return
             stack: list[StackItem] = [self.ir.new_value("", x.type) if isinstance(x, (Value, Const)) else x
                                       for x in self.stack]
             facts = {v: f for v, f in self.state.facts.items() if v.name}
@@ -1721,6 +1741,13 @@ class _Translator:
 
     def do_get_iter(self, items: Any, unroll: bool = True) -> None:
         spec = self.pop()
+        if isinstance(spec, Combined) and spec.kind == "pick":  # (see unrolled_tuple)
+            self.push(RangeArgs(Const(0), Const(len(spec.items)), Const(1)))
+            self.do_get_iter(1, unroll=False)
+            self.push(Combined("pick", [self.pop()], items=spec.items))
+            for _ in range(items - 1):
+                self.push(ITER_INDEX)
+            return
         if isinstance(spec, Combined):  # enumerate(), zip(): an iterator of each part
             parts = []
             for part in spec.parts:
@@ -1803,9 +1830,11 @@ class _Translator:
             return None  # a large body stays a loop: code size and compile time
         return UnrolledRange(tuple(values), 0)
 
-    def unrolled_tuple(self, spec: TupleItems) -> UnrolledRange:
+    def unrolled_tuple(self, spec: TupleItems) -> UnrolledRange | Combined:
         """`for v in (a, b, c)`: an unrolled loop over the tuple's items, each
-        copied now (the locals they came from may change in the loop)."""
+        copied now (the locals they came from may change in the loop); if
+        that would be too large, a loop over their indices that picks the item
+        (items of one type only: each turn's code is the same)."""
         def copied(x: StackItem) -> StackItem:
             if isinstance(x, Value):
                 return self.temp("mov", x.type, [x])
@@ -1822,8 +1851,14 @@ class _Translator:
                 copies *= len(x.values)
         body = self.loop_body_size()
         if copies > UNROLL_COPIES * 4 or body is None or body * copies > UNROLL_BUDGET * 4:
-            raise self.fail(f"for loop over a tuple of {len(values)} items (each turn is compiled "
-                            f"apart: the loop, nested as it is, is too large for that)")
+            scalars = [x for x in values if isinstance(x, (Value, Const))]
+            if len(scalars) == len(values) and len({x.type for x in scalars}) == 1:
+                self.push(Combined("pick", [], items=tuple(scalars)))
+                self.do_get_iter(1)
+                return self.pop()  # type: ignore[return-value]
+            raise self.fail(f"for loop over a tuple of {len(values)} items of different types "
+                            f"(each turn is compiled apart: the loop, nested as it is, is too "
+                            f"large for that)")
         return UnrolledRange(tuple(values), 0, items=True)
 
     def loop_body_size(self) -> int | None:
@@ -1898,6 +1933,13 @@ class _Translator:
         if not isinstance(it, Combined):
             return self.range_next(it)
         values = [self.iter_next(part) for part in it.parts]
+        if it.kind == "pick":  # the item at that index
+            (index,) = values
+            item = it.items[-1]
+            for k in range(len(it.items) - 2, -1, -1):
+                here = self.temp("cmp", BOOL, [index, Const(k)], kind="eq")  # type: ignore[list-item]
+                item = self.temp("select", item.type, [here, it.items[k], item])
+            return item
         if it.index is None:
             return TupleItems(values)
         count = self.temp("mov", INT, [it.index])

@@ -234,9 +234,11 @@ def test_plain_helpers_compile_as_if_decorated():
     here = __file__
     root = listing.__code__.co_firstlineno + 1
     call = uses_a_helper_outside_the_subset.__code__.co_firstlineno + 1
-    assert str(info.value) == (f"{here}:{root}: cannot compile in listing(): unsupported construct: "
-                               f"list display (called via uses_a_helper_outside_the_subset() at {here}:{call})")
-    assert info.value.construct == "unsupported construct: list display"
+    assert str(info.value) == (
+        f"{here}:{root}: cannot compile in listing(): list display in `return [x]` (called via "
+        f"uses_a_helper_outside_the_subset() at {here}:{call}); hint: use a tuple, or pass a NumPy "
+        f"array or array.array as an argument")
+    assert info.value.construct == "list display"
     assert (info.value.filename, info.value.lineno, info.value.function) == (here, root, "listing")
     lenient = jit(uses_a_helper_outside_the_subset)
     with pytest.warns(JitWarning, match=r"listing"):
@@ -418,7 +420,7 @@ def test_a_block_past_its_type_combinations_deopts_with_a_warning():
         jit(strict=True)(drift)(3, 1)
     assert str(error.value) == (
         f"{__file__}:{line + 13}: cannot compile in drift(): more than 12 combinations of local types "
-        f"reach line {line + 13} (locals change type in a loop?)")
+        f"reach line {line + 13} (locals change type in a loop?) in `if i == k + 5:`")
 
 
 def long_tuple_loop_source(turns: int) -> str:
@@ -445,3 +447,71 @@ def test_a_large_loop_over_items_of_different_types_names_the_construct():
     exec(long_tuple_loop_source(150).replace("(a, b, 1.5, a * b)", "(a, b, 1, a * b)"), namespace)
     with pytest.raises(CompileError, match="for loop over a tuple of 4 items of different types"):
         jit(strict=True)(namespace["long_loop"])(1, 1.0, 2.0)
+
+
+# -- messages: one line, the root cause, its source, the calls that led there, a hint ------
+
+SCALE = [1.0, 2.0]
+boxed = lambda x: [x]  # noqa: E731 - a lambda, on purpose
+
+
+def prints(x):
+    print(x)
+    return x
+
+
+def reads_a_list(x):
+    return SCALE[0] * x
+
+
+def calls_a_lambda(x):
+    return boxed(x)
+
+
+def reads_an_attribute(x):
+    return x.real
+
+
+def middle(x):
+    return listing(x) if x else x
+
+
+def outer(x):
+    return middle(x + 1)
+
+
+def message(func, *args):
+    with pytest.raises(CompileError) as info:
+        jit(strict=True)(func)(*args)
+    return str(info.value)
+
+
+def test_messages_name_the_root_cause_in_one_line():
+    here = __file__
+
+    def at(func, k=1):
+        return f"{here}:{func.__code__.co_firstlineno + k}"
+
+    assert message(prints, 1) == (
+        f"{at(prints)}: cannot compile in prints(): global name 'print' (builtin_function_or_method) "
+        f"in `print(x)`; hint: print outside the jitted function (or return what you would print)")
+    assert message(reads_a_list, 1) == (
+        f"{at(reads_a_list)}: cannot compile in reads_a_list(): global name 'SCALE' (list) in "
+        f"`return SCALE[0] * x`; hint: jitted code reads int, float and bool globals (as "
+        f"constants), functions, math and builtins: pass other objects as arguments")
+    assert message(calls_a_lambda, 1) == (
+        f"{at(boxed, 0)}: cannot compile in <lambda>(): list display in "
+        f"`boxed = lambda x: [x]  # noqa: E731 - a lambda, on purpose` (called via "
+        f"calls_a_lambda() at {at(calls_a_lambda)}); hint: use a tuple, or pass a NumPy array or "
+        f"array.array as an argument")
+    assert message(reads_an_attribute, 1) == (
+        f"{at(reads_an_attribute)}: cannot compile in reads_an_attribute(): attribute access .real "
+        f"in `return x.real`; hint: read the attribute before the call and pass its value as an "
+        f"argument")
+    assert message(outer, 1) == (
+        f"{at(listing)}: cannot compile in listing(): list display in `return [x]` (called via "
+        f"outer() at {at(outer)} -> middle() at {at(middle)}); hint: use a tuple, or pass a NumPy "
+        f"array or array.array as an argument")
+    assert message(outer, [1]) == (
+        f"{at(outer, 0)}: cannot compile in outer(): parameter 'x' is a list: pass an array.array "
+        f"or a NumPy array instead (native code reads buffers) in `def outer(x):`")

@@ -784,7 +784,7 @@ class _Translator:
 
     # -- the vocabulary ------------------------------------------------------
     def do_unsupported(self, what: Any) -> None:
-        raise self.fail(f"unsupported construct: {what}")
+        raise self.fail(str(what))  # (the bytecode tables name the construct: versions.py)
 
     def do_load_local(self, name: Any) -> None:
         assert isinstance(name, str)

@@ -159,6 +159,10 @@ typedef struct {
     Py_ssize_t nentries;
     int nogil; /* release the GIL while native code runs */
     fc_entry *entries[FC_MAX_ENTRIES];
+    /* The function calls that native code cannot finish re-run: kept here
+     * (the py_func attribute is this slot) so a re-run needs no attribute
+     * lookup, and a reassigned py_func is the one that runs. */
+    PyObject *py_func;
 } DispatcherBaseObject;
 
 static PyTypeObject DispatcherBase_Type;
@@ -899,7 +903,6 @@ static PyObject *box_result(const fc_entry *e, int status, const jc_value *out, 
     }
     if (status >= FC_STATUS_TUPLE && (Py_ssize_t)(status - FC_STATUS_TUPLE) < e->nshapes) {
         Py_ssize_t index = status - FC_STATUS_TUPLE;
-        PyObject *tuple;
         Py_ssize_t at = 0, slot = 0;
         memcpy(shape, e->shape_kinds + index * FC_SHAPE_BYTES, e->shape_len[index]);
         *route = ROUTE_DONE;
@@ -943,13 +946,17 @@ static __thread int fc_reruns = 0; /* re-runs under way on this thread, nested *
  * has one), else py_func. */
 static PyObject *rerun_func(PyObject *self, int shadow)
 {
+    PyObject *func;
     if (shadow) {
-        PyObject *func = PyObject_CallMethodNoArgs(self, str_shadow);
+        func = PyObject_CallMethodNoArgs(self, str_shadow);
         if (func != Py_None)
             return func; /* or NULL with an exception */
         Py_DECREF(func);
     }
-    return PyObject_GetAttr(self, str_py_func);
+    func = ((DispatcherBaseObject *)self)->py_func;
+    if (func != NULL)
+        return Py_NewRef(func);
+    return PyObject_GetAttr(self, str_py_func); /* (AttributeError: never set) */
 }
 
 /* Re-run a call in CPython (keywords as kwnames or as a dict), in depth
@@ -1363,6 +1370,7 @@ static int DispatcherBase_traverse(PyObject *op, visitproc visit, void *arg)
         Py_VISIT(self->entries[i]->key);
         Py_VISIT(self->entries[i]->owner);
     }
+    Py_VISIT(self->py_func);
     return 0;
 }
 
@@ -1371,8 +1379,37 @@ static int DispatcherBase_clear(PyObject *op)
     DispatcherBaseObject *self = (DispatcherBaseObject *)op;
     while (self->nentries > 0)
         remove_at(self, self->nentries - 1);
+    Py_CLEAR(self->py_func);
     return 0;
 }
+
+static PyObject *DispatcherBase_get_py_func(PyObject *op, void *closure)
+{
+    PyObject *func = ((DispatcherBaseObject *)op)->py_func;
+    (void)closure;
+    if (func == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "py_func");
+        return NULL;
+    }
+    return Py_NewRef(func);
+}
+
+static int DispatcherBase_set_py_func(PyObject *op, PyObject *value, void *closure)
+{
+    (void)closure;
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "py_func cannot be deleted");
+        return -1;
+    }
+    Py_XSETREF(((DispatcherBaseObject *)op)->py_func, Py_NewRef(value));
+    return 0;
+}
+
+static PyGetSetDef DispatcherBase_getset[] = {
+    {"py_func", DispatcherBase_get_py_func, DispatcherBase_set_py_func,
+     "The Python function: what runs where native code cannot.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
 
 static void DispatcherBase_dealloc(PyObject *op)
 {
@@ -1400,6 +1437,7 @@ static PyTypeObject DispatcherBase_Type = {
     .tp_traverse = DispatcherBase_traverse,
     .tp_clear = DispatcherBase_clear,
     .tp_methods = DispatcherBase_methods,
+    .tp_getset = DispatcherBase_getset,
     .tp_new = DispatcherBase_new,
 };
 

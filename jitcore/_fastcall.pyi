@@ -18,6 +18,7 @@ MAX_ENTRIES: int
 DEEPEST_FRAME_C_LEVELS: int
 
 class DispatcherBase:
+    py_func: Any
     def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
     def _add_entry(self, types: tuple[Any, ...], handle: int,
                    tuple_shapes: Any, owner: object, frame_bytes: int = 256,

@@ -543,7 +543,6 @@ def test_recursion_past_the_depth_budget_deopts_to_cpython():
             depth_func(budget + 20)
         assert calls
     finally:
-        del depth_func.py_func
         depth_func.py_func = real
 
 
@@ -805,3 +804,20 @@ def test_a_signature_that_keeps_deopting_runs_in_cpython_for_a_while():
         assert jitted(big, big) == 2**63
     assert jitted(3, 4) == 7
     assert _fastcall._native_calls() - before == 9  # three deopts are no streak
+
+
+def test_a_call_that_skips_native_code_runs_the_current_py_func():
+    # The re-run takes py_func from the base type's own slot (no attribute
+    # lookup): assigning py_func replaces what runs, skipping or not.
+    jitted = jit(strict=True)(add)
+    big = 2**62
+    for _ in range(4):
+        assert jitted(big, big) == 2**63  # now the next calls skip the native attempt
+    assert "py_func" not in vars(jitted) and jitted.py_func is add
+    jitted.py_func = lambda a, b: ("replaced", a, b)
+    assert jitted(big, big) == ("replaced", big, big)  # (skipping)
+    assert jitted(2**63, 1) == ("replaced", 2**63, 1)  # (an argument beyond int64)
+    jitted.py_func = add
+    assert jitted(big, big) == 2**63
+    with pytest.raises(AttributeError):
+        del jitted.py_func

@@ -52,7 +52,11 @@ def exception_at(func: FunctionType, site: RaiseSite, args: Sequence[Any],
     code = _site_code(func.__code__, func.__name__, func.__qualname__, site)
     if site.kind == "raise":  # a raise statement or a failed assert: make that exception
         cls, template = site.raised
-        args = tuple(values[x] if how == "operand" else x for how, x in template)
+        try:
+            args = tuple(_formatted(x, values) if how == "format" else values[x] if how == "operand"
+                         else x for how, x in template)
+        except Exception as exc:  # noqa: BLE001 - formatting the message raised: CPython's too
+            return exc
         if code.co_names and code.co_names[0].startswith("F"):  # `assert F, M` (see _raise_text)
             return _raised(code, func, {code.co_names[0]: False, "M": args[0] if args else None})
         return _raised(code, func, {name: cls(*args) for name in code.co_names})  # `raise E`
@@ -62,6 +66,22 @@ def exception_at(func: FunctionType, site: RaiseSite, args: Sequence[Any],
     if site.kind == "store":
         names["v"] = values[-1]
     return _raised(code, func, names)
+
+
+def _formatted(parts: tuple[Any, ...], values: Sequence[Any]) -> str:
+    """An f-string's text: its constant parts, and its values converted
+    (!s, !r, !a) and formatted by their spec, as CPython makes it."""
+    text = []
+    for p in parts:
+        if type(p) is str:
+            text.append(p)
+            continue
+        (how, x), conversion, spec = p
+        value = values[x] if how == "operand" else x
+        if conversion:
+            value = (str, repr, ascii)[conversion - 1](value)
+        text.append(format(value, spec))
+    return "".join(text)
 
 
 def _raised(code: CodeType, func: FunctionType, names: dict[str, Any]) -> BaseException:

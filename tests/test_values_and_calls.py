@@ -515,3 +515,56 @@ def test_messages_name_the_root_cause_in_one_line():
     assert message(outer, [1]) == (
         f"{at(outer, 0)}: cannot compile in outer(): parameter 'x' is a list: pass an array.array "
         f"or a NumPy array instead (native code reads buffers) in `def outer(x):`")
+
+
+# -- f-strings in the messages of raise and assert -------------------------------------
+
+CHECKED_RATIO = """
+def checked_ratio(n, x, flag):
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n} (x={x:.3f}, {x!r}, {flag}, {flag!s:>6}|{None})")
+    if x != x:
+        raise ArithmeticError(f"{x}", "not a number", n)
+    assert n < 100, f"too big: {n:_} {n:#x} {x:e} {x!a} {n!r:^9} {1.5:.1%}"
+    assert n != 7, f"{n}"
+    if n == 13:
+        raise OverflowError(f"{n:q}")  # (CPython raises a ValueError making the message)
+    return n * x
+"""
+namespace: dict = {}
+exec(compile(CHECKED_RATIO, "<checked_ratio>", "exec"), namespace)  # (pytest rewrites asserts here)
+checked_ratio = jit(strict=True)(namespace["checked_ratio"])
+
+
+def test_f_strings_make_the_messages_of_raise_and_assert():
+    for n in [-1, -(2**63), 0, 3, 7, 13, 99, 100, 2**63 - 1]:
+        for x in [1.5, -0.0, float("nan"), float("inf"), 1e300, 2.5e-310]:
+            for flag in [True, False]:
+                assert_same(checked_ratio, n, x, flag)
+
+
+def test_f_strings_of_numpy_scalars_and_the_limits():
+    np = pytest.importorskip("numpy")
+
+    @jit(strict=True)
+    def check(a, b):
+        if a > b:
+            raise ValueError(f"a={a} b={b:.2f} {a!r}")
+        return a - b
+
+    for a, b in [(np.int32(5), np.float32(1.5)), (np.uint8(3), np.float64(-2.0))]:
+        assert_same(check, a, b)
+
+    def computed_spec(n, w):
+        if n < 0:
+            raise ValueError(f"{n:{w}}")
+        return n
+
+    def stored_message(n):
+        message = f"{n}"
+        raise ValueError(message)
+
+    with pytest.raises(CompileError, match="f-string with a computed format spec"):
+        jit(strict=True)(computed_spec)(1, 5)
+    with pytest.raises(CompileError, match="assigning an f-string"):
+        jit(strict=True)(stored_message)(1)

@@ -83,6 +83,7 @@ TUPLE_TYPE = "tuple:"  # + its length: a local holding a tuple (its items: local
 MAX_VERSIONS = 12  # type states one bytecode block may be translated for
 
 PYTHON_TYPES = {int: INT, bool: BOOL, float: FLOAT}
+PYTHON_CONSTANTS = {INT: int, BOOL: bool, FLOAT: float}  # a Const's Python value, by its type
 CONDITIONS = {"<": "lt", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", ">=": "ge"}
 COMPARE_PY = {"<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
               ">": operator.gt, ">=": operator.ge}
@@ -120,6 +121,23 @@ class ExceptionValue:
 
     cls: type
     args: list[StackItem]
+
+
+@dataclass(eq=False)
+class Formatted:
+    """An f-string, which compiles as the message of a raise or an assert:
+    its parts, constant strings and (value, conversion, format spec) to be
+    formatted in Python as the exception is made (jitcore/raising.py)."""
+
+    parts: list[Any]  # str, or (StackItem, conversion: 0 none, 1 str, 2 repr, 3 ascii, spec)
+
+
+@dataclass(eq=False)
+class Converted:
+    """A value with its f-string conversion (3.13+ CONVERT_VALUE), to be formatted."""
+
+    item: Any
+    conversion: int
 
 
 def _is_exception_class(obj: object) -> bool:
@@ -241,7 +259,8 @@ PLACEHOLDER = _Placeholder()
 ITER_INDEX = _Placeholder()  # 3.15+ keep an index beside the iterator (see versions.py)
 
 StackItem = (Value | Const | _NoneConst | Known | BigInt | RangeArgs | RangeIter | UnrolledRange
-             | Combined | TupleItems | BufferArg | ExceptionValue | _Placeholder)
+             | Combined | TupleItems | BufferArg | ExceptionValue | Formatted | Converted
+             | _Placeholder)
 
 
 def type_of(item: StackItem) -> str | None:
@@ -538,6 +557,8 @@ class _Translator:
             return getattr(item.obj, "__name__", type(item.obj).__name__)
         if isinstance(item, TupleItems):
             return "a tuple"
+        if isinstance(item, (Formatted, Converted)):
+            return "an f-string (which compiles as the message of a raise or an assert)"
         if isinstance(item, (RangeArgs, RangeIter)):
             return "a range"
         if isinstance(item, BufferArg):
@@ -934,6 +955,33 @@ class _Translator:
         self.kw_names = tuple(x.obj for x in names.items)  # type: ignore[union-attr]
         self.do_call(n)
 
+    # -- f-strings (messages of raise and assert) --------------------------------
+    def do_convert(self, conversion: Any) -> None:
+        self.push(Converted(self.pop(), int(conversion)))
+
+    def do_format(self, how: Any) -> None:
+        conversion, has_spec = how
+        spec = self.pop() if has_spec else Known("")
+        if isinstance(spec, Formatted) and all(type(p) is str for p in spec.parts):
+            spec = Known("".join(spec.parts))
+        if not (isinstance(spec, Known) and type(spec.obj) is str):
+            raise self.fail("f-string with a computed format spec")
+        item = self.pop()
+        if isinstance(item, Converted):
+            item, conversion = item.item, item.conversion
+        self.push(Formatted([(item, conversion, spec.obj)]))
+
+    def do_build_string(self, n: Any) -> None:
+        parts: list[Any] = []
+        for item in [self.pop() for _ in range(n)][::-1]:
+            if isinstance(item, Known) and type(item.obj) is str:
+                parts.append(item.obj)
+            elif isinstance(item, Formatted):
+                parts += item.parts
+            else:
+                raise self.fail(f"f-string of {self.describe(item)}")
+        self.push(Formatted(parts))
+
     def do_call(self, n: Any) -> None:
         assert isinstance(n, int)
         kw_names, self.kw_names = self.kw_names, ()
@@ -945,8 +993,8 @@ class _Translator:
             self.push(self.call_jitted(callee.obj, args, kw_names))
             return
         below = self.stack[-1] if self.stack else None
-        if isinstance(callee, Known) and type(callee.obj) is str and isinstance(below, Known) \
-                and _is_exception_class(below.obj):
+        if (isinstance(callee, Known) and type(callee.obj) is str or isinstance(callee, Formatted)) \
+                and isinstance(below, Known) and _is_exception_class(below.obj):
             # `assert x, "message"` (3.11+): the class, then the message in the
             # place of a method's self, and a call of no arguments
             self.pop()
@@ -1989,15 +2037,29 @@ class _Translator:
         if not isinstance(item, ExceptionValue):
             raise self.fail(f"raising {self.describe(item)}")
         operands: list[Operand] = []
+
+        def part(a: StackItem) -> tuple[str, Any]:  # ("operand", its index) or ("const", value)
+            if isinstance(a, Const) and a.type in PYTHON_CONSTANTS:  # known now: no slot
+                return "const", PYTHON_CONSTANTS[a.type](a.value)
+            if isinstance(a, Value):
+                for k, x in enumerate(operands):  # (each value one slot, however often used)
+                    if x is a:
+                        return "operand", k
+            if isinstance(a, (Value, Const)):
+                operands.append(a)
+                return "operand", len(operands) - 1
+            if isinstance(a, Known) and type(a.obj) is str or a is NONE or isinstance(a, BigInt):
+                return "const", a.obj if isinstance(a, Known) else a.value if isinstance(a, BigInt) \
+                    else None
+            raise self.fail(f"raising {item.cls.__name__} of {self.describe(a)}")
+
         template: list[tuple[str, Any]] = []
         for a in item.args:
-            if isinstance(a, (Value, Const)):
-                template.append(("operand", len(operands)))
-                operands.append(a)
-            elif isinstance(a, Known) and type(a.obj) is str or a is NONE:
-                template.append(("const", a.obj if isinstance(a, Known) else None))
+            if isinstance(a, Formatted):  # an f-string: formatted as the exception is made
+                template.append(("format", tuple(p if type(p) is str else (part(p[0]), p[1], p[2])
+                                                 for p in a.parts)))
             else:
-                raise self.fail(f"raising {item.cls.__name__} of {self.describe(a)}")
+                template.append(part(a))
         if len(operands) > 3:
             raise self.fail(f"raising {item.cls.__name__} with {len(operands)} values (at most 3)")
         site = RaiseSite("raise", -1, tuple(x.type for x in operands), self.offset, self.line,

@@ -305,10 +305,24 @@ COMMON: dict[str, Rule] = {
     "UNPACK_SEQUENCE": _with_arg("unpack"),
     "GET_ITER": _constant("get_iter", 1),
     "STORE_SUBSCR": _constant("store_subscript", None),
+    "BUILD_STRING": _with_arg("build_string"),  # an f-string of several parts
+}
+
+# 3.10-3.12: FORMAT_VALUE formats the value below a spec (if arg & 4), after a
+# conversion (arg & 3: 1 str, 2 repr, 3 ascii); 3.13+ converts first
+# (CONVERT_VALUE, the same numbers), then FORMAT_SIMPLE or FORMAT_WITH_SPEC.
+_FORMAT_VALUE: dict[str, Rule] = {
+    "FORMAT_VALUE": lambda ins: [("format", ((ins.arg or 0) & 3, bool((ins.arg or 0) & 4)))],
+}
+_FORMAT_313: dict[str, Rule] = {
+    "CONVERT_VALUE": _with_arg("convert"),
+    "FORMAT_SIMPLE": lambda ins: [("format", (0, False))],
+    "FORMAT_WITH_SPEC": lambda ins: [("format", (0, True))],
 }
 
 PY310: dict[str, Rule] = {
     **COMMON,
+    **_FORMAT_VALUE,
     "UNARY_POSITIVE": _unary("+"),
     "ROT_TWO": _rot_two,
     "ROT_THREE": _constant("rot", 3),
@@ -355,6 +369,7 @@ PY310: dict[str, Rule] = {
 
 PY311: dict[str, Rule] = {
     **COMMON,
+    **_FORMAT_VALUE,
     "RESUME": _nothing,
     "UNARY_POSITIVE": _unary("+"),
     "BINARY_OP": _binary_op,
@@ -405,7 +420,8 @@ PY312: dict[str, Rule] = {
 }
 
 PY313: dict[str, Rule] = {
-    **PY312,
+    **{k: v for k, v in PY312.items() if k not in _FORMAT_VALUE},
+    **_FORMAT_313,
     "LOAD_FAST_LOAD_FAST": _load_fast_load_fast,
     "STORE_FAST_LOAD_FAST": _store_fast_load_fast,
     "STORE_FAST_STORE_FAST": _store_fast_store_fast,

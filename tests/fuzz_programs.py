@@ -443,12 +443,29 @@ class Gen:
         that exception; CPython's message and type must match)."""
         cond = self.condition()
         if self.chance(2):
-            message = self.pick(["", ', "checked"', ", 'n must be positive'"])
+            message = self.pick(["", ', "checked"', ", 'n must be positive'", ", " + self.f_string()])
             return [f"assert {cond.text}{message}"]
         cls = self.pick(["ValueError", "ZeroDivisionError", "OverflowError", "RuntimeError",
                          "ArithmeticError", "AssertionError"])
-        args = self.pick(["", '"bad value"', "'negative', 3", '"x", 1.5, True'])
+        args = self.pick(["", '"bad value"', "'negative', 3", '"x", 1.5, True', self.f_string(),
+                          f"'at', {self.f_string()}"])
         return [f"if {cond.text}:", f"    raise {cls}({args})"]
+
+    def f_string(self) -> str:
+        """An f-string of up to three variables, with conversions and format specs."""
+        parts = []
+        for _ in range(self.n(1, 3)):
+            t = self.pick(TYPES)
+            names = self.vars_of(t)
+            if not names:
+                continue
+            spec = self.pick(["", "", "!r", "!s", "!a", ":>8", ":^5", {INT: ":_", FLOAT: ":.3f",
+                                                                       BOOL: ":d"}[t],
+                              {INT: ":#x", FLOAT: ":e", BOOL: ""}[t], {INT: ":+d", FLOAT: ":g",
+                                                                      BOOL: ":<6"}[t]])
+            parts.append(f"{self.pick(['', 'got ', ' x='])}{{{self.pick(names)}{spec}}}")
+        return 'f"' + "|".join(parts or ["none"]) + '"'
+
 
     def stmt_store(self, depth: int) -> list[str]:
         """a[i] = x or a[i] += x into an array parameter (x fits an int64 element,

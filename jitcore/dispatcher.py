@@ -58,6 +58,8 @@ from .ir import (
     element_of,
     numpy_scalar,
     shape_leaves,
+    tuple_items,
+    tuple_type,
     type_named,
 )
 from .runtime import (
@@ -248,6 +250,38 @@ class ArrayKind:
         return self.__name__
 
 
+@dataclass(frozen=True, repr=False)
+class TupleKind:
+    """What a signature says of a tuple argument: its items' kinds (types,
+    or TupleKinds for tuples inside it)."""
+
+    items: tuple[Any, ...]
+
+    @property
+    def __name__(self) -> str:  # as signatures print argument types
+        return "tuple(" + ", ".join(getattr(t, "__name__", str(t)) for t in self.items) + ")"
+
+    def __repr__(self) -> str:
+        return self.__name__
+
+
+MAX_TUPLE_SLOTS = 32  # the most numbers a tuple argument holds natively
+
+
+_TUPLE_KINDS: dict[tuple[type, ...], TupleKind] = {}  # of flat tuples, by their items' types
+
+
+def _tuple_kind(value: tuple[Any, ...]) -> TupleKind:
+    types = tuple(map(type, value))
+    kind = _TUPLE_KINDS.get(types)
+    if kind is None:
+        kind = TupleKind(tuple(_tuple_kind(x) if t is tuple else t
+                               for x, t in zip(value, types, strict=True)))
+        if tuple not in types and len(_TUPLE_KINDS) < 4096:  # (nested ones are made each time)
+            _TUPLE_KINDS[types] = kind
+    return kind
+
+
 _ARRAY_KINDS: dict[tuple[str, int, str, bool], ArrayKind] = {}
 _ndarray: list[type] = []  # numpy.ndarray, once an argument has been one
 
@@ -309,14 +343,20 @@ def argument_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """The signature a call's arguments select: their types, and for buffers
     (BUFFER_TYPES) and NumPy arrays also the type of their elements."""
     key: tuple[Any, ...] = tuple(map(type, args))
-    if any(t in BUFFER_TYPES or _is_ndarray(t) for t in key):
-        key = tuple(_buffer_kind(a) if t in BUFFER_TYPES else _array_kind(a) if _is_ndarray(t) else t
-                    for a, t in zip(args, key, strict=True))
+    if any(t in BUFFER_TYPES or _is_ndarray(t) or t is tuple for t in key):
+        key = tuple(_buffer_kind(a) if t in BUFFER_TYPES else _array_kind(a) if _is_ndarray(t) else
+                    _tuple_kind(a) if t is tuple else t for a, t in zip(args, key, strict=True))
     return key
 
 
 def ir_type(t: Any) -> str | None:
     """The IR type an element of a signature stands for, or None if native code does not take it."""
+    if isinstance(t, TupleKind):  # of numbers, None and tuples of those, not too many
+        items = [ir_type(x) for x in t.items]
+        if any(x is None or tuple_items(x) is None and element_of(x) is not None for x in items):
+            return None
+        flat = tuple_type(items)  # type: ignore[arg-type]
+        return flat if struct.calcsize("<" + _pack_code(flat)) <= 8 * MAX_TUPLE_SLOTS else None
     if isinstance(t, BufferKind):
         element = BUFFER_ELEMENTS.get(t.code)
         if element is None or struct.calcsize(t.code) != element.size:
@@ -433,7 +473,7 @@ class _Entry:
     """Native code for one signature, and how to call it."""
 
     __slots__ = ("compiled", "handle", "pack", "shapes", "pool", "slots", "frame_bytes", "buffers",
-                 "records", "nones")
+                 "records", "nones", "tuples")
 
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
@@ -449,7 +489,9 @@ class _Entry:
         self.pack = struct.Struct("<" + "".join(_pack_code(t) for t in compiled.signature)).pack
         # (position, its Type) of each buffer argument
         self.buffers = tuple((i, u) for i, t in enumerate(compiled.signature)
-                             if (u := type_named(t)).element is not None)
+                             if tuple_items(t) is None and (u := type_named(t)).element is not None)
+        # tuple arguments, whose items take the slots (_flat_arguments)
+        self.tuples = any(tuple_items(t) is not None for t in compiled.signature)
         self.shapes = compiled.tuple_shapes
         self.records = compiled.records  # callers pass undo records (else 0: passes/records.py)
         self.nones = "none" in compiled.signature  # None arguments, which take no slot
@@ -487,6 +529,9 @@ def _pack_code(t: str) -> str:
     _call_slow leaves None arguments out)."""
     if t == "none":
         return ""
+    items = tuple_items(t)
+    if items is not None:  # a tuple: its items' slots
+        return "".join(_pack_code(x) for x in items)
     if element_of(t) is not None:
         return "q" * argument_slots(t)
     scalar = numpy_scalar(t)
@@ -544,6 +589,17 @@ def _pin_buffers(args: tuple[Any, ...], buffers: tuple[tuple[int, Type], ...],
 
 # Statuses of a call that finished natively with a scalar result (tuples: STATUS_TUPLE + shape).
 _RESULT_STATUSES = frozenset(abi.SCALAR_STATUS.values())
+
+
+def _flat_arguments(args: Sequence[Any]) -> tuple[Any, ...]:
+    """Arguments as their slots take them: a tuple's items in its place, None nowhere."""
+    flat: list[Any] = []
+    for a in args:
+        if type(a) is tuple:
+            flat += _flat_arguments(a)
+        elif a is not None:
+            flat.append(a)
+    return tuple(flat)
 
 
 def _box_tuple(out: Any, shape: tuple[Any, ...], slots: Iterator[int]) -> tuple[Any, ...]:
@@ -659,7 +715,9 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             call_args = args
             if entry.buffers:
                 args = _pin_buffers(args, entry.buffers, pins, undo if entry.records else None)
-            if entry.nones:
+            if entry.tuples:
+                args = _flat_arguments(args)
+            elif entry.nones:
                 args = tuple(a for a in args if a is not None)  # (they take no slot)
             try:
                 packed = entry.pack(*args)
@@ -797,8 +855,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
 
     def _register_fast(self, key: Key, entry: _Entry) -> None:
         """Let the C fast path call `entry` for arguments of exactly the types `key`."""
-        if _fastcall is None:
-            return
+        if _fastcall is None or any(isinstance(t, TupleKind) for t in key):
+            return  # (tuple arguments take the Python path)
         if any(isinstance(t, ArrayKind) or _is_numpy(t) for t in key):
             # (NumPy values, and so NumPy results, come only from NumPy arguments)
             _give_fast_path_numpy_types()
@@ -1059,8 +1117,11 @@ def _why_not_native(name: str, t: Any) -> str:
     """Why a call cannot run natively: parameter `name` got an argument of
     type t, which native code does not take (strict=True says so), and what to do."""
     what = getattr(t, "__name__", str(t))
-    if t in (list, tuple):
+    if t is list:
         hint = "pass an array.array or a NumPy array instead (native code reads buffers)"
+    elif isinstance(t, TupleKind):
+        hint = (f"native code takes tuples of int, float, bool, None, NumPy scalars and such tuples, "
+                f"{MAX_TUPLE_SLOTS} numbers at most; pass an array.array or a NumPy array for more")
     elif isinstance(t, type) and issubclass(t, (int, float)) and t not in (int, float, bool):
         base = "int" if issubclass(t, int) else "float"
         hint = f"pass {base}(x) (native code takes exactly int, float and bool, not subclasses)"
@@ -1107,8 +1168,11 @@ def _fast_buffer_spec(t: Any) -> tuple[Any, ...] | None:
     return None
 
 
-def _key_type(t: str) -> type | BufferKind | ArrayKind:
+def _key_type(t: str) -> type | BufferKind | ArrayKind | TupleKind:
     """The signature element that IR type t (as native code passes it on) stands for."""
+    items = tuple_items(t)
+    if items is not None:
+        return TupleKind(tuple(_key_type(x) for x in items))
     u = type_named(t)
     if u.element is None:
         return PY_TYPES[t] if t in PY_TYPES else _numpy_scalar_type(t)

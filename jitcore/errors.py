@@ -15,7 +15,7 @@ HINTS = (
     ("global name", "jitted code reads int, float and bool globals (as constants), functions, "
                     "math and builtins: pass other objects as arguments"),
     ("attribute access", "read the attribute before the call and pass its value as an argument"),
-    ("call to", "decorate the function with @jit, or call it outside the jitted function"),
+    ("call to '", "decorate the function with @jit, or call it outside the jitted function"),
     ("call of", "call functions by their global name (or pass the values they compute)"),
     ("math.", "call it outside the jitted function: README lists the math functions that compile"),
     ("operator + on str", "strings stay in Python: format them outside the jitted function"),

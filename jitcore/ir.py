@@ -82,7 +82,7 @@ Instruction set (dst on the left):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -287,6 +287,31 @@ def array_type(code: str, ndim: int, layout: str, readonly: bool = False) -> str
     """The signature type of a NumPy array argument: elements of dtype.char
     `code`, `ndim` dimensions, layout "C" (C-contiguous) or "A" (any strides)."""
     return f"array:{code}:{ndim}{layout}" + (":readonly" if readonly else "")
+
+
+def tuple_type(items: Sequence[str]) -> str:
+    """The signature type of a tuple argument: tuple[int,float,tuple[bool,none]]."""
+    return "tuple[" + ",".join(items) + "]"
+
+
+def tuple_items(t: str) -> list[str] | None:
+    """The item types of tuple signature type t (nested tuples as tuple
+    types), or None if t is not a tuple type."""
+    if not t.startswith("tuple["):
+        return None
+    items: list[str] = []
+    depth, start = 0, len("tuple[")
+    for i in range(start, len(t) - 1):
+        if t[i] == "[":
+            depth += 1
+        elif t[i] == "]":
+            depth -= 1
+        elif t[i] == "," and depth == 0:
+            items.append(t[start:i])
+            start = i + 1
+    if start < len(t) - 1:
+        items.append(t[start:-1])
+    return items
 
 
 def element_of(t: str) -> Element | None:

@@ -82,6 +82,10 @@ MIXED = "mixed"  # a helper whose return paths return different types (int, bool
 # int(a[i]) / float(a[i]), so the arithmetic is Python's for either kind, and store
 # into them (NumPy scalar arithmetic itself is fuzzed by test_random_programs).
 INT_ARRAY, FLOAT_ARRAY = "int_array", "float_array"
+# A tuple parameter (int, float): passed as a tuple from Python and between functions,
+# read as q[0], q[1], unpacked, rebound to another such tuple.
+PAIR = "pair"
+PAIR_SHAPE = [(INT, 64), (FLOAT, 1)]
 ELEMENT_TYPES = {INT_ARRAY: INT, FLOAT_ARRAY: FLOAT}
 PYTHON_TYPES = {INT: int, BOOL: bool, FLOAT: float}
 
@@ -819,6 +823,13 @@ class Gen:
         args = []
         given = len(callee.param_types) - (callee.defaults if callee.defaults and self.chance(2) else 0)
         for pt in callee.param_types[:given]:
+            if pt == PAIR:  # a tuple display, or a tuple local of that shape
+                pairs = [n for n, shape in self.tuples.items() if len(shape) == 2
+                         and not any(isinstance(x, list) for x in shape)
+                         and [x[0] for x in shape] == [INT, FLOAT] and shape[0][1] <= 64]
+                args.append(self.pick(pairs) if pairs and self.chance(2) else
+                            self.tuple_value([tuple(x) for x in PAIR_SHAPE], max(depth - 1, 1)))
+                continue
             e = self.expr(pt, max(depth - 1, 1))
             if pt == INT and e.bits > 64:  # the callee's bounds assume int64-sized arguments
                 e = self.clamp(e)
@@ -1241,6 +1252,10 @@ def function(draw, name: str = "generated", callees: Sequence[Callee] = (),
         g.assignable.append(p)
         if t != FLOAT:
             g.bits[p] = 64 if t == INT else 1
+    if g.chance(4):
+        params.append("q0")
+        param_types.append(PAIR)
+        g.tuples["q0"] = [tuple(x) for x in PAIR_SHAPE]
     for i in range(arrays):
         t = g.pick([INT_ARRAY, FLOAT_ARRAY])
         params.append(f"arr{i}")
@@ -1300,7 +1315,9 @@ def function(draw, name: str = "generated", callees: Sequence[Callee] = (),
     signature = list(params)
     if return_type is not None and params and not arrays and g.chance(3):
         defaults = 1
-        if g.chance(2):
+        if param_types[-1] == PAIR:
+            signature[-1] += "=(1, 2.5)"
+        elif g.chance(2):
             signature[-1] += f"={g.constant(param_types[-1], small=True).text}"
         else:  # None, replaced first thing: `def h(x, step=None): if step is None: step = 1`
             signature[-1] += "=None"

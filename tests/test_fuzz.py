@@ -62,7 +62,7 @@ from hypothesis import strategies as st
 from numpy_compare import copy_like
 
 from jitcore import CompileError, jit
-from jitcore.dispatcher import _array_kind_for
+from jitcore.dispatcher import TupleKind, _array_kind_for
 
 EXAMPLES = int(os.environ.get("JITCORE_FUZZ_EXAMPLES", "150"))
 CALLS_PER_PROGRAM = 8
@@ -127,6 +127,7 @@ def _arrays(code: str, items: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 
 ARGUMENTS = {"int": INT_ARGS, "bool": st.booleans(), "float": FLOAT_ARGS,
+             "pair": st.tuples(INT_ARGS, FLOAT_ARGS),
              "int_array": _arrays("q", st.one_of(st.sampled_from(INT64_EDGES), st.integers(-100, 100))),
              "float_array": _arrays("d", FLOAT_ARGS)}
 # Array programs (fuzz_programs' arrays=True): JITCORE_FUZZ_ARRAYS=0 leaves them out.
@@ -172,8 +173,8 @@ def compile_strictly(source: str, param_types: Sequence[str]) -> Any:
     plain = zlib.crc32(source.encode()) % 2 == 0
     jitted = jit(strict=True)(make(source, helpers_decorator=None if plain else jit(strict=True)))
     try:
-        jitted.compile(*(PYTHON_TYPES[t] if t in PYTHON_TYPES else
-                         _array_kind_for("l" if t == "int_array" else "d", 1, "C", False)
+        jitted.compile(*(PYTHON_TYPES[t] if t in PYTHON_TYPES else TupleKind((int, float)) if t == "pair"
+                         else _array_kind_for("l" if t == "int_array" else "d", 1, "C", False)
                          for t in param_types))
     except CompileError as exc:
         if DYNAMIC and any(text in str(exc) for text in DYNAMIC_LIMITS):

@@ -11,6 +11,7 @@ import pytest
 from conftest import INT64_EDGES, assert_same, ran_natively
 
 from jitcore import CompileError, JitWarning, jit
+from jitcore.dispatcher import TupleKind
 
 
 @jit(strict=True)
@@ -568,3 +569,62 @@ def test_f_strings_of_numpy_scalars_and_the_limits():
         jit(strict=True)(computed_spec)(1, 5)
     with pytest.raises(CompileError, match="assigning an f-string"):
         jit(strict=True)(stored_message)(1)
+
+
+# -- tuple arguments ------------------------------------------------------------------------
+
+def norm2(p):
+    return p[0] * p[0] + p[1] * p[1]
+
+
+def dist2(p, q):
+    return norm2((p[0] - q[0], p[1] - q[1]))
+
+
+@jit(strict=True)
+def walk(n, start=(0.0, 0.0)):
+    t = 0.0
+    a = start
+    for i in range(n):
+        b = (i * 0.5, i % 3)
+        t += dist2(a, b)  # tuples passed natively, to plain helpers
+        a = b
+    return t, a
+
+
+@jit(strict=True)
+def unpacks(p, q):
+    (x, (y, z)), w = p, q
+    if z is None:
+        return x + y, w
+    return x * y - z, w[0] if len(w) == 2 else w  # (w: nested or a tuple of one)
+
+
+def test_tuples_are_arguments_from_python_and_between_native_functions():
+    for n in [0, 1, 7, 30]:
+        assert_same(walk, n)
+        assert_same(walk, n, (1, 2))
+        assert_same(walk, n, (True, -2.5))
+    assert ran_natively(walk, 5, (1.5, 2.5)) == walk.py_func(5, (1.5, 2.5))
+    for p, q in [((1, (2, None)), (3, 4.5)), ((1.5, (2, 3)), (True,)), ((2**62, (4, -1)), (0, 0)),
+                 ((-(2**63), (1, 0)), (1, 1)), ((1, (2**63, 1)), (0, 0)),  # beyond int64: CPython
+                 ((1, (2, 3)), ((1, 2), 3))]:
+        assert_same(unpacks, p, q)
+    assert (int, TupleKind((int, int))) in walk.signatures
+
+
+def test_tuple_arguments_native_code_does_not_take_are_named():
+    np = pytest.importorskip("numpy")
+
+    def first(p):
+        return p[0]
+
+    for p in [(np.float32(1.5), np.int8(-3)), ((), 1), (None,)]:
+        assert_same(jit(strict=True)(first), p)
+    with pytest.raises(CompileError, match=r"parameter 'p' is a tuple\(list, int\): native code "
+                                           r"takes tuples of int, float, bool, None"):
+        jit(strict=True)(first)(([1], 2))
+    with pytest.raises(CompileError, match="32 numbers at most"):
+        jit(strict=True)(first)(tuple(range(33)))
+    lenient = jit(first)
+    assert lenient(([1], 2)) == [1] and lenient(tuple(range(33))) == 0  # (in CPython, quietly)

@@ -62,6 +62,8 @@ from ..ir import (
     array_type,
     buffer_type,
     fits_int64,
+    tuple_items,
+    tuple_type,
     type_named,
 )
 from . import numpy_rules
@@ -476,6 +478,10 @@ class _Translator:
         # (id(index), id(length)) -> (index, length, the index checked): see dimension_index
         self.checked_indices: dict[tuple[int, int], tuple[Operand, Value, Operand]] = {}
         for position, (name, t) in enumerate(zip(names, signature, strict=False)):
+            items = tuple_items(t)
+            if items is not None:  # a tuple: a local of its items (name#k), each in its slots
+                self.tuple_param(name, items, entry_locals)
+                continue
             param = type_named(t)
             element = param.element
             if param == NONE_TYPE:  # None: no slot, the local's type says it all
@@ -504,6 +510,32 @@ class _Translator:
         self.first = self.version_for(min(self.blocks))
 
     # -- helpers ---------------------------------------------------------
+    def tuple_param(self, name: str, items: list[str], entry_locals: dict[str, str | None]) -> None:
+        entry_locals[name] = TUPLE_TYPE + str(len(items))
+        for k, t in enumerate(items):
+            inner = tuple_items(t)
+            if inner is not None:
+                self.tuple_param(f"{name}#{k}", inner, entry_locals)
+            elif t == NONE_TYPE:
+                entry_locals[f"{name}#{k}"] = NONE_TYPE
+            else:
+                entry_locals[f"{name}#{k}"] = type_named(t)
+                self.ir.params.append(self.local(f"{name}#{k}", t))
+
+    def tuple_argument(self, item: TupleItems, ops: list[Operand], callee: str) -> str:
+        """A tuple passed to a native callee: its items' operands appended to
+        ops (None takes none), its signature type (ir.tuple_type)."""
+        types = []
+        for x in item.items:
+            if isinstance(x, TupleItems):
+                types.append(self.tuple_argument(x, ops, callee))
+            elif x is NONE:
+                types.append(NONE_TYPE)
+            else:
+                ops.append(self.operand(x, f"argument of {callee}()"))
+                types.append(ops[-1].type)
+        return tuple_type(types)
+
     def fail(self, what: str) -> CompileError:
         return CompileError(what, self.code.co_filename, self.line, self.func.__qualname__)
 
@@ -1028,9 +1060,9 @@ class _Translator:
         for value in bound:
             if id(value) not in passed:  # a default
                 default = self.constant(value)
-                if not isinstance(default, (Const, _NoneConst)):
+                if not isinstance(default, (Const, _NoneConst, TupleItems)):
                     raise self.fail(f"call to {callee.__name__}() whose default {_short_repr(value)} "
-                                    f"is not an int, float, bool or None")
+                                    f"is not an int, float, bool, None or a tuple of those")
                 value = default
             args.append(value)
         ops: list[Operand] = []
@@ -1041,6 +1073,8 @@ class _Translator:
                 types.append(a.signature_type)
             elif a is NONE:  # (no slot)
                 types.append(NONE_TYPE)
+            elif isinstance(a, TupleItems):  # its items, each in its slots
+                types.append(self.tuple_argument(a, ops, callee.__name__))
             else:
                 ops.append(self.operand(a, f"argument of {callee.__name__}()"))
                 types.append(ops[-1].type)
@@ -2268,6 +2302,8 @@ def _call_round(t: _Translator, args: list[StackItem]) -> StackItem:
 def _call_len(t: _Translator, args: list[StackItem]) -> StackItem:
     if len(args) != 1:
         t.deopt()  # TypeError: len() takes exactly one argument
+    if isinstance(args[0], TupleItems):
+        return Const(len(args[0].items))
     if not isinstance(args[0], BufferArg):
         raise t.fail(f"len() of {t.describe(args[0])}")
     return args[0].length

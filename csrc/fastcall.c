@@ -100,6 +100,7 @@
 #define FC_KIND_FLOAT 3
 #define FC_KIND_BUFFER 4 /* a 1-D contiguous buffer: three slots, address, length, undo record */
 #define FC_KIND_NONE 5 /* None: an argument without a slot, or None in a returned tuple */
+#define FC_KIND_TUPLE 6 /* a tuple: its items in slots, as its shape (FC_KIND_NEST) says */
 /* Result kinds from here on: a NumPy scalar of the (kind - FC_KIND_NUMPY)-th
  * type of ir.NUMPY_SCALARS (its status is FC_STATUS_NUMPY + the same index). */
 #define FC_KIND_NUMPY 16
@@ -144,6 +145,8 @@ typedef struct {
     char buffer_ndim[FC_MAX_ARGS];      /* 0 for a flat buffer, else a NumPy array's dimensions, */
     char buffer_strided[FC_MAX_ARGS];   /* and for those whether they are not C-contiguous */
     int has_buffers;                    /* any FC_KIND_BUFFER argument */
+    unsigned char *tuple_shape[FC_MAX_ARGS]; /* FC_KIND_TUPLE arguments: their shape, encoded, */
+    unsigned char tuple_slots[FC_MAX_ARGS];  /* and the slots their items take */
     char records;                       /* the code keeps undo records (else their slots are 0) */
     /* Adaptive: a signature whose calls keep deopting runs its next calls in
      * CPython directly (the native attempt would only add its cost), then
@@ -196,8 +199,10 @@ static void entry_free(fc_entry *e)
     Py_ssize_t i;
     if (e == NULL || --e->refs > 0)
         return;
-    for (i = 0; i < FC_MAX_ARGS; i++)
+    for (i = 0; i < FC_MAX_ARGS; i++) {
         Py_XDECREF(e->buffer_type[i]);
+        PyMem_Free(e->tuple_shape[i]);
+    }
     PyMem_Free(e->shape_len);
     PyMem_Free(e->shape_kinds);
     Py_XDECREF(e->key);
@@ -242,6 +247,8 @@ static inline int kind_of_value(PyObject *o)
         return FC_KIND_BOOL;
     if (o == Py_None)
         return FC_KIND_NONE;
+    if (t == &PyTuple_Type)
+        return FC_KIND_TUPLE;
     return numpy_kind((PyObject *)t);
 }
 
@@ -447,6 +454,81 @@ static int encode_shape(PyObject *shape, unsigned char *code, Py_ssize_t *at, Py
     }
     Py_DECREF(items);
     return result;
+}
+
+/* Whether tuple `o` has the shape encoded at shape[*at] (its items' exact
+ * kinds, nested tuples too); *at moves past it. */
+static int tuple_matches(const unsigned char *shape, Py_ssize_t *at, PyObject *o)
+{
+    Py_ssize_t i, n = shape[*at + 1];
+    *at += 2;
+    if (!PyTuple_CheckExact(o) || PyTuple_GET_SIZE(o) != n)
+        return 0;
+    for (i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(o, i);
+        if (shape[*at] == FC_KIND_NEST) {
+            if (!tuple_matches(shape, at, item))
+                return 0;
+        }
+        else if (kind_of_value(item) != shape[(*at)++])
+            return 0;
+    }
+    return 1;
+}
+
+/* The items of tuple `o` (of the shape at shape[*at]) into in[*slot], ... as
+ * the Python path packs them (None takes no slot): 0, or 1 if an int is
+ * beyond int64 (the call runs in py_func), -1 with an exception. */
+static int unbox_tuple(const unsigned char *shape, Py_ssize_t *at, PyObject *o, jc_value *in,
+                       Py_ssize_t *slot)
+{
+    Py_ssize_t i, n = shape[*at + 1];
+    *at += 2;
+    for (i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(o, i);
+        unsigned char kind = shape[*at];
+        if (kind == FC_KIND_NEST) {
+            int status = unbox_tuple(shape, at, item, in, slot);
+            if (status != 0)
+                return status;
+            continue;
+        }
+        ++*at;
+        if (kind == FC_KIND_NONE)
+            continue;
+        if (kind >= FC_KIND_NUMPY) {
+            int status = unbox_numpy(item, kind - FC_KIND_NUMPY, &in[*slot]);
+            if (status != 0)
+                return status;
+        }
+        else if (kind == FC_KIND_INT) {
+            int overflow = 0;
+            long long v = PyLong_AsLongLongAndOverflow(item, &overflow);
+            if (overflow)
+                return 1;
+            if (v == -1 && PyErr_Occurred())
+                return -1;
+            in[*slot].i = (int64_t)v;
+        }
+        else if (kind == FC_KIND_BOOL)
+            in[*slot].i = item == Py_True;
+        else
+            in[*slot].d = PyFloat_AS_DOUBLE(item);
+        ++*slot;
+    }
+    return 0;
+}
+
+/* Whether the tuple arguments have the shapes entry e takes. */
+static int tuples_match(const fc_entry *e, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_ssize_t i;
+    for (i = 0; i < nargs; i++) {
+        Py_ssize_t at = 0;
+        if (e->tuple_shape[i] != NULL && !tuple_matches(e->tuple_shape[i], &at, args[i]))
+            return 0;
+    }
+    return 1;
 }
 
 static void raise_in_place(DispatcherBaseObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -686,6 +768,8 @@ static int take_buffers(const fc_entry *e, PyObject *const *args, Py_ssize_t nar
         int taken;
         if (e->kinds[i] == FC_KIND_NONE)
             slot--; /* None takes no slot */
+        if (e->kinds[i] == FC_KIND_TUPLE)
+            slot += e->tuple_slots[i] - 1;
         if (e->kinds[i] != FC_KIND_BUFFER)
             continue;
         if ((PyObject *)Py_TYPE(args[i]) != e->buffer_type[i])
@@ -742,7 +826,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     for (i = 0; i < self->nentries && e == NULL; i++) {
         fc_entry *c = self->entries[i];
         if (c->nargs == nargs && (nargs == 0 || memcmp(c->kinds, kinds, (size_t)nargs) == 0)
-            && take_buffers(c, args, nargs, views, undo, &nviews, in))
+            && tuples_match(c, args, nargs) && take_buffers(c, args, nargs, views, undo, &nviews, in))
             e = c;
     }
     if (e == NULL)
@@ -761,6 +845,17 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
         }
         if (kinds[i] == FC_KIND_NONE) {
             slot--; /* None takes no slot: its type says it all */
+            continue;
+        }
+        if (kinds[i] == FC_KIND_TUPLE) {
+            Py_ssize_t at = 0;
+            int status = unbox_tuple(e->tuple_shape[i], &at, o, in, &slot);
+            slot--; /* (past its items: the loop adds one) */
+            if (status != 0) {
+                release_views(views, nviews);
+                *route = status > 0 ? ROUTE_DEOPT : ROUTE_DONE; /* (ROUTE_DONE: the error is set) */
+                return NULL;
+            }
             continue;
         }
         if (kinds[i] >= FC_KIND_NUMPY) {
@@ -1176,13 +1271,45 @@ static int buffer_spec(PyObject *buffers, Py_ssize_t i, PyObject **type, char *c
     return 1;
 }
 
+/* A tuple argument's spec in _add_entry's `buffers`: ("tuple", its shape). */
+static int is_tuple_spec(PyObject *spec)
+{
+    return PyTuple_Check(spec) && PyTuple_GET_SIZE(spec) == 2
+           && PyUnicode_Check(PyTuple_GET_ITEM(spec, 0))
+           && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(spec, 0), "tuple") == 0;
+}
+
+/* Argument i of e is a tuple of `shape`: 0, 1 beyond the limits (the
+ * tuples' slots, counted in *slots, and at most FC_MAX_SLOTS for each other
+ * argument must fit a call's), -1 on error. */
+static int tuple_spec(fc_entry *e, Py_ssize_t i, PyObject *shape, Py_ssize_t *slots)
+{
+    unsigned char code[FC_SHAPE_BYTES];
+    Py_ssize_t at = 0, taken = 0;
+    int found = encode_shape(shape, code, &at, &taken, 0);
+    if (found != 0)
+        return found;
+    *slots += taken;
+    if (*slots + FC_MAX_SLOTS * e->nargs > FC_MAX_SLOTS * FC_MAX_ARGS)
+        return 1;
+    e->tuple_shape[i] = PyMem_Malloc((size_t)at);
+    if (e->tuple_shape[i] == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(e->tuple_shape[i], code, (size_t)at);
+    e->tuple_slots[i] = (unsigned char)taken;
+    e->kinds[i] = FC_KIND_TUPLE;
+    return 0;
+}
+
 static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
 {
     DispatcherBaseObject *self = (DispatcherBaseObject *)op;
     PyObject *key, *handle_obj, *shapes_obj, *owner, *shapes = NULL;
     fc_entry *e = NULL, *old = NULL;
     unsigned long long handle;
-    Py_ssize_t i, nargs, nshapes, at;
+    Py_ssize_t i, nargs, nshapes, at, slots = 0;
 
     Py_ssize_t frame_bytes = 256;
     PyObject *buffers = Py_None;
@@ -1200,10 +1327,12 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
         return NULL;
     }
     for (i = 0; i < nargs; i++) {
-        if (kind_of_type(PyTuple_GET_ITEM(key, i)) == 0 && buffer_spec(buffers, i, NULL, NULL, NULL, NULL, NULL) <= 0) {
+        if (kind_of_type(PyTuple_GET_ITEM(key, i)) == 0
+            && !(buffers != Py_None && is_tuple_spec(PyTuple_GET_ITEM(buffers, i)))
+            && buffer_spec(buffers, i, NULL, NULL, NULL, NULL, NULL) <= 0) {
             if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_TypeError, "_add_entry: argument types must be int, bool or "
-                                "float, or buffers described in `buffers`");
+                                "float, or buffers or tuples described in `buffers`");
             return NULL;
         }
     }
@@ -1234,6 +1363,14 @@ static PyObject *DispatcherBase_add_entry(PyObject *op, PyObject *args)
         PyObject *type;
         char code, readonly, ndim, strided;
         e->kinds[i] = (unsigned char)kind_of_type(PyTuple_GET_ITEM(key, i));
+        if (e->kinds[i] == 0 && buffers != Py_None && is_tuple_spec(PyTuple_GET_ITEM(buffers, i))) {
+            int found = tuple_spec(e, i, PyTuple_GET_ITEM(PyTuple_GET_ITEM(buffers, i), 1), &slots);
+            if (found < 0)
+                goto error;
+            if (found > 0)
+                goto beyond_limits;
+            continue;
+        }
         if (e->kinds[i] == 0
             && buffer_spec(buffers, i, &type, &code, &readonly, &ndim, &strided) > 0) {
             e->kinds[i] = FC_KIND_BUFFER;

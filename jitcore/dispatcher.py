@@ -591,6 +591,11 @@ def _pin_buffers(args: tuple[Any, ...], buffers: tuple[tuple[int, Type], ...],
 _RESULT_STATUSES = frozenset(abi.SCALAR_STATUS.values())
 
 
+def _tuple_shape(t: str) -> tuple[Any, ...]:
+    """Tuple signature type t as a shape (ir.shape_leaves): the C fast path's spec of it."""
+    return tuple(_tuple_shape(x) if tuple_items(x) is not None else x for x in tuple_items(t) or ())
+
+
 def _flat_arguments(args: Sequence[Any]) -> tuple[Any, ...]:
     """Arguments as their slots take them: a tuple's items in its place, None nowhere."""
     flat: list[Any] = []
@@ -855,18 +860,21 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
 
     def _register_fast(self, key: Key, entry: _Entry) -> None:
         """Let the C fast path call `entry` for arguments of exactly the types `key`."""
-        if _fastcall is None or any(isinstance(t, TupleKind) for t in key):
-            return  # (tuple arguments take the Python path)
+        if _fastcall is None:
+            return
         if any(isinstance(t, ArrayKind) or _is_numpy(t) for t in key):
             # (NumPy values, and so NumPy results, come only from NumPy arguments)
             _give_fast_path_numpy_types()
         buffers = tuple(_fast_buffer_spec(t) for t in key)
+        for i, t in enumerate(entry.compiled.signature):
+            if tuple_items(t) is not None:  # ("tuple", its shape: NumPy types by their status)
+                buffers = (*buffers[:i], ("tuple", _named_by_status(_tuple_shape(t))), *buffers[i + 1:])
         # NumPy results in tuples are named by their status (the C side knows no names)
         shapes = [_named_by_status(shape) for shape in entry.shapes]
         try:
             handle = int(_ffi.cast("uintptr_t", entry.handle))
             if not self._add_entry(key, handle, shapes, entry,  # entry keeps the code alive
-                                   entry.frame_bytes, buffers if entry.buffers else None,
+                                   entry.frame_bytes, buffers if entry.buffers or entry.tuples else None,
                                    entry.records):
                 log.debug("%r%s is beyond the C fast path's limits", self.py_func, _format(key))
         except Exception as exc:  # noqa: BLE001 - the Python path still serves the calls

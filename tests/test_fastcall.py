@@ -821,3 +821,39 @@ def test_a_call_that_skips_native_code_runs_the_current_py_func():
     assert jitted(big, big) == 2**63
     with pytest.raises(AttributeError):
         del jitted.py_func
+
+
+def tuple_sum(p, q):
+    (a, (b, c)), d = p, q
+    return a + b + (0 if c is None else c) + d
+
+
+def test_tuple_arguments_take_the_fast_path(slow_calls):
+    jitted = jit(strict=True)(tuple_sum)
+    jitted((1, (2, None)), 3)  # (compiles: through the Python path)
+    jitted((1.5, (2, 3)), True)
+    assert set(jitted._fast_signatures()) == set(jitted.signatures)
+    before = len(slow_calls)
+    for p, q in [((5, (6, None)), 7), ((-(2**63), (2**63 - 1, None)), 0), ((0.5, (2, -3)), False)]:
+        assert same_value(jitted(p, q), tuple_sum(p, q))
+    assert len(slow_calls) == before
+    # other shapes and kinds: the Python path (which compiles them, or runs CPython)
+    for p, q in [((1, (2, 3)), 4), ((1, (2, None, 4)), 5), ((2**63, (1, None)), 0),
+                 ((1, (2**64, None)), 0), ((True, (2, None)), 3)]:
+        assert_same(jitted, p, q)
+    assert len(slow_calls) > before
+
+
+def test_tuple_specs_of_the_fast_path():
+    jitted = jit(add)
+    block = CodeBlock(RET_OK)
+    h = handle_of(block)
+    kind = dispatcher.TupleKind((int, float))
+    assert jitted._add_entry((kind, int), h, [], block, 256, (("tuple", ("int", "float")), None)) is True
+    assert jitted._fast_signatures() == [(kind, int)]
+    big = ("int",) * (abi.MAX_RESULT_SLOTS + 1)
+    assert jitted._add_entry((kind,), h, [], block, 256, (("tuple", big),)) is False
+    with pytest.raises(TypeError):
+        jitted._add_entry((kind,), h, [], block, 256, None)  # (a tuple must be described)
+    with pytest.raises(TypeError):
+        jitted._add_entry((kind,), h, [], block, 256, (("tuple", ("int", 2.5)),))

@@ -252,22 +252,59 @@ int jc_int_pow(int64_t base, int64_t exp, int64_t *out)
     return 0;
 }
 
-/* pow(base, exp, mod) of Python ints: base ** exp % mod, with the sign of
- * mod (as Python's %); 1 where CPython raises (mod == 0) or computes a modular
- * inverse (exp < 0).  Products of residues below 2**63 fit in 128 bits. */
+/* |x| as an unsigned number (right for INT64_MIN too). */
+static uint64_t magnitude(int64_t x)
+{
+    return x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+}
+
+/* The inverse of b modulo m (m > 1, 0 <= b < m) by the extended Euclidean
+ * algorithm; 1 if there is none (gcd(b, m) != 1: CPython's ValueError, "base
+ * is not invertible for the given modulus"). */
+static int inverse_mod(uint64_t b, uint64_t m, uint64_t *out)
+{
+    __int128 t = 0, new_t = 1, q, tmp;
+    uint64_t r = m, new_r = b, rtmp;
+    while (new_r != 0) {
+        q = r / new_r;
+        tmp = t - q * new_t;
+        t = new_t;
+        new_t = tmp;
+        rtmp = r - (uint64_t)q * new_r;
+        r = new_r;
+        new_r = rtmp;
+    }
+    if (r != 1)
+        return 1;
+    if (t < 0)
+        t += m;
+    *out = (uint64_t)t;
+    return 0;
+}
+
+/* pow(base, exp, mod) of Python ints, as long_pow: base ** exp % mod with the
+ * sign of mod (as Python's %); 0 for mod +-1; for exp < 0 the inverse of
+ * base to the power -exp; 1 where CPython raises (mod == 0, no inverse).
+ * Products of residues below 2**63 fit in 128 bits. */
 int jc_int_powmod(int64_t base, int64_t exp, int64_t mod, int64_t *out)
 {
-    uint64_t m, b, r = 1;
-    if (mod == 0 || exp < 0)
+    uint64_t m, b, e, r = 1;
+    if (mod == 0)
         return 1;
-    m = mod < 0 ? (uint64_t)0 - (uint64_t)mod : (uint64_t)mod; /* |mod|, 2**63 too */
-    b = base < 0 ? (m - ((uint64_t)0 - (uint64_t)base) % m) % m : (uint64_t)base % m;
-    r %= m; /* pow(x, 0, 1) is 0 */
-    while (exp > 0) {
-        if (exp & 1)
+    m = magnitude(mod); /* 2**63 too */
+    if (m == 1) {
+        *out = 0;
+        return 0;
+    }
+    b = base < 0 ? (m - magnitude(base) % m) % m : (uint64_t)base % m;
+    e = magnitude(exp); /* -2**63 too */
+    if (exp < 0 && inverse_mod(b, m, &b))
+        return 1;
+    while (e > 0) {
+        if (e & 1)
             r = (uint64_t)(((unsigned __int128)r * b) % m);
         b = (uint64_t)(((unsigned __int128)b * b) % m);
-        exp >>= 1;
+        e >>= 1;
     }
     /* Python's % takes the sign of the divisor: a negative mod gives r - |mod| */
     *out = (mod < 0 && r != 0) ? (int64_t)(r - m) : (int64_t)r;
@@ -406,12 +443,6 @@ int jc_int_mod(int64_t a, int64_t b, int64_t *out)
         r += b; /* opposite signs: cannot overflow */
     *out = r;
     return 0;
-}
-
-/* |x| as an unsigned number (right for INT64_MIN too). */
-static uint64_t magnitude(int64_t x)
-{
-    return x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
 }
 
 /* A / B correctly rounded to nearest, ties to even, for B != 0.
@@ -886,8 +917,13 @@ int jc_math_pow(double x, double y, double *out)
                 r = 1.;
             else if (y > 0. && fabs(x) > 1.0)
                 r = y;
-            else if (y < 0. && fabs(x) < 1.0)
+            else if (y < 0. && fabs(x) < 1.0) {
                 r = -y; /* +inf */
+#ifdef JC_POW_ZERO_NEG_INF_RAISES
+                if (x == 0.)
+                    err = EDOM; /* 0**-inf: divide-by-zero (3.10) */
+#endif
+            }
             else
                 r = 0.;
         }

@@ -23,10 +23,11 @@
  * The float and math algorithms are transcribed from CPython's
  * Objects/floatobject.c, Objects/longobject.c and Modules/mathmodule.c and
  * call the same libm functions, so results are bit-identical to the
- * CPython in the same process.  The one version-dependent algorithm,
- * math.hypot (changed in CPython 3.12), is chosen when numeric.c is
- * compiled, from the Python headers of the interpreter that builds the
- * module (the module is built per interpreter); see numeric.c.
+ * CPython in the same process.  The version-dependent parts, math.hypot's
+ * algorithm (changed in CPython 3.12) and math.pow(0.0, -inf) (an error
+ * before 3.11), are chosen when numeric.c is compiled, from the Python
+ * headers of the interpreter that builds the module (the module is built
+ * per interpreter); see pyversions.h.
  */
 #ifndef JC_NUMERIC_H
 #define JC_NUMERIC_H
@@ -64,7 +65,8 @@ int jc_float_ceil(double x, int64_t *out);
 /* base ** exp.  1 if exp < 0 (CPython gives a float, or raises for
  * 0 ** negative) or if the result does not fit in int64. */
 int jc_int_pow(int64_t base, int64_t exp, int64_t *out);
-/* pow(base, exp, mod): 1 for mod == 0 (ValueError) and exp < 0 (a modular inverse). */
+/* pow(base, exp, mod): 1 for mod == 0 and, for exp < 0, a base with no
+ * inverse modulo mod (ValueError). */
 int jc_int_powmod(int64_t base, int64_t exp, int64_t mod, int64_t *out);
 /* a // b rounding toward -inf; 1 if b == 0 or for INT64_MIN // -1. */
 int jc_int_floordiv(int64_t a, int64_t b, int64_t *out);

@@ -299,6 +299,34 @@ def test_nextafter_steps():
     check(1.0, 2.0, None)  # steps=None: one step (3.12+)
 
 
+def m_prod(a, b, c):
+    return math.prod((a, b, c)), math.prod((a, b), start=c), math.prod(()), math.prod((b,))
+
+
+def big_partial_product(a, b, c) -> bool:
+    """Whether a product from the left m_prod makes passes through an int
+    beyond int64 (CPython goes on with the big int; native code deopts)."""
+    for first, *rest in ((1, a, b, c), (c, a, b)):
+        product = first
+        for x in rest:
+            product = product * x
+            if type(product) is int and not INT64_MIN <= product <= INT64_MAX:
+                return True
+    return False
+
+
+def test_prod_of_tuples():
+    some = [0, 1, -1, 3, INT64_MAX, INT64_MIN, 2**32, True, False, 0.0, -0.0, 2.5, INF, NAN, 1e308]
+    each(m_prod, [(a, b, c) for a in some for b in some for c in some[:8] + [2.5, True]],
+         may_deopt=big_partial_product)
+
+
+@HYP
+@given(a=numbers, b=numbers, c=numbers)
+def test_prod_hypothesis(a, b, c):
+    Native(m_prod)(a, b, c, may_deopt=big_partial_product(a, b, c))
+
+
 # -- integers -----------------------------------------------------------------------
 def m_gcd(a, b):
     return math.gcd(a, b)

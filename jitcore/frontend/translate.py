@@ -2458,6 +2458,19 @@ def _math_gcd_lcm(helper: str, empty: int) -> Builtin:
     return call
 
 
+def _math_prod(t: _Translator, args: list[StackItem], keywords: dict[str, StackItem]) -> StackItem:
+    """math.prod of a tuple (start=1): the products math_prod_impl's fast paths
+    compute are those of `*` from the left (an int beyond int64: deopt)."""
+    if len(args) != 1 or set(keywords) - {"start"}:
+        t.deopt()  # TypeError
+    if not isinstance(args[0], TupleItems):
+        raise t.fail(f"math.prod() of {t.describe(args[0])} (only tuples compile)")
+    product = t.operand(keywords.get("start", Const(1)), "math.prod()")
+    for item in args[0].items:
+        product = t.binary("*", product, t.operand(item, "math.prod()"))
+    return product
+
+
 # math functions some versions have (looked up, so that each Python compiles its own)
 _OPTIONAL_FLOAT = {"exp2": "math_exp2", "cbrt": "math_cbrt"}
 MATH_FLOAT_HELPERS.update({getattr(math, name): helper for name, helper in _OPTIONAL_FLOAT.items()
@@ -2481,6 +2494,7 @@ MATH_CALLS: dict[Any, Builtin] = {  # looked up by identity: see _builtin_call
     math.frexp: _math_split("math_frexp", "math_frexp_exponent", INT),
     math.modf: _math_split("math_modf", "math_modf_integral", FLOAT),
     math.isclose: _without_keywords(_math_isclose),
+    math.prod: _without_keywords(_math_prod),
     math.nextafter: _without_keywords(_math_nextafter),
     math.isqrt: _math_int("math_isqrt", 1),
     math.factorial: _math_int("math_factorial", 1),
@@ -2499,7 +2513,7 @@ if hasattr(math, "fma"):  # 3.13
     MATH_CALLS[math.fma] = _math_three("math_fma")
 
 # Calls that take keywords: (translator, positional arguments, keywords) -> result.
-KEYWORD_CALLS = {math.isclose: _math_isclose, math.nextafter: _math_nextafter}
+KEYWORD_CALLS = {math.isclose: _math_isclose, math.nextafter: _math_nextafter, math.prod: _math_prod}
 
 # Globals are arbitrary objects: a list, a NumPy array, an object whose __eq__
 # or __hash__ raises. Builtins are looked up by identity, never by hashing or

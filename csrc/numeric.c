@@ -6,11 +6,17 @@
  *
  *   float // % **        Objects/floatobject.c  float_floor_div, float_rem,
  *                        _float_div_mod, float_pow
- *   round, int()         float___round___impl, PyLong_FromDouble
+ *   round, int()         float___round___impl, double_round, PyLong_FromDouble
  *   math.floor/ceil      Modules/mathmodule.c   math_floor, math_ceil
- *   int // % **          Objects/longobject.c   (exact int64 arithmetic)
+ *   int // % ** pow()    Objects/longobject.c   (exact int64 arithmetic),
+ *                        long_pow's modular inverse, long_round
  *   int / int            long_true_divide (correctly rounded)
- *   math.*               math_1 / m_log / math_hypot / vector_norm
+ *   math.*               math_1 / math_1a / math_2 / m_log / m_atan2 /
+ *                        m_remainder / math_fmod / math_pow / loghelper /
+ *                        math_ldexp / m_tgamma / m_lgamma / math_nextafter /
+ *                        math_ulp / math_fma / math_isclose / math_hypot /
+ *                        vector_norm; gcd, lcm, isqrt, factorial, comb,
+ *                        perm on int64 (results beyond it fail)
  *
  * The libm functions are the ones CPython calls (same process, same libm),
  * so sqrt, exp, log, sin, cos, pow and fmod give the same bits.  Where

@@ -6,11 +6,17 @@
  *
  *   float // % **        Objects/floatobject.c  float_floor_div, float_rem,
  *                        _float_div_mod, float_pow
- *   round, int()         float___round___impl, PyLong_FromDouble
+ *   round, int()         float___round___impl, double_round, PyLong_FromDouble
  *   math.floor/ceil      Modules/mathmodule.c   math_floor, math_ceil
- *   int // % **          Objects/longobject.c   (exact int64 arithmetic)
+ *   int // % ** pow()    Objects/longobject.c   (exact int64 arithmetic),
+ *                        long_pow's modular inverse, long_round
  *   int / int            long_true_divide (correctly rounded)
- *   math.*               math_1 / m_log / math_hypot / vector_norm
+ *   math.*               math_1 / math_1a / math_2 / m_log / m_atan2 /
+ *                        m_remainder / math_fmod / math_pow / loghelper /
+ *                        math_ldexp / m_tgamma / m_lgamma / math_nextafter /
+ *                        math_ulp / math_fma / math_isclose / math_hypot /
+ *                        vector_norm; gcd, lcm, isqrt, factorial, comb,
+ *                        perm on int64 (results beyond it fail)
  *
  * The libm functions are the ones CPython calls (same process, same libm),
  * so sqrt, exp, log, sin, cos, pow and fmod give the same bits.  Where
@@ -26,7 +32,11 @@
 
 #include <errno.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* math.hypot changed its algorithm in CPython 3.12 (Neumaier summation with
  * fma-based squaring instead of Veltkamp-Dekker splitting); the two differ
@@ -248,22 +258,59 @@ int jc_int_pow(int64_t base, int64_t exp, int64_t *out)
     return 0;
 }
 
-/* pow(base, exp, mod) of Python ints: base ** exp % mod, with the sign of
- * mod (as Python's %); 1 where CPython raises (mod == 0) or computes a modular
- * inverse (exp < 0).  Products of residues below 2**63 fit in 128 bits. */
+/* |x| as an unsigned number (right for INT64_MIN too). */
+static uint64_t magnitude(int64_t x)
+{
+    return x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+}
+
+/* The inverse of b modulo m (m > 1, 0 <= b < m) by the extended Euclidean
+ * algorithm; 1 if there is none (gcd(b, m) != 1: CPython's ValueError, "base
+ * is not invertible for the given modulus"). */
+static int inverse_mod(uint64_t b, uint64_t m, uint64_t *out)
+{
+    __int128 t = 0, new_t = 1, q, tmp;
+    uint64_t r = m, new_r = b, rtmp;
+    while (new_r != 0) {
+        q = r / new_r;
+        tmp = t - q * new_t;
+        t = new_t;
+        new_t = tmp;
+        rtmp = r - (uint64_t)q * new_r;
+        r = new_r;
+        new_r = rtmp;
+    }
+    if (r != 1)
+        return 1;
+    if (t < 0)
+        t += m;
+    *out = (uint64_t)t;
+    return 0;
+}
+
+/* pow(base, exp, mod) of Python ints, as long_pow: base ** exp % mod with the
+ * sign of mod (as Python's %); 0 for mod +-1; for exp < 0 the inverse of
+ * base to the power -exp; 1 where CPython raises (mod == 0, no inverse).
+ * Products of residues below 2**63 fit in 128 bits. */
 int jc_int_powmod(int64_t base, int64_t exp, int64_t mod, int64_t *out)
 {
-    uint64_t m, b, r = 1;
-    if (mod == 0 || exp < 0)
+    uint64_t m, b, e, r = 1;
+    if (mod == 0)
         return 1;
-    m = mod < 0 ? (uint64_t)0 - (uint64_t)mod : (uint64_t)mod; /* |mod|, 2**63 too */
-    b = base < 0 ? (m - ((uint64_t)0 - (uint64_t)base) % m) % m : (uint64_t)base % m;
-    r %= m; /* pow(x, 0, 1) is 0 */
-    while (exp > 0) {
-        if (exp & 1)
+    m = magnitude(mod); /* 2**63 too */
+    if (m == 1) {
+        *out = 0;
+        return 0;
+    }
+    b = base < 0 ? (m - magnitude(base) % m) % m : (uint64_t)base % m;
+    e = magnitude(exp); /* -2**63 too */
+    if (exp < 0 && inverse_mod(b, m, &b))
+        return 1;
+    while (e > 0) {
+        if (e & 1)
             r = (uint64_t)(((unsigned __int128)r * b) % m);
         b = (uint64_t)(((unsigned __int128)b * b) % m);
-        exp >>= 1;
+        e >>= 1;
     }
     /* Python's % takes the sign of the divisor: a negative mod gives r - |mod| */
     *out = (mod < 0 && r != 0) ? (int64_t)(r - m) : (int64_t)r;
@@ -402,12 +449,6 @@ int jc_int_mod(int64_t a, int64_t b, int64_t *out)
         r += b; /* opposite signs: cannot overflow */
     *out = r;
     return 0;
-}
-
-/* |x| as an unsigned number (right for INT64_MIN too). */
-static uint64_t magnitude(int64_t x)
-{
-    return x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
 }
 
 /* A / B correctly rounded to nearest, ties to even, for B != 0.
@@ -730,5 +771,865 @@ int jc_math_hypot(double x, double y, double *out)
             max = vec[i];
     }
     *out = vector_norm(2, vec, max, found_nan);
+    return 0;
+}
+
+/* math_hypot with three coordinates (vector_norm is n-ary). */
+int jc_math_hypot3(double x, double y, double z, double *out)
+{
+    double vec[3], max = 0.0;
+    int found_nan = 0, i;
+    vec[0] = fabs(x);
+    vec[1] = fabs(y);
+    vec[2] = fabs(z);
+    for (i = 0; i < 3; i++) {
+        found_nan |= isnan(vec[i]);
+        if (vec[i] > max)
+            max = vec[i];
+    }
+    *out = vector_norm(3, vec, max, found_nan);
+    return 0;
+}
+
+/* ------------------------------------------- the rest of the math module */
+
+static const double py_math_pi = 3.14159265358979323846; /* Py_MATH_PI */
+
+/* math_2: func's nan from non-nan arguments is a domain error, its inf from
+ * finite ones an overflow; otherwise the errno func left decides. */
+static int math_2(double x, double y, double (*func)(double, double), double *out)
+{
+    int saved_errno = errno, err;
+    double r;
+    errno = 0;
+    r = func(x, y);
+    err = errno;
+    errno = saved_errno;
+    if (isnan(r))
+        err = !isnan(x) && !isnan(y) ? EDOM : 0;
+    else if (isinf(r))
+        err = isfinite(x) && isfinite(y) ? ERANGE : 0;
+    if (err != 0 && is_error(r, err))
+        return 1;
+    *out = r;
+    return 0;
+}
+
+/* m_atan2: the special values settled before libm's atan2. */
+static double m_atan2(double y, double x)
+{
+    if (isnan(x) || isnan(y))
+        return NAN;
+    if (isinf(y)) {
+        if (isinf(x)) {
+            if (copysign(1., x) == 1.)
+                return copysign(0.25 * py_math_pi, y); /* atan2(+-inf, +inf) */
+            return copysign(0.75 * py_math_pi, y);     /* atan2(+-inf, -inf) */
+        }
+        return copysign(0.5 * py_math_pi, y); /* atan2(+-inf, finite) */
+    }
+    if (isinf(x) || y == 0.) {
+        if (copysign(1., x) == 1.)
+            return copysign(0., y); /* atan2(+-y, +inf), atan2(+-0, +x) */
+        return copysign(py_math_pi, y); /* atan2(+-y, -inf), atan2(+-0, -x) */
+    }
+    return atan2(y, x);
+}
+
+int jc_math_atan2(double y, double x, double *out)
+{
+    return math_2(y, x, m_atan2, out);
+}
+
+/* m_remainder: x - n*y for the nearest integer n, halfway cases to even n;
+ * always exact (see CPython's comments on comparing m with absy - m). */
+static double m_remainder(double x, double y)
+{
+    if (isfinite(x) && isfinite(y)) {
+        double absx, absy, c, m, r;
+        if (y == 0.0)
+            return NAN;
+        absx = fabs(x);
+        absy = fabs(y);
+        m = fmod(absx, absy);
+        c = absy - m;
+        if (m < c)
+            r = m;
+        else if (m > c)
+            r = -c;
+        else /* halfway: m if the quotient below is even, -m if odd */
+            r = m - 2.0 * fmod(0.5 * (absx - m), absy);
+        return copysign(1.0, x) * r;
+    }
+    if (isnan(x))
+        return x;
+    if (isnan(y))
+        return y;
+    if (isinf(x))
+        return NAN;
+    return x; /* y is infinite */
+}
+
+int jc_math_remainder(double x, double y, double *out)
+{
+    return math_2(x, y, m_remainder, out);
+}
+
+/* math_fmod: fmod(finite, +-inf) is x itself; a nan from non-nans (fmod(x,
+ * 0), fmod(inf, y)) is a domain error. */
+int jc_math_fmod(double x, double y, double *out)
+{
+    int saved_errno = errno, err;
+    double r;
+    if (isinf(y) && isfinite(x)) {
+        *out = x;
+        return 0;
+    }
+    errno = 0;
+    r = fmod(x, y);
+    err = errno;
+    errno = saved_errno;
+    if (isnan(r))
+        err = !isnan(x) && !isnan(y) ? EDOM : 0;
+    if (err != 0 && is_error(r, err))
+        return 1;
+    *out = r;
+    return 0;
+}
+
+/* math_pow: IEEE special values settled directly; for finite x and y a nan
+ * from pow is a domain error, an inf one too for x == 0 (0 ** negative),
+ * else an overflow. */
+int jc_math_pow(double x, double y, double *out)
+{
+    int saved_errno = errno, err = 0, odd_y;
+    double r = 0.;
+    if (!isfinite(x) || !isfinite(y)) {
+        if (isnan(x))
+            r = y == 0. ? 1. : x; /* nan**0 = 1 */
+        else if (isnan(y))
+            r = x == 1. ? 1. : y; /* 1**nan = 1 */
+        else if (isinf(x)) {
+            odd_y = isfinite(y) && fmod(fabs(y), 2.0) == 1.0;
+            if (y > 0.)
+                r = odd_y ? x : fabs(x);
+            else if (y == 0.)
+                r = 1.;
+            else
+                r = odd_y ? copysign(0., x) : 0.;
+        }
+        else { /* y is infinite */
+            if (fabs(x) == 1.0)
+                r = 1.;
+            else if (y > 0. && fabs(x) > 1.0)
+                r = y;
+            else if (y < 0. && fabs(x) < 1.0) {
+                r = -y; /* +inf */
+#ifdef JC_POW_ZERO_NEG_INF_RAISES
+                if (x == 0.)
+                    err = EDOM; /* 0**-inf: divide-by-zero (3.10) */
+#endif
+            }
+            else
+                r = 0.;
+        }
+    }
+    else {
+        errno = 0;
+        r = pow(x, y);
+        err = errno;
+        if (!isfinite(r)) {
+            if (isnan(r))
+                err = EDOM;
+            else
+                err = x == 0. ? EDOM : ERANGE;
+        }
+    }
+    errno = saved_errno;
+    if (err != 0 && is_error(r, err))
+        return 1;
+    *out = r;
+    return 0;
+}
+
+/* math_log_impl with a base: loghelper(x) / loghelper(base), each m_log with
+ * math_1's rules (for an int, loghelper refuses <= 0 and takes m_log of the
+ * correctly rounded double, which math_1 then accepts: the same), and the
+ * float division refusing a zero denominator (base 1). */
+int jc_math_log_base(double x, double base, double *out)
+{
+    double num, den;
+    if (math_1(x, m_log, &num) || math_1(base, m_log, &den))
+        return 1;
+    if (den == 0.0)
+        return 1; /* ZeroDivisionError */
+    *out = num / den;
+    return 0;
+}
+
+/* math_ldexp_impl, for an exponent that is an int64 (a C long here, so
+ * PyLong_AsLongAndOverflow never clamps it). */
+int jc_math_ldexp(double x, int64_t exp, double *out)
+{
+    int saved_errno = errno, err;
+    double r;
+    if (x == 0. || !isfinite(x)) { /* nans, zeros and infinities unchanged */
+        r = x;
+        err = 0;
+    }
+    else if (exp > INT_MAX) { /* overflow */
+        r = copysign(HUGE_VAL, x);
+        err = ERANGE;
+    }
+    else if (exp < INT_MIN) { /* underflow to +-0 */
+        r = copysign(0., x);
+        err = 0;
+    }
+    else {
+        errno = 0;
+        r = ldexp(x, (int)exp);
+        err = errno;
+        if (isinf(r))
+            err = ERANGE;
+    }
+    errno = saved_errno;
+    if (err != 0 && is_error(r, err))
+        return 1;
+    *out = r;
+    return 0;
+}
+
+/* math_frexp_impl: nans, infinities and zeros are (x, 0). */
+int jc_math_frexp(double x, double *out)
+{
+    int e;
+    *out = isnan(x) || isinf(x) || !x ? x : frexp(x, &e);
+    return 0;
+}
+
+int jc_math_frexp_exponent(double x, int64_t *out)
+{
+    int e = 0;
+    if (!(isnan(x) || isinf(x) || !x))
+        frexp(x, &e);
+    *out = e;
+    return 0;
+}
+
+/* math_modf_impl: (+-0.0, x) for infinities, (nan, nan) for nan. */
+int jc_math_modf(double x, double *out)
+{
+    double integral;
+    if (isinf(x))
+        *out = copysign(0., x);
+    else if (isnan(x))
+        *out = x;
+    else
+        *out = modf(x, &integral);
+    return 0;
+}
+
+int jc_math_modf_integral(double x, double *out)
+{
+    if (!isfinite(x))
+        *out = x;
+    else
+        modf(x, out);
+    return 0;
+}
+
+int jc_math_exp2(double x, double *out) { return math_1(x, exp2, out); }
+int jc_math_cbrt(double x, double *out) { return math_1(x, cbrt, out); }
+
+/* math_1a (CPython 3.10, 3.11: erf, erfc, gamma, lgamma): errno alone
+ * decides. These four set errno whenever they make a nan or an inf from a
+ * finite x, so math_1's rules, which later versions apply, agree. */
+static int math_1a(double x, double (*func)(double), double *out)
+{
+    int saved_errno = errno, err;
+    double r;
+    errno = 0;
+    r = func(x);
+    err = errno;
+    errno = saved_errno;
+    if (err != 0 && is_error(r, err))
+        return 1;
+    *out = r;
+    return 0;
+}
+
+int jc_math_erf(double x, double *out) { return math_1a(x, erf, out); }
+int jc_math_erfc(double x, double *out) { return math_1a(x, erfc, out); }
+
+/* m_sinpi: sin(pi * x) for finite x, exact at integers and halves. */
+static double m_sinpi(double x)
+{
+    double y, r;
+    int n;
+    y = fmod(fabs(x), 2.0);
+    n = (int)round(2.0 * y);
+    switch (n) {
+    case 0:
+        r = sin(py_math_pi * y);
+        break;
+    case 1:
+        r = cos(py_math_pi * (y - 0.5));
+        break;
+    case 2:
+        /* -sin(pi*(y-1.0)) would give -0.0 instead of 0.0 at y == 1.0 */
+        r = sin(py_math_pi * (1.0 - y));
+        break;
+    case 3:
+        r = -cos(py_math_pi * (y - 1.5));
+        break;
+    default: /* 4 */
+        r = sin(py_math_pi * (y - 2.0));
+        break;
+    }
+    return copysign(1.0, x) * r;
+}
+
+/* Lanczos' approximation, N = 13, g = 6.024680040776729583740234375 (the
+ * coefficients are CPython's, computed with MPFR). */
+#define LANCZOS_N 13
+static const double lanczos_g = 6.024680040776729583740234375;
+static const double lanczos_g_minus_half = 5.524680040776729583740234375;
+static const double lanczos_num_coeffs[LANCZOS_N] = {
+    23531376880.410759688572007674451636754734846804940,
+    42919803642.649098768957899047001988850926355848959,
+    35711959237.355668049440185451547166705960488635843,
+    17921034426.037209699919755754458931112671403265390,
+    6039542586.3520280050642916443072979210699388420708,
+    1439720407.3117216736632230727949123939715485786772,
+    248874557.86205415651146038641322942321632125127801,
+    31426415.585400194380614231628318205362874684987640,
+    2876370.6289353724412254090516208496135991145378768,
+    186056.26539522349504029498971604569928220784236328,
+    8071.6720023658162106380029022722506138218516325024,
+    210.82427775157934587250973392071336271166969580291,
+    2.5066282746310002701649081771338373386264310793408
+};
+/* the denominator is x*(x+1)*...*(x+LANCZOS_N-2) */
+static const double lanczos_den_coeffs[LANCZOS_N] = {
+    0.0, 39916800.0, 120543840.0, 150917976.0, 105258076.0, 45995730.0,
+    13339535.0, 2637558.0, 357423.0, 32670.0, 1925.0, 66.0, 1.0};
+#define NGAMMA_INTEGRAL 23
+static const double gamma_integral[NGAMMA_INTEGRAL] = {
+    1.0, 1.0, 2.0, 6.0, 24.0, 120.0, 720.0, 5040.0, 40320.0, 362880.0,
+    3628800.0, 39916800.0, 479001600.0, 6227020800.0, 87178291200.0,
+    1307674368000.0, 20922789888000.0, 355687428096000.0,
+    6402373705728000.0, 121645100408832000.0, 2432902008176640000.0,
+    51090942171709440000.0, 1124000727777607680000.0,
+};
+static const double logpi = 1.144729885849400174143427351353058711647;
+
+/* lanczos_sum: L_g(x) for x > 0, as a rational function in x (x < 5) or in
+ * 1/x (beyond, against overflow). */
+static double lanczos_sum(double x)
+{
+    double num = 0.0, den = 0.0;
+    int i;
+    if (x < 5.0) {
+        for (i = LANCZOS_N; --i >= 0;) {
+            num = num * x + lanczos_num_coeffs[i];
+            den = den * x + lanczos_den_coeffs[i];
+        }
+    }
+    else {
+        for (i = 0; i < LANCZOS_N; i++) {
+            num = num / x + lanczos_num_coeffs[i];
+            den = den / x + lanczos_den_coeffs[i];
+        }
+    }
+    return num / den;
+}
+
+/* m_tgamma, verbatim in its arithmetic (errno as CPython leaves it, the
+ * libm calls' own included). */
+static double m_tgamma(double x)
+{
+    double absx, r, y, z, sqrtpow;
+    if (!isfinite(x)) {
+        if (isnan(x) || x > 0.0)
+            return x; /* tgamma(nan) = nan, tgamma(inf) = inf */
+        errno = EDOM;
+        return NAN; /* tgamma(-inf) */
+    }
+    if (x == 0.0) {
+        errno = EDOM;
+        return copysign(HUGE_VAL, x); /* tgamma(+-0.0) = +-inf */
+    }
+    if (x == floor(x)) {
+        if (x < 0.0) {
+            errno = EDOM; /* negative integers */
+            return NAN;
+        }
+        if (x <= NGAMMA_INTEGRAL)
+            return gamma_integral[(int)x - 1];
+    }
+    absx = fabs(x);
+    if (absx < 1e-20) { /* tgamma(x) ~ 1/x */
+        r = 1.0 / x;
+        if (isinf(r))
+            errno = ERANGE;
+        return r;
+    }
+    if (absx > 200.0) { /* overflow above 200, underflow below -200 */
+        if (x < 0.0)
+            return 0.0 / m_sinpi(x);
+        errno = ERANGE;
+        return HUGE_VAL;
+    }
+    y = absx + lanczos_g_minus_half;
+    /* the error in y, to correct pow and exp below */
+    if (absx > lanczos_g_minus_half) {
+        double q = y - absx;
+        z = q - lanczos_g_minus_half;
+    }
+    else {
+        double q = y - lanczos_g_minus_half;
+        z = q - absx;
+    }
+    z = z * lanczos_g / y;
+    if (x < 0.0) {
+        r = -py_math_pi / m_sinpi(absx) / absx * exp(y) / lanczos_sum(absx);
+        r -= z * r;
+        if (absx < 140.0) {
+            r /= pow(y, absx - 0.5);
+        }
+        else {
+            sqrtpow = pow(y, absx / 2.0 - 0.25);
+            r /= sqrtpow;
+            r /= sqrtpow;
+        }
+    }
+    else {
+        r = lanczos_sum(absx) / exp(y);
+        r += z * r;
+        if (absx < 140.0) {
+            r *= pow(y, absx - 0.5);
+        }
+        else {
+            sqrtpow = pow(y, absx / 2.0 - 0.25);
+            r *= sqrtpow;
+            r *= sqrtpow;
+        }
+    }
+    if (isinf(r))
+        errno = ERANGE;
+    return r;
+}
+
+/* m_lgamma: log|Gamma(x)|, Lanczos' formula, reflection for x < 0. */
+static double m_lgamma(double x)
+{
+    double r, absx;
+    if (!isfinite(x)) {
+        if (isnan(x))
+            return x;
+        return HUGE_VAL; /* lgamma(+-inf) = +inf */
+    }
+    if (x == floor(x) && x <= 2.0) {
+        if (x <= 0.0) {
+            errno = EDOM; /* poles at the integers <= 0 */
+            return HUGE_VAL;
+        }
+        return 0.0; /* lgamma(1) = lgamma(2) = 0.0 */
+    }
+    absx = fabs(x);
+    if (absx < 1e-20) /* lgamma(x) ~ -log(|x|) */
+        return -log(absx);
+    r = log(lanczos_sum(absx)) - lanczos_g;
+    r += (absx - 0.5) * (log(absx + lanczos_g - 0.5) - 1);
+    if (x < 0.0)
+        r = logpi - log(fabs(m_sinpi(absx))) - log(absx) - r;
+    if (isinf(r))
+        errno = ERANGE;
+    return r;
+}
+
+int jc_math_gamma(double x, double *out) { return math_1a(x, m_tgamma, out); }
+int jc_math_lgamma(double x, double *out) { return math_1a(x, m_lgamma, out); }
+
+int jc_math_nextafter(double x, double y, double *out)
+{
+    int saved_errno = errno;
+    *out = nextafter(x, y);
+    errno = saved_errno;
+    return 0;
+}
+
+/* math_nextafter_impl with steps (3.12): walks the bit patterns, which
+ * for doubles of one sign are ordered as the values are. */
+int jc_math_nextafter_steps(double x, double y, int64_t steps, double *out)
+{
+    const uint64_t sign_bit = (uint64_t)1 << 63;
+    uint64_t usteps, ux, uy, ax, ay;
+    if (steps < 0)
+        return 1; /* ValueError */
+    usteps = (uint64_t)steps;
+    if (usteps == 0 || isnan(x)) {
+        *out = x;
+        return 0;
+    }
+    if (isnan(y)) {
+        *out = y;
+        return 0;
+    }
+    memcpy(&ux, &x, sizeof ux);
+    memcpy(&uy, &y, sizeof uy);
+    if (ux == uy) {
+        *out = x;
+        return 0;
+    }
+    ax = ux & ~sign_bit;
+    ay = uy & ~sign_bit;
+    if ((ux ^ uy) & sign_bit) { /* opposite signs: through zero */
+        if (ax + ay <= usteps)
+            ux = uy;
+        else if (ax < usteps) /* (<, not <=: +0.0 and -0.0) */
+            ux = (uy & sign_bit) | (usteps - ax);
+        else
+            ux -= usteps;
+    }
+    else if (ax > ay) {
+        if (ax - ay >= usteps)
+            ux -= usteps;
+        else
+            ux = uy;
+    }
+    else {
+        if (ay - ax >= usteps)
+            ux += usteps;
+        else
+            ux = uy;
+    }
+    memcpy(out, &ux, sizeof *out);
+    return 0;
+}
+
+/* math_ulp_impl: the gap above |x|, or below it for the largest double. */
+int jc_math_ulp(double x, double *out)
+{
+    int saved_errno = errno;
+    double x2;
+    if (isnan(x)) {
+        *out = x;
+        return 0;
+    }
+    x = fabs(x);
+    if (isinf(x)) {
+        *out = x;
+        return 0;
+    }
+    x2 = nextafter(x, HUGE_VAL);
+    if (isinf(x2)) {
+        x2 = nextafter(x, -HUGE_VAL);
+        *out = x - x2;
+    }
+    else {
+        *out = x2 - x;
+    }
+    errno = saved_errno;
+    return 0;
+}
+
+/* math_fma_impl (3.13). */
+int jc_math_fma(double x, double y, double z, double *out)
+{
+    int saved_errno = errno;
+    double r = fma(x, y, z);
+    errno = saved_errno;
+    if (!isfinite(r)) {
+        if (isnan(r)) {
+            if (!isnan(x) && !isnan(y) && !isnan(z))
+                return 1; /* ValueError: invalid operation */
+        }
+        else if (isfinite(x) && isfinite(y) && isfinite(z)) {
+            return 1; /* OverflowError */
+        }
+    }
+    *out = r;
+    return 0;
+}
+
+/* math_isclose_impl: Boost's "weak" test. */
+int jc_math_isclose(double a, double b, double rel_tol, double abs_tol, int64_t *out)
+{
+    double diff;
+    if (rel_tol < 0.0 || abs_tol < 0.0)
+        return 1; /* ValueError (nan tolerances pass, as in CPython) */
+    if (a == b) { /* also two infinities of the same sign */
+        *out = 1;
+        return 0;
+    }
+    if (isinf(a) || isinf(b)) {
+        *out = 0;
+        return 0;
+    }
+    diff = fabs(b - a);
+    *out = diff <= fabs(rel_tol * b) || diff <= fabs(rel_tol * a) || diff <= abs_tol;
+    return 0;
+}
+
+/* ------------------------------------------------------ round(x, ndigits) */
+
+/* CPython's bounds: beyond NDIGITS_MAX digits a double rounds to itself,
+ * below NDIGITS_MIN to +-0.0 (0.30103 bounds log10(2) from above). */
+#define NDIGITS_MAX ((int)((DBL_MANT_DIG - DBL_MIN_EXP) * 0.30103))
+#define NDIGITS_MIN (-(int)((DBL_MAX_EXP + 1) * 0.30103))
+
+/* The decimal digits of a number printed by snprintf, skipping the sign and
+ * the locale's decimal point (whatever it is: it is no digit): at most
+ * `size` - 1 of them, NUL-terminated.  Returns how many. */
+static int digits_of(const char *printed, char *digits, int size)
+{
+    int n = 0;
+    for (; *printed; printed++) {
+        if (*printed >= '0' && *printed <= '9') {
+            if (n >= size - 1)
+                return -1;
+            digits[n++] = *printed;
+        }
+    }
+    digits[n] = '\0';
+    return n;
+}
+
+/* float___round___impl and double_round for finite x: CPython rounds x to
+ * ndigits decimals with dtoa's mode 3 (correctly: halfway cases of the
+ * exact binary value to even), prints that as "<digits>e<exponent>" and
+ * reads it back with strtod.  glibc's printf is correctly rounded the same
+ * way (in the default rounding mode) and its strtod too, so for
+ * ndigits >= 0 "%.*f" gives the same digits.  For ndigits < 0 the integral
+ * part of x, which "%.0f" prints exactly, is rounded here with the
+ * fraction as a sticky bit.  The strings read back carry no decimal point,
+ * so the locale cannot matter. */
+int jc_float_round_digits(double x, int64_t ndigits, double *out)
+{
+    char printed[1100], digits[1100], text[1200];
+    int n, saved_errno, err, negative = signbit(x) != 0;
+    double rounded;
+
+    if (!isfinite(x)) {
+        *out = x; /* nans and infinities round to themselves */
+        return 0;
+    }
+    if (ndigits > NDIGITS_MAX) {
+        *out = x;
+        return 0;
+    }
+    if (ndigits < NDIGITS_MIN) {
+        *out = 0.0 * x; /* +-0.0 */
+        return 0;
+    }
+    saved_errno = errno;
+    if (ndigits >= 0) {
+        /* at most 309 integral digits + 323 decimals */
+        n = snprintf(printed, sizeof printed, "%.*f", (int)ndigits, fabs(x));
+        if (n < 0 || n >= (int)sizeof printed || digits_of(printed, digits, sizeof digits) < 0) {
+            errno = saved_errno;
+            return 1; /* cannot happen; CPython's answer then */
+        }
+        snprintf(text, sizeof text, "%s%se-%d", negative ? "-" : "", digits, (int)ndigits);
+    }
+    else {
+        /* the integral part, exactly; keep all but its last k digits */
+        int k = (int)-ndigits, len, keep, i, up;
+        double integral = trunc(fabs(x));
+        int sticky = fabs(x) != integral; /* a fraction below the last digit */
+        n = snprintf(printed, sizeof printed, "%.0f", integral);
+        len = n < 0 || n >= (int)sizeof printed ? -1 : digits_of(printed, digits, sizeof digits);
+        if (len < 0) {
+            errno = saved_errno;
+            return 1;
+        }
+        keep = len - k; /* digits kept; the k dropped ones decide the rounding */
+        /* compare the dropped digits (zeros in front if k > len) with 5000...0 */
+        {
+            int cmp = 0; /* -1 below half, 0 exactly half so far, 1 above */
+            for (i = 0; i < k && cmp == 0; i++) {
+                int pos = keep + i;
+                int d = pos < 0 ? 0 : digits[pos] - '0';
+                int h = i == 0 ? 5 : 0;
+                cmp = d < h ? -1 : d > h ? 1 : 0;
+            }
+            if (cmp == 0 && sticky)
+                cmp = 1;
+            if (cmp == 0) /* a tie: to the even multiple */
+                up = keep > 0 && (digits[keep - 1] - '0') % 2 == 1;
+            else
+                up = cmp > 0;
+        }
+        if (keep <= 0) {
+            snprintf(text, sizeof text, "%s%de%d", negative ? "-" : "", up ? 1 : 0, k);
+        }
+        else {
+            digits[keep] = '\0';
+            if (up) { /* add one to the kept digits, carrying */
+                for (i = keep - 1; i >= 0 && digits[i] == '9'; i--)
+                    digits[i] = '0';
+                if (i >= 0) {
+                    digits[i]++;
+                    snprintf(text, sizeof text, "%s%se%d", negative ? "-" : "", digits, k);
+                }
+                else {
+                    snprintf(text, sizeof text, "%s1%se%d", negative ? "-" : "", digits, k);
+                }
+            }
+            else {
+                snprintf(text, sizeof text, "%s%se%d", negative ? "-" : "", digits, k);
+            }
+        }
+    }
+    errno = 0;
+    rounded = strtod(text, NULL);
+    err = errno;
+    errno = saved_errno;
+    if (err == ERANGE && fabs(rounded) >= 1.)
+        return 1; /* OverflowError: rounded value too large to represent */
+    *out = rounded;
+    return 0;
+}
+
+/* long_round with ndigits < 0: x - divmod_near(x, 10**-ndigits)[1], where
+ * divmod_near rounds the quotient to nearest, halfway cases to even.  In
+ * 128 bits: 10**38 is the largest power that fits, and beyond it every
+ * int64 rounds to 0. */
+int jc_int_round_digits(int64_t x, int64_t ndigits, int64_t *out)
+{
+    __int128 b = 1, q, r, result;
+    int64_t i;
+    if (ndigits >= 0) {
+        *out = x;
+        return 0;
+    }
+    if (ndigits < -38) {
+        *out = 0;
+        return 0;
+    }
+    for (i = 0; i < -ndigits; i++)
+        b *= 10;
+    /* Python's divmod: floor quotient, remainder with the sign of b (> 0) */
+    q = (__int128)x / b;
+    r = (__int128)x % b;
+    if (r < 0) {
+        r += b;
+        q -= 1;
+    }
+    /* r against b / 2, as r against b - r (2 * r may overflow for 10**38) */
+    if (r > b - r || (r == b - r && (q & 1)))
+        r -= b; /* round the quotient up */
+    result = (__int128)x - r;
+    if (result < INT64_MIN || result > INT64_MAX)
+        return 1;
+    *out = (int64_t)result;
+    return 0;
+}
+
+/* ---------------------------------------------------------- integer math */
+
+static uint64_t gcd_u64(uint64_t a, uint64_t b)
+{
+    while (b != 0) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* _PyLong_GCD of two int64s: gcd(|a|, |b|), which is 2**63 only for
+ * a, b in {0, INT64_MIN}. */
+int jc_math_gcd(int64_t a, int64_t b, int64_t *out)
+{
+    uint64_t g = gcd_u64(magnitude(a), magnitude(b));
+    if (g > (uint64_t)INT64_MAX)
+        return 1;
+    *out = (int64_t)g;
+    return 0;
+}
+
+/* long_lcm: 0 if either is 0, else |a // gcd(a, b) * b|. */
+int jc_math_lcm(int64_t a, int64_t b, int64_t *out)
+{
+    uint64_t g, m;
+    if (a == 0 || b == 0) {
+        *out = 0;
+        return 0;
+    }
+    g = gcd_u64(magnitude(a), magnitude(b));
+    if (__builtin_mul_overflow(magnitude(a) / g, magnitude(b), &m) || m > (uint64_t)INT64_MAX)
+        return 1;
+    *out = (int64_t)m;
+    return 0;
+}
+
+/* The largest r with r * r <= n (below 2**32 for any int64). */
+int jc_math_isqrt(int64_t n, int64_t *out)
+{
+    uint64_t r;
+    if (n < 0)
+        return 1; /* ValueError */
+    r = (uint64_t)sqrt((double)n); /* within one of the answer */
+    while (r * r > (uint64_t)n)
+        r--;
+    while ((r + 1) * (r + 1) <= (uint64_t)n)
+        r++;
+    *out = (int64_t)r;
+    return 0;
+}
+
+int jc_math_factorial(int64_t n, int64_t *out)
+{
+    int64_t r = 1, i;
+    if (n < 0 || n > 20)
+        return 1; /* ValueError, or beyond int64 (21! > 2**63) */
+    for (i = 2; i <= n; i++)
+        r *= i;
+    *out = r;
+    return 0;
+}
+
+/* C(n, k) = C(n, k-1) * (n-k+1) / k, exact at each step; for k <= n/2 the
+ * partial results grow, so one beyond int64 means the result is too (the
+ * product before the division fits in 128 bits). */
+int jc_math_comb(int64_t n, int64_t k, int64_t *out)
+{
+    unsigned __int128 r = 1;
+    int64_t i;
+    if (n < 0 || k < 0)
+        return 1; /* ValueError */
+    if (k > n) {
+        *out = 0;
+        return 0;
+    }
+    if (k > n - k)
+        k = n - k;
+    for (i = 0; i < k; i++) {
+        r = r * (uint64_t)(n - i) / (uint64_t)(i + 1);
+        if (r > (unsigned __int128)INT64_MAX)
+            return 1;
+    }
+    *out = (int64_t)r;
+    return 0;
+}
+
+/* n * (n-1) * ... * (n-k+1); every factor but a last 1 at least doubles
+ * the product, so an overflow comes within 64 steps. */
+int jc_math_perm(int64_t n, int64_t k, int64_t *out)
+{
+    int64_t r = 1, i;
+    if (n < 0 || k < 0)
+        return 1; /* ValueError */
+    if (k > n) {
+        *out = 0;
+        return 0;
+    }
+    for (i = 0; i < k; i++) {
+        if (__builtin_mul_overflow(r, n - i, &r))
+            return 1;
+    }
+    *out = r;
     return 0;
 }

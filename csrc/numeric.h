@@ -23,10 +23,11 @@
  * The float and math algorithms are transcribed from CPython's
  * Objects/floatobject.c, Objects/longobject.c and Modules/mathmodule.c and
  * call the same libm functions, so results are bit-identical to the
- * CPython in the same process.  The one version-dependent algorithm,
- * math.hypot (changed in CPython 3.12), is chosen when numeric.c is
- * compiled, from the Python headers of the interpreter that builds the
- * module (the module is built per interpreter); see numeric.c.
+ * CPython in the same process.  The version-dependent parts, math.hypot's
+ * algorithm (changed in CPython 3.12) and math.pow(0.0, -inf) (an error
+ * before 3.11), are chosen when numeric.c is compiled, from the Python
+ * headers of the interpreter that builds the module (the module is built
+ * per interpreter); see pyversions.h.
  */
 #ifndef JC_NUMERIC_H
 #define JC_NUMERIC_H
@@ -64,7 +65,8 @@ int jc_float_ceil(double x, int64_t *out);
 /* base ** exp.  1 if exp < 0 (CPython gives a float, or raises for
  * 0 ** negative) or if the result does not fit in int64. */
 int jc_int_pow(int64_t base, int64_t exp, int64_t *out);
-/* pow(base, exp, mod): 1 for mod == 0 (ValueError) and exp < 0 (a modular inverse). */
+/* pow(base, exp, mod): 1 for mod == 0 and, for exp < 0, a base with no
+ * inverse modulo mod (ValueError). */
 int jc_int_powmod(int64_t base, int64_t exp, int64_t mod, int64_t *out);
 /* a // b rounding toward -inf; 1 if b == 0 or for INT64_MIN // -1. */
 int jc_int_floordiv(int64_t a, int64_t b, int64_t *out);
@@ -134,6 +136,71 @@ int jc_math_fabs(double x, double *out);
 int jc_math_hypot(double x, double y, double *out);
 /* Never fails. */
 int jc_math_copysign(double x, double y, double *out);
+
+/* ---- the rest of the math module ---- */
+
+/* math_2 functions: 1 for a nan from non-nan arguments or an inf from
+ * finite ones (math.atan2(y, x), math.remainder, math.fmod: CPython's
+ * special cases first, as m_atan2, m_remainder and math_fmod do). */
+int jc_math_atan2(double y, double x, double *out);
+int jc_math_remainder(double x, double y, double *out);
+int jc_math_fmod(double x, double y, double *out);
+/* math.pow(x, y) (not float ** float: (-8.0) ** (1/3) is complex there, a
+ * ValueError here; both fail). */
+int jc_math_pow(double x, double y, double *out);
+/* math.log(x, base): log(x) / log(base); 1 for x or base <= 0 (also as
+ * ints: loghelper) and for base 1 (ZeroDivisionError). */
+int jc_math_log_base(double x, double base, double *out);
+/* math.ldexp(x, i) for an int i: 1 on overflow. */
+int jc_math_ldexp(double x, int64_t i, double *out);
+/* math.frexp(x): the mantissa, and the exponent. Never fail. */
+int jc_math_frexp(double x, double *out);
+int jc_math_frexp_exponent(double x, int64_t *out);
+/* math.modf(x): the fractional part, and the integral part. Never fail. */
+int jc_math_modf(double x, double *out);
+int jc_math_modf_integral(double x, double *out);
+/* math_1's rules, as for math.exp: 1 where CPython raises. */
+int jc_math_exp2(double x, double *out);
+int jc_math_cbrt(double x, double *out);
+int jc_math_erf(double x, double *out);
+int jc_math_erfc(double x, double *out);
+/* m_tgamma and m_lgamma (Lanczos approximation, CPython's own code, not
+ * libm's): 1 at the poles, for -inf (gamma) and on overflow. */
+int jc_math_gamma(double x, double *out);
+int jc_math_lgamma(double x, double *out);
+/* math.nextafter(x, y), and with steps= (3.12): 1 for steps < 0. */
+int jc_math_nextafter(double x, double y, double *out);
+int jc_math_nextafter_steps(double x, double y, int64_t steps, double *out);
+/* math.ulp(x). Never fails. */
+int jc_math_ulp(double x, double *out);
+/* math.fma(x, y, z) (3.13): 1 for a nan from non-nans, an inf from finite
+ * arguments. */
+int jc_math_fma(double x, double y, double z, double *out);
+/* math.isclose(a, b, rel_tol=, abs_tol=): *out 0 or 1; 1 (the status)
+ * for a negative tolerance. */
+int jc_math_isclose(double a, double b, double rel_tol, double abs_tol, int64_t *out);
+/* math.hypot(x, y, z). Never fails. */
+int jc_math_hypot3(double x, double y, double z, double *out);
+
+/* round(x, ndigits) of a float: correctly rounded (to nearest, halfway
+ * cases of the exact binary value to even), as CPython's double_round with
+ * dtoa; 1 where the rounded value overflows (OverflowError). */
+int jc_float_round_digits(double x, int64_t ndigits, double *out);
+/* round(x, ndigits) of an int: x for ndigits >= 0, else x rounded to a
+ * multiple of 10 ** -ndigits, halfway cases to even; 1 if outside int64. */
+int jc_int_round_digits(int64_t x, int64_t ndigits, int64_t *out);
+
+/* math.gcd(a, b), math.lcm(a, b): 1 if the result is outside int64. */
+int jc_math_gcd(int64_t a, int64_t b, int64_t *out);
+int jc_math_lcm(int64_t a, int64_t b, int64_t *out);
+/* math.isqrt(n): 1 for n < 0. */
+int jc_math_isqrt(int64_t n, int64_t *out);
+/* math.factorial(n): 1 for n < 0 and n > 20 (beyond int64). */
+int jc_math_factorial(int64_t n, int64_t *out);
+/* math.comb(n, k), math.perm(n, k): 1 for negative arguments and results
+ * outside int64. */
+int jc_math_comb(int64_t n, int64_t k, int64_t *out);
+int jc_math_perm(int64_t n, int64_t k, int64_t *out);
 
 /* cffi-cdef: end */
 

@@ -35,6 +35,11 @@
 #  define JC_HYPOT_BEFORE_312 1
 #endif
 
+/* math.pow(+-0.0, -inf): ValueError before 3.11, inf since (bpo-44339). */
+#if defined(PY_VERSION_HEX) && PY_VERSION_HEX < 0x030B0000
+#  define JC_POW_ZERO_NEG_INF_RAISES 1
+#endif
+
 #ifdef Py_PYTHON_H
 
 /* Before 3.12 one counter limits both Python frames and C calls: calling a

@@ -19,6 +19,7 @@ import math
 import operator
 import random
 import struct
+import sys
 
 import pytest
 from conftest import INT64_EDGES
@@ -64,14 +65,6 @@ HYPOT_VERSION_PAIRS = [
 ]
 
 
-def _int_powmod(a: int, b: int, m: int) -> int:
-    """pow(a, b, m), except that a negative exponent (a modular inverse) is
-    CPython's to compute: the helper fails there."""
-    if b < 0:
-        raise ValueError("modular inverse: CPython's")
-    return pow(a, b, m)
-
-
 def _int_pow(a: int, b: int):
     # CPython would compute |a| ** b >= 2 ** 64 here, which takes too long
     # for b near 2 ** 63; its result is a big int either way.
@@ -82,6 +75,48 @@ def _int_pow(a: int, b: int):
 
 def _float_pow(a: float, b: float):
     return a**b
+
+
+def _math(name: str, pick=None):
+    """math.<name> (its item `pick` of a tuple), or None where this Python's
+    math module has no such function (the helper is then left unchecked)."""
+    fn = getattr(math, name, None)
+    if fn is None or pick is None:
+        return fn
+    return lambda *args: fn(*args)[pick]
+
+
+def _nextafter_steps(x: float, y: float, steps: int):
+    return math.nextafter(x, y, steps=steps)
+
+
+def _isclose(a: float, b: float, rel_tol: float, abs_tol: float) -> bool:
+    return math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol)
+
+
+BEYOND = 2**64  # stands for a result outside int64, where CPython would take too long
+
+
+def _int_round(x: int, ndigits: int):
+    # 10 ** 40 already exceeds 2 * |x| for every int64: the same result,
+    # without CPython computing 10 ** (2 ** 63)
+    return round(x, max(ndigits, -40))
+
+
+def _factorial(n: int):
+    return BEYOND if n > 25 else math.factorial(n)
+
+
+def _comb(n: int, k: int):
+    if n >= 0 and 0 <= k <= n and min(k, n - k) > 70 and n > 140:
+        return BEYOND  # C(n, 70) > 2 ** 63 already
+    return math.comb(n, k)
+
+
+def _perm(n: int, k: int):
+    if n >= 0 and 64 < k <= n:
+        return BEYOND  # a product of more than 64 factors > 1
+    return math.perm(n, k)
 
 
 def _numpy(op, kind: str):
@@ -124,7 +159,7 @@ CASES = {
     "jc_float_floor": (math.floor, "f", int),
     "jc_float_ceil": (math.ceil, "f", int),
     "jc_int_pow": (_int_pow, "ii", int),
-    "jc_int_powmod": (_int_powmod, "iii", int),
+    "jc_int_powmod": (pow, "iii", int),
     "jc_int_floordiv": (operator.floordiv, "ii", int),
     "jc_int_mod": (operator.mod, "ii", int),
     "jc_int_truediv": (operator.truediv, "ii", float),
@@ -139,6 +174,31 @@ CASES = {
     "jc_math_fabs": (math.fabs, "f", float),
     "jc_math_hypot": (math.hypot, "ff", float),
     "jc_math_copysign": (math.copysign, "ff", float),
+    "jc_math_atan2": (math.atan2, "ff", float),
+    "jc_math_remainder": (math.remainder, "ff", float),
+    "jc_math_fmod": (math.fmod, "ff", float),
+    "jc_math_pow": (math.pow, "ff", float),
+    "jc_math_log_base": (math.log, "ff", float),
+    "jc_math_ldexp": (math.ldexp, "fi", float),
+    "jc_math_frexp": (_math("frexp", 0), "f", float),
+    "jc_math_frexp_exponent": (_math("frexp", 1), "f", int),
+    "jc_math_modf": (_math("modf", 0), "f", float),
+    "jc_math_modf_integral": (_math("modf", 1), "f", float),
+    **{f"jc_math_{name}": (_math(name), "f", float)
+       for name in ("exp2", "cbrt", "erf", "erfc", "gamma", "lgamma", "ulp")},
+    "jc_math_nextafter": (math.nextafter, "ff", float),
+    "jc_math_nextafter_steps": (_nextafter_steps if sys.version_info >= (3, 12) else None, "ffi", float),
+    "jc_math_fma": (_math("fma"), "fff", float),
+    "jc_math_hypot3": (math.hypot, "fff", float),
+    "jc_math_isclose": (_isclose, "ffff", bool),
+    "jc_float_round_digits": (round, "fi", float),
+    "jc_int_round_digits": (_int_round, "ii", int),
+    "jc_math_gcd": (math.gcd, "ii", int),
+    "jc_math_lcm": (math.lcm, "ii", int),
+    "jc_math_isqrt": (math.isqrt, "i", int),
+    "jc_math_factorial": (_factorial, "i", int),
+    "jc_math_comb": (_comb, "ii", int),
+    "jc_math_perm": (_perm, "ii", int),
     "jc_numpy_pow": (_numpy(operator.pow, "f"), "ff", float),
     "jc_numpy_powf": (_numpy(operator.pow, "f32"), "ff", float),
     "jc_numpy_int_pow": (_numpy(operator.pow, "i"), "ii", int),
@@ -150,8 +210,11 @@ CASES = {
 FLOAT1 = [n for n, c in CASES.items() if c[1] == "f"]
 FLOAT2 = [n for n, c in CASES.items() if c[1] == "ff"]
 INT2 = [n for n, c in CASES.items() if c[1] == "ii"]
+INT1 = [n for n, c in CASES.items() if c[1] == "i"]
+FLOAT_INT = [n for n, c in CASES.items() if c[1] == "fi"]
+FLOAT3 = [n for n, c in CASES.items() if c[1] == "fff"]
 
-_out = {float: ffi.new("double *"), int: ffi.new("int64_t *")}
+_out = {float: ffi.new("double *"), int: ffi.new("int64_t *"), bool: ffi.new("int64_t *")}
 
 FAIL = "status 1"
 
@@ -175,6 +238,8 @@ def _bits(x: float) -> bytes:
 
 def check(name: str, *args) -> None:
     py, _, rtype = CASES[name]
+    if py is None:
+        return  # this Python has no such function (math.fma before 3.13...)
     out = _out[rtype]
     status = getattr(lib, name)(*args, out)
     expected = _expected(py, args, rtype)
@@ -184,7 +249,7 @@ def check(name: str, *args) -> None:
         return
     assert status == 0, f"{where}: helper failed, CPython gives {expected!r}"
     got = out[0]
-    if rtype is int:
+    if rtype in (int, bool):
         assert got == expected, f"{where}: {got!r} != CPython's {expected!r}"
     elif math.isnan(expected):
         assert math.isnan(got), f"{where}: {got!r}, CPython gives nan"
@@ -270,12 +335,13 @@ def test_int_powmod_edges_and_a_sweep():
     edges = [0, 1, -1, 2, -2, 3, 7, 2**31 - 1, -(2**31), 2**62, -(2**62), INT64_MAX, INT64_MIN,
              INT64_MAX - 1, INT64_MIN + 1]
     for a in edges:
-        for b in [0, 1, 2, 3, 5, 64, INT64_MAX, -1, -5]:
+        for b in [0, 1, 2, 3, 5, 64, INT64_MAX, -1, -5, INT64_MIN, -2]:
             for m in edges:
                 check("jc_int_powmod", a, b, m)
     rng = random.Random(7)
     for _ in range(3000):
         check("jc_int_powmod", _random_int64(rng), abs(_random_int64(rng)), _random_int64(rng))
+        check("jc_int_powmod", _random_int64(rng), -abs(_random_int64(rng)), _random_int64(rng))  # inverses
 
 
 def test_int_pow_small_bases_all_exponents():
@@ -318,6 +384,112 @@ def test_hypot_version_specific_inputs():
             check("jc_math_hypot", a, b)
 
 
+SMALL_FLOATS = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-300, 5e-324, -5e-324, 1e308, -1e308,
+                INF, -INF, NAN, 1.7976931348623157e308, 0.1, 2.0**53]
+NDIGITS = list(range(-20, 25)) + [-400, -309, -308, -307, 300, 322, 323, 324, 400,
+                                  INT64_MIN, INT64_MAX, -(2**31), 2**31]
+
+
+@pytest.mark.parametrize("name", INT1)
+def test_int1_specials(name):
+    for n in INT_SPECIALS + list(range(-3, 70)):
+        check(name, n)
+
+
+@pytest.mark.parametrize("name", FLOAT_INT)
+def test_float_int_special_pairs(name):
+    ints = sorted(set(INT_SPECIALS + NDIGITS + [1023, 1024, -1074, -1075, -1022, 2**31 - 1]))
+    for x in FLOAT_SPECIALS:
+        for i in ints:
+            check(name, x, i)
+
+
+@pytest.mark.parametrize("name", FLOAT3)
+def test_float3_special_triples(name):
+    for a in SMALL_FLOATS:
+        for b in SMALL_FLOATS:
+            for c in SMALL_FLOATS:
+                check(name, a, b, c)
+
+
+def test_fma_is_fused():
+    # one rounding: x * y + z where x * y alone would round away the answer
+    check("jc_math_fma", 1.0 + 2.0**-52, 1.0 - 2.0**-52, -1.0)
+    check("jc_math_fma", 0.1, 10.0, -1.0)
+
+
+def test_isclose_tolerances():
+    tolerances = [0.0, -0.0, 1e-9, 0.5, 1.0, 2.0, -1e-9, -1.0, INF, -INF, NAN, 5e-324]
+    for a in SMALL_FLOATS:
+        for b in SMALL_FLOATS:
+            for rel in tolerances:
+                for tol in tolerances:
+                    check("jc_math_isclose", a, b, rel, tol)
+
+
+def test_nextafter_steps_walks():
+    steps = [0, 1, 2, 3, 2**52, 2**62, INT64_MAX, -1, INT64_MIN, 4607182418800017408]
+    for a in SMALL_FLOATS:
+        for b in SMALL_FLOATS:
+            for k in steps:
+                check("jc_math_nextafter_steps", a, b, k)
+
+
+def test_round_digits_halfway_cases():
+    # decimal ties that are exact in binary round to even; near ties that
+    # are not exact round by the binary value
+    for k in range(-300, 300):
+        for n in (0, 1, 2, 3):
+            check("jc_float_round_digits", k / 8, n)
+            check("jc_float_round_digits", k / 100, n)
+    for x in (5.0, 15.0, 25.0, 2.5e10, 3.5e10, 45.0, 55.0, 95.0, 9.5, 999.5, 9.9999e307,
+              1.5e308, 1.7976931348623157e308, 5e-324, 1.23456789e-310):
+        for n in range(-310, 330, 1):
+            check("jc_float_round_digits", x, n)
+            check("jc_float_round_digits", -x, n)
+
+
+def test_int_round_digits_edges():
+    for x in INT_SPECIALS + [5, 15, 25, 35, 45, 50, 150, 250, -250, 5 * 10**18, -5 * 10**18,
+                             9 * 10**18, -9 * 10**18, 10**18 + 5 * 10**17]:
+        for n in list(range(-42, 3)) + [INT64_MIN, INT64_MAX]:
+            check("jc_int_round_digits", x, n)
+
+
+def test_gamma_near_integers_and_poles():
+    for k in range(-200, 200):
+        for x in (float(k), k + 0.5, k + 1e-9, k - 1e-9, math.nextafter(float(k), INF),
+                  math.nextafter(float(k), -INF)):
+            for name in ("jc_math_gamma", "jc_math_lgamma"):
+                check(name, x)
+    for x in (171.6, 171.7, 172.0, -171.5, -199.5, 200.5, -200.5, 1e-20, -1e-20, 1e-310, 2.5e305):
+        for name in ("jc_math_gamma", "jc_math_lgamma"):
+            check(name, x)
+
+
+def test_isqrt_near_squares():
+    for r in list(range(0, 2000)) + [2**31, 3037000499, 3037000498, 2**26 + 1]:
+        for d in (-1, 0, 1):
+            if 0 <= r * r + d <= INT64_MAX:
+                check("jc_math_isqrt", r * r + d)
+    check("jc_math_isqrt", INT64_MAX)
+
+
+def test_comb_perm_grid():
+    for n in list(range(-2, 70)) + [2**31, 2**62, INT64_MAX, 3037000500, 4294967296]:
+        for k in list(range(-2, 70)) + [n - 1, n - 2, n, n + 1]:
+            if INT64_MIN <= k <= INT64_MAX:
+                check("jc_math_comb", n, k)
+                check("jc_math_perm", n, k)
+
+
+def test_gcd_lcm_edges():
+    for a in INT_SPECIALS:
+        for b in INT_SPECIALS + [6, 10, 2**32 * 3, 2**40 * 5]:
+            check("jc_math_gcd", a, b)
+            check("jc_math_lcm", a, b)
+
+
 # ------------------------------------------------------- random sweeps
 
 
@@ -351,6 +523,46 @@ def test_hypot_random_sweep_near_subnormals():
     for _ in range(20000):
         x = rng.uniform(0.0, 1.0) * 2.0 ** rng.randint(-1074, -1000)
         check("jc_math_hypot", x, x * rng.uniform(0.01, 100.0))
+
+
+@pytest.mark.parametrize("name", INT1)
+def test_int1_random_sweep(name):
+    rng = random.Random(name)
+    for _ in range(4000):
+        check(name, _random_int64(rng))
+
+
+@pytest.mark.parametrize("name", FLOAT_INT)
+def test_float_int_random_sweep(name):
+    rng = random.Random(name)
+    for _ in range(6000):
+        i = rng.choice([_random_int64(rng), rng.randint(-330, 330), rng.randint(-5, 17)])
+        check(name, _random_double(rng), i)
+
+
+@pytest.mark.parametrize("name", FLOAT3)
+def test_float3_random_sweep(name):
+    rng = random.Random(name)
+    for _ in range(6000):
+        check(name, _random_double(rng), _random_double(rng), _random_double(rng))
+
+
+def test_round_digits_random_decimals():
+    # numbers with few decimals, where the ties are
+    rng = random.Random(2675)
+    for _ in range(20000):
+        x = rng.randint(-10**9, 10**9) / 10 ** rng.randint(0, 9)
+        check("jc_float_round_digits", x, rng.randint(-10, 10))
+        check("jc_int_round_digits", rng.randint(-10**12, 10**12) * 5, rng.randint(-14, 1))
+
+
+def test_isclose_random():
+    rng = random.Random(11)
+    for _ in range(6000):
+        a = _random_double(rng)
+        b = a * (1 + rng.choice([1e-10, 1e-9, 2e-9, -1e-9, 1e-6, 0.0])) + rng.choice([0.0, 1e-12])
+        check("jc_math_isclose", a, b, rng.choice([1e-9, 1e-6, 0.0, 1e-12]),
+              rng.choice([0.0, 1e-12, 1e-9, 1.0]))
 
 
 # ----------------------------------------------------------- hypothesis
@@ -387,6 +599,35 @@ def test_float_pow_hypothesis(a, b):
 def test_int2_hypothesis(a, b):
     for name in INT2:
         check(name, a, b)
+
+
+@HYP
+@given(n=int64s)
+def test_int1_hypothesis(n):
+    for name in INT1:
+        check(name, n)
+
+
+@HYP
+@given(x=floats_or_specials, i=st.one_of(int64s, st.integers(-400, 400)))
+def test_float_int_hypothesis(x, i):
+    for name in FLOAT_INT:
+        check(name, x, i)
+
+
+@HYP
+@given(a=floats_or_specials, b=floats_or_specials, c=floats_or_specials)
+def test_float3_hypothesis(a, b, c):
+    for name in FLOAT3:
+        check(name, a, b, c)
+    check("jc_math_isclose", a, b, abs(c), 0.0)
+    check("jc_math_isclose", a, b, 1e-9, c)
+
+
+@HYP
+@given(a=floats_or_specials, b=floats_or_specials, steps=st.one_of(int64s, st.integers(-2, 100)))
+def test_nextafter_steps_hypothesis(a, b, steps):
+    check("jc_math_nextafter_steps", a, b, steps)
 
 
 @HYP

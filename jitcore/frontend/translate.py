@@ -36,6 +36,7 @@ import struct
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from types import CodeType, FunctionType, ModuleType
 from typing import Any, NoReturn
 
@@ -68,6 +69,7 @@ from ..ir import (
 )
 from . import numpy_rules
 from .bytecode import Instr, decode
+from .versions import NEXTAFTER_STEPS
 
 # co_flags bits (inspect.CO_*) that put a function outside what we compile.
 UNSUPPORTED_FLAGS = (
@@ -792,6 +794,36 @@ class _Translator:
                 self.emit("mov", want, [have])  # type: ignore[list-item]
         self.emit("jmp", None, [], targets=(version.ir,))
 
+    def one_of(self, cases: list[tuple[Operand, Callable[[], StackItem]]]) -> StackItem:
+        """A result whose type is known only at run time: cases[k] = (a BOOL
+        that holds when it is case k's, a function making the value). The
+        first case whose condition holds is the result (the last one's
+        condition is not looked at). With several cases left the rest of the
+        bytecode block is translated once for each, with that value pushed
+        (see continuation), and the current path ends; with one, its value
+        is returned."""
+        left: list[tuple[Operand, Callable[[], StackItem]]] = []
+        for cond, make in cases:
+            if isinstance(cond, Const) and not cond.value:
+                continue  # never this one
+            left.append((cond, make))
+            if isinstance(cond, Const):
+                break  # always this one (if none before): the rest are unreachable
+        if len(left) == 1:
+            return left[0][1]()
+        for k, (cond, make) in enumerate(left):
+            other = None
+            if k + 1 < len(left):  # (the last one is what is left)
+                this, other = self.new_block("case"), self.new_block("other")
+                self.emit("br", None, [cond], targets=(this, other))
+                self.switch_to(this)
+            self.push(make())
+            self.continuation()
+            self.pop()
+            if other is not None:
+                self.switch_to(other)
+        raise _PathEnds()
+
     def flow(self, target: int) -> tuple[Block, list[tuple[Value, Operand]]]:
         """The block that continues at bytecode `target` in the current state,
         and the moves of stack values the edge needs."""
@@ -1019,7 +1051,12 @@ class _Translator:
         kw_names, self.kw_names = self.kw_names, ()
         args = [self.pop() for _ in range(n)][::-1]
         callee = self.pop()
-        if kw_names:  # f(a, b=x): only a jitted (or plain) function's parameters take keywords
+        if kw_names:  # f(a, b=x): a jitted (or plain) function's parameters, or math.isclose's...
+            keyword_call = _keyword_call(callee.obj) if isinstance(callee, Known) else None
+            if keyword_call is not None:
+                given = len(args) - len(kw_names)
+                self.push(keyword_call(self, args[:given], dict(zip(kw_names, args[given:], strict=True))))
+                return
             if not (isinstance(callee, Known) and _is_jitted(callee.obj)):
                 raise self.fail(f"keyword arguments to {self.describe(callee)}")
             self.push(self.call_jitted(callee.obj, args, kw_names))
@@ -1088,19 +1125,10 @@ class _Translator:
             # and the rest of this block is translated once for each.
             self.emit("call", None, ops, kind=target.name, data=target)
             status = self.temp("callstatus", INT, [])
-            for k, alternative in enumerate(target.alternatives):
-                other = None
-                if k + 1 < len(target.alternatives):  # (the last one is what is left)
-                    this, other = self.new_block("returned"), self.new_block("other")
-                    same = self.temp("cmp", BOOL, [status, Const(alternative.status)], kind="eq")
-                    self.emit("br", None, [same], targets=(this, other))
-                    self.switch_to(this)
-                self.push(self.call_result(alternative))
-                self.continuation()
-                self.pop()
-                if other is not None:
-                    self.switch_to(other)
-            raise _PathEnds()
+            return self.one_of([
+                (self.temp("cmp", BOOL, [status, Const(alternative.status)], kind="eq"),
+                 partial(self.call_result, alternative))
+                for alternative in target.alternatives])
         return self.call_result(target, ops)
 
     def call_result(self, target: Any, ops: list[Operand] | None = None) -> StackItem:
@@ -1140,8 +1168,11 @@ class _Translator:
             self.guard(self.compare(">=", b, Const(0)))
             self.push(self.as_int(b))
             return
-        self.push(self.binary(str(symbol), self.operand(a, f"operator {symbol}"),
-                              self.operand(b, f"operator {symbol}")))
+        a, b = self.operand(a, f"operator {symbol}"), self.operand(b, f"operator {symbol}")
+        if symbol == "**" and a.type in (INT, BOOL) and b.type in (INT, BOOL):
+            self.push(self.int_power(a, b))  # its type may depend on b's sign
+            return
+        self.push(self.binary(str(symbol), a, b))
 
     def binary(self, symbol: str, a: Operand, b: Operand) -> Operand:
         if a.type.numpy is not None or b.type.numpy is not None:
@@ -1186,8 +1217,28 @@ class _Translator:
         if symbol == "/":
             return self.temp("helper", FLOAT, [ia, ib], kind="int_truediv")
         if symbol == "**":
-            return self.temp("helper", INT, [ia, ib], kind="int_pow")
+            if isinstance(ib, Const) and int(ib.value) < 0:
+                return self.negative_power(ia, ib)
+            return self.temp("helper", INT, [ia, ib], kind="int_pow")  # (negative b: deopt)
         raise self.fail(f"operator {symbol}")
+
+    def negative_power(self, a: Operand, b: Operand) -> Operand:
+        """a ** b of ints for b < 0: CPython's long_pow hands both to float_pow
+        (converted as float() does), a float (0 ** -1: ZeroDivisionError, by deopt)."""
+        return self.temp("helper", FLOAT, [self.as_float(a), self.as_float(b)], kind="float_pow")
+
+    def int_power(self, a: Operand, b: Operand) -> StackItem:
+        """a ** b of two ints or bools: an int for b >= 0, a float for b < 0.
+        With b known only at run time, the result's type is too (one_of)."""
+        ia, ib = self.as_int(a), self.as_int(b)
+        span = self.span(ib)  # (constants have one)
+        if span is not None and span[0] >= 0:
+            return self.temp("helper", INT, [ia, ib], kind="int_pow")
+        if span is not None and span[1] < 0:
+            return self.negative_power(ia, ib)
+        return self.one_of([
+            (self.compare("<", ib, Const(0)), lambda: self.negative_power(ia, ib)),
+            (Const(1, BOOL), lambda: self.temp("helper", INT, [ia, ib], kind="int_pow"))])
 
     def do_unary(self, symbol: Any) -> None:
         item = self.pop()
@@ -2237,8 +2288,9 @@ def _call_abs(t: _Translator, args: list[StackItem]) -> StackItem:
 def _min_max(which: str):  # type: ignore[no-untyped-def]
     """min/max of 2+ numbers, Python's way: the first argument wins ties, and
     the result is the winning argument itself, with its type. With mixed types
-    the work is done in the widest type, tracking whether the winner has
-    another type; if it does, the call deopts (the result's type would differ)."""
+    the comparisons are done in the widest type (ints exactly: see
+    exact_float), tracking which type won; the rest of the block is then
+    translated for each type the result may have (one_of)."""
     def call(t: _Translator, args: list[StackItem]) -> StackItem:
         if len(args) < 2:
             raise t.fail(f"{which}() of an iterable")
@@ -2253,22 +2305,28 @@ def _min_max(which: str):  # type: ignore[no-untyped-def]
                 same = t.temp(("f" if x.type.is_float else "") + which, x.type, [same, x])
             return same
         ops = [t.python_scalar(x, f"{which}()") for x in ops]
-        wide = FLOAT if any(x.type == FLOAT for x in ops) else INT
         if all(x.type == ops[0].type for x in ops):
-            wide = ops[0].type
-        convert = t.exact_float if wide == FLOAT else t.as_int
-        result = ops[0] if ops[0].type == wide else convert(ops[0])
-        other_type: Operand = Const(int(ops[0].type != wide), BOOL)
+            same = ops[0]
+            for x in ops[1:]:
+                same = t.temp(("f" if same.type == FLOAT else "") + which, same.type, [same, x])
+            return same
+        wide = FLOAT if any(x.type == FLOAT for x in ops) else INT
+
+        def convert(x: Operand) -> Operand:
+            return x if x.type == wide else t.exact_float(x) if wide == FLOAT else t.as_int(x)
+        types = list(dict.fromkeys(x.type for x in ops))  # the result's possible types
+        result = convert(ops[0])
+        winner: Operand = Const(types.index(ops[0].type))  # the index of the winner's type
+        winners: dict[str, Operand] = {ops[0].type: ops[0]}  # the last winner of each type
         for x in ops[1:]:
-            cx = x if x.type == wide else convert(x)
-            if wide == ops[0].type and all(y.type == wide for y in ops):
-                result = t.temp(("f" if wide == FLOAT else "") + which, wide, [result, cx])
-                continue
+            cx = convert(x)
             wins = t.compare("<" if which == "min" else ">", cx, result)
             result = t.temp("select", wide, [wins, cx, result])
-            other_type = t.temp("select", BOOL, [wins, Const(int(x.type != wide), BOOL), other_type])
-        t.guard(t.logical_not(t.truth(other_type)))
-        return result
+            winner = t.temp("select", INT, [wins, Const(types.index(x.type)), winner])
+            before = winners.get(x.type)
+            winners[x.type] = x if before is None else t.temp("select", x.type, [wins, x, before])
+        return t.one_of([(t.compare("==", winner, Const(k)), partial(winners.__getitem__, name))
+                         for k, name in enumerate(types)])
     return call
 
 
@@ -2291,12 +2349,28 @@ def _call_bool(t: _Translator, args: list[StackItem]) -> StackItem:
 
 
 def _call_round(t: _Translator, args: list[StackItem]) -> StackItem:
-    if len(args) != 1:
-        raise t.fail("round() with ndigits")
+    if len(args) == 2 and args[1] is NONE:
+        args = args[:1]  # round(x, None) is round(x)
+    if len(args) == 2:
+        return _round_digits(t, args)
     (x,) = _numbers(t, args, "round", 1, numpy=True)
     if x.type.register == FLOAT:  # a Python int, for NumPy floats too
         return t.temp("helper", INT, [t.numeric_as_float(x)], kind="float_round")
     return t.as_int(t.python_scalar(x, "round()"))
+
+
+def _round_digits(t: _Translator, args: list[StackItem]) -> StackItem:
+    """round(x, ndigits): a float for a float x (float_round_digits), an int
+    for an int or bool x (int_round_digits)."""
+    x, ndigits = _numbers(t, args, "round() with ndigits", 2)
+    if ndigits.type == FLOAT:
+        t.deopt()  # TypeError: 'float' object cannot be interpreted as an integer
+    ndigits = t.as_int(ndigits)
+    if x.type == FLOAT:
+        return t.temp("helper", FLOAT, [x, ndigits], kind="float_round_digits")
+    if isinstance(ndigits, Const) and int(ndigits.value) >= 0:
+        return t.as_int(x)
+    return t.temp("helper", INT, [t.as_int(x), ndigits], kind="int_round_digits")
 
 
 def _call_len(t: _Translator, args: list[StackItem]) -> StackItem:
@@ -2339,14 +2413,18 @@ def _iterable(t: _Translator, x: StackItem, what: str) -> StackItem:
 
 
 def _call_pow(t: _Translator, args: list[StackItem]) -> StackItem:
-    """pow(a, b) is a ** b; pow(a, b, m) of ints a C helper (ValueError, a
-    modular inverse: CPython's, by deopt)."""
+    """pow(a, b) (and pow(a, b, None)) is a ** b; pow(a, b, m) of ints a C
+    helper (ValueError, a modular inverse: CPython's, by deopt)."""
+    if len(args) == 3 and args[2] is NONE:
+        args = args[:2]
     if len(args) == 2:
         a, b = _numbers(t, args, "pow", 2)
+        if a.type in (INT, BOOL) and b.type in (INT, BOOL):
+            return t.int_power(a, b)  # its type may depend on b's sign
         return t.binary("**", a, b)
     ops = _numbers(t, args, "pow", 3)
-    if any(x.type not in (INT, BOOL) for x in ops):
-        raise t.fail("pow() of three arguments that are not all ints")
+    if any(x.type == FLOAT for x in ops):
+        t.deopt()  # TypeError: pow() 3rd argument not allowed unless all arguments are integers
     return t.temp("helper", INT, [t.as_int(x) for x in ops], kind="int_powmod")
 
 
@@ -2432,13 +2510,161 @@ def _math_isinf(t: _Translator, args: list[StackItem]) -> StackItem:
     return t.temp("fcmp", BOOL, [magnitude, Const(math.inf, FLOAT)], kind="eq")
 
 
+def _math_log(t: _Translator, args: list[StackItem]) -> StackItem:
+    """math.log(x) and math.log(x, base) (loghelper for each, then a division)."""
+    if len(args) == 2:
+        x, base = _numbers(t, args, "log", 2, numpy=True)
+        return t.temp("helper", FLOAT, [t.numeric_as_float(x), t.numeric_as_float(base)],
+                      kind="math_log_base")
+    return _math_float("math_log")(t, args)
+
+
+def _math_three(helper: str) -> Builtin:
+    def call(t: _Translator, args: list[StackItem]) -> StackItem:
+        ops = _numbers(t, args, helper, 3, numpy=True)
+        return t.temp("helper", FLOAT, [t.numeric_as_float(x) for x in ops], kind=helper)
+    return call
+
+
+def _math_hypot(t: _Translator, args: list[StackItem]) -> StackItem:
+    """math.hypot of 0 to 3 coordinates (vector_norm: one is its fabs)."""
+    ops = [t.numeric_as_float(x) for x in _numbers(t, args, "hypot", numpy=True)]
+    if not ops:
+        return Const(0.0, FLOAT)
+    if len(ops) == 1:
+        return t.temp("fabs", FLOAT, ops)
+    if len(ops) > 3:
+        raise t.fail(f"math.hypot() of {len(ops)} coordinates (at most 3 compile)")
+    return t.temp("helper", FLOAT, ops, kind="math_hypot" if len(ops) == 2 else "math_hypot3")
+
+
+def _int_index(t: _Translator, x: Operand) -> Operand:
+    """x as math's integer functions take it (operator.index): an int, a bool
+    as its int; a float is their TypeError."""
+    if x.type == FLOAT:
+        t.deopt()
+    return t.as_int(x)
+
+
+def _math_ldexp(t: _Translator, args: list[StackItem]) -> StackItem:
+    x, i = _numbers(t, args, "ldexp", 2, numpy=True)
+    if i.type not in (INT, BOOL):
+        t.deopt()  # TypeError: Expected an int as second argument to ldexp.
+    return t.temp("helper", FLOAT, [t.numeric_as_float(x), t.as_int(i)], kind="math_ldexp")
+
+
+def _math_split(first: str, second: str, second_type: str) -> Builtin:
+    """math.frexp, math.modf: a pair, a helper call per item."""
+    def call(t: _Translator, args: list[StackItem]) -> StackItem:
+        (x,) = _numbers(t, args, first, 1, numpy=True)
+        x = t.numeric_as_float(x)
+        return TupleItems([t.temp("helper", FLOAT, [x], kind=first),
+                           t.temp("helper", second_type, [x], kind=second)])
+    return call
+
+
+def _math_isclose(t: _Translator, args: list[StackItem], keywords: dict[str, StackItem]) -> StackItem:
+    """math.isclose(a, b, *, rel_tol=1e-09, abs_tol=0.0)."""
+    tolerances = {"rel_tol": Const(1e-09, FLOAT), "abs_tol": Const(0.0, FLOAT)}
+    if len(args) != 2 or not set(keywords) <= set(tolerances):
+        t.deopt()  # TypeError
+    ops = [*args, *[keywords.get(name, default) for name, default in tolerances.items()]]
+    floats = [t.numeric_as_float(x) for x in _numbers(t, ops, "isclose", numpy=True)]
+    return t.temp("helper", BOOL, floats, kind="math_isclose")
+
+
+def _math_nextafter(t: _Translator, args: list[StackItem], keywords: dict[str, StackItem]) -> StackItem:
+    """math.nextafter(x, y) and (3.12+) math.nextafter(x, y, steps=n)."""
+    steps = keywords.get("steps", NONE)
+    if len(args) != 2 or set(keywords) - {"steps"} or (keywords and not NEXTAFTER_STEPS):
+        t.deopt()  # TypeError
+    x, y = [t.numeric_as_float(a) for a in _numbers(t, args, "nextafter", 2, numpy=True)]
+    if steps is NONE:
+        return t.temp("helper", FLOAT, [x, y], kind="math_nextafter")
+    (n,) = _numbers(t, [steps], "nextafter()'s steps", 1)
+    return t.temp("helper", FLOAT, [x, y, _int_index(t, n)], kind="math_nextafter_steps")
+
+
+def _without_keywords(call: Callable[[_Translator, list[StackItem], dict[str, StackItem]], StackItem]
+                      ) -> Builtin:
+    return lambda t, args: call(t, args, {})
+
+
+def _math_int(helper: str, count: int) -> Builtin:
+    """math.isqrt, factorial, comb: of ints (bools too), an int (beyond int64: deopt)."""
+    def call(t: _Translator, args: list[StackItem]) -> StackItem:
+        ops = [_int_index(t, x) for x in _numbers(t, args, helper, count)]
+        return t.temp("helper", INT, ops, kind=helper)
+    return call
+
+
+def _math_perm(t: _Translator, args: list[StackItem]) -> StackItem:
+    if len(args) == 2 and args[1] is NONE:
+        args = args[:1]  # perm(n, None) is perm(n): n!
+    if len(args) == 1:
+        return _math_int("math_factorial", 1)(t, args)
+    return _math_int("math_perm", 2)(t, args)
+
+
+def _math_gcd_lcm(helper: str, empty: int) -> Builtin:
+    """math.gcd(*ints), math.lcm(*ints): pairwise, left to right."""
+    def call(t: _Translator, args: list[StackItem]) -> StackItem:
+        ops = [_int_index(t, x) for x in _numbers(t, args, helper)]
+        if not ops:
+            return Const(empty)
+        result = ops[0]
+        if len(ops) == 1:
+            return t.temp("abs", INT, [result], checked=True)  # abs(-2**63): deopt
+        for x in ops[1:]:
+            result = t.temp("helper", INT, [result, x], kind=helper)
+        return result
+    return call
+
+
+def _math_prod(t: _Translator, args: list[StackItem], keywords: dict[str, StackItem]) -> StackItem:
+    """math.prod of a tuple (start=1): the products math_prod_impl's fast paths
+    compute are those of `*` from the left (an int beyond int64: deopt)."""
+    if len(args) != 1 or set(keywords) - {"start"}:
+        t.deopt()  # TypeError
+    if not isinstance(args[0], TupleItems):
+        raise t.fail(f"math.prod() of {t.describe(args[0])} (only tuples compile)")
+    product = t.operand(keywords.get("start", Const(1)), "math.prod()")
+    for item in args[0].items:
+        product = t.binary("*", product, t.operand(item, "math.prod()"))
+    return product
+
+
+# math functions some versions have (looked up, so that each Python compiles its own)
+_OPTIONAL_FLOAT = {"exp2": "math_exp2", "cbrt": "math_cbrt"}
+MATH_FLOAT_HELPERS.update({getattr(math, name): helper for name, helper in _OPTIONAL_FLOAT.items()
+                           if hasattr(math, name)})
+
 MATH_CALLS: dict[Any, Builtin] = {  # looked up by identity: see _builtin_call
     **{fn: _math_float(name) for fn, name in MATH_FLOAT_HELPERS.items()},
+    **{getattr(math, name): _math_float(f"math_{name}")
+       for name in ("erf", "erfc", "gamma", "lgamma", "ulp")},
+    math.log: _math_log,
     math.fabs: _math_fabs,
     math.floor: _math_round_to_int("float_floor"),
     math.ceil: _math_round_to_int("float_ceil"),
-    math.hypot: _math_two("math_hypot"),
+    math.hypot: _math_hypot,
     math.copysign: _math_two("math_copysign"),
+    math.atan2: _math_two("math_atan2"),
+    math.fmod: _math_two("math_fmod"),
+    math.remainder: _math_two("math_remainder"),
+    math.pow: _math_two("math_pow"),
+    math.ldexp: _math_ldexp,
+    math.frexp: _math_split("math_frexp", "math_frexp_exponent", INT),
+    math.modf: _math_split("math_modf", "math_modf_integral", FLOAT),
+    math.isclose: _without_keywords(_math_isclose),
+    math.prod: _without_keywords(_math_prod),
+    math.nextafter: _without_keywords(_math_nextafter),
+    math.isqrt: _math_int("math_isqrt", 1),
+    math.factorial: _math_int("math_factorial", 1),
+    math.comb: _math_int("math_comb", 2),
+    math.perm: _math_perm,
+    math.gcd: _math_gcd_lcm("math_gcd", 0),
+    math.lcm: _math_gcd_lcm("math_lcm", 1),
     math.isnan: _math_isnan,
     math.isfinite: _math_isfinite,
     math.degrees: _math_angle(180.0 / math.pi),
@@ -2446,12 +2672,27 @@ MATH_CALLS: dict[Any, Builtin] = {  # looked up by identity: see _builtin_call
     math.trunc: _math_trunc,
     math.isinf: _math_isinf,
 }
+if hasattr(math, "fma"):  # 3.13
+    MATH_CALLS[math.fma] = _math_three("math_fma")
+
+# Calls that take keywords: (translator, positional arguments, keywords) -> result.
+KEYWORD_CALLS = {math.isclose: _math_isclose, math.nextafter: _math_nextafter, math.prod: _math_prod}
 
 # Globals are arbitrary objects: a list, a NumPy array, an object whose __eq__
 # or __hash__ raises. Builtins are looked up by identity, never by hashing or
 # comparing the object.
 _BY_ID: dict[int, tuple[object, Builtin]] = {
     id(fn): (fn, call) for table in (BUILTIN_CALLS, MATH_CALLS) for fn, call in table.items()}
+
+
+_KEYWORDS_BY_ID = {id(fn): (fn, call) for fn, call in KEYWORD_CALLS.items()}
+
+
+def _keyword_call(obj: object) -> Callable[[_Translator, list[StackItem], dict[str, StackItem]],
+                                           StackItem] | None:
+    """How a call of `obj` with keywords translates, if it is a function that takes them here."""
+    found = _KEYWORDS_BY_ID.get(id(obj))
+    return found[1] if found is not None and found[0] is obj else None
 
 
 def _builtin_call(obj: object) -> Builtin | None:

@@ -591,6 +591,9 @@ def line_of(ins: dis.Instruction, previous: int | None) -> int | None:
 
 VERSION = sys.version_info[:2]
 
+# math.nextafter(x, y, steps=n): the keyword arrived in 3.12 (before, a TypeError).
+NEXTAFTER_STEPS = VERSION >= (3, 12)
+
 
 class RawInstruction(NamedTuple):
     """What the rules read of an instruction; a stand-in for dis.Instruction."""

@@ -42,6 +42,7 @@ from ..runtime import helper_address, poll_slow_address, undo_begin_address, war
 from .encoder import Assembler, Label, Mem
 from .registers import (
     CALLEE_SAVED,
+    XMMS,
     Reg,
     r8,
     r9,
@@ -53,8 +54,6 @@ from .registers import (
     rdx,
     rsi,
     rsp,
-    xmm0,
-    xmm1,
     xmm14,
     xmm15,
 )
@@ -81,7 +80,7 @@ WIDENING_LOAD = {(1, True): "movsx_b", (2, True): "movsx_w", (2, False): "movzx_
                  (4, True): "movsxd", (4, False): "mov32"}
 
 HELPER_INT_ARGS = (rdi, rsi, rdx, rcx)  # (the last one given takes the result pointer)
-HELPER_FLOAT_ARGS = (xmm0, xmm1)
+HELPER_FLOAT_ARGS = tuple(XMMS[:4])
 # MXCSR's sticky exception flags (Intel SDM vol. 1, 10.2.3): invalid,
 # denormal, divide-by-zero, overflow, underflow, precision. NumPy may warn (or
 # raise, as np.errstate says) for invalid, divide-by-zero, overflow and
@@ -1270,14 +1269,7 @@ class Lowering:
         """status = helper(args..., &result): System V call; a nonzero status deopts."""
         floats = [x for x in inst.args if x.type.is_float]
         ints = [x for x in inst.args if not x.type.is_float]
-        # Float arguments may sit in xmm0/xmm1 themselves (the second in xmm0,
-        # say): copy them all to scratch registers before filling xmm0/xmm1.
-        staged = []
-        for x, scratch in zip(floats, (xmm14, xmm15), strict=False):
-            self.fmove(scratch, self.xarg(x, scratch))
-            staged.append(scratch)
-        for reg, src in zip(HELPER_FLOAT_ARGS, staged, strict=False):
-            self.asm.movsd(reg, src)
+        self.float_arguments(floats)
         for reg, x in zip(HELPER_INT_ARGS, ints, strict=False):
             self.asm.mov(reg, self.arg(x))
         self.asm.lea(HELPER_INT_ARGS[len(ints)], self.slot(self.helper_out_slot))
@@ -1288,6 +1280,32 @@ class Lowering:
         assert inst.dst is not None
         self.store_slot(inst.dst, self.helper_out_slot)
 
+
+    def float_arguments(self, floats: list[Operand]) -> None:
+        """Float arguments into xmm0, xmm1, ... (HELPER_FLOAT_ARGS), a parallel
+        move: an argument may sit in another one's register (the second in
+        xmm0, say). A move is made once no pending move still reads its
+        target; registers left in a cycle are freed through xmm14. Constants
+        read no register: they go last."""
+        assert len(floats) <= len(HELPER_FLOAT_ARGS)
+        pending: list[tuple[Reg, Reg | Mem]] = []
+        constants = []
+        for reg, x in zip(HELPER_FLOAT_ARGS, floats, strict=False):
+            if isinstance(x, Const):
+                constants.append((reg, x))
+            elif self.loc(x) != reg:
+                pending.append((reg, self.loc(x)))
+        while pending:
+            ready = next((m for m in pending if all(src != m[0] for _, src in pending)), None)
+            if ready is None:  # a cycle: its first source goes to xmm14 first
+                blocked = pending[0][1]
+                self.fmove(xmm14, blocked)
+                pending = [(dst, xmm14 if src == blocked else src) for dst, src in pending]
+                continue
+            pending.remove(ready)
+            self.fmove(*ready)
+        for reg, x in constants:
+            self.fmove(reg, self.xarg(x, reg))
 
     # -- calls to other jitted functions ------------------------------------
     def do_call(self, inst: Inst) -> None:

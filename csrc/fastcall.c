@@ -325,6 +325,10 @@ static __thread int fc_depth_fallback = 0;
 
 /* Native calls made by the fast path, for tests (approximate for nogil calls). */
 static unsigned long long fc_native_calls = 0;
+/* Whether signatures that keep deopting skip native code for a while (the
+ * test suite turns it off, so that every call of a differential test runs
+ * native code first: see tests/conftest.py). */
+static int fc_adaptive = 1;
 
 /* A NumPy scalar argument of type index `index` (ir.NUMPY_SCALARS) into its
  * slot, as the Python path packs it: a bool as 0 or 1, a float's double, an
@@ -907,7 +911,7 @@ static PyObject *fast_call(DispatcherBaseObject *self, PyObject *const *args, Py
     }
     result = box_result(e, status, out, route, status_out);
     if (*route == ROUTE_DEOPT) {
-        if (++e->deopts_in_a_row >= FC_DEOPTS_BEFORE_SKIPPING) {
+        if (++e->deopts_in_a_row >= FC_DEOPTS_BEFORE_SKIPPING && fc_adaptive) {
             e->skip = e->skip_next ? e->skip_next : FC_SKIP_FIRST;
             e->skip_next = e->skip * 2 <= FC_SKIP_MAX ? e->skip * 2 : FC_SKIP_MAX;
         }
@@ -1739,6 +1743,22 @@ static PyObject *fc_buffer_start(PyObject *module, PyObject *obj)
     return result;
 }
 
+PyDoc_STRVAR(set_adaptive_doc,
+"_set_adaptive(flag) -> bool\n\n"
+"Whether a signature whose calls keep deopting runs its next calls in CPython\n"
+"directly for a while (default True); returns the previous setting. Tests\n"
+"turn it off so that each call tries native code.");
+
+static PyObject *fc_set_adaptive(PyObject *module, PyObject *flag)
+{
+    int previous = fc_adaptive, on = PyObject_IsTrue(flag);
+    (void)module;
+    if (on < 0)
+        return NULL;
+    fc_adaptive = on;
+    return PyBool_FromLong(previous);
+}
+
 static PyObject *fc_native_calls_get(PyObject *module, PyObject *unused)
 {
     (void)module;
@@ -1799,6 +1819,7 @@ static PyMethodDef fc_methods[] = {
     {"_depth_budget", fc_depth_budget, METH_VARARGS, depth_budget_doc},
     {"_depth_fallback", fc_depth_fallback_change, METH_O, depth_fallback_doc},
     {"_native_calls", fc_native_calls_get, METH_NOARGS, native_calls_doc},
+    {"_set_adaptive", fc_set_adaptive, METH_O, set_adaptive_doc},
     {"_buffer_start", fc_buffer_start, METH_O, buffer_start_doc},
     {"_set_call_packed", fc_set_call_packed, METH_VARARGS, set_call_packed_doc},
     {"_set_numpy_types", fc_set_numpy_types, METH_O, set_numpy_types_doc},

@@ -14,10 +14,29 @@ from typing import Any
 import pytest
 
 from jitcore import dispatcher, jit
+from jitcore.dispatcher import _fastcall
 
 INT64_EDGES = [0, 1, -1, 2, -2, 3, 7, 10, 2**31 - 1, -(2**31), 2**31, 2**32, -(2**32),
                2**62, -(2**62), 2**63 - 1, -(2**63), 2**63 - 2, -(2**63) + 1, 3037000499,
                3037000500, -3037000500]
+
+
+# -- adaptive deopts -----------------------------------------------------------------
+# A signature whose calls keep deopting runs its next calls in CPython for a
+# while (csrc/fastcall.c): a differential test would then compare CPython
+# with itself. The suite turns that off; tests of it ask for `adaptive`.
+def pytest_configure(config):
+    if _fastcall is not None:
+        _fastcall._set_adaptive(False)
+
+
+@pytest.fixture
+def adaptive():
+    if _fastcall is None:
+        pytest.fail("the C fast path (jitcore._fastcall) was not built")
+    previous = _fastcall._set_adaptive(True)
+    yield
+    _fastcall._set_adaptive(previous)
 
 
 # -- internal errors ----------------------------------------------------------------

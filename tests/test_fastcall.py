@@ -784,7 +784,7 @@ def test_without_the_c_module_calls_go_through_python():
     assert "jitcore._fastcall unavailable" in out.stderr
 
 
-def test_a_signature_that_keeps_deopting_runs_in_cpython_for_a_while():
+def test_a_signature_that_keeps_deopting_runs_in_cpython_for_a_while(adaptive):
     # After 4 deopts in a row the next 16 calls skip the native attempt (it
     # would only add its cost), then native code is tried again, and a call
     # that finishes natively resets the count; every result stays CPython's.
@@ -806,7 +806,7 @@ def test_a_signature_that_keeps_deopting_runs_in_cpython_for_a_while():
     assert _fastcall._native_calls() - before == 9  # three deopts are no streak
 
 
-def test_a_call_that_skips_native_code_runs_the_current_py_func():
+def test_a_call_that_skips_native_code_runs_the_current_py_func(adaptive):
     # The re-run takes py_func from the base type's own slot (no attribute
     # lookup): assigning py_func replaces what runs, skipping or not.
     jitted = jit(strict=True)(add)

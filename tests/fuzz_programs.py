@@ -107,7 +107,12 @@ SHIFT_CONSTS = [0, 1, 2, 3, 31, 32, 62, 63, 64, 65]
 # More of math, one float argument; `sqrt` and `floor` also imported by name (from math import).
 MATH1_MORE = ["math.tan", "math.asin", "math.acos", "math.atan", "math.sinh", "math.cosh", "math.tanh",
               "math.asinh", "math.acosh", "math.atanh", "math.expm1", "math.log1p", "math.log2",
-              "math.log10", "math.degrees", "math.radians", "sqrt"]
+              "math.log10", "math.degrees", "math.radians", "sqrt", "math.erf", "math.erfc",
+              "math.gamma", "math.lgamma", "math.ulp"] + [
+              f"math.{name}" for name in ("exp2", "cbrt") if hasattr(math, name)]  # (3.11+)
+# Of two floats (or ints); math.ldexp takes an int second.
+MATH2 = ["math.hypot", "math.copysign", "math.atan2", "math.fmod", "math.remainder", "math.pow",
+         "math.nextafter", "math.log"]
 BIG_CONSTS = ["2**64", "2**63", "-(2**63) - 1", "10**20", "-(2**100)"]  # ints beyond int64, in locals
 BIG_VALUES = [2**64, 2**63, -(2**63) - 1, 10**20, -(2**100)]
 POW_CONSTS = [0, 1, 2, 3, 4]  # and, risky, -1 or -2: a float (or ZeroDivisionError)
@@ -605,10 +610,32 @@ class Gen:
             return Expr(f"({base.text} ** {exponent.text})", INT, base.bits * power + 1,
                         mult=mult or base.mult or exponent.mult)
         if kind == "builtin":
-            which = self.pick(["abs", "min", "max"])
+            which = self.pick(["abs", "min", "max", "intmath", "round", "powmod"])
             if which == "abs":
                 a = self.intish(sub, small)
                 return Expr(f"abs({a.text})", INT, a.bits + 1, mult=a.mult)
+            if which == "intmath":  # math on ints: gcd, lcm, isqrt, factorial, comb, perm
+                fn = self.pick(["gcd", "lcm", "isqrt", "factorial", "comb", "perm"])
+                a, b = self.intish(sub, small), self.intish(sub, small)
+                if fn in ("gcd", "lcm"):
+                    if fn == "lcm":  # (its result grows like a product)
+                        a, b = Expr(f"({a.text} % 100000)", INT, 17), Expr(f"({b.text} % 100000)", INT, 17)
+                    return Expr(f"math.{fn}({a.text}, {b.text})", INT, max(a.bits, b.bits) * 2 + 1,
+                                mult=a.mult or b.mult)
+                if fn == "isqrt":
+                    return Expr(f"math.isqrt(abs({a.text}))", INT, a.bits // 2 + 1, mult=a.mult)
+                if fn == "factorial":
+                    return Expr(f"math.factorial({a.text} % 25)", INT, 84, mult=a.mult)
+                return Expr(f"math.{fn}({a.text} % 30, {b.text} % 30)", INT, 108, mult=a.mult or b.mult)
+            if which == "round":  # round(n, -k) of an int: to a multiple of 10**k
+                a = self.intish(sub, small)
+                digits = lit(self.n(-19, 2)) if self.chance(2) else f"{self.intish(sub).text} % 5 - 3"
+                return Expr(f"round({a.text}, {digits})", INT, a.bits + 2, mult=a.mult)
+            if which == "powmod":
+                a, e = self.intish(sub, small), self.intish(sub, small)
+                m = self.pick(MODULI)
+                exponent = f"{e.text} % 70" if not self.risky() else e.text  # (negative: an inverse)
+                return Expr(f"pow({a.text}, {exponent}, {lit(m)})", INT, 64, mult=a.mult or e.mult)
             args = [self.int_expr(sub, small) for _ in range(self.n(2, 3))]
             return Expr(f"{which}({', '.join(a.text for a in args)})", INT,
                         max(a.bits for a in args), mult=any(a.mult for a in args))
@@ -695,7 +722,7 @@ class Gen:
             return Expr(f"bool({a.text})", BOOL)
         if kind == "isnan":
             a = self.expr(self.pick([FLOAT, FLOAT, INT]), sub)
-            return Expr(f"{self.pick(['math.isnan', 'math.isinf'])}({a.text})", BOOL)
+            return Expr(f"{self.pick(['math.isnan', 'math.isinf', 'math.isfinite'])}({a.text})", BOOL)
         if kind == "minmax":
             args = [self.bool_expr(sub) for _ in range(self.n(2, 3))]
             return Expr(f"{self.pick(['min', 'max'])}({', '.join(a.text for a in args)})", BOOL)
@@ -779,12 +806,36 @@ class Gen:
                 fn, a = "math.log", f"{a}, {self.pick(['2', '10.0', '0.5', 'math.e'])}"
             return Expr(f"{fn}({a})", FLOAT)
         if kind == "math2":
-            fn = self.pick(["math.hypot", "math.copysign"])
-            return Expr(f"{fn}({self.numeric(sub).text}, {self.numeric(sub).text})", FLOAT)
+            fn = self.pick(MATH2)
+            a, b = self.numeric(sub).text, self.numeric(sub).text
+            if fn == "math.log" and not self.risky():  # log(x, base) inside the domain
+                a, b = f"(math.fabs({a}) + 0.5)", f"(math.fabs({b}) + 1.5)"
+            elif fn == "math.pow" and not self.risky():
+                a = f"math.fabs({a})"
+            if self.chance(5):  # three or more of them: hypot's coordinates, ldexp, isclose
+                extra = self.pick(["hypot", "ldexp", "isclose", "frexp", "modf", "fma"])
+                if extra == "hypot":
+                    return Expr(f"math.hypot({a}, {b}, {self.numeric(sub).text})", FLOAT)
+                if extra == "ldexp":
+                    return Expr(f"math.ldexp({a}, {self.intish(sub).text} % 2100 - 1050)", FLOAT)
+                if extra == "isclose":
+                    return Expr(f"float(math.isclose({a}, {b}, rel_tol=0.001))", FLOAT)
+                if extra == "fma" and hasattr(math, "fma"):
+                    return Expr(f"math.fma({a}, {b}, {self.numeric(sub).text})", FLOAT)
+                return Expr(f"math.{'modf' if extra == 'modf' else 'frexp'}({a})[{self.n(0, 1)}] * 1.0",
+                            FLOAT)
+            return Expr(f"{fn}({a}, {b})", FLOAT)
         if kind == "builtin":
-            which = self.pick(["abs", "min", "max"])
+            which = self.pick(["abs", "min", "max", "mixed", "round"])
             if which == "abs":
                 return Expr(f"abs({self.float_expr(sub).text})", FLOAT)
+            if which == "round":  # round(x, ndigits) of a float stays a float
+                digits = lit(self.n(-3, 4)) if self.chance(2) else f"{self.intish(sub).text} % 7 - 2"
+                return Expr(f"round({self.float_expr(sub).text}, {digits})", FLOAT)
+            if which == "mixed":  # min/max of mixed types: whichever wins, read as a float
+                args = [self.numeric(sub, small=True) for _ in range(self.n(2, 3))]
+                return Expr(f"({self.pick(['min', 'max'])}({', '.join(a.text for a in args)}) + 0.0)",
+                            FLOAT)
             args = [self.float_expr(sub) for _ in range(self.n(2, 3))]
             return Expr(f"{which}({', '.join(a.text for a in args)})", FLOAT)
         if kind == "float":

@@ -1743,6 +1743,18 @@ static PyObject *fc_buffer_start(PyObject *module, PyObject *obj)
     return result;
 }
 
+PyDoc_STRVAR(reruns_doc,
+"_reruns() -> int\n\n"
+"How many calls this thread is re-running in CPython on jitcore's behalf\n"
+"(nested): a strict dispatcher called there behaves as CPython would.");
+
+static PyObject *fc_reruns_get(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    return PyLong_FromLong(fc_reruns);
+}
+
 PyDoc_STRVAR(set_adaptive_doc,
 "_set_adaptive(flag) -> bool\n\n"
 "Whether a signature whose calls keep deopting runs its next calls in CPython\n"
@@ -1820,6 +1832,7 @@ static PyMethodDef fc_methods[] = {
     {"_depth_fallback", fc_depth_fallback_change, METH_O, depth_fallback_doc},
     {"_native_calls", fc_native_calls_get, METH_NOARGS, native_calls_doc},
     {"_set_adaptive", fc_set_adaptive, METH_O, set_adaptive_doc},
+    {"_reruns", fc_reruns_get, METH_NOARGS, reruns_doc},
     {"_buffer_start", fc_buffer_start, METH_O, buffer_start_doc},
     {"_set_call_packed", fc_set_call_packed, METH_VARARGS, set_call_packed_doc},
     {"_set_numpy_types", fc_set_numpy_types, METH_O, set_numpy_types_doc},

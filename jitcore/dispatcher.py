@@ -830,7 +830,11 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             result = self._call_slow(*args, **kwargs)
             if result is RUN_PY_FUNC or result is RUN_PY_FUNC_IN_DEPTH_FALLBACK:
-                return self.py_func(*args, **kwargs)
+                _python_reruns.n = getattr(_python_reruns, "n", 0) + 1
+                try:
+                    return self.py_func(*args, **kwargs)
+                finally:
+                    _python_reruns.n -= 1
             if type(result) is tuple and len(result) == 2 and result[0] is RAISE:
                 raise result[1]
             return result
@@ -1025,7 +1029,9 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                                   None) if len(key) == self._nparams else None
                 if shape_problem is None and odd_buffer is None \
                         and (len(key) != self._nparams or None in signature):
-                    if self.strict and len(key) == self._nparams:  # native or an exception
+                    if self.strict and len(key) == self._nparams:  # native or an exception...
+                        if _in_rerun():
+                            return None  # ...save in a re-run (not cached: see _in_rerun)
                         i = signature.index(None)
                         raise CompileError(_why_not_native(code.co_varnames[i], key[i]), code.co_filename,
                                            code.co_firstlineno, self.py_func.__qualname__)
@@ -1098,6 +1104,8 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         Called by _prepare, under _COMPILE_LOCK."""
         self.failure = failure
         self._failures[key] = failure
+        if self.strict and _in_rerun():
+            return  # (not cached: a call of the user's own is refused again)
         if self.strict:
             raise failure  # its __cause__ says what went wrong inside
         self._entries[key] = None
@@ -1119,6 +1127,20 @@ def _named_by_status(shape: tuple[Any, ...]) -> tuple[Any, ...]:
     """A tuple shape for the C fast path: NumPy types named by their status."""
     return tuple(_named_by_status(t) if isinstance(t, tuple) else
                  abi.SCALAR_STATUS[t] if numpy_scalar(t) is not None else t for t in shape)
+
+
+_python_reruns = threading.local()  # without the C fast path: re-runs under way (n)
+
+
+def _in_rerun() -> bool:
+    """Whether this thread is running a call in CPython on jitcore's behalf (a
+    deopt's re-run, or arguments native code does not take): there a strict
+    dispatcher does what CPython does instead of raising CompileError, as the
+    re-run must give CPython's outcome (a strict caller's native code was fine;
+    a value only its re-run computes, a complex say, reaches the callee)."""
+    if _fastcall is not None:
+        return _fastcall._reruns() > 0
+    return getattr(_python_reruns, "n", 0) > 0
 
 
 def _why_not_native(name: str, t: Any) -> str:

@@ -8,7 +8,7 @@ exception) must match."""
 from __future__ import annotations
 
 import pytest
-from conftest import INT64_EDGES, assert_same, ran_natively
+from conftest import INT64_EDGES, assert_same, outcome, ran_natively, same_outcome
 
 from jitcore import CompileError, JitWarning, jit
 from jitcore.dispatcher import TupleKind
@@ -628,3 +628,39 @@ def test_tuple_arguments_native_code_does_not_take_are_named():
         jit(strict=True)(first)(tuple(range(33)))
     lenient = jit(first)
     assert lenient(([1], 2)) == [1] and lenient(tuple(range(33))) == 0  # (in CPython, quietly)
+
+
+# -- strict callees in a re-run ------------------------------------------------------------
+
+def magnitude(z):
+    return abs(z) + 1
+
+
+def root_magnitude(x):
+    r = 0.0
+    if x < 0:
+        r = x ** 0.5  # a complex for x < 0: this call re-runs in CPython
+    return magnitude(r)
+
+
+strict_magnitude = jit(strict=True)(magnitude)
+
+
+def root_strict_magnitude(x):  # root_magnitude, calling the strict one
+    r = 0.0
+    if x < 0:
+        r = x ** 0.5
+    return strict_magnitude(r)
+
+
+def test_a_strict_callee_in_a_re_run_does_what_cpython_does():
+    """A strict function's native code was fine for its arguments; a value
+    only the re-run in CPython computes (a complex) reaches a strict callee,
+    which must then do what CPython does, not raise CompileError. Called by
+    the user with such a value, it still refuses."""
+    caller = jit(strict=True)(root_strict_magnitude)
+    for x in [4.0, -4.0, 0.0, -0.0, float("-inf"), -1e308, 2.5e-310]:
+        assert same_outcome(outcome(root_magnitude, (x,)), outcome(caller, (x,))), x
+    with pytest.raises(CompileError, match="parameter 'z' is a complex"):
+        strict_magnitude(2j)
+    assert strict_magnitude(2.0) == 3.0

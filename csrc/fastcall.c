@@ -147,6 +147,7 @@ typedef struct {
     int has_buffers;                    /* any FC_KIND_BUFFER argument */
     unsigned char *tuple_shape[FC_MAX_ARGS]; /* FC_KIND_TUPLE arguments: their shape, encoded, */
     unsigned char tuple_slots[FC_MAX_ARGS];  /* and the slots their items take */
+    int has_tuples;                          /* any FC_KIND_TUPLE argument */
     char records;                       /* the code keeps undo records (else their slots are 0) */
     /* Adaptive: a signature whose calls keep deopting runs its next calls in
      * CPython directly (the native attempt would only add its cost), then
@@ -527,6 +528,8 @@ static int unbox_tuple(const unsigned char *shape, Py_ssize_t *at, PyObject *o, 
 static int tuples_match(const fc_entry *e, PyObject *const *args, Py_ssize_t nargs)
 {
     Py_ssize_t i;
+    if (!e->has_tuples)
+        return 1; /* (the common case: no walk over the arguments) */
     for (i = 0; i < nargs; i++) {
         Py_ssize_t at = 0;
         if (e->tuple_shape[i] != NULL && !tuple_matches(e->tuple_shape[i], &at, args[i]))
@@ -1304,6 +1307,7 @@ static int tuple_spec(fc_entry *e, Py_ssize_t i, PyObject *shape, Py_ssize_t *sl
     memcpy(e->tuple_shape[i], code, (size_t)at);
     e->tuple_slots[i] = (unsigned char)taken;
     e->kinds[i] = FC_KIND_TUPLE;
+    e->has_tuples = 1;
     return 0;
 }
 

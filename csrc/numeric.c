@@ -757,37 +757,33 @@ static double vector_norm(int n, double *vec, double max, int found_nan)
 
 #endif /* JC_HYPOT_BEFORE_312 */
 
-/* math_hypot: NaNs never become max (x > max is false), so
- * hypot(inf, nan) is inf and hypot(1, nan) is nan. */
-int jc_math_hypot(double x, double y, double *out)
+/* math_hypot of the n coordinates in vec (made absolute here): NaNs never
+ * become max (x > max is false), so hypot(inf, nan) is inf and hypot(1, nan)
+ * is nan. */
+static double hypot_of(int n, double *vec)
 {
-    double vec[2], max = 0.0;
+    double max = 0.0;
     int found_nan = 0, i;
-    vec[0] = fabs(x);
-    vec[1] = fabs(y);
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < n; i++) {
+        vec[i] = fabs(vec[i]);
         found_nan |= isnan(vec[i]);
         if (vec[i] > max)
             max = vec[i];
     }
-    *out = vector_norm(2, vec, max, found_nan);
+    return vector_norm(n, vec, max, found_nan);
+}
+
+int jc_math_hypot(double x, double y, double *out)
+{
+    double vec[2] = {x, y};
+    *out = hypot_of(2, vec);
     return 0;
 }
 
-/* math_hypot with three coordinates (vector_norm is n-ary). */
 int jc_math_hypot3(double x, double y, double z, double *out)
 {
-    double vec[3], max = 0.0;
-    int found_nan = 0, i;
-    vec[0] = fabs(x);
-    vec[1] = fabs(y);
-    vec[2] = fabs(z);
-    for (i = 0; i < 3; i++) {
-        found_nan |= isnan(vec[i]);
-        if (vec[i] > max)
-            max = vec[i];
-    }
-    *out = vector_norm(3, vec, max, found_nan);
+    double vec[3] = {x, y, z};
+    *out = hypot_of(3, vec);
     return 0;
 }
 

@@ -123,7 +123,7 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
                     ir.dump() if keep_text else "", alloc if keep_text else None, alloc.slots,
                     frame_bytes, code, block, shapes, returns, timings,
                     stages, callees, ir.records, tuple(ir.raise_sites()),
-                    tuple(e for e in ir.capped if isinstance(e, CompileError)))
+                    tuple(ir.capped))
 
 
 # -- which IR instruction each machine instruction comes from (keep_stages) --

@@ -869,10 +869,9 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         if any(isinstance(t, ArrayKind) or _is_numpy(t) for t in key):
             # (NumPy values, and so NumPy results, come only from NumPy arguments)
             _give_fast_path_numpy_types()
-        buffers = tuple(_fast_buffer_spec(t) for t in key)
-        for i, t in enumerate(entry.compiled.signature):
-            if tuple_items(t) is not None:  # ("tuple", its shape: NumPy types by their status)
-                buffers = (*buffers[:i], ("tuple", _named_by_status(_tuple_shape(t))), *buffers[i + 1:])
+        # buffers, and tuples as ("tuple", their shape: NumPy types by their status)
+        buffers = tuple(("tuple", _named_by_status(_tuple_shape(s))) if tuple_items(s) is not None
+                        else _fast_buffer_spec(t) for t, s in zip(key, entry.compiled.signature, strict=True))
         # NumPy results in tuples are named by their status (the C side knows no names)
         shapes = [_named_by_status(shape) for shape in entry.shapes]
         try:
@@ -1029,9 +1028,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                                   None) if len(key) == self._nparams else None
                 if shape_problem is None and odd_buffer is None \
                         and (len(key) != self._nparams or None in signature):
-                    if self.strict and len(key) == self._nparams:  # native or an exception...
-                        if _in_rerun():
-                            return None  # ...save in a re-run (not cached: see _in_rerun)
+                    if self.strict and len(key) == self._nparams:  # native or an exception (_fail)
                         i = signature.index(None)
                         raise CompileError(_why_not_native(code.co_varnames[i], key[i]), code.co_filename,
                                            code.co_firstlineno, self.py_func.__qualname__)

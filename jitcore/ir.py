@@ -86,6 +86,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import CompileError
+
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
@@ -468,7 +470,7 @@ class Function:
     records: bool = True
     # Where more type states reached a block than the front end compiles it
     # for (translate.MAX_VERSIONS): those paths deopt; why (CompileErrors).
-    capped: list[Exception] = field(default_factory=list)
+    capped: list[CompileError] = field(default_factory=list)
 
     def new_value(self, name: str = "", type: str = INT) -> Value:
         value = Value(self._next_id, name, type_named(type))

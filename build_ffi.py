@@ -20,7 +20,7 @@ from cffi import FFI
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
-HEADERS = ["csrc/jitcore.h", "csrc/jc_internal.h", "csrc/numeric.h", "csrc/pyversions.h",
+HEADERS = ["csrc/jitcore.h", "csrc/jc_internal.h", "csrc/libm.h", "csrc/numeric.h", "csrc/pyversions.h",
            "csrc/undo.h"]
 PUBLIC_HEADERS = ["csrc/jitcore.h", "csrc/numeric.h", "csrc/undo.h"]
 

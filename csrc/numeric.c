@@ -38,6 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libm.h" /* the C library's libm, even in zig-built wheels */
+
 /* math.hypot changed its algorithm in CPython 3.12 (Neumaier summation with
  * fma-based squaring instead of Veltkamp-Dekker splitting); the two differ
  * in the last bit for a few inputs in 10**5.  The module is built per

@@ -14,12 +14,30 @@ compile stage, `jitcore.asm` is the assembler the compiler uses, and
 `jitcore.native(code, argtypes, restype)` runs hand-written machine code.
 """
 
-from .disasm import disassemble
 from .dispatcher import Dispatcher, jit
 from .errors import CompileError, JitWarning
-from .explain import Explanation, explain
-from .native import NativeFunction, native
 
 __version__ = "0.1.0"
 __all__ = ["jit", "disassemble", "explain", "native", "CompileError", "JitWarning", "Dispatcher",
            "Explanation", "NativeFunction", "__version__"]
+
+# `import jitcore` imports only what decorating needs (see dispatcher.py);
+# the tools below import the compiler or cffi, so they load on first use.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .disasm import disassemble
+    from .explain import Explanation, explain
+    from .native import NativeFunction, native
+
+_LAZY = {"disassemble": "disasm", "explain": "explain", "Explanation": "explain",
+         "native": "native", "NativeFunction": "native"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module("." + _LAZY[name], __name__), name)
+        globals()[name] = value  # found directly from now on
+        return value
+    raise AttributeError(f"module 'jitcore' has no attribute {name!r}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import linecache
-
 # What to do about a construct native code does not compile, by how its
 # description (CompileError.construct) begins: the first match gives the hint.
 HINTS = (
@@ -41,6 +39,8 @@ def source_line(filename: str, lineno: int | None, width: int = 60) -> str:
     """The source text at filename:lineno, stripped and shortened ("" if unknown)."""
     if lineno is None:
         return ""
+    import linecache  # (here: it imports tokenize and re, which `import jitcore` does not need)
+
     text = linecache.getline(filename, lineno).strip()
     return text if len(text) <= width else text[: width - 3] + "..."
 

@@ -214,8 +214,9 @@ def explain(func: Any, *args: Any) -> Explanation:
     float). Nothing is run. A function that cannot be compiled for these
     types gives an Explanation whose `failure` says why; it does not raise.
     """
+    from .calls import _COMPILE_LOCK, argument_key, ir_type, why_no_native_code
     from .compiler import compile_function
-    from .dispatcher import _COMPILE_LOCK, Dispatcher, argument_key, ir_type, why_no_native_code
+    from .dispatcher import Dispatcher
     from .frontend import check_code_shape
     from .runtime import ExecMemError
 

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jitcore import CompileError, JitWarning, explain, jit
-from jitcore.dispatcher import BufferKind
+from jitcore.calls import BufferKind
 from jitcore.ir import BUFFER_ELEMENTS as ELEMENTS
 
 INT_CODES = [c for c, e in ELEMENTS.items() if e.type == "int"]

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from programs import make
 
 import jitcore
+import jitcore.calls as calls
 import jitcore.dispatcher as dispatcher
 from jitcore import (
     JitWarning,
@@ -608,10 +609,10 @@ def test_forgotten_compiles_leave_the_fast_path():
     jitted = jit(strict=True)(add)
     jitted.compile(int, int)
     key = (int, int)
-    with dispatcher._COMPILE_LOCK:
-        mark = len(dispatcher._compiled_while_compiling)
-        dispatcher._compiled_while_compiling.append((jitted, key))
-        dispatcher._forget_compiles(mark)
+    with calls._COMPILE_LOCK:
+        mark = len(calls._compiled_while_compiling)
+        calls._compiled_while_compiling.append((jitted, key))
+        calls._forget_compiles(mark)
     assert jitted._fast_signatures() == [] and jitted.signatures == []
     assert jitted(2, 3) == 5  # compiled again
     assert jitted._fast_signatures() == [key]
@@ -848,7 +849,7 @@ def test_tuple_specs_of_the_fast_path():
     jitted = jit(add)
     block = CodeBlock(RET_OK)
     h = handle_of(block)
-    kind = dispatcher.TupleKind((int, float))
+    kind = calls.TupleKind((int, float))
     assert jitted._add_entry((kind, int), h, [], block, 256, (("tuple", ("int", "float")), None)) is True
     assert jitted._fast_signatures() == [(kind, int)]
     big = ("int",) * (abi.MAX_RESULT_SLOTS + 1)

@@ -62,7 +62,7 @@ from hypothesis import strategies as st
 from numpy_compare import copy_like
 
 from jitcore import CompileError, jit
-from jitcore.dispatcher import TupleKind, _array_kind_for
+from jitcore.calls import TupleKind, _array_kind_for
 
 EXAMPLES = int(os.environ.get("JITCORE_FUZZ_EXAMPLES", "150"))
 CALLS_PER_PROGRAM = 8
@@ -169,7 +169,7 @@ def compile_strictly(source: str, param_types: Sequence[str]) -> Any:
     """The program's `generated`, jitted strictly (its helpers too) and compiled for its types
     (arrays: C-contiguous NumPy ones; other layouts compile, strictly, at their first call)."""
     # Half the programs (by their text) leave their helpers plain: the jitted
-    # function then compiles them as if decorated (dispatcher.helper_dispatcher).
+    # function then compiles them as if decorated (calls.helper_dispatcher).
     plain = zlib.crc32(source.encode()) % 2 == 0
     jitted = jit(strict=True)(make(source, helpers_decorator=None if plain else jit(strict=True)))
     try:

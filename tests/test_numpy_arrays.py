@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jitcore import CompileError, JitWarning, jit
-from jitcore.dispatcher import argument_key
+from jitcore.calls import argument_key
 
 np = pytest.importorskip("numpy")
 from numpy_compare import copies, difference, run, same  # noqa: E402
@@ -641,7 +641,7 @@ def test_compiling_for_an_array_signature_before_any_array_call():
     import sys
 
     code = ("from jitcore import jit\n"
-            "from jitcore.dispatcher import _array_kind_for\n"
+            "from jitcore.calls import _array_kind_for\n"
             "def total(a):\n    return len(a)\n"
             "f = jit(strict=True)(total)\n"
             "f.compile(_array_kind_for('l', 1, 'C', False))\n"

@@ -1,7 +1,7 @@
 """Recursion depth exactly as CPython, on both call paths.
 
 A jitted function recursing natively gets a depth budget from the recursion
-limit and the Python frames already on the stack (dispatcher.native_depth_budget,
+limit and the Python frames already on the stack (calls.native_depth_budget,
 the same C function for the fast path and the slow path). At the boundary:
 where CPython's own recursion of the function, called from the same frame,
 returns a value, the native code returns it; one level deeper, the native
@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from conftest import outcome, same_outcome, show_outcome
 
-from jitcore import CompileError, JitWarning, _fastcall, dispatcher, jit
+from jitcore import CompileError, JitWarning, _fastcall, calls, jit
 
 SOURCE = """
 def depth(n):
@@ -75,7 +75,7 @@ def warm(path: str) -> Any:
     func = jitted()
     assert func(3) == 3 and func.signatures == [(int,)]
     if path == "slow":
-        func._unregister_fast((int,))  # the C fast path now hands every call to _call_slow
+        calls.unregister_fast(func, (int,))  # the C fast path now hands every call to _call_slow
     return func
 
 
@@ -111,16 +111,16 @@ def test_both_paths_give_native_code_the_depth_cpython_allows(monkeypatch):
 
     get_budget = jit(lambda: 0)
     block = CodeBlock(bytes([0x31, 0xC0, 0xC3]))  # xor eax, eax; ret
-    assert get_budget._add_entry((), int(dispatcher._ffi.cast("uintptr_t", block.handle)), [], block)
+    assert get_budget._add_entry((), int(calls._ffi.cast("uintptr_t", block.handle)), [], block)
     # The slow path's budget, as it passes it to the native call.
     budgets: list[int] = []
-    real = dispatcher.call_packed
+    real = calls.call_packed
 
     def recording(handle: Any, packed: bytes, out: Any, depth: int) -> int:
         budgets.append(depth)
         return real(handle, packed, out, depth)
 
-    monkeypatch.setattr(dispatcher, "call_packed", recording)
+    monkeypatch.setattr(calls, "call_packed", recording)
     slow = warm("slow")
     fast = get_budget()
     assert slow(1) == 1

@@ -11,7 +11,7 @@ import pytest
 from conftest import INT64_EDGES, assert_same, outcome, ran_natively, same_outcome
 
 from jitcore import CompileError, JitWarning, jit
-from jitcore.dispatcher import TupleKind
+from jitcore.calls import TupleKind
 
 
 @jit(strict=True)

@@ -976,7 +976,7 @@ class _Translator:
         elif obj is math or _builtin_call(obj) is not None or _is_jitted(obj) or _is_exception_class(obj):
             self.push(Known(obj))
         elif type(obj) is FunctionType:  # a plain function: compiled as if decorated
-            from ..dispatcher import helper_dispatcher
+            from ..calls import helper_dispatcher
 
             self.push(Known(helper_dispatcher(obj)))
         else:
@@ -1086,7 +1086,7 @@ class _Translator:
         """A native call of another @jit function (or this one: recursion), the
         last arguments passed by `names`; parameters not passed take their
         defaults (constants); arguments CPython rejects (TypeError) deopt."""
-        from ..dispatcher import bind_arguments
+        from ..calls import bind_arguments
 
         given = len(args) - len(names)
         bound = bind_arguments(callee.py_func, args[:given], dict(zip(names, args[given:], strict=True)))

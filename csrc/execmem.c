@@ -48,8 +48,8 @@
  * macOS x86-64 uses "mprotect" only.  Without the hardened runtime it works
  * as on Linux; a hardened-runtime process needs the
  * com.apple.security.cs.allow-unsigned-executable-memory entitlement, else
- * the kernel refuses PROT_EXEC on memory that was writable (EACCES) and
- * functions run in CPython.  Not used there, on purpose:
+ * the kernel refuses the mprotect to PROT_EXEC (EACCES or EPERM, both taken
+ * as a refusal) and functions run in CPython.  Not used there, on purpose:
  *   - MAP_JIT, the only executable memory that the com.apple.security.cs.
  *     allow-jit entitlement allows: on Intel Macs it is mapped read, write
  *     and execute at once (pthread_jit_write_protect_np exists only on Apple

@@ -24,8 +24,9 @@ PYTHONS = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
 DEBIAN_PYTHONS = ["3.14", "3.15"]
 
 # The default sessions, run by `python -m nox` (and so by .ci/run): the test
-# suite on every supported Python, lint and types, and the wheel check.
-nox.options.sessions = ["tests", "tests_debian", "lint", "wheel"]
+# suite on every supported Python, lint and types, the wheel check, and the
+# macOS x86-64 build (compiled and linked here, not run).
+nox.options.sessions = ["tests", "tests_debian", "lint", "wheel", "macos_build"]
 nox.options.error_on_missing_interpreters = True
 nox.options.reuse_existing_virtualenvs = False
 
@@ -119,3 +120,15 @@ def wheel(session: nox.Session) -> None:
     """Build the sdist and the wheel, audit the wheel and use it from a fresh
     environment with no index (.ci/check_wheel.sh; Linux)."""
     session.run("bash", ".ci/check_wheel.sh", external=True, env={"PYTHON": "python"})
+
+
+@nox.session(python=ON_HOST[-1])
+def macos_build(session: nox.Session) -> None:
+    """Compile and link both C modules for macOS x86-64 with zig's C compiler,
+    against the headers of every CPython 3.10+ on this machine, and check the
+    Mach-O files: only macOS's libSystem and CPython's own symbols may be left
+    undefined (.ci/cross_macos.sh). Nothing runs on macOS here."""
+    # ziglang (about 45 MB) goes into this session's throwaway venv only. Pinned:
+    # a new zig may compile or link differently, which should be a change of its own.
+    session.install("ziglang==0.17.1", "cffi")
+    session.run("bash", ".ci/cross_macos.sh", external=True, env={"PYTHON": "python"})

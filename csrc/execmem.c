@@ -9,24 +9,27 @@
  * runs under one pthread mutex: compiles can happen on several threads (cffi
  * releases the GIL during C calls).
  *
- * On Linux a page is never writable and executable at the same time.  The
- * strategy is chosen once, at first use, by probing in this order, and the
- * next one is tried whenever a later operation is refused (EACCES/EPERM):
+ * A page is never writable and executable at the same time, on any
+ * platform.  The strategy is chosen once, at first use, by probing in this
+ * order, and the next one is tried whenever a later operation is refused
+ * (EACCES/EPERM):
  *
- *  1. "mprotect": private anonymous chunks, mapped PROT_READ.  Writing code
- *     must never make a page writable that another thread may be executing
- *     (other code in the same page keeps running while we write: the GIL is
- *     released).  So a write goes through a staging copy: mmap a fresh RW
- *     region as large as the pages the new code touches, copy the current
- *     bytes of those pages into it, copy the new code in, mprotect it
- *     PROT_READ|PROT_EXEC, then mremap(MREMAP_MAYMOVE|MREMAP_FIXED) it over
- *     the target pages.  The kernel swaps the pages under the mmap write
- *     lock: a thread executing in an old page faults and continues in the
- *     new page, whose bytes at every old offset are unchanged.  The target
- *     is never writable.  Needs mremap, so Linux only.
+ *  1. "mprotect" (Linux and macOS x86-64): private anonymous chunks, mapped
+ *     PROT_READ.  Writing code must never make a page writable that another
+ *     thread may be executing (other code in the same page keeps running
+ *     while we write: the GIL is released).  So a write goes through a
+ *     staging copy: mmap a fresh RW region as large as the pages the new
+ *     code touches, copy the current bytes of those pages into it, copy the
+ *     new code in, mprotect it PROT_READ|PROT_EXEC, then move it over the
+ *     target pages in one step (replace_pages: mremap(MREMAP_FIXED) on
+ *     Linux, vm_remap(VM_FLAGS_OVERWRITE) on macOS).  The kernel swaps the
+ *     pages under its map lock: a thread executing in an old page faults and
+ *     continues in the new page, whose bytes at every old offset are
+ *     unchanged.  The target is never writable.
  *
- *  2. "dualmap-memfd" / "dualmap-shm" / "dualmap-file": when the kernel
- *     refuses executable anonymous memory (SELinux deny_execmem, PaX
+ *  2. "dualmap-memfd" / "dualmap-shm" / "dualmap-file" (Linux; the last two
+ *     also on other POSIX systems, which lack mremap and memfd): when the
+ *     kernel refuses executable anonymous memory (SELinux deny_execmem, PaX
  *     MPROTECT): one shared file -- a memfd, else a POSIX shm object, else a
  *     temp file in $TMPDIR, /dev/shm or /tmp, each unlinked at once -- mapped
  *     twice MAP_SHARED: a R+X view that runs code, and a view that code is
@@ -42,22 +45,41 @@
  *     view is MADV_DONTFORK: a child does not even inherit it, so nothing in
  *     the child can write into the parent's code.
  *
- *  3. "map_jit" (macOS): MAP_JIT memory, switched per thread between
- *     writable and executable with pthread_jit_write_protect_np on Apple
- *     Silicon, plus sys_icache_invalidate.  A hardened-runtime app needs the
- *     com.apple.security.cs.allow-jit entitlement.
+ * macOS x86-64 uses "mprotect" only.  Without the hardened runtime it works
+ * as on Linux; a hardened-runtime process needs the
+ * com.apple.security.cs.allow-unsigned-executable-memory entitlement, else
+ * the kernel refuses the mprotect to PROT_EXEC (EACCES or EPERM, both taken
+ * as a refusal) and functions run in CPython.  Not used there, on purpose:
+ *   - MAP_JIT, the only executable memory that the com.apple.security.cs.
+ *     allow-jit entitlement allows: on Intel Macs it is mapped read, write
+ *     and execute at once (pthread_jit_write_protect_np exists only on Apple
+ *     silicon), which is what jitcore promises never to do;
+ *   - a second, executable view of the same memory (vm_remap of an RW region,
+ *     or a shm object or file mapped twice): it gains nothing there, since
+ *     a hardened process that refuses mprotect refuses a second executable
+ *     view of anonymous memory for the same reason, and executable file
+ *     pages go through code-signing checks that a probe which does not run
+ *     the code cannot see.
+ * Apple silicon is not supported: jitcore emits x86-64 code (Python does not
+ * load this module there, runtime.UNAVAILABLE), and no strategy is compiled
+ * in for it; its MAP_JIT + pthread_jit_write_protect_np path belongs with an
+ * AArch64 back end.
+ *
+ * Everything that differs between platforms is in the "Platform" section
+ * below; the rest of the file is the same everywhere.
  *
  * If every strategy is refused, jc_code_new fails with a message naming each
- * strategy tried and why it failed, so Python can run the function in
- * CPython instead.
+ * strategy tried and why it failed, and what to do, so Python can run the
+ * function in CPython instead (with a warning that says so).
  */
+/* Feature macros come before any system header (see "Platform" below). */
 #if defined(__linux__)
 #  ifndef _GNU_SOURCE
 #    define _GNU_SOURCE /* mremap, MREMAP_FIXED, MAP_ANONYMOUS, syscall */
 #  endif
 #elif defined(__APPLE__)
 #  ifndef _DARWIN_C_SOURCE
-#    define _DARWIN_C_SOURCE /* MAP_ANON, MAP_JIT */
+#    define _DARWIN_C_SOURCE /* MAP_ANON */
 #  endif
 #endif
 
@@ -74,13 +96,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#if defined(__linux__)
-#  include <sys/syscall.h>
-#endif
-#if defined(__APPLE__)
-#  include <libkern/OSCacheControl.h>
-#endif
 
 #if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
 #  define MAP_ANONYMOUS MAP_ANON
@@ -157,31 +172,191 @@ enum {
     S_DUAL_MEMFD,
     S_DUAL_SHM,
     S_DUAL_FILE,
-    S_MAPJIT,
     S_COUNT,
     S_NONE = S_COUNT,
     S_UNSET = -1
 };
 
 static const char *const s_names[S_COUNT + 1] = {
-    "mprotect", "dualmap-memfd", "dualmap-shm", "dualmap-file", "map_jit",
-    "none",
+    "mprotect", "dualmap-memfd", "dualmap-shm", "dualmap-file", "none",
 };
 
 #define S_BIT(s) (1u << (s))
 #define S_DUAL_ALL (S_BIT(S_DUAL_MEMFD) | S_BIT(S_DUAL_SHM) | S_BIT(S_DUAL_FILE))
 
-#if defined(__APPLE__)
-#  define S_PLATFORM S_BIT(S_MAPJIT)
-#elif defined(__linux__)
-#  define S_PLATFORM (S_BIT(S_MPROTECT) | S_DUAL_ALL)
-#else /* other POSIX: no mremap, no memfd */
-#  define S_PLATFORM (S_BIT(S_DUAL_SHM) | S_BIT(S_DUAL_FILE))
-#endif
-
 static int is_dual(int s)
 {
     return s == S_DUAL_MEMFD || s == S_DUAL_SHM || s == S_DUAL_FILE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Platform                                                             */
+/*
+ * Everything that differs between Linux, macOS and other POSIX systems:
+ *   S_PLATFORM           the strategies this platform may try, in order;
+ *   JC_REFUSED_ADVICE    what the user can do when every one is refused;
+ *   JC_CHILD_HAS_NO_WRITE_VIEW  a forked child does not inherit a dual
+ *                        mapping's writable view (keep_from_child);
+ *   os_random64, os_memfd, keep_from_child, flush_icache, replace_pages.
+ * (Its headers are included here, to keep the platform in one place.)
+ */
+
+#if defined(__linux__)
+
+#  include <sys/syscall.h>
+
+#  define S_PLATFORM (S_BIT(S_MPROTECT) | S_DUAL_ALL)
+#  define JC_REFUSED_ADVICE                                                  \
+    "The system forbids run-time code generation (e.g. SELinux "             \
+    "deny_execmem, PaX MPROTECT, a seccomp filter, or noexec temporary "     \
+    "directories); allow execmem for this process or point TMPDIR at a "     \
+    "directory mounted with exec."
+
+#elif defined(__APPLE__) && defined(__x86_64__)
+
+#  include <mach/mach.h> /* vm_remap (mach_vm_remap on 64-bit), mach_task_self */
+
+/* See the top of the file for why not MAP_JIT and not a dual mapping. */
+#  define S_PLATFORM S_BIT(S_MPROTECT)
+#  define JC_REFUSED_ADVICE                                                  \
+    "If this is a hardened-runtime app, give it the "                        \
+    "com.apple.security.cs.allow-unsigned-executable-memory entitlement: "   \
+    "com.apple.security.cs.allow-jit alone allows only MAP_JIT memory, "     \
+    "which on Intel Macs is writable and executable at once, and jitcore "   \
+    "never maps a page writable and executable."
+
+#elif defined(__APPLE__)
+
+/* Apple silicon: jitcore emits x86-64 code only (an AArch64 back end, with
+ * MAP_JIT and pthread_jit_write_protect_np, is future work). */
+#  define S_PLATFORM 0u
+#  define JC_REFUSED_ADVICE                                                  \
+    "jitcore generates x86-64 code and supports no other macOS machine yet."
+
+#else /* other POSIX: no mremap, no memfd */
+
+#  define S_PLATFORM (S_BIT(S_DUAL_SHM) | S_BIT(S_DUAL_FILE))
+#  define JC_REFUSED_ADVICE                                                  \
+    "The system forbids run-time code generation; allow it for this "        \
+    "process or point TMPDIR at a directory mounted with exec."
+
+#endif
+
+#if defined(MADV_DONTFORK)
+#  define JC_CHILD_HAS_NO_WRITE_VIEW 1
+#else
+#  define JC_CHILD_HAS_NO_WRITE_VIEW 0
+#endif
+
+/* 64 random bits from the kernel into *r; 0, or -1 if there are none. */
+static int os_random64(uint64_t *r)
+{
+#if defined(__linux__) && defined(SYS_getrandom)
+    return syscall(SYS_getrandom, r, sizeof *r, 0) == (long)sizeof *r ? 0 : -1;
+#else
+    (void)r;
+    return -1;
+#endif
+}
+
+/* A new memfd, close-on-exec (executable if the kernel lets us say so), or
+ * -1 with errno set. */
+static int os_memfd(void)
+{
+#if defined(__linux__) && defined(SYS_memfd_create)
+    long fd = syscall(SYS_memfd_create, "jitcore", JC_MFD_CLOEXEC | JC_MFD_EXEC);
+    if (fd < 0 && (errno == EINVAL || errno == EACCES || errno == EPERM))
+        /* EINVAL: kernel older than 6.3 without MFD_EXEC; EACCES/EPERM:
+         * vm.memfd_noexec refuses MFD_EXEC.  Try a plain memfd; whether it
+         * may be mapped executable is decided by the mmap of its view. */
+        fd = syscall(SYS_memfd_create, "jitcore", JC_MFD_CLOEXEC);
+    return (int)fd;
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* A forked child does not get [p, p+n) (a dual mapping's writable view):
+ * through it the child could rewrite the parent's code, since the pages
+ * are shared (the child's chunks are frozen anyway, see atfork_child).
+ * 0, or an errno. */
+static int keep_from_child(void *p, size_t n)
+{
+#if JC_CHILD_HAS_NO_WRITE_VIEW
+    return madvise(p, n, MADV_DONTFORK) == 0 ? 0 : errno;
+#else
+    (void)p;
+    (void)n;
+    return 0;
+#endif
+}
+
+static void flush_icache(void *p, size_t len)
+{
+#if (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(__x86_64__) && !defined(__i386__)
+    __builtin___clear_cache((char *)p, (char *)p + len);
+#else
+    (void)p; /* x86 keeps instruction and data caches coherent */
+    (void)len;
+#endif
+}
+
+#if defined(__APPLE__) && defined(__x86_64__)
+/* The errno closest to a Mach error. */
+static int kern_errno(kern_return_t kr)
+{
+    switch (kr) {
+    case KERN_PROTECTION_FAILURE:
+        return EACCES;
+    case KERN_NO_SPACE:
+    case KERN_RESOURCE_SHORTAGE:
+        return ENOMEM;
+    default:
+        return EINVAL;
+    }
+}
+#endif
+
+/* Move the n bytes (whole pages) of `staging`, already PROT_READ|PROT_EXEC,
+ * over `target` in one step, replacing the pages there; staging is unmapped
+ * whether or not this succeeds, and on failure target is unchanged.  0, or
+ * an errno (with f filled in). */
+static int replace_pages(unsigned char *staging, size_t n,
+                         unsigned char *target, jc_fail *f)
+{
+#if defined(__linux__)
+    if (mremap(staging, n, n, MREMAP_MAYMOVE | MREMAP_FIXED, target) == MAP_FAILED) {
+        int e = errno;
+        munmap(staging, n);
+        return fail(f, e, "mremap(MREMAP_FIXED) of the staging area");
+    }
+    return 0;
+#elif defined(__APPLE__) && defined(__x86_64__)
+    /* macOS has no mremap.  vm_remap with VM_FLAGS_OVERWRITE replaces the
+     * target's mapping by the staging pages under the map lock, like
+     * mremap(MREMAP_FIXED); copy=FALSE shares the staging pages instead of
+     * copying them, so unmapping the staging view afterwards leaves the
+     * target the only mapping of them.  Their protection (R+X) comes along. */
+    vm_address_t dst = (vm_address_t)target;
+    vm_prot_t cur, max;
+    kern_return_t kr = vm_remap(mach_task_self(), &dst, n, 0,
+                                VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE,
+                                mach_task_self(), (vm_address_t)staging,
+                                FALSE, &cur, &max, VM_INHERIT_COPY);
+    munmap(staging, n);
+    if (kr != KERN_SUCCESS)
+        return fail(f, kern_errno(kr), "vm_remap(VM_FLAGS_OVERWRITE) of the "
+                    "staging area (kern_return_t %d)", (int)kr);
+    if (dst != (vm_address_t)target) /* VM_FLAGS_FIXED: never, but be sure */
+        return fail(f, EINVAL, "vm_remap put the code elsewhere");
+    return 0;
+#else
+    (void)target;
+    munmap(staging, n);
+    return fail(f, ENOSYS, "replacing pages in one step (mremap)");
+#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -261,12 +436,8 @@ static void set_cloexec(int fd)
 static void *random_hint(void)
 {
     uint64_t r = 0;
-#if defined(__linux__) && defined(SYS_getrandom)
-    if (syscall(SYS_getrandom, &r, sizeof r, 0) != (long)sizeof r)
+    if (os_random64(&r) != 0)
         r = jc_random();
-#else
-    r = jc_random();
-#endif
     return (void *)(uintptr_t)(((uint64_t)1 << 44) + (r & (((uint64_t)3 << 44) - 1) & ~(uint64_t)0xFFFFF));
 }
 
@@ -278,31 +449,27 @@ static int dual_map_fd(int fd, size_t size, jc_chunk *c, jc_fail *f,
                        const char *label)
 {
     void *w, *x;
+    int e;
     if (ftruncate(fd, (off_t)size) != 0) {
-        int e = errno;
+        e = errno;
         close(fd);
         return fail(f, e, "%s: ftruncate", label);
     }
     w = mmap(random_hint(), size, PROT_NONE, MAP_SHARED, fd, 0);
     if (w == MAP_FAILED) {
-        int e = errno;
+        e = errno;
         close(fd);
         return fail(f, e, "%s: mmap(PROT_NONE, MAP_SHARED)", label);
     }
-#if defined(MADV_DONTFORK)
-    /* A forked child does not get the writable view: through it the child
-     * could rewrite the parent's code, since the pages are shared (the
-     * child's chunks are frozen anyway, see atfork_child). */
-    if (madvise(w, size, MADV_DONTFORK) != 0) {
-        int e = errno;
+    e = keep_from_child(w, size);
+    if (e != 0) {
         munmap(w, size);
         close(fd);
         return fail(f, e, "%s: madvise(MADV_DONTFORK)", label);
     }
-#endif
     x = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
     if (x == MAP_FAILED) {
-        int e = errno;
+        e = errno;
         munmap(w, size);
         close(fd);
         return fail(f, e, "%s: mmap(PROT_READ|PROT_EXEC, MAP_SHARED)", label);
@@ -315,21 +482,10 @@ static int dual_map_fd(int fd, size_t size, jc_chunk *c, jc_fail *f,
 
 static int map_memfd(size_t size, jc_chunk *c, jc_fail *f)
 {
-#if defined(__linux__) && defined(SYS_memfd_create)
-    long fd = syscall(SYS_memfd_create, "jitcore", JC_MFD_CLOEXEC | JC_MFD_EXEC);
-    if (fd < 0 && (errno == EINVAL || errno == EACCES || errno == EPERM))
-        /* EINVAL: kernel older than 6.3 without MFD_EXEC; EACCES/EPERM:
-         * vm.memfd_noexec refuses MFD_EXEC.  Try a plain memfd; whether it
-         * may be mapped executable is decided by the mmap below. */
-        fd = syscall(SYS_memfd_create, "jitcore", JC_MFD_CLOEXEC);
+    int fd = os_memfd();
     if (fd < 0)
         return fail(f, errno, "memfd_create");
-    return dual_map_fd((int)fd, size, c, f, "memfd");
-#else
-    (void)size;
-    (void)c;
-    return fail(f, ENOSYS, "memfd_create");
-#endif
+    return dual_map_fd(fd, size, c, f, "memfd");
 }
 
 static int map_shm(size_t size, jc_chunk *c, jc_fail *f)
@@ -405,19 +561,6 @@ static int map_file(size_t size, jc_chunk *c, jc_fail *f)
 /* ------------------------------------------------------------------ */
 /* Chunks: map, write, unmap                                            */
 
-static void flush_icache(void *p, size_t len)
-{
-#if defined(__APPLE__)
-    sys_icache_invalidate(p, len);
-#elif (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(__x86_64__) && !defined(__i386__)
-    __builtin___clear_cache((char *)p, (char *)p + len);
-#else
-    (void)p; /* x86 keeps instruction and data caches coherent */
-    (void)len;
-#endif
-}
-
 /* Map a chunk of `size` bytes with strategy s into c (exec/write only). */
 static int chunk_map(int s, size_t size, jc_chunk *c, jc_fail *f)
 {
@@ -425,39 +568,17 @@ static int chunk_map(int s, size_t size, jc_chunk *c, jc_fail *f)
     c->exec = c->write = NULL;
     switch (s) {
     case S_MPROTECT:
-#if defined(__linux__)
         p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED)
             return fail(f, errno, "mmap(PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)");
         c->exec = (unsigned char *)p;
         return 0;
-#else
-        return fail(f, ENOSYS, "mremap (Linux only)");
-#endif
     case S_DUAL_MEMFD:
         return map_memfd(size, c, f);
     case S_DUAL_SHM:
         return map_shm(size, c, f);
     case S_DUAL_FILE:
         return map_file(size, c, f);
-    case S_MAPJIT:
-#if defined(__APPLE__) && defined(MAP_JIT)
-        p = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_JIT, -1, 0);
-        if (p == MAP_FAILED) {
-            int e = errno;
-            if (is_refusal(e))
-                return fail(f, e, "mmap(MAP_JIT) refused -- a hardened-runtime "
-                            "app needs the com.apple.security.cs.allow-jit "
-                            "entitlement");
-            return fail(f, e, "mmap(MAP_JIT)");
-        }
-        c->exec = (unsigned char *)p;
-        return 0;
-#else
-        (void)p;
-        return fail(f, ENOSYS, "mmap(MAP_JIT) (macOS only)");
-#endif
     default:
         return fail(f, EINVAL, "unknown strategy");
     }
@@ -480,7 +601,6 @@ static int chunk_write(jc_chunk *c, size_t off, const unsigned char *src,
         return fail(f, EINVAL, "write outside its chunk");
     switch (c->strategy) {
     case S_MPROTECT: {
-#if defined(__linux__)
         /* Staging copy + atomic page replacement; see the top of the file. */
         size_t start = off / g_page * g_page;
         size_t n = round_up(off + len, g_page) - start;
@@ -498,18 +618,10 @@ static int chunk_write(jc_chunk *c, size_t off, const unsigned char *src,
             munmap(st, n);
             return fail(f, e, "mprotect(PROT_READ|PROT_EXEC) of anonymous memory");
         }
-        p = mremap(st, n, n, MREMAP_MAYMOVE | MREMAP_FIXED, target);
-        if (p == MAP_FAILED) {
-            int e = errno;
-            munmap(st, n);
-            return fail(f, e, "mremap(MREMAP_FIXED) of the staging area");
-        }
+        if (replace_pages(st, n, target, f) != 0)
+            return f->err;
         flush_icache(c->exec + off, len);
         return 0;
-#else
-        (void)src;
-        return fail(f, ENOSYS, "mremap (Linux only)");
-#endif
     }
     case S_DUAL_MEMFD:
     case S_DUAL_SHM:
@@ -531,20 +643,6 @@ static int chunk_write(jc_chunk *c, size_t off, const unsigned char *src,
         flush_icache(c->exec + off, len);
         return 0;
     }
-    case S_MAPJIT:
-#if defined(__APPLE__)
-#  if defined(__aarch64__) || defined(__arm64__)
-        pthread_jit_write_protect_np(0); /* this thread: writable, not exec */
-#  endif
-        memcpy(c->exec + off, src, len);
-#  if defined(__aarch64__) || defined(__arm64__)
-        pthread_jit_write_protect_np(1);
-#  endif
-        flush_icache(c->exec + off, len);
-        return 0;
-#else
-        return fail(f, ENOSYS, "MAP_JIT (macOS only)");
-#endif
     default:
         return fail(f, EINVAL, "unknown strategy");
     }
@@ -750,24 +848,15 @@ static int select_strategy(void)
 
 static void set_none_error(void)
 {
-    if (g_allowed == 0) {
+    if (g_allowed == 0 && S_PLATFORM != 0) {
         jc_set_error("jitcore: executable memory is disabled "
                      "(jc_force_strategy(\"none\"))");
         return;
     }
     jc_set_error(
         "jitcore: cannot get executable memory; every strategy was refused: "
-        "%s. "
-#if defined(__APPLE__)
-        "A hardened-runtime app needs the com.apple.security.cs.allow-jit "
-        "entitlement."
-#else
-        "The system forbids run-time code generation (e.g. SELinux "
-        "deny_execmem, PaX MPROTECT, a seccomp filter, or noexec temporary "
-        "directories); allow execmem for this process or point TMPDIR at a "
-        "directory mounted with exec."
-#endif
-        , g_tried[0] ? g_tried : "(no strategy available on this platform)");
+        "%s. " JC_REFUSED_ADVICE,
+        g_tried[0] ? g_tried : "(no strategy available on this platform)");
 }
 
 /* ------------------------------------------------------------------ */
@@ -803,7 +892,7 @@ static void release_block(jc_code *code);
  * (fork is called from Python): no call is under way any more. */
 static void atfork_child(void)
 {
-#if defined(MADV_DONTFORK)
+#if JC_CHILD_HAS_NO_WRITE_VIEW
     /* The writable views were not inherited (dual_map_fd): forget them, so
      * that unmapping a chunk never hits whatever is mapped there later. */
     for (jc_chunk *c = g_chunks; c; c = c->next)
@@ -1109,7 +1198,7 @@ int jc_force_strategy(const char *name)
         if (s == S_COUNT) {
             jc_set_error("jc_force_strategy: unknown strategy \"%s\" (expected "
                          "auto, mprotect, dualmap, dualmap-memfd, dualmap-shm, "
-                         "dualmap-file, map_jit or none)", name);
+                         "dualmap-file or none)", name);
             return -1;
         }
         mask = S_BIT(s) & S_PLATFORM;

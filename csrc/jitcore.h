@@ -53,7 +53,7 @@ int jc_code_read(const jc_code *code, unsigned char *buf, size_t len);
 const char *jc_last_error(void);
 
 /* The strategy in use for new code: "mprotect", "dualmap-memfd",
- * "dualmap-shm", "dualmap-file", "map_jit", or "none" when every strategy
+ * "dualmap-shm", "dualmap-file", or "none" when every strategy
  * was refused.  Probes on first use. */
 const char *jc_strategy(void);
 

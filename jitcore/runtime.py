@@ -10,7 +10,7 @@ rcx -> the interrupt word; rax = status (0 = ok, anything else = re-run the
 call in the interpreter, or STATUS_INTERRUPT for Ctrl-C).
 
 How executable memory is obtained (mprotect with atomic page replacement,
-dual mapping, MAP_JIT) is explained at the top of csrc/execmem.c; strategy()
+dual mapping; never MAP_JIT) is explained at the top of csrc/execmem.c; strategy()
 says which one this process uses.  Importing this module does nothing beyond
 loading the C module.
 """
@@ -230,7 +230,7 @@ def deopt_stub() -> CodeBlock:
 
 def strategy() -> str:
     """How this process gets executable memory: "mprotect", "dualmap-memfd",
-    "dualmap-shm", "dualmap-file", "map_jit", or "none" (every strategy was
+    "dualmap-shm", "dualmap-file", or "none" (every strategy was
     refused). Probes on first use."""
     if UNAVAILABLE is not None:
         return "none"
@@ -246,7 +246,7 @@ def stats() -> dict[str, int]:
 
 def force_strategy(name: str) -> None:
     """For tests: use only `name` ("mprotect", "dualmap", "dualmap-memfd",
-    "dualmap-shm", "dualmap-file", "map_jit", "none", or "auto" for the
+    "dualmap-shm", "dualmap-file", "none", or "auto" for the
     default). Existing blocks stay valid; their chunks are never written
     again. Raises ExecMemError if the strategy is unknown or unavailable."""
     if _lib.jc_force_strategy(name.encode("ascii")) != 0:

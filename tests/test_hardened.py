@@ -143,6 +143,18 @@ if MODE == "noexec":
         result["error"] = None
     result["strategy"] = rt.strategy()
     result["stats"] = rt.stats()
+    # a jitted function runs in CPython, and one warning says why and what to do
+    import warnings
+    from jitcore import JitWarning, jit
+
+    @jit
+    def mul_add(a, b):
+        return a * b + 1
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result["values"] = [mul_add(6, 7), mul_add(2**70, 2)]
+    result["warnings"] = [str(w.message) for w in caught if issubclass(w.category, JitWarning)]
 elif MODE == "late":
     import jitcore.runtime as rt
     result["first"] = rt.strategy()
@@ -209,6 +221,11 @@ def test_no_exec_anywhere_raises_execmemerror():
     for tried in ("mprotect", "dualmap-memfd", "dualmap-shm", "dualmap-file"):
         assert tried in msg
     assert "Permission denied" in msg
+    assert "allow execmem for this process" in msg  # what to do about it
     assert r["strategy"] == "none"
     assert r["stats"]["chunks"] == 0
     assert r["wx"] == []
+    assert r["values"] == [43, 2**71 + 1]
+    assert len(r["warnings"]) == 1, r["warnings"]
+    assert "no executable memory" in r["warnings"][0]
+    assert msg in r["warnings"][0]

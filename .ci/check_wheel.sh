@@ -82,7 +82,8 @@ with tarfile.open(sdist) as tar:
     top = os.path.basename(sdist)[: -len(".tar.gz")] + "/"
     in_sdist = {m.name[len(top):] for m in tar.getmembers() if m.isfile()}
 needed = {"setup.py", "build_ffi.py", "pyproject.toml", "MANIFEST.in", "README.md", "PKG-INFO",
-          "tests/conftest.py", "noxfile.py", ".ci/debian_root.sh"}
+          "tests/conftest.py", "noxfile.py", ".ci/debian_root.sh", ".ci/build_wheel.sh", ".ci/zig-cc",
+          ".ci/cross_macos.sh"}
 needed |= {"csrc/" + f for f in os.listdir(os.path.join(src, "csrc")) if f.endswith((".c", ".h"))}
 needed |= {os.path.relpath(os.path.join(d, f), src)
            for d, _, files in os.walk(os.path.join(src, "jitcore")) for f in files if f.endswith(".py")}

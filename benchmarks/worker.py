@@ -1,8 +1,9 @@
 """Run the kernels as plain Python in whatever interpreter runs this module.
 
-The runner starts it under PyPy as `pypy3 -m benchmarks.worker REPEAT
-[--quick] [--buffers]` (from the folder holding benchmarks/; --buffers: the
-buffer kernels) and reads one JSON object
+The runner starts it under PyPy as `pypy3 -m pypy_worker.worker REPEAT
+[--quick] [--buffers]` (from a copy of this module, kernels.py and timing.py
+in a package of their own, run.run_pypy; --buffers: the buffer kernels) and
+reads one JSON object
 from its standard output. It imports neither jitcore nor numba.
 """
 
@@ -10,8 +11,8 @@ import json
 import platform
 import sys
 
-from benchmarks import kernels
-from benchmarks.timing import measure
+from . import kernels
+from .timing import measure
 
 
 def main(argv):

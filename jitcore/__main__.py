@@ -4,7 +4,7 @@
     python -m jitcore demo mul N      assemble x * N by hand, run it, free it (the seed's mj.py)
     python -m jitcore disasm FILE:FUNC [--stages] [--args V ...]
                                       the machine code of FUNC, or every stage of compiling it
-    python -m jitcore bench [OPTIONS] run the benchmarks (benchmarks/ in the source checkout)
+    python -m jitcore bench [OPTIONS] run the benchmarks (jitcore.benchmarks, benchmarks/ here)
 """
 
 from __future__ import annotations
@@ -222,21 +222,22 @@ def disasm(parser: argparse.ArgumentParser, target: str, stages: bool, arg_texts
 
 
 def bench(argv: list[str]) -> int:
-    """Run benchmarks/run.py with these options (see benchmarks/README.md).
-
-    The benchmarks live beside the package in the source checkout, not in
-    the installed package."""
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
-    if (root / "benchmarks" / "run.py").is_file():
-        sys.path.insert(0, str(root))
+    """Run the benchmark runner (benchmarks/run.py) with these options (see
+    benchmarks/README.md): jitcore.benchmarks in an installed wheel, or the
+    benchmarks/ folder beside the package in a source checkout (an editable
+    install has no jitcore.benchmarks)."""
     try:
+        from .benchmarks.run import main as run_benchmarks  # type: ignore[import-not-found]
+    except ImportError:
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parent.parent
+        if not (root / "benchmarks" / "run.py").is_file():
+            print("python -m jitcore bench: this jitcore has no benchmarks (neither "
+                  "jitcore.benchmarks nor a source checkout's benchmarks/)", file=sys.stderr)
+            return 2
+        sys.path.insert(0, str(root))
         from benchmarks.run import main as run_benchmarks
-    except ImportError as exc:
-        print(f"python -m jitcore bench needs the benchmarks/ folder of jitcore's source "
-              f"checkout ({exc})", file=sys.stderr)
-        return 2
     return int(run_benchmarks(argv))
 
 
@@ -286,14 +287,15 @@ the register assignment, the machine code and compile times. A function that
 cannot be compiled prints which construct, file and line stop it, and the exit
 status is 1."""
 
-BENCH_HELP = "time jitcore against CPython, numba and PyPy (needs the source checkout)"
+BENCH_HELP = "time jitcore against CPython, numba and PyPy"
 BENCH_DESCRIPTION = """\
-Runs benchmarks/run.py of jitcore's source checkout (the benchmarks are not
-in the installed package) with the OPTIONS given: steady-state speedups over
-CPython, call overhead, compile latency and import time; numba and PyPy are
-compared when installed. Exit status 1 if an engine's result differs from
-CPython's. Its options (--quick, --markdown PATH, --chart PATH, --json PATH,
-...) are below when the checkout is there; see benchmarks/README.md."""
+Runs the benchmarks that ship with jitcore (benchmarks/ of the source
+checkout) with the OPTIONS given: steady-state speedups over CPython, call
+overhead, compile latency, import and decoration time, and short scripts end
+to end; numba and PyPy are compared when installed. Exit status 1 if an
+engine's result differs from CPython's. Its options (--quick, --only
+SECTIONS, --markdown PATH, --json PATH, ...) are below; see
+benchmarks/README.md."""
 
 
 def _negative_constant_as_positional(argv: list[str] | None) -> list[str]:

@@ -206,3 +206,19 @@ def test_help_lists_disasm():
     assert "usage: python -m jitcore disasm" in text and "--stages" in text and "--args VALUE" in text
     out = run("demo", "--help")
     assert "demo mul N" in " ".join(out.stdout.split())
+
+
+def test_bench_runs_from_the_installed_package(tmp_path):
+    # From an installed wheel the benchmarks are jitcore.benchmarks; -I and a
+    # folder outside the checkout keep the source tree's benchmarks/ out of
+    # reach (in an editable install bench falls back to the checkout's).
+    out = subprocess.run([sys.executable, "-I", "-m", "jitcore", "bench", "--quick", "--only",
+                          "import,e2e", "--no-numba", "--no-pypy"], capture_output=True, text=True,
+                         timeout=600, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    text = out.stdout
+    assert "5. Import time" in text and "import jitcore" in text and "`@jit` on 100 functions" in text
+    assert "6. End to end" in text and "CPython (no JIT)" in text
+    rows = [line.split() for line in text.splitlines() if line.startswith("jitcore ")]
+    assert rows and rows[-1][1] != "failed", text  # the e2e row, full and short
+    assert "none: every kernel compiled natively" in text, text

@@ -30,12 +30,10 @@ from __future__ import annotations
 
 import array
 import builtins
-import logging
 import os
 import struct
 import sys
 import threading
-import traceback
 import types
 import warnings
 import weakref
@@ -54,6 +52,8 @@ from .dispatcher import (
     _internal_error_count,
     _internal_errors,
     _python_reruns,
+    debug,
+    user_stacklevel,
 )
 from .dispatcher import _fastcall as _fastcall
 from .errors import CompileError, JitWarning
@@ -90,12 +90,10 @@ from .runtime import (
     undo_address,
 )
 
-log = logging.getLogger("jitcore")
-
 if _fastcall is None:  # pragma: no cover - platform dependent
     from .dispatcher import _FASTCALL_MISSING
 
-    log.debug("jitcore._fastcall unavailable (%s): calls go through Python", _FASTCALL_MISSING)
+    debug("jitcore._fastcall unavailable (%s): calls go through Python", _FASTCALL_MISSING)
 
 # The C fast path calls native code through these (csrc/call.c, poll.c).
 # Without the cffi module nothing compiles (runtime.UNAVAILABLE), so the fast
@@ -104,7 +102,7 @@ try:
     from ._native import ffi as _ffi
     from ._native import lib as _lib
 except ImportError as _exc:  # pragma: no cover - platform dependent
-    log.debug("jitcore._native unavailable (%s)", _exc)
+    debug("jitcore._native unavailable (%s)", _exc)
 else:
     if _fastcall is not None:
         _fastcall._set_call_packed(*(int(_ffi.cast("uintptr_t", _ffi.addressof(_lib, name)))
@@ -112,18 +110,6 @@ else:
                                                   "jc_native_stack_ready", "jc_raise_taken")))
         if (_gil_drop_check := _fastcall._gil_drop_check()) is not None:  # 3.13+: see csrc/poll.c
             _lib.jc_set_gil_drop_check(_ffi.cast("void *", _gil_drop_check))
-
-
-def _user_stacklevel() -> int:
-    """The stacklevel that makes warnings.warn, called by this function's
-    caller, name the first frame outside jitcore: the user's call (or
-    decoration), however many of jitcore's frames lie in between."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("jitcore."):
-        frame = frame.f_back
-        level += 1
-    return level
 
 
 def native_depth_budget(frames_between: int, frame_bytes: int = 1) -> int:
@@ -425,11 +411,13 @@ if hasattr(os, "register_at_fork"):
 # log at DEBUG, and it is counted here, so the test suite can fail on any.
 def _internal_error(func: types.FunctionType, exc: Exception) -> CompileError:
     """Record an unexpected exception from compiling func; the CompileError that stands for it."""
+    import traceback  # (here: no other path needs it)
+
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     _internal_error_count[0] += 1
     _internal_errors.append(f"compiling {func.__module__}.{func.__qualname__}:\n{text}")
     del _internal_errors[:-50]
-    log.debug("internal error while compiling %r:\n%s", func, text)
+    debug("internal error while compiling %r:\n%s", func, text)
     code = func.__code__
     error = CompileError(f"internal error in jitcore ({type(exc).__name__}: {exc}); this is a "
                          f"jitcore bug: please report it with the DEBUG log of the 'jitcore' logger",
@@ -792,9 +780,9 @@ def register_fast(self: Dispatcher, key: Key, entry: _Entry) -> None:
         if not self._add_entry(key, handle, shapes, entry,  # entry keeps the code alive
                                entry.frame_bytes, buffers if entry.buffers or entry.tuples else None,
                                entry.records):
-            log.debug("%r%s is beyond the C fast path's limits", self.py_func, _format(key))
+            debug("%r%s is beyond the C fast path's limits", self.py_func, _format(key))
     except Exception as exc:  # noqa: BLE001 - the Python path still serves the calls
-        log.debug("could not register %r%s with the C fast path: %s", self.py_func,
+        debug("could not register %r%s with the C fast path: %s", self.py_func,
                   _format(key), exc)
 
 
@@ -956,7 +944,7 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
                                        code.co_firstlineno, self.py_func.__qualname__)
                 self._entries[key] = None  # CPython handles (or rejects) these arguments
                 return None
-            log.debug("JIT-compiling %r for %s", self.py_func, _format(key))
+            debug("JIT-compiling %r for %s", self.py_func, _format(key))
             unavailable = why_no_native_code()
             if unavailable is not None:
                 raise CompileError(f"no native code here: {unavailable}", code.co_filename,
@@ -976,7 +964,7 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
                 capped = compiled.capped[0]
                 warnings.warn(f"{capped.filename}:{capped.lineno}: {capped.function}() runs "
                               f"natively, but {capped.construct}: calls that bring it another "
-                              f"one run in {_INTERPRETER}", JitWarning, stacklevel=_user_stacklevel())
+                              f"one run in {_INTERPRETER}", JitWarning, stacklevel=user_stacklevel())
             entry = _Entry(compiled)
         except RecursionError as exc:
             if native_depth_budget(0) > _COMPILER_FRAMES:
@@ -994,7 +982,7 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
                 raise CompileError("not enough recursion depth left to compile it here; "
                                    "call it first from a shallower frame", code.co_filename,
                                    code.co_firstlineno, self.py_func.__qualname__) from exc
-            log.debug("no stack left to compile %r here: this call runs in CPython",
+            debug("no stack left to compile %r here: this call runs in CPython",
                       self.py_func)
             return None
         except CompileError as exc:
@@ -1012,7 +1000,7 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
             cell_of(self, key)[0][0] = compiled.block.address  # native callers now reach it
             if _nesting[0]:  # compiled for an outer compile, which may take it back
                 _compiled_while_compiling.append((self, key))
-            log.debug("Installed native code for %r at 0x%x (%d bytes)", self.py_func,
+            debug("Installed native code for %r at 0x%x (%d bytes)", self.py_func,
                       compiled.block.address, len(compiled.code))
             return entry
         fail(self, key, failure)
@@ -1034,7 +1022,7 @@ def fail(self: Dispatcher, key: Key, failure: CompileError) -> None:
     if not self._warned and _nesting[0] == 0:
         self._warned = True
         warnings.warn(f"{failure}; running it in {_INTERPRETER}", JitWarning,
-                      stacklevel=_user_stacklevel())
+                      stacklevel=user_stacklevel())
 
 
 def _named_by_status(shape: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -73,6 +73,47 @@ def internal_errors() -> list[str]:
     return list(_internal_errors)
 
 
+def debug(message: str, *args: object) -> None:
+    """Log to the `jitcore` logger at DEBUG, if the program could have
+    configured it: one that never imported logging cannot listen, and
+    importing it here would cost `import jitcore` (and the first call) milliseconds."""
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.getLogger("jitcore").debug(message, *args)
+
+
+def user_stacklevel() -> int:
+    """The stacklevel that makes warnings.warn, called by this function's
+    caller, name the first frame outside jitcore: the user's call (or
+    decoration), however many of jitcore's frames lie in between."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("jitcore."):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def _without_compiler(dispatcher: Dispatcher, exc: ImportError) -> object:
+    """A call when jitcore's compiler cannot be imported: it runs in CPython,
+    with one JitWarning per function (strict: CompileError)."""
+    from .errors import JitWarning
+
+    code = dispatcher.py_func.__code__
+    failure = CompileError(f"jitcore's compiler did not load ({type(exc).__name__}: {exc})",
+                           code.co_filename, code.co_firstlineno, dispatcher.py_func.__qualname__)
+    failure.__cause__ = exc
+    dispatcher.failure = failure
+    if dispatcher.strict:
+        raise failure
+    if not dispatcher._warned:
+        dispatcher._warned = True
+        import warnings
+
+        warnings.warn(f"{failure}; running it in CPython", JitWarning, stacklevel=user_stacklevel())
+    return RUN_PY_FUNC
+
+
 _python_reruns = _local()  # without the C fast path: re-runs under way (n)
 
 
@@ -139,12 +180,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
         self._handed_out: dict[Key, set[tuple[str, ...]]] = {}
         for key in self._fast_signatures() if _fastcall is not None else ():
             self._remove_entry(key)  # only if __init__ runs again: forget the old code
-        # The `jitcore` logger, if the program could have configured it: a
-        # program that never imported logging cannot listen, and importing it
-        # here would cost `import jitcore` milliseconds.
-        logging = sys.modules.get("logging")
-        if logging is not None:
-            logging.getLogger("jitcore").debug("Installing JIT for %r", py_func)
+        debug("Installing JIT for %r", py_func)
 
     def __repr__(self) -> str:
         return f"<jitcore.jit {self.py_func.__module__}.{self.py_func.__qualname__}>"
@@ -163,8 +199,10 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
     def _call_slow(self, *args: Any, **kwargs: Any) -> Any:
         """The Python path of a call (calls.call_slow). Runs once per process:
         importing jitcore.calls puts calls.call_slow in its place."""
-        from .calls import call_slow
-
+        try:
+            from .calls import call_slow
+        except ImportError as exc:  # say, a sandbox that no longer maps extension modules
+            return _without_compiler(self, exc)
         return call_slow(self, *args, **kwargs)
 
     def compile(self, *arg_types: type) -> Compiled:

@@ -17,7 +17,7 @@ loading the C module.
 
 from __future__ import annotations
 
-import platform
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -26,7 +26,7 @@ from typing import Any
 
 def _why_no_native_code() -> str | None:
     """Why this process cannot run jitcore's machine code, or None if it can."""
-    machine = platform.machine()
+    machine = os.uname().machine if hasattr(os, "uname") else ""
     if machine.lower() not in ("x86_64", "amd64") or sys.maxsize != 2**63 - 1:
         bits = "64" if sys.maxsize == 2**63 - 1 else "32"
         return (f"jitcore generates x86-64 machine code and this is a {bits}-bit Python on "

@@ -16,6 +16,7 @@ import dis
 import logging
 import math
 import opcode
+import subprocess
 import sys
 import types
 import warnings
@@ -331,3 +332,40 @@ def test_the_running_interpreter_is_supported():
     from jitcore.frontend import versions
 
     assert versions.unsupported_interpreter() is None, sys.version
+
+
+NO_COMPILER = r"""
+import sys, warnings
+sys.modules["jitcore.calls"] = None  # the compiler cannot be imported (an ImportError)
+from jitcore import CompileError, JitWarning, jit
+
+def mul_add(a, b):
+    return a * b + 1
+
+f = jit(mul_add)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    print(f(6, 7), f(2**70, 2), f(1.5, b=2))
+print(len(caught), caught[0].category is JitWarning, caught[0].filename, caught[0].lineno)
+print(caught[0].message)
+try:
+    jit(strict=True)(mul_add)(1, 2)
+except CompileError as exc:
+    print("strict:", exc)
+"""
+
+
+def test_a_compiler_that_cannot_load_leaves_calls_to_cpython():
+    # `import jitcore` loads no compiler; the first call does. If that import
+    # fails (a sandbox that maps no more extension modules, a broken install),
+    # calls run in CPython with one warning, and strict functions raise.
+    proc = subprocess.run([sys.executable, "-c", NO_COMPILER], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == f"43 {2**71 + 1} 4.0"
+    assert lines[1] == "1 True <string> 12"  # one warning, at the user's call
+    why = ("<string>:6: cannot compile in mul_add(): jitcore's compiler did not load "
+           "(ModuleNotFoundError: import of jitcore.calls halted; None in sys.modules)")
+    assert lines[2] == why + "; running it in CPython"
+    assert lines[3] == "strict: " + why

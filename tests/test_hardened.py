@@ -132,7 +132,9 @@ def exercise(rt, n=300):
 
 result = {"mode": MODE}
 if MODE == "noexec":
-    # nothing can be mapped executable afterwards, not even extension modules
+    # nothing can be mapped executable afterwards, not even extension modules:
+    # the compiler (which imports some) loads first, as after a first call
+    import jitcore.calls
     import jitcore.runtime as rt
     install(MODE)
     try:

@@ -345,10 +345,12 @@ def _dumping_pickler_takes(func: types.FunctionType) -> bool:
 
 
 # Jitted functions unpickled by value in this process, by id of their
-# function (made on the first such unpickling). A recursive function refers to
-# its jitted function through its globals, so a pickle holds that Dispatcher
-# twice (once inside py_func's globals, stored while the outer one is being
-# stored); both unpickle to one object.
+# function (made on the first such unpickling, so that `import jitcore` needs
+# no weakref). A recursive function refers to its jitted function through its
+# globals, so a pickle holds that Dispatcher twice (once inside py_func's
+# globals, stored while the outer one is being stored); both unpickle to one
+# object. (Two threads' first unpicklings at once could each make the table:
+# at worst a recursive function then has two jitted functions, both right.)
 _rebuilt: WeakValueDictionary[int, Dispatcher] | None = None
 
 

@@ -23,6 +23,7 @@ and the worker's pid.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import subprocess
@@ -156,7 +157,7 @@ if __name__ == "__main__":
         pickle.dump(report, file)
 '''.replace("WAIT", str(WAIT))
 
-START_METHODS = [m for m in ("fork", "spawn") if m in __import__("multiprocessing").get_all_start_methods()]
+START_METHODS = [m for m in ("fork", "spawn") if m in multiprocessing.get_all_start_methods()]
 ENGINES = (["joblib", "dask"] + [f"executor-{m}" for m in START_METHODS]
            + [f"pool-{m}" for m in START_METHODS])
 CLOUDPICKLE_ENGINES = ("joblib", "dask")
@@ -200,13 +201,12 @@ def test_engine_runs_jitted_functions_natively_in_its_workers(tmp_path, engine, 
         # compiled in the worker, with the options the script gave it
         assert task["worker_signatures"], where
         assert (task["worker_strict"], task["worker_nogil"]) == (task["strict"], task["nogil"]), where
-        if task["label"].startswith("mp_kernels.") and task["label"] in labels - by_value:
-            assert task["worker_own"], f"{where}: not found by name in the worker's mp_kernels"
-        if task["label"] in by_value:
-            assert not task["worker_own"], where
-        if task["label"].startswith("__main__."):
-            # by name under pickle: a fork worker inherits the script's, a
-            # spawn worker ran it again; by value under cloudpickle
-            assert task["worker_own"] is (engine not in CLOUDPICKLE_ENGINES), where
+        # __main__'s functions: by name under pickle (a fork worker inherits
+        # the script's, a spawn worker ran it again), by value under cloudpickle
+        if task["label"] in by_value or (task["label"].startswith("__main__.")
+                                         and engine in CLOUDPICKLE_ENGINES):
+            assert not task["worker_own"], f"{where}: sent by name, not by value"
+        else:
+            assert task["worker_own"], f"{where}: not the worker's own, found by name"
         if task["label"] == "__main__.fact":  # one jitted function, also when rebuilt by value
             assert task["worker_in_its_globals"], where

@@ -26,6 +26,7 @@ if not TYPE_CHECKING:
 else:
     from collections.abc import Callable
     from typing import Any, TypeVar, overload
+    from weakref import WeakValueDictionary
 
     from .calls import Key, NativeTarget, _Entry
     from .compiler import Compiled
@@ -254,14 +255,46 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
                 raise result[1]
             return result
 
-    def __reduce__(self) -> str:
-        # Pickle by reference, as pickle does plain functions: the module and
-        # qualified name, looked up again when unpickled (so another process,
-        # e.g. a multiprocessing worker, imports the module and finds its own
-        # jitted function, compiling its own native code). As for functions,
-        # pickling fails if that name does not lead back to this object, and
-        # copy.copy / copy.deepcopy return the object itself.
-        return str(self.py_func.__qualname__)
+    # The constructor's options, which a jitted function pickled by value
+    # carries (tests/test_pickling.py checks that this names every one).
+    _PICKLED_OPTIONS = ("strict", "nogil")
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        # A jitted function pickles the way its py_func would, so that
+        # whatever pickler a cluster uses sends it as it sends functions:
+        # - By reference (module and qualified name, looked up again when
+        #   unpickled) when that name leads back to this object, as pickle
+        #   does functions: another process (a multiprocessing or Dask
+        #   worker) imports the module and uses its own jitted function,
+        #   compiling its own native code; in this process unpickling gives
+        #   this object back.
+        # - By value otherwise (lambdas, functions made inside functions):
+        #   _rebuild(py_func, options), so the pickler stores py_func its own
+        #   way. cloudpickle stores it by value and the unpickling process
+        #   compiles its own code for it; pickle fails with the error it
+        #   raises for the plain function (AttributeError or PicklingError).
+        # - A function of __main__ is the one case where the pickler decides:
+        #   pickle stores functions there by name (multiprocessing's workers
+        #   find them: 'fork' inherits them, 'spawn' runs the script again as
+        #   __mp_main__), cloudpickle by value (joblib's and Dask's workers do
+        #   not run the script). cloudpickle decides that for functions in its
+        #   reducer_override, but a Dispatcher is no function, so we ask the
+        #   same question for it: whether the pickler that is dumping takes
+        #   py_func its own way (its reducer_override returns a reduction, not
+        #   NotImplemented). That needs no import of cloudpickle.
+        if _found_by_name(self) and not (self.__module__ == "__main__"
+                                         and _dumping_pickler_takes(self.py_func)):
+            return str(self.py_func.__qualname__)
+        options = {name: getattr(self, name) for name in self._PICKLED_OPTIONS}
+        return _rebuild, (self.py_func, options)
+
+    # A jitted function is immutable to copy, as a function is (its compiled
+    # code is a cache): copies are the object itself, whichever way it pickles.
+    def __copy__(self) -> Dispatcher:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Dispatcher:
+        return self
 
     def __getstate__(self) -> dict[str, Any]:
         # What copy.copy (and pickle) take, as for a plain class: the C base
@@ -275,6 +308,69 @@ if _fastcall is not None:
     # CPython < 3.12 does not pass the vectorcall flag on to classes defined
     # in Python; calls then build an argument tuple first (a little slower).
     _fastcall._enable_vectorcall(Dispatcher)
+
+
+def _found_by_name(dispatcher: Dispatcher) -> bool:
+    """Whether pickle can store `dispatcher` by name: its module and qualified
+    name lead back to it (pickle's own test, made before it stores a function)."""
+    found: Any = sys.modules.get(getattr(dispatcher, "__module__", None) or "")
+    for part in dispatcher.py_func.__qualname__.split("."):
+        found = getattr(found, part, None)  # '<locals>' and '<lambda>' lead to None
+    return found is dispatcher
+
+
+def _dumping_pickler_takes(func: types.FunctionType) -> bool:
+    """Whether the pickler that is dumping now stores `func` its own way (by
+    value, as cloudpickle does functions of __main__) rather than by name.
+
+    pickle hands __reduce__ no pickler, so this looks for it on the stack: the
+    innermost frame whose `self` is a pickler, which is the frame of its
+    dump() for a Python subclass of the C pickler (cloudpickle's, loky's),
+    or of save() for the pure-Python one. The C pickler run by pickle.dumps
+    leaves no frame of its own and has no reducer_override: by name. (Were
+    pickle.dumps called inside a cloudpickle dump, on an object holding a
+    jitted function of __main__, the answer would be by value, and pickle
+    would raise PicklingError for its py_func: an error, not a wrong object.)
+    """
+    import pickle  # (imported already by whoever is pickling)
+
+    frame: types.FrameType | None = sys._getframe(2)
+    while frame is not None:
+        pickler = frame.f_locals.get("self") if "self" in frame.f_code.co_varnames else None
+        if isinstance(pickler, (pickle.Pickler, pickle._Pickler)):
+            override = getattr(pickler, "reducer_override", None)
+            return override is not None and override(func) is not NotImplemented
+        frame = frame.f_back
+    return False  # no pickler with Python code on the stack: pickle.dumps, by name
+
+
+# Jitted functions unpickled by value in this process, by id of their
+# function (made on the first such unpickling, so that `import jitcore` needs
+# no weakref). A recursive function refers to its jitted function through its
+# globals, so a pickle holds that Dispatcher twice (once inside py_func's
+# globals, stored while the outer one is being stored); both unpickle to one
+# object. (Two threads' first unpicklings at once could each make the table:
+# at worst a recursive function then has two jitted functions, both right.)
+_rebuilt: WeakValueDictionary[int, Dispatcher] | None = None
+
+
+def _rebuild(py_func: types.FunctionType, options: dict[str, Any]) -> Any:
+    """Unpickle a jitted function stored by value (Dispatcher.__reduce__):
+    jit(py_func) with the same options, compiling its own native code here
+    (under JITCORE_DISABLE=1, py_func itself, as @jit gives)."""
+    global _rebuilt
+    if _rebuilt is None:
+        from weakref import WeakValueDictionary
+
+        _rebuilt = WeakValueDictionary()
+    found = _rebuilt.get(id(py_func))  # (a function unpickled now: no other thread has it)
+    if (found is not None and found.py_func is py_func
+            and all(getattr(found, name) == value for name, value in options.items())):
+        return found
+    made = jit(**options)(py_func)
+    if isinstance(made, Dispatcher):
+        _rebuilt[id(py_func)] = made
+    return made
 
 
 @overload

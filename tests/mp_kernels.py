@@ -1,8 +1,11 @@
-"""Module-level jitted functions for test_pickling.py.
+"""Jitted functions of an importable module, for test_pickling.py and test_clusters.py.
 
-A jitted function pickles by reference, like a plain function: by module and
-qualified name, so a 'spawn' worker finds it by importing this module. Workers
-are handed the jitted functions themselves (pickled) as the function to map.
+A jitted function pickles like its function: the module-level ones by
+reference (module and qualified name), so a worker finds them by importing
+this module; `cube` and the function `make_affine` returns, which no name
+leads to, by value under cloudpickle (joblib, Dask), as their functions would.
+Workers are handed the jitted functions themselves (pickled) as the function
+to map.
 """
 
 from __future__ import annotations
@@ -46,6 +49,17 @@ class Holder:
     @jit(strict=True)
     def triple(x):
         return 3 * x
+
+
+cube = jit(strict=True)(lambda x: x * x * x)
+
+
+def make_affine():
+    """A jitted function made inside a function, with both options set."""
+    @jit(strict=True, nogil=True)
+    def affine(x):
+        return 5 * x - 7
+    return affine
 
 
 def run(func: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, bool, bool, int]:

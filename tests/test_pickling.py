@@ -1,30 +1,35 @@
-"""A jitted function pickles like a plain function (by reference: module and
-qualified name), so it can be handed to multiprocessing.Pool and
-concurrent.futures.ProcessPoolExecutor workers, with the 'fork' and the
-'spawn' start methods. Each worker runs (and, where needed, compiles) its own
-native code; every result is compared with the original function's (py_func).
+"""A jitted function pickles the way its function would: by reference
+(module and qualified name) when that name leads to it, so it can be handed
+to multiprocessing.Pool and concurrent.futures.ProcessPoolExecutor workers,
+with the 'fork' and the 'spawn' start methods; by value under cloudpickle
+where cloudpickle pickles functions by value (lambdas, functions made inside
+functions, functions of __main__). Each worker runs (and, where needed,
+compiles) its own native code; every result is compared with the original
+function's (py_func).
 
 The jitted functions live in mp_kernels.py, which 'spawn' workers import.
+test_clusters.py runs scripts with joblib, Dask and these pools.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import copy
+import inspect
+import io
 import multiprocessing
 import os
 import pickle
 import subprocess
 import sys
+import types
 
+import cloudpickle
 import mp_kernels
 import pytest
 
 from jitcore import jit
-
-# Until jitcore.Dispatcher pickles by reference (a __reduce__ returning its
-# __qualname__), pickle takes its state and fails on py_func, which is not
-# what its module's name leads to. Remove this mark with that change.
+from jitcore.dispatcher import Dispatcher
 
 TIMEOUT = 120  # seconds for one pool's work: a hang fails instead of blocking CI
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -69,10 +74,14 @@ def test_copy_and_deepcopy_are_the_function_itself():
     assert copy.deepcopy([f, f])[0] is f
 
 
-def test_local_jitted_function_fails_to_pickle_as_a_local_function_does():
+def local_function():
     def plain(x):
         return x
+    return plain
 
+
+@pytest.mark.parametrize("plain", [local_function(), lambda x: x], ids=["local", "lambda"])
+def test_local_jitted_function_fails_to_pickle_as_a_local_function_does(plain):
     jitted = jit(plain)
     with pytest.raises(Exception) as plain_error:
         pickle.dumps(plain)
@@ -81,6 +90,92 @@ def test_local_jitted_function_fails_to_pickle_as_a_local_function_does():
     # plain: AttributeError or PicklingError ("Can't pickle local object"),
     # depending on the Python version; the jitted function: the same
     assert type(jitted_error.value) is type(plain_error.value)
+    assert str(jitted_error.value) == str(plain_error.value)
+
+
+@pytest.mark.parametrize("plain", [local_function(), lambda x: x], ids=["local", "lambda"])
+def test_copies_of_a_local_jitted_function_are_itself(plain):
+    jitted = jit(plain)
+    assert copy.copy(jitted) is jitted and copy.deepcopy(jitted) is jitted
+
+
+def test_every_constructor_option_is_pickled_by_value():
+    params = list(inspect.signature(Dispatcher.__init__).parameters)
+    assert params[:2] == ["self", "py_func"]
+    assert Dispatcher._PICKLED_OPTIONS == tuple(params[2:])
+
+
+# ---------------------------------------------------------------- cloudpickle (joblib, Dask)
+
+INTS = [0, 1, -1, 7, -12, 2**31, 2**62, -(2**62), 2**63 - 1, -(2**63), 2**64, 10**30]
+
+
+def check_rebuilt(original, clone, args_list):
+    """clone: original pickled by value; it compiles its own code and answers as CPython does."""
+    assert type(clone) is type(original) and clone is not original
+    assert clone.py_func is not original.py_func  # rebuilt by cloudpickle
+    assert clone.__qualname__ == original.__qualname__ and clone.__module__ == original.__module__
+    for name in Dispatcher._PICKLED_OPTIONS:
+        assert getattr(clone, name) == getattr(original, name), name
+    assert clone.signatures == []
+    for args in args_list:
+        want = original.py_func(*args)
+        got = clone(*args)
+        assert type(got) is type(want) and got == want, (args, got, want)
+    assert clone.signatures
+
+
+@pytest.mark.parametrize("func", JITTED, ids=lambda f: f.__qualname__)
+def test_cloudpickle_keeps_a_module_function_by_reference(func):
+    data = cloudpickle.dumps(func)
+    assert pickle.loads(data) is func
+    assert len(data) < 200  # a name, not the function's code
+
+
+def test_cloudpickle_pickles_lambdas_and_local_functions_by_value():
+    for original in (mp_kernels.cube, mp_kernels.make_affine(), jit(nogil=True)(lambda a, b: a * b - 1)):
+        nargs = original.py_func.__code__.co_argcount
+        clone = pickle.loads(cloudpickle.dumps(original))
+        check_rebuilt(original, clone, [(n,) * nargs for n in INTS] + [(1.5,) * nargs])
+        assert original.signatures == []  # pickling it compiled nothing
+
+
+def test_a_function_of_main_pickles_by_name_with_pickle_and_by_value_with_cloudpickle(monkeypatch):
+    """(pytest's __main__ holds it here as a script's does: test_clusters.py runs real scripts)"""
+    namespace = {"__name__": "__main__", "jit": jit}
+    exec("@jit(strict=True)\n"
+         "def jitcore_test_fact(n):\n"
+         "    return 1 if n <= 1 else n * jitcore_test_fact(n - 1)\n", namespace)
+    fact = namespace["jitcore_test_fact"]
+    monkeypatch.setattr(sys.modules["__main__"], "jitcore_test_fact", fact, raising=False)
+
+    class DaskLikePickler(pickle.Pickler):  # a reducer_override that leaves functions to pickle
+        def reducer_override(self, obj):
+            return NotImplemented
+
+    for dumps in (pickle.dumps, pickle_with(pickle._Pickler), pickle_with(DaskLikePickler)):
+        data = dumps(fact)
+        assert b"__main__" in data and b"jitcore_test_fact" in data and len(data) < 200
+        assert pickle.loads(data) is fact
+    clone = pickle.loads(cloudpickle.dumps(fact))
+    check_rebuilt(fact, clone, [(n,) for n in (0, 1, 5, 20, 21, 30, -3)])
+    # its function calls itself through its globals: one jitted function there too
+    assert clone.py_func.__globals__["jitcore_test_fact"] is clone
+
+
+def pickle_with(pickler_type):
+    def dumps(obj):
+        buffer = io.BytesIO()
+        pickler_type(buffer).dump(obj)
+        return buffer.getvalue()
+    return dumps
+
+
+def test_unpickled_by_value_with_jit_disabled_is_the_plain_function(monkeypatch):
+    data = cloudpickle.dumps(mp_kernels.make_affine())
+    monkeypatch.setenv("JITCORE_DISABLE", "1")
+    plain = pickle.loads(data)
+    assert isinstance(plain, types.FunctionType) and plain(2**62) == 5 * 2**62 - 7
 
 
 def test_unpickles_in_a_fresh_interpreter():

@@ -64,12 +64,26 @@ if [ -d "$SOURCE" ] && git -C "$SOURCE" rev-parse --is-inside-work-tree >/dev/nu
     SOURCE="$WORK/src"
 fi
 
+# Debian's and Ubuntu's Pythons split pyconfig.h per architecture: the one in
+# the include folder includes <x86_64-linux-gnu/python3.X/pyconfig.h>, which
+# gcc finds in /usr/include. zig searches its own libc headers instead, so
+# that one file is offered in a folder of its own (never /usr/include itself,
+# whose glibc headers are newer than the 2.17 ones zig builds against).
+MULTIARCH_FLAGS=
+read -r MULTIARCH PYINCLUDE < <("$PY" -c 'import os, sysconfig
+print(sysconfig.get_config_var("MULTIARCH") or "-", os.path.basename(sysconfig.get_paths()["include"]))')
+if [ "$MULTIARCH" != - ] && [ -f "/usr/include/$MULTIARCH/$PYINCLUDE/pyconfig.h" ]; then
+    mkdir -p "$WORK/multiarch/$MULTIARCH/$PYINCLUDE"
+    cp "/usr/include/$MULTIARCH/$PYINCLUDE/pyconfig.h" "$WORK/multiarch/$MULTIARCH/$PYINCLUDE/"
+    MULTIARCH_FLAGS="-I$WORK/multiarch"
+fi
+
 # CC compiles, LDSHARED links (replacing the interpreter's own, which may add
 # -Wl,-rpath). setuptools takes CFLAGS from the environment instead of the
 # interpreter's: the optimization and semantics flags CPython builds with
 # (without zig's default, a debug build with sanitizers).
 CC="$ROOT/.ci/zig-cc" LDSHARED="$ROOT/.ci/zig-cc -shared -s" \
-    CFLAGS="-O2 -DNDEBUG -fwrapv -fno-strict-aliasing" LDFLAGS= \
+    CFLAGS="-O2 -DNDEBUG -fwrapv -fno-strict-aliasing $MULTIARCH_FLAGS" LDFLAGS= \
     "$PY" -m pip wheel -q --no-deps -w "$WORK/raw" "$SOURCE" >"$WORK/build.log" 2>&1 ||
     { cat "$WORK/build.log"; fail "pip wheel failed"; }
 RAW="$(ls "$WORK"/raw/jitcore-*.whl)"

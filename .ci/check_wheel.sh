@@ -13,7 +13,8 @@
 #   3. (the tag is checked by build_wheel.sh)
 #   4. installs only the release wheel, plus cffi's wheels fetched beforehand, into a
 #      fresh virtual environment with no package index, and there, outside the
-#      checkout, runs `python -m jitcore demo` and a jitted loop that must
+#      checkout, runs `python -m jitcore demo`, `python -m jitcore bench`
+#      (quick: import time and short scripts) and a jitted loop that must
 #      compile to native code;
 #   5. prints the sizes.
 #
@@ -143,6 +144,10 @@ cd "$WORK/elsewhere"
 "$VPY" -I -m jitcore demo | tee "$WORK/demo.txt"
 grep -q 'foo(2\*\*32, 1) => 18446744073709551615' "$WORK/demo.txt" || fail "demo: wrong result"
 grep -q 'Installed native code' "$WORK/demo.txt" || fail "demo: foo was not compiled"
+
+step "python -m jitcore bench (the benchmarks ship with the wheel), outside the checkout"
+"$VPY" -I -m jitcore bench --quick --only import,e2e --no-numba --no-pypy | tee "$WORK/bench.txt"
+grep -q 'none: every kernel compiled natively' "$WORK/bench.txt" || fail "bench: problems"
 
 step "a jitted loop, outside the checkout"
 "$VPY" -I - "$WORK/venv" <<'EOF'

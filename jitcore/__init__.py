@@ -9,16 +9,19 @@
 The first call compiles f to x86-64 machine code; results are always exactly
 CPython's (on int64 overflow the call is re-run in CPython). See README.md.
 
+numba code moves over by its import: `njit` is `jit(nopython=True)`, and both
+take numba's keywords and signature strings (README: "Coming from numba").
+
 Every layer is usable on its own: `jitcore.explain(f, *args)` shows each
 compile stage, `jitcore.asm` is the assembler the compiler uses, and
 `jitcore.native(code, argtypes, restype)` runs hand-written machine code.
 """
 
-from .dispatcher import Dispatcher, jit
+from .dispatcher import Dispatcher, jit, njit
 from .errors import CompileError, JitWarning
 
 __version__ = "0.1.0"
-__all__ = ["jit", "disassemble", "explain", "native", "CompileError", "JitWarning", "Dispatcher",
+__all__ = ["jit", "njit", "disassemble", "explain", "native", "CompileError", "JitWarning", "Dispatcher",
            "Explanation", "NativeFunction", "__version__"]
 
 # `import jitcore` imports only what decorating needs (see dispatcher.py);

@@ -23,15 +23,40 @@ TYPE_CHECKING = False
 if not TYPE_CHECKING:
     def overload(func):  # (only type checkers read the overloads of jit)
         return func
+
+    P = R = None  # (only type checkers read Dispatcher's parameters)
+
+    class _GenericForTypeCheckers:
+        """What Dispatcher's base `Generic[P, R]` is at run time: nothing.
+        Type checkers see a class generic in the decorated function's
+        parameters and result (typing.Generic), while at run time Dispatcher
+        stays a plain subclass of the C base type (its MRO, layout and calls
+        unchanged, and typing is not imported): __mro_entries__ takes this
+        base (an instance, not a class) out of the class statement (PEP 560)."""
+
+        def __getitem__(self, params):
+            return self
+
+        def __mro_entries__(self, bases):
+            return ()
+
+    Generic = _GenericForTypeCheckers()
 else:
     from collections.abc import Callable
-    from typing import Any, TypeVar, overload
+    from typing import Any, Generic, overload
     from weakref import WeakValueDictionary
 
+    # (typing_extensions for PEP 696 defaults: a bare `Dispatcher` is Dispatcher[..., Any])
+    from typing_extensions import ParamSpec, TypeVar
+
+    from ._fastcall import DispatcherBase
     from .calls import Key, NativeTarget, _Entry
     from .compiler import Compiled
 
-    F = TypeVar("F", bound=Callable[..., Any])
+    # A jitted function's parameters and result: Dispatcher[P, R] is called
+    # like the function it decorates.
+    P = ParamSpec("P", default=...)
+    R = TypeVar("R", covariant=True, default=Any)
 
 # The fast path of a call (csrc/fastcall.c): Dispatcher's base type calls the
 # native code itself for arguments of exactly the compiled types and hands
@@ -41,10 +66,11 @@ try:
     from . import _fastcall as _fastcall  # (re-exported: calls.py uses it)
 except ImportError as _exc:  # pragma: no cover - platform dependent
     _fastcall = None  # type: ignore[assignment]
-    _DispatcherBase: type = object
     _FASTCALL_MISSING = str(_exc)  # logged by calls.py when it loads
+if TYPE_CHECKING:  # (its typed stub: type checkers know Dispatcher's attributes, no Any base)
+    _DispatcherBase = DispatcherBase
 else:
-    _DispatcherBase = _fastcall.DispatcherBase
+    _DispatcherBase = object if _fastcall is None else _fastcall.DispatcherBase
 
 if _fastcall is not None:
     RUN_PY_FUNC: object = _fastcall.RUN_PY_FUNC
@@ -131,8 +157,13 @@ def _update_wrapper(wrapper: object, func: types.FunctionType) -> None:
     wrapper.__wrapped__ = func  # type: ignore[attr-defined]
 
 
-class Dispatcher(_DispatcherBase):  # type: ignore[misc]
+class Dispatcher(_DispatcherBase, Generic[P, R]):
     """A jitted function: call it like the original, which stays available as `py_func`.
+
+    For type checkers it is generic in the function's parameters and result:
+    `@jit` on `def f(a: int, b: float) -> float` gives a `Dispatcher[[int,
+    float], float]`, whose calls are checked as f's are, and whose attributes
+    (`signatures`, `py_func`, `compile`, `strict`, ...) are its own.
 
     A call is served by the C base type (jitcore._fastcall.DispatcherBase)
     when there are no keywords and the arguments are exactly of a compiled
@@ -144,7 +175,7 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
     the first call: the methods below that need it hand over to it.
     """
 
-    def __init__(self, py_func: types.FunctionType, strict: bool = False,
+    def __init__(self, py_func: Callable[P, R], strict: bool = False,
                  nogil: bool = False) -> None:
         if not isinstance(py_func, types.FunctionType):
             raise TypeError(f"@jit decorates Python functions (def), not {type(py_func).__name__}")
@@ -186,6 +217,11 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
     def __repr__(self) -> str:
         return f"<jitcore.jit {self.py_func.__module__}.{self.py_func.__qualname__}>"
 
+    if TYPE_CHECKING:
+        _shadow_of: tuple[types.FunctionType, types.FunctionType | None]  # (calls.shadow's cache)
+    else:  # Dispatcher[[int, float], float] in annotations evaluated at run time
+        __class_getitem__ = classmethod(types.GenericAlias)
+
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         # Behave like a function when stored in a class: bind to the instance.
         return self if obj is None else types.MethodType(self, obj)
@@ -206,15 +242,23 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
             return _without_compiler(self, exc)
         return call_slow(self, *args, **kwargs)
 
-    def compile(self, *arg_types: type) -> Compiled:
+    def compile(self, *arg_types: object) -> Compiled:
         """Compile for these argument types now (normally the first call does it).
 
-        With no types: the first signature compiled so far, or all ints.
+        With no types: the first signature compiled so far, or all ints. A
+        numba signature string, as numba's compile takes (`f.compile("int64(int64)")`,
+        jitcore.signatures), compiles every key it names and returns the first.
         Raises CompileError if the function cannot be compiled for them.
         """
         from .calls import compile_for
 
-        return compile_for(self, *arg_types)
+        if len(arg_types) == 1 and isinstance(arg_types[0], str):
+            from .signatures import parse
+
+            (sig,) = parse(arg_types[0])
+            sig.check_arity(self)
+            return [compile_for(self, *key) for key in sig.keys()][0]
+        return compile_for(self, *arg_types)  # type: ignore[arg-type]
 
     def native_target(self, signature: tuple[str, ...]) -> NativeTarget:
         """Where and how native code calls this function with argument types
@@ -242,18 +286,21 @@ class Dispatcher(_DispatcherBase):  # type: ignore[misc]
 
         return shadow(self)
 
-    if _fastcall is None:  # no C base type: calls come here directly
-        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    # With the C base type, calls go to its vectorcall; type checkers see this
+    # __call__ (the decorated function's parameters and result), which is
+    # there at run time only without the C base type.
+    if TYPE_CHECKING or _fastcall is None:
+        def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
             result = self._call_slow(*args, **kwargs)
             if result is RUN_PY_FUNC or result is RUN_PY_FUNC_IN_DEPTH_FALLBACK:
                 _python_reruns.n = getattr(_python_reruns, "n", 0) + 1
                 try:
-                    return self.py_func(*args, **kwargs)
+                    return self.py_func(*args, **kwargs)  # type: ignore[no-any-return]
                 finally:
                     _python_reruns.n -= 1
             if type(result) is tuple and len(result) == 2 and result[0] is RAISE:
                 raise result[1]
-            return result
+            return result  # type: ignore[no-any-return]
 
     # The constructor's options, which a jitted function pickled by value
     # carries (tests/test_pickling.py checks that this names every one).
@@ -373,20 +420,168 @@ def _rebuild(py_func: types.FunctionType, options: dict[str, Any]) -> Any:
     return made
 
 
-@overload
-def jit(func: F) -> F: ...
-@overload
-def jit(*, strict: bool = False, nogil: bool = False) -> Callable[[F], F]: ...
+# -- @jit and @njit: jitcore's options and numba's ----------------------------------
+# numba's keywords are accepted so that numba code runs unchanged but for its
+# import; each means for jitcore what is documented in README ("Coming from
+# numba"). The decorators check them when they are called (a mistake shows at
+# the decorator, not at the first call).
+_FASTMATH_FLAGS = frozenset({"fast", "nnan", "ninf", "nsz", "arcp", "contract", "afn", "reassoc"})
+_BOOL_OPTIONS = ("strict", "nogil", "nopython", "forceobj", "looplift", "cache", "debug")
+_OPTIONS = _BOOL_OPTIONS + ("fastmath", "parallel", "boundscheck", "error_model", "inline", "locals")
 
 
-def jit(func: F | None = None, *, strict: bool = False,
-        nogil: bool = False) -> F | Callable[[F], F]:
+def _check_option(who: str, name: str, value: Any) -> None:
+    """TypeError or ValueError unless `value` is one numba (or jitcore) accepts for `name`."""
+    if name not in _OPTIONS:
+        raise TypeError(f"{who}() got an unexpected keyword argument {name!r}; it takes "
+                        f"{', '.join(_OPTIONS)}")
+    if name in _BOOL_OPTIONS or name == "boundscheck":
+        ok, wanted = isinstance(value, bool) or (name == "boundscheck" and value is None), "True or False"
+    elif name == "fastmath":
+        ok = isinstance(value, bool) or (isinstance(value, (set, frozenset, list, tuple, dict))
+                                         and all(flag in _FASTMATH_FLAGS for flag in value))
+        wanted = f"True, False or a set of {', '.join(sorted(_FASTMATH_FLAGS))}"
+    elif name == "parallel":
+        ok, wanted = isinstance(value, (bool, dict)), "True, False or a dict of numba's parallel options"
+    elif name == "error_model":
+        ok, wanted = value in ("python", "numpy"), "'python' or 'numpy'"
+    elif name == "inline":
+        ok, wanted = value in ("never", "always") or callable(value), "'never', 'always' or a function"
+    else:  # locals
+        ok, wanted = value is None or isinstance(value, dict), "a dict of local names to types"
+    if not ok:
+        error = TypeError if name in _BOOL_OPTIONS or name in ("boundscheck", "locals") else ValueError
+        raise error(f"{who}({name}={value!r}): {name} takes {wanted}")
+
+
+def _strictness(who: str, options: dict[str, Any]) -> bool:
+    """strict, from strict=, numba's nopython= and forceobj=: nopython=True is
+    strict (native code or CompileError), nopython=False and forceobj=True the
+    fallback to CPython with a JitWarning (where numba has object mode); the
+    default is the fallback. Options that contradict each other raise ValueError."""
+    strict, nopython, forceobj = options.get("strict"), options.get("nopython"), options.get("forceobj")
+    if nopython and forceobj:
+        raise ValueError(f"{who}(nopython=True, forceobj=True): only one of them can be True")
+    asked = {name: value for name, value in (("strict", strict), ("nopython", nopython),
+                                             ("forceobj", None if forceobj is None else not forceobj))
+             if value is not None}
+    if len(set(asked.values())) > 1:
+        said = ", ".join(f"{name}={options[name]}" for name in asked)
+        raise ValueError(f"{who}({said}): these contradict each other (nopython=True means "
+                         f"strict=True; nopython=False and forceobj=True mean strict=False)")
+    return next(iter(asked.values()), False)
+
+
+def _warn_unlike_numba(f: Callable[..., Any], options: dict[str, Any]) -> None:
+    """A JitWarning for each numba option that asks for something jitcore does
+    differently (README: "Coming from numba"); the others mean nothing here
+    or what jitcore always does, and pass quietly."""
+    name = getattr(f, "__qualname__", repr(f))
+    said: list[str] = []
+    parallel = options.get("parallel", False)
+    if parallel is True or (isinstance(parallel, dict) and any(parallel.values())):
+        said.append(f"{name}: parallel=True: jitcore runs each call on one thread (no automatic "
+                    f"parallelization, no prange); the results are CPython's. To use several "
+                    f"cores, call a function decorated with nogil=True from several threads")
+    if options.get("error_model") == "numpy":
+        said.append(f"{name}: error_model='numpy': jitcore keeps Python's error model, as CPython "
+                    f"does: a float divided by zero raises ZeroDivisionError instead of giving inf "
+                    f"or nan (NumPy scalars follow NumPy's own rules, as in CPython)")
+    if options.get("locals"):
+        said.append(f"{name}: locals= is ignored: jitcore types each local by the values it holds, "
+                    f"as CPython does (numba would convert them to the declared types)")
+    if said:
+        import warnings
+
+        from .errors import JitWarning
+
+        for message in said:
+            warnings.warn(message, JitWarning, stacklevel=user_stacklevel())
+
+
+def _decorator(who: str, signature_or_function: Any, options: dict[str, Any]) -> Any:
+    """jit and njit: check the options, read the signatures, and decorate."""
+    for name, value in options.items():
+        _check_option(who, name, value)
+    strict = _strictness(who, options)
+    nogil = bool(options.get("nogil", False))
+    is_function = signature_or_function is not None and callable(signature_or_function) \
+        and (getattr(type(signature_or_function), "__module__", "") or "").split(".")[0] != "numba"
+    signatures: list[Any] | None = None
+    if signature_or_function is not None and not is_function:
+        from .signatures import parse
+
+        signatures = parse(signature_or_function)  # unreadable: SignatureError here, even when disabled
+
+    def decorate(f: Callable[P, R]) -> Dispatcher[P, R]:
+        if os.environ.get("JITCORE_DISABLE", "") not in ("", "0"):
+            return f  # type: ignore[return-value]
+        _warn_unlike_numba(f, options)
+        dispatcher = Dispatcher(f, strict=strict, nogil=nogil)
+        if signatures is None:
+            return dispatcher
+        # Eager compilation. strict: a signature that does not compile raises
+        # CompileError now; else it warns (naming the decorator's line) and
+        # runs in CPython.
+        from .signatures import iter_keys
+
+        for sig in signatures:
+            sig.check_arity(dispatcher)
+        try:
+            from .calls import prepare
+        except ImportError as exc:  # say, a sandbox that maps no more extension modules
+            _without_compiler(dispatcher, exc)
+            return dispatcher
+        for sig, key in iter_keys(signatures):
+            entry = prepare(dispatcher, key)
+            if entry is not None:
+                _check_returns(dispatcher, sig, key, entry.compiled.returns)
+        return dispatcher
+
+    return decorate if not is_function else decorate(signature_or_function)
+
+
+def _check_returns(dispatcher: Dispatcher[Any, Any], sig: Any, key: Key,
+                   returns: list[tuple[str, ...]]) -> None:
+    """A JitWarning if what signature `sig` declares to return differs from
+    what the function returns (compiled for `key`): jitcore gives CPython's
+    result, it never converts it as numba does."""
+    wrong = [r for r in returns if not sig.accepts(r)]
+    if wrong:
+        import warnings
+
+        from .calls import _format
+        from .errors import JitWarning
+        from .signatures import describe, spec_name
+
+        warnings.warn(f"{dispatcher.py_func.__qualname__}{_format(key)} is declared to return "
+                      f"{spec_name(sig.returns)} but returns {describe(wrong[0])}: jitcore returns "
+                      f"what CPython returns and never converts a result (numba would); declare what "
+                      f"it returns, or convert it in the function", JitWarning,
+                      stacklevel=user_stacklevel())
+
+
+@overload
+def jit(signature_or_function: Callable[P, R], /) -> Dispatcher[P, R]: ...
+@overload
+def jit(signature_or_function: str | list[Any] | tuple[Any, ...] | None = None, /, *,
+        strict: bool = ..., nogil: bool = ..., nopython: bool = ..., forceobj: bool = ...,
+        cache: bool = ..., fastmath: bool | set[str] = ..., parallel: bool = ...,
+        boundscheck: bool | None = ..., error_model: str = ..., inline: str = ...,
+        locals: dict[str, Any] | None = ..., looplift: bool = ...,
+        debug: bool = ...) -> Callable[[Callable[P, R]], Dispatcher[P, R]]: ...
+
+
+def jit(signature_or_function: Any = None, /, **options: Any) -> Any:
     """Compile a function to x86-64 machine code on its first call (per argument types).
 
-    Use as `@jit` or `@jit(strict=..., nogil=...)`.
+    Use as `@jit`, `@jit(strict=..., nogil=...)`, or with signatures to compile
+    at once: `@jit("float64(float64, float64)")`, `@jit(["int64(int64)",
+    "float64(float64)"])` (jitcore.signatures: numba's forms).
 
     strict=True: a function jitcore cannot compile raises CompileError on the
-    call instead of running in CPython with a JitWarning.
+    call (with signatures: at the decorator) instead of running in CPython
+    with a JitWarning.
 
     nogil=True: calls release the GIL while the native code runs, so jitted
     calls in several threads run in parallel (native code touches no Python
@@ -394,12 +589,35 @@ def jit(func: F | None = None, *, strict: bool = False,
     that run long enough to matter. Calls that run in CPython (a deopt, an
     unsupported function) hold the GIL as usual.
 
+    numba's keywords are accepted (README, "Coming from numba"): nopython=True
+    is strict=True, nopython=False and forceobj=True the default fallback;
+    cache, fastmath, boundscheck (jitcore always checks), inline, looplift
+    and debug change nothing; parallel=True, error_model='numpy' and locals=
+    warn that jitcore does otherwise. Any other keyword is a TypeError.
+
     With JITCORE_DISABLE=1 in the environment the function is returned unchanged.
     """
+    return _decorator("jit", signature_or_function, options)
 
-    def decorate(f: F) -> F:
-        if os.environ.get("JITCORE_DISABLE", "") not in ("", "0"):
-            return f
-        return Dispatcher(f, strict=strict, nogil=nogil)  # type: ignore[arg-type]
 
-    return decorate if func is None else decorate(func)
+@overload
+def njit(signature_or_function: Callable[P, R], /) -> Dispatcher[P, R]: ...
+@overload
+def njit(signature_or_function: str | list[Any] | tuple[Any, ...] | None = None, /, *,
+         strict: bool = ..., nogil: bool = ..., nopython: bool = ..., cache: bool = ...,
+         fastmath: bool | set[str] = ..., parallel: bool = ..., boundscheck: bool | None = ...,
+         error_model: str = ..., inline: str = ..., locals: dict[str, Any] | None = ...,
+         looplift: bool = ..., debug: bool = ...) -> Callable[[Callable[P, R]], Dispatcher[P, R]]: ...
+
+
+def njit(signature_or_function: Any = None, /, **options: Any) -> Any:
+    """numba's njit: jit with nopython=True, which is strict=True: native code
+    or CompileError, never a silent fallback to CPython (with signatures, at
+    the decorator; else on the first call of each argument types). It takes
+    the keywords jit takes; nopython=False, forceobj=True or strict=False
+    contradict it (ValueError)."""
+    for name in ("nopython", "forceobj", "strict"):
+        if name in options and options[name] is (name == "forceobj"):
+            raise ValueError(f"njit({name}={options[name]}): njit means nopython=True (strict=True); "
+                             f"use jit({name}={options[name]}) for a function that may run in CPython")
+    return _decorator("njit", signature_or_function, {**options, "nopython": True})

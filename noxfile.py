@@ -113,6 +113,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", "jitcore", "benchmarks", "tests", "noxfile.py", "build_ffi.py",
                 "setup.py")
     session.run("mypy")  # files and strictness from pyproject.toml
+    session.run("mypy", "--strict", "tests/typing/user_script.py")  # what users' type checkers see
 
 
 @nox.session(python=ON_HOST[-1])

@@ -18,7 +18,7 @@ import pytest
 from conftest import INT64_EDGES, assert_same
 
 from jitcore import CompileError, JitWarning, jit, njit
-from jitcore.dispatcher import ArrayKind, TupleKind, _array_kind_for
+from jitcore.calls import ArrayKind, TupleKind, _array_kind_for
 from jitcore.signatures import SignatureError, parse
 
 HERE = Path(__file__).resolve().parent
@@ -422,6 +422,20 @@ def test_a_matching_declared_return_type_is_quiet(spec, func):
 
 
 # -- typing --------------------------------------------------------------------------
+
+def test_dispatcher_is_generic_for_type_checkers_only():
+    # At run time Dispatcher is a plain subclass of the C base type: the
+    # same MRO (and so the same calls) as without typing, and typing is not imported.
+    from jitcore import Dispatcher
+    from jitcore.dispatcher import _DispatcherBase
+
+    assert Dispatcher.__mro__ == (Dispatcher, _DispatcherBase, object)
+    assert Dispatcher[[int, float], float].__origin__ is Dispatcher
+    out = subprocess.run([sys.executable, "-c", "import sys, jitcore\n"
+                          "jitcore.njit(cache=True, fastmath=True)(lambda x: x)\n"
+                          "print('typing' in sys.modules)"], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+
 
 def test_the_typing_example_runs():
     # tests/typing/user_script.py is what the lint session checks with mypy --strict;

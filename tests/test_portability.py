@@ -6,7 +6,7 @@ imports jitcore:
 
 * "no C module": jitcore._native and jitcore._fastcall cannot be imported
   (as on a platform where the build did not produce them);
-* "not x86-64": platform.machine() answers "aarch64" (as on an ARM Linux
+* "not x86-64": os.uname().machine answers "aarch64" (as on an ARM Linux
   machine or Apple silicon), while the C module is there and loads;
 * "no fastcall": only jitcore._fastcall is missing, which costs speed only:
   functions still compile to native code, without any warning;
@@ -35,8 +35,9 @@ sys.modules["jitcore._native"] = None
 sys.modules["jitcore._fastcall"] = None
 """
 NOT_X86_64 = """
-import platform
-platform.machine = lambda: "aarch64"
+import os
+_uname = os.uname()
+os.uname = lambda: os.uname_result(_uname[:4] + ("aarch64",))
 """
 NO_FASTCALL = """
 import sys

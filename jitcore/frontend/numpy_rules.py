@@ -22,9 +22,12 @@ import functools
 import operator
 import warnings
 from collections.abc import Callable
-from typing import Any
 
 from ..ir import BOOL, FLOAT, INT, NUMPY_BY_CODE, NUMPY_SCALARS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is slow to import; see jitcore/ir.py)
+    from typing import Any
 
 # The operators whose result type is asked of NumPy, as Python's operator module has them.
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {

@@ -35,7 +35,6 @@ import struct
 import sys
 import threading
 import types
-import warnings
 import weakref
 from sys import getrecursionlimit
 
@@ -1025,6 +1024,8 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
                 if self.strict:
                     raise compiled.capped[0]
                 capped = compiled.capped[0]
+                import warnings  # (here: importing the compiler, a first call, stays lighter)
+
                 warnings.warn(f"{capped.filename}:{capped.lineno}: {capped.function}() runs "
                               f"natively, but {capped.construct}: calls that bring it another "
                               f"one run in {_INTERPRETER}", JitWarning, stacklevel=user_stacklevel())
@@ -1084,6 +1085,8 @@ def fail(self: Dispatcher, key: Key, failure: CompileError) -> None:
         _compiled_while_compiling.append((self, key))
     if not self._warned and _nesting[0] == 0:
         self._warned = True
+        import warnings  # (here: importing the compiler, a first call, stays lighter)
+
         warnings.warn(f"{failure}; running it in {_INTERPRETER}", JitWarning,
                       stacklevel=user_stacklevel())
 

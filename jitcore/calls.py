@@ -35,12 +35,8 @@ import struct
 import sys
 import threading
 import types
-import warnings
 import weakref
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from sys import getrecursionlimit
-from typing import Any
 
 from . import abi, runtime
 from .compiler import Compiled, compile_function
@@ -89,6 +85,13 @@ from .runtime import (
     raise_taken,
     undo_address,
 )
+
+# Only type checkers read these: `typing` is slow to import, and importing the
+# compiler is part of the first call of a jitted function.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from typing import Any
 
 if _fastcall is None:  # pragma: no cover - platform dependent
     from .dispatcher import _FASTCALL_MISSING
@@ -157,15 +160,29 @@ PACK_CODES: dict[str, str] = {INT: "q", BOOL: "q", FLOAT: "d"}
 BUFFER_TYPES = (bytes, bytearray, array.array, memoryview)
 
 
-@dataclass(frozen=True, repr=False)
 class BufferKind:
     """What a signature says of a buffer argument: its type and the struct
-    code of its elements, or, in `code`, why native code does not take it."""
+    code of its elements, or, in `code`, why native code does not take it.
+    Immutable; equal by its fields (one object per kind is made, below)."""
 
-    type: type
-    code: str
-    readonly: bool = False  # refuses stores (bytes, a read-only memoryview)
-    strided: bool = False  # a 1-D memoryview whose elements are not next to each other
+    __slots__ = ("type", "code", "readonly", "strided")
+
+    def __init__(self, type: type, code: str, readonly: bool = False, strided: bool = False) -> None:
+        self.type = type
+        self.code = code
+        self.readonly = readonly  # refuses stores (bytes, a read-only memoryview)
+        self.strided = strided  # a 1-D memoryview whose elements are not next to each other
+
+    def _fields(self) -> tuple[type, str, bool, bool]:
+        return self.type, self.code, self.readonly, self.strided
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BufferKind) and type(other) is type(self):
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
 
     @property
     def __name__(self) -> str:  # as signatures print argument types
@@ -184,8 +201,9 @@ class BufferKind:
 _BUFFER_KINDS: dict[tuple[type, str, bool, bool], BufferKind] = {}
 
 
-# A signature: the types of a call's arguments, buffers by kind.
-Key = tuple[Any, ...]  # types, BufferKinds and ArrayKinds
+if TYPE_CHECKING:
+    # A signature: the types of a call's arguments, buffers by kind.
+    Key = tuple[Any, ...]  # types, BufferKinds and ArrayKinds
 
 
 def _buffer_kind_for(t: type, code: str, readonly: bool, strided: bool = False) -> BufferKind:
@@ -225,17 +243,30 @@ def _is_numpy(t: Any) -> bool:
     return isinstance(t, type) and (getattr(t, "__module__", "") or "").split(".")[0] == "numpy"
 
 
-@dataclass(frozen=True, repr=False)
 class ArrayKind:
     """What a signature says of a NumPy array argument: its elements'
     dtype.char (or, in `code`, why native code does not take it), its
     dimensions, its layout ("C": C-contiguous, "A": any strides) and
-    whether it refuses stores."""
+    whether it refuses stores. Immutable; equal by its fields."""
 
-    code: str
-    ndim: int
-    layout: str
-    readonly: bool = False
+    __slots__ = ("code", "ndim", "layout", "readonly")
+
+    def __init__(self, code: str, ndim: int, layout: str, readonly: bool = False) -> None:
+        self.code = code
+        self.ndim = ndim
+        self.layout = layout
+        self.readonly = readonly
+
+    def _fields(self) -> tuple[str, int, str, bool]:
+        return self.code, self.ndim, self.layout, self.readonly
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ArrayKind) and type(other) is type(self):
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
 
     @property
     def __name__(self) -> str:  # as signatures print argument types, numba's way
@@ -248,12 +279,22 @@ class ArrayKind:
         return self.__name__
 
 
-@dataclass(frozen=True, repr=False)
 class TupleKind:
     """What a signature says of a tuple argument: its items' kinds (types,
-    or TupleKinds for tuples inside it)."""
+    or TupleKinds for tuples inside it). Immutable; equal by its items."""
 
-    items: tuple[Any, ...]
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Any, ...]) -> None:
+        self.items = items
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TupleKind) and type(other) is type(self):
+            return self.items == other.items
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.items,))
 
     @property
     def __name__(self) -> str:  # as signatures print argument types
@@ -436,20 +477,41 @@ def _forget_compiles(mark: int) -> None:
     del _compiled_while_compiling[mark:]
 
 
-@dataclass(frozen=True)
 class NativeTarget:
-    """How compiled code calls another jitted function for one signature."""
+    """How compiled code calls another jitted function for one signature.
+    Immutable; equal by its fields."""
 
-    name: str
-    cell: int  # address of the word holding the callee's entry address
-    status: int  # the status the callee returns with its (single) kind of result
-    results: tuple[Any, ...]  # IR types of the result: () for None, one, or a tuple's shape
-    is_tuple: bool
-    owner: Dispatcher  # keeps the callee (and its cells and code) alive
-    # A callee that returns different kinds on different paths: one target per
-    # kind (status, results, is_tuple as above); the caller goes on with each
-    # (frontend: call_jitted). Empty for a callee of one kind.
-    alternatives: tuple[NativeTarget, ...] = ()
+    __slots__ = ("name", "cell", "status", "results", "is_tuple", "owner", "alternatives")
+
+    def __init__(self, name: str, cell: int, status: int, results: tuple[Any, ...], is_tuple: bool,
+                 owner: Dispatcher, alternatives: tuple[NativeTarget, ...] = ()) -> None:
+        self.name = name
+        self.cell = cell  # address of the word holding the callee's entry address
+        self.status = status  # the status the callee returns with its (single) kind of result
+        self.results = results  # IR types of the result: () for None, one, or a tuple's shape
+        self.is_tuple = is_tuple
+        self.owner = owner  # keeps the callee (and its cells and code) alive
+        # A callee that returns different kinds on different paths: one target per
+        # kind (status, results, is_tuple as above); the caller goes on with each
+        # (frontend: call_jitted). Empty for a callee of one kind.
+        self.alternatives = alternatives
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.name, self.cell, self.status, self.results, self.is_tuple, self.owner,
+                self.alternatives)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, NativeTarget) and type(other) is type(self):
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (f"NativeTarget(name={self.name!r}, cell={self.cell!r}, status={self.status!r}, "
+                f"results={self.results!r}, is_tuple={self.is_tuple!r}, owner={self.owner!r}, "
+                f"alternatives={self.alternatives!r})")
 
     def __str__(self) -> str:
         return self.name
@@ -962,6 +1024,8 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
                 if self.strict:
                     raise compiled.capped[0]
                 capped = compiled.capped[0]
+                import warnings  # (here: importing the compiler, a first call, stays lighter)
+
                 warnings.warn(f"{capped.filename}:{capped.lineno}: {capped.function}() runs "
                               f"natively, but {capped.construct}: calls that bring it another "
                               f"one run in {_INTERPRETER}", JitWarning, stacklevel=user_stacklevel())
@@ -1021,6 +1085,8 @@ def fail(self: Dispatcher, key: Key, failure: CompileError) -> None:
         _compiled_while_compiling.append((self, key))
     if not self._warned and _nesting[0] == 0:
         self._warned = True
+        import warnings  # (here: importing the compiler, a first call, stays lighter)
+
         warnings.warn(f"{failure}; running it in {_INTERPRETER}", JitWarning,
                       stacklevel=user_stacklevel())
 

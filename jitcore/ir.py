@@ -82,11 +82,16 @@ Instruction set (dst on the left):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
-
 from .errors import CompileError
+
+# The classes below are plain classes, not dataclasses: the first call of a
+# jitted function imports the compiler, and `dataclasses` (with inspect, ast,
+# re, ...) and making each dataclass took a third of that import. `typing`
+# likewise: type checkers read these imports, the program does not.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from typing import Any
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -151,17 +156,30 @@ TYPES = (INT, BOOL, FLOAT)
 
 
 
-@dataclass(frozen=True)
 class Element:
     """The type of a buffer's elements, named by its struct format code (as
     array.array typecodes, memoryview formats and NumPy's dtype.char are):
     its size and signedness, and the register class a load gives (INT,
-    FLOAT, or BOOL for NumPy's bool)."""
+    FLOAT, or BOOL for NumPy's bool). Immutable; equal by its fields."""
 
-    code: str
-    size: int
-    signed: bool
-    type: str
+    __slots__ = ("code", "size", "signed", "type")
+
+    def __init__(self, code: str, size: int, signed: bool, type: str) -> None:
+        self.code, self.size, self.signed, self.type = code, size, signed, type
+
+    def _fields(self) -> tuple[str, int, bool, str]:
+        return self.code, self.size, self.signed, self.type
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Element) and type(other) is type(self):
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"Element(code={self.code!r}, size={self.size!r}, signed={self.signed!r}, type={self.type!r})"
 
     def bounds(self) -> tuple[int, int]:
         """The values an integer element holds, as native code may hold them
@@ -190,17 +208,34 @@ ELEMENTS: dict[str, Element] = {e.code: e for e in (
 BUFFER_ELEMENTS: dict[str, Element] = {c: e for c, e in ELEMENTS.items() if c != "?"}
 
 
-@dataclass(frozen=True)
 class NumpyScalar:
     """A NumPy scalar type as a value type of the IR ("np.float64"): the
     elements of a NumPy array are these, with NumPy's arithmetic (NEP 50),
     not Python's. In a register it is its element's 64-bit widening: an
     int in a general register (a uint64 only while below 2**63: larger
-    ones deopt), a bool as 0 or 1, a float32 as the double it equals."""
+    ones deopt), a bool as 0 or 1, a float32 as the double it equals.
+    Immutable; equal by its fields."""
 
-    name: str  # the IR type, "np." + the NumPy type's name
-    code: str  # its dtype.char, a key of ELEMENTS
-    kind: str  # NumPy's dtype.kind: "b" bool, "i" signed, "u" unsigned, "f" float
+    __slots__ = ("name", "code", "kind")
+
+    def __init__(self, name: str, code: str, kind: str) -> None:
+        self.name = name  # the IR type, "np." + the NumPy type's name
+        self.code = code  # its dtype.char, a key of ELEMENTS
+        self.kind = kind  # NumPy's dtype.kind: "b" bool, "i" signed, "u" unsigned, "f" float
+
+    def _fields(self) -> tuple[str, str, str]:
+        return self.name, self.code, self.kind
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, NumpyScalar) and type(other) is type(self):
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"NumpyScalar(name={self.name!r}, code={self.code!r}, kind={self.kind!r})"
 
     @property
     def element(self) -> Element:
@@ -341,61 +376,104 @@ MAY_DEOPT = {"floordiv", "mod", "shl", "shr", "fdiv", "i2f_exact", "fcheck", "un
              "call", "deopt", "warn"}
 
 
-@dataclass(frozen=True)
 class RaiseSite:
     """A place where CPython raises and native code raises the same in place
     (a `raise` instruction): an index out of range in `a[i]` (kind "load") or
     `a[i] = x` ("store"), or a raise statement or failed assert ("raise").
     The caller evaluates that subscript (or makes that exception) in Python
     with the argument and the operand values the code returns
-    (jitcore/raising.py), so the exception is CPython's own."""
+    (jitcore/raising.py), so the exception is CPython's own. Immutable;
+    equal by its fields (Function.raise_sites keeps each once)."""
 
-    kind: str  # "load", "store" or "raise"
-    param: int  # the buffer's position among the function's arguments (-1: none)
-    types: tuple[Type, ...]  # of the operands: the indices, then a store's value
-    offset: int  # the bytecode instruction's offset (for the traceback's position)
-    line: int | None
-    # "raise" (a raise statement, an assert): the exception class and its
-    # arguments, each ("operand", k) or ("const", a str or other constant)
-    raised: tuple[Any, ...] = ()
+    __slots__ = ("kind", "param", "types", "offset", "line", "raised")
+
+    def __init__(self, kind: str, param: int, types: tuple[Type, ...], offset: int,
+                 line: int | None, raised: tuple[Any, ...] = ()) -> None:
+        self.kind = kind  # "load", "store" or "raise"
+        self.param = param  # the buffer's position among the function's arguments (-1: none)
+        self.types = types  # of the operands: the indices, then a store's value
+        self.offset = offset  # the bytecode instruction's offset (for the traceback's position)
+        self.line = line
+        # "raise" (a raise statement, an assert): the exception class and its
+        # arguments, each ("operand", k) or ("const", a str or other constant)
+        self.raised = raised
+
+    def _fields(self) -> tuple[Any, ...]:
+        return self.kind, self.param, self.types, self.offset, self.line, self.raised
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RaiseSite) and type(other) is type(self):
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (f"RaiseSite(kind={self.kind!r}, param={self.param!r}, types={self.types!r}, "
+                f"offset={self.offset!r}, line={self.line!r}, raised={self.raised!r})")
 
 
-@dataclass(frozen=True)
 class WarnSite:
     """A NumPy integer operation that wraps and warns on overflow, which
     native code warns about in place (jitcore/raising.py issues NumPy's own
     warning, as from the function's line) and then goes on with the wrapped
-    result. `id` is the site's number there (raising.register_warn_site)."""
+    result. `id` is the site's number there (raising.register_warn_site).
+    Immutable; equal by its fields."""
 
-    id: int
-    symbol: str  # "+", "-" or "*"
-    type: str  # the NumPy type of the result
+    __slots__ = ("id", "symbol", "type")
+
+    def __init__(self, id: int, symbol: str, type: str) -> None:
+        self.id = id
+        self.symbol = symbol  # "+", "-" or "*"
+        self.type = type  # the NumPy type of the result
+
+    def _fields(self) -> tuple[int, str, str]:
+        return self.id, self.symbol, self.type
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, WarnSite) and type(other) is type(self):
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"WarnSite(id={self.id!r}, symbol={self.symbol!r}, type={self.type!r})"
 
 
-@dataclass(eq=False)
 class Value:
-    """A virtual register."""
+    """A virtual register. Equal only to itself (a dict key by identity)."""
 
-    id: int
-    name: str  # a Python local's name, or "" for a temporary
-    type: Type = INT
+    __slots__ = ("id", "name", "type")
 
-    def __post_init__(self) -> None:
-        self.type = type_named(self.type)
+    def __init__(self, id: int, name: str, type: str = INT) -> None:
+        self.id = id
+        self.name = name  # a Python local's name, or "" for a temporary
+        self.type: Type = type_named(type)
 
     def __repr__(self) -> str:
         return self.name if self.name else f"v{self.id}"
 
 
-@dataclass(frozen=True)
 class Const:
-    """A constant operand; `value` is an int (INT, BOOL as 0/1) or a float."""
+    """A constant operand; `value` is an int (INT, BOOL as 0/1) or a float.
+    Immutable; equal by value and type (passes compare and look them up)."""
 
-    value: int | float
-    type: Type = INT
+    __slots__ = ("value", "type")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "type", type_named(self.type))
+    def __init__(self, value: int | float, type: str = INT) -> None:
+        self.value = value
+        self.type: Type = type_named(type)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Const) and type(other) is type(self):
+            return (self.value, self.type) == (other.value, other.type)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.type))
 
     def __repr__(self) -> str:
         if self.type == BOOL:
@@ -406,16 +484,22 @@ class Const:
 Operand = Value | Const
 
 
-@dataclass(eq=False)
 class Inst:
-    op: str
-    dst: Value | None
-    args: list[Operand]
-    checked: bool = False  # deopt on int64 overflow
-    kind: str = ""  # cmp/fcmp: condition; helper: C function; ret: result shape
-    targets: tuple[Block, ...] = ()  # jmp: (B,), br: (T, F)
-    data: Any = None  # call: the NativeTarget; callres: the element index
-    line: int | None = None  # Python source line, for errors and listings
+    """One IR instruction (see the module's docstring). Equal only to itself."""
+
+    __slots__ = ("op", "dst", "args", "checked", "kind", "targets", "data", "line")
+
+    def __init__(self, op: str, dst: Value | None, args: list[Operand], checked: bool = False,
+                 kind: str = "", targets: tuple[Block, ...] = (), data: Any = None,
+                 line: int | None = None) -> None:
+        self.op = op
+        self.dst = dst
+        self.args = args
+        self.checked = checked  # deopt on int64 overflow
+        self.kind = kind  # cmp/fcmp: condition; helper: C function; ret: result shape
+        self.targets = targets  # jmp: (B,), br: (T, F)
+        self.data = data  # call: the NativeTarget; callres: the element index
+        self.line = line  # Python source line, for errors and listings
 
     def uses(self) -> list[Value]:
         """The values this instruction reads, in operand order."""
@@ -435,10 +519,14 @@ class Inst:
         return f"{self.dst!r} = {text}" if self.dst is not None else text
 
 
-@dataclass(eq=False)
 class Block:
-    name: str
-    insts: list[Inst] = field(default_factory=list)
+    """A basic block: instructions, the last one its terminator. Equal only to itself."""
+
+    __slots__ = ("name", "insts")
+
+    def __init__(self, name: str, insts: list[Inst] | None = None) -> None:
+        self.name = name
+        self.insts: list[Inst] = insts if insts is not None else []
 
     @property
     def terminator(self) -> Inst | None:
@@ -455,22 +543,33 @@ class Block:
         return f"<Block {self.name}: {len(self.insts)} insts>"
 
 
-@dataclass(eq=False)
 class Function:
-    name: str
-    params: list[Value]
-    blocks: list[Block]
-    filename: str = "<unknown>"
-    firstlineno: int = 0
-    _next_id: int = 0
-    # The parameters that are buffers' undo records (csrc/undo.h), and whether
-    # a call of this code keeps them (passes/records.py decides; without, a
-    # caller may pass 0 for a record and the code then stores without one).
-    undo_records: list[Value] = field(default_factory=list)
-    records: bool = True
-    # Where more type states reached a block than the front end compiles it
-    # for (translate.MAX_VERSIONS): those paths deopt; why (CompileErrors).
-    capped: list[CompileError] = field(default_factory=list)
+    """A function's IR: its parameters and blocks (the first one its entry)."""
+
+    __slots__ = ("name", "params", "blocks", "filename", "firstlineno", "_next_id",
+                 "undo_records", "records", "capped")
+
+    def __init__(self, name: str, params: list[Value], blocks: list[Block],
+                 filename: str = "<unknown>", firstlineno: int = 0, _next_id: int = 0,
+                 undo_records: list[Value] | None = None, records: bool = True,
+                 capped: list[CompileError] | None = None) -> None:
+        self.name = name
+        self.params = params
+        self.blocks = blocks
+        self.filename = filename
+        self.firstlineno = firstlineno
+        self._next_id = _next_id
+        # The parameters that are buffers' undo records (csrc/undo.h), and whether
+        # a call of this code keeps them (passes/records.py decides; without, a
+        # caller may pass 0 for a record and the code then stores without one).
+        self.undo_records: list[Value] = undo_records if undo_records is not None else []
+        self.records = records
+        # Where more type states reached a block than the front end compiles it
+        # for (translate.MAX_VERSIONS): those paths deopt; why (CompileErrors).
+        self.capped: list[CompileError] = capped if capped is not None else []
+
+    def __repr__(self) -> str:
+        return f"<Function {self.name}: {len(self.blocks)} blocks>"
 
     def new_value(self, name: str = "", type: str = INT) -> Value:
         value = Value(self._next_id, name, type_named(type))

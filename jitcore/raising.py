@@ -37,9 +37,12 @@ import weakref
 from collections.abc import Sequence
 from functools import lru_cache
 from types import CodeType, FunctionType
-from typing import Any
 
 from .ir import BOOL, FLOAT, INT, NUMPY_SCALARS, RaiseSite, type_named
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is slow to import; see jitcore/ir.py)
+    from typing import Any
 
 _INDEX_NAMES = ("i", "j")
 

@@ -28,7 +28,6 @@ push/pop of callee-saved ones.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 
 from .ir import Block, Function, Value
 from .passes.liveness import live_in_out
@@ -53,11 +52,21 @@ ALLOCATABLE_XMM: list[Reg] = list(XMMS[:14])
 CALL_OPS = {"helper", "call"}
 
 
-@dataclass(frozen=True)
 class Slot:
-    """The index-th 8-byte stack slot of the frame."""
+    """The index-th 8-byte stack slot of the frame. Immutable; equal by index."""
 
-    index: int
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Slot) and type(other) is type(self):
+            return self.index == other.index
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.index,))
 
     def __repr__(self) -> str:
         return f"[slot {self.index}]"
@@ -66,20 +75,36 @@ class Slot:
 Location = Reg | Slot
 
 
-@dataclass
 class Interval:
-    value: Value
-    start: int
-    end: int
-    hint: Value | None = None  # a value whose register this one would like to share
-    crosses_call: bool = False
-    weight: float = 0.0  # what keeping it in memory costs: its uses and definitions, by loop depth
+    """Where one value lives, in instruction positions. There is one per value,
+    so it is equal only to itself (_scan removes it from lists by equality)."""
+
+    __slots__ = ("value", "start", "end", "hint", "crosses_call", "weight")
+
+    def __init__(self, value: Value, start: int, end: int, hint: Value | None = None,
+                 crosses_call: bool = False, weight: float = 0.0) -> None:
+        self.value = value
+        self.start = start
+        self.end = end
+        self.hint = hint  # a value whose register this one would like to share
+        self.crosses_call = crosses_call
+        self.weight = weight  # what keeping it in memory costs: its uses and definitions, by loop depth
+
+    def __repr__(self) -> str:
+        return f"<Interval {self.value!r}: {self.start}-{self.end}>"
 
 
-@dataclass
 class Allocation:
-    locations: dict[Value, Location] = field(default_factory=dict)
-    slots: int = 0
+    """Where each value lives (a register or a stack slot), and how many slots the frame has."""
+
+    __slots__ = ("locations", "slots")
+
+    def __init__(self, locations: dict[Value, Location] | None = None, slots: int = 0) -> None:
+        self.locations: dict[Value, Location] = locations if locations is not None else {}
+        self.slots = slots
+
+    def __repr__(self) -> str:
+        return f"<Allocation: {len(self.locations)} values, {self.slots} slots>"
 
     @property
     def callee_saved(self) -> list[Reg]:
@@ -140,7 +165,7 @@ def _pick(free: list[Reg], rank: dict[Reg, int], current: Interval, alloc: Alloc
         return None
     if current.hint is not None:
         hinted = alloc.locations.get(current.hint)
-        if hinted in free:
+        if isinstance(hinted, Reg) and hinted in free:  # (a stack slot never is)
             return hinted
     return min(free, key=rank.__getitem__)
 

@@ -21,7 +21,10 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is slow to import; see jitcore/ir.py)
+    from typing import Any
 
 
 def _why_no_native_code() -> str | None:

@@ -11,19 +11,25 @@ instruction; decode_with_dis() is that reference.
 from __future__ import annotations
 
 import dis
-from dataclasses import dataclass
-from types import CodeType
-from typing import Any
 
 from . import versions
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is slow to import; the compiler's import is part of a first call)
+    from types import CodeType
+    from typing import Any
 
-@dataclass
+
 class Instr:
-    op: str  # a vocabulary word, see versions.py
-    arg: Any  # the vocabulary item's argument: a name, constant, offset or tuple (versions.py)
-    offset: int  # bytecode offset of the CPython instruction it came from
-    line: int | None
+    """One vocabulary item and where it came from. Equal only to itself."""
+
+    __slots__ = ("op", "arg", "offset", "line")
+
+    def __init__(self, op: str, arg: Any, offset: int, line: int | None) -> None:
+        self.op = op  # a vocabulary word, see versions.py
+        self.arg = arg  # the vocabulary item's argument: a name, constant, offset or tuple (versions.py)
+        self.offset = offset  # bytecode offset of the CPython instruction it came from
+        self.line = line
 
     def __repr__(self) -> str:
         arg = "" if self.arg is None else f" {self.arg!r}"

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import functools
 import operator
-import warnings
 from collections.abc import Callable
-from typing import Any
 
 from ..ir import BOOL, FLOAT, INT, NUMPY_BY_CODE, NUMPY_SCALARS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is slow to import; see jitcore/ir.py)
+    from typing import Any
 
 # The operators whose result type is asked of NumPy, as Python's operator module has them.
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -52,6 +54,8 @@ def result_type(symbol: str, a: str, b: str) -> str | None:
     """The IR type of `a <symbol> b` for IR types a and b (at least one a
     NumPy type), or None where NumPy refuses it or gives a type native code
     does not hold (a float16, an object)."""
+    import warnings  # (here: only programs that use NumPy need it)
+
     import numpy
 
     with warnings.catch_warnings():

@@ -29,16 +29,14 @@ from __future__ import annotations
 
 import bisect
 import builtins
-import inspect
+import dis
 import math
 import operator
 import struct
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from types import CodeType, FunctionType, ModuleType
-from typing import Any, NoReturn
 
 from ..abi import MAX_RESULT_SLOTS
 from ..errors import CompileError
@@ -71,13 +69,21 @@ from . import numpy_rules
 from .bytecode import Instr, decode
 from .versions import NEXTAFTER_STEPS
 
-# co_flags bits (inspect.CO_*) that put a function outside what we compile.
+# Only type checkers read these: `typing` is slow to import, and importing the
+# compiler is part of the first call of a jitted function.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
+# co_flags bits that put a function outside what we compile, by the names dis
+# gives them (inspect.CO_* are these, from the same table; inspect is slow to import).
+_CO = {name: flag for flag, name in dis.COMPILER_FLAG_NAMES.items()}
 UNSUPPORTED_FLAGS = (
-    (inspect.CO_GENERATOR, "generator function"),
-    (inspect.CO_COROUTINE, "async function"),
-    (inspect.CO_ASYNC_GENERATOR, "async generator"),
-    (inspect.CO_VARARGS, "*args parameter"),
-    (inspect.CO_VARKEYWORDS, "**kwargs parameter"),
+    (_CO["GENERATOR"], "generator function"),
+    (_CO["COROUTINE"], "async function"),
+    (_CO["ASYNC_GENERATOR"], "async generator"),
+    (_CO["VARARGS"], "*args parameter"),
+    (_CO["VARKEYWORDS"], "**kwargs parameter"),
 )
 
 UNBOUND = None
@@ -104,6 +110,20 @@ MATH_CONSTANTS = {"pi", "e", "tau", "inf", "nan"}
 
 
 # -- compile-time things on the simulated stack --------------------------------
+#
+# Plain classes, not dataclasses (importing dataclasses and making each class
+# was a large part of importing the compiler, which a first call pays for).
+# Each is equal only to itself unless it says otherwise.
+class _Item:
+    """What the stack items below share: a repr of their fields, for debugging."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
 class _NoneConst:
     def __repr__(self) -> str:
         return "None"
@@ -112,36 +132,44 @@ class _NoneConst:
 NONE = _NoneConst()
 
 
-@dataclass(eq=False)
-class Known:
+class Known(_Item):
     """A Python object known at compile time (a builtin, the math module, a function)."""
 
-    obj: Any
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
 
 
-@dataclass(eq=False)
-class ExceptionValue:
+class ExceptionValue(_Item):
     """An exception made by calling its class (`ValueError("n < 0")`), to be raised."""
 
-    cls: type
-    args: list[StackItem]
+    __slots__ = ("cls", "args")
+
+    def __init__(self, cls: type, args: list[StackItem]) -> None:
+        self.cls = cls
+        self.args = args
 
 
-@dataclass(eq=False)
-class Formatted:
+class Formatted(_Item):
     """An f-string, which compiles as the message of a raise or an assert:
     its parts, constant strings and (value, conversion, format spec) to be
     formatted in Python as the exception is made (jitcore/raising.py)."""
 
-    parts: list[Any]  # str, or (StackItem, conversion: 0 none, 1 str, 2 repr, 3 ascii, spec)
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[Any]) -> None:
+        self.parts = parts  # str, or (StackItem, conversion: 0 none, 1 str, 2 repr, 3 ascii, spec)
 
 
-@dataclass(eq=False)
-class Converted:
+class Converted(_Item):
     """A value with its f-string conversion (3.13+ CONVERT_VALUE), to be formatted."""
 
-    item: Any
-    conversion: int
+    __slots__ = ("item", "conversion")
+
+    def __init__(self, item: Any, conversion: int) -> None:
+        self.item = item
+        self.conversion = conversion
 
 
 def _is_exception_class(obj: object) -> bool:
@@ -149,55 +177,77 @@ def _is_exception_class(obj: object) -> bool:
     return issubclass(type(obj), type) and BaseException in type.__getattribute__(obj, "__mro__")
 
 
-@dataclass(eq=False)
-class RangeArgs:
+class RangeArgs(_Item):
     """range(start, stop, step) before GET_ITER."""
 
-    start: Operand
-    stop: Operand
-    step: Operand
+    __slots__ = ("start", "stop", "step")
+
+    def __init__(self, start: Operand, stop: Operand, step: Operand) -> None:
+        self.start = start
+        self.stop = stop
+        self.step = step
 
 
-@dataclass(eq=False)
-class RangeIter:
+class RangeIter(_Item):
     """An iterator over a range: its counter and bounds are fixed Values."""
 
-    counter: Value
-    stop: Operand
-    step: Operand
-    step_positive: Value | None  # None when the step is a constant
-    within: Fact | None = None  # ("in", n, lo, hi) for the values (see Fact)
-    items: BufferArg | None = None  # `for x in a`: the loop gives a[counter]
+    __slots__ = ("counter", "stop", "step", "step_positive", "within", "items")
+
+    def __init__(self, counter: Value, stop: Operand, step: Operand, step_positive: Value | None,
+                 within: Fact | None = None, items: BufferArg | None = None) -> None:
+        self.counter = counter
+        self.stop = stop
+        self.step = step
+        self.step_positive = step_positive  # None when the step is a constant
+        self.within = within  # ("in", n, lo, hi) for the values (see Fact)
+        self.items = items  # `for x in a`: the loop gives a[counter]
 
 
-@dataclass(eq=False)
-class Combined:
+_ZERO = Const(0)  # Combined's default start (immutable: one object serves all)
+
+
+class Combined(_Item):
     """enumerate(x[, start]) or zip(x, y, ...) of ranges and 1-D buffers: before
     GET_ITER its arguments (`parts`: RangeArgs and BufferArgs), after it their
     iterators (RangeIter), and for enumerate the count (a Value: `index`).
     Also a loop over a tuple too large to unroll whose items have one type
     ("pick": parts is an iterator of their indices, `items` the items)."""
 
-    kind: str  # "enumerate", "zip" or "pick"
-    parts: list[Any]
-    start: Operand = Const(0)
-    index: Value | None = None
-    items: tuple[Operand, ...] = ()
+    __slots__ = ("kind", "parts", "start", "index", "items")
+
+    def __init__(self, kind: str, parts: list[Any], start: Operand = _ZERO,
+                 index: Value | None = None, items: tuple[Operand, ...] = ()) -> None:
+        self.kind = kind  # "enumerate", "zip" or "pick"
+        self.parts = parts
+        self.start = start
+        self.index = index
+        self.items = items
 
 
-@dataclass(frozen=True)
-class UnrolledRange:
+class UnrolledRange(_Item):
     """An iterator over a short range of constants (`for di in range(-1, 2)`),
     unrolled: its values and how many were taken. Being part of a block
     version's key, each turn translates the loop body anew with the value as
     a known constant (no counter, no poll, branches on it decided). Also an
     iterator over a tuple (`for v in (a, 1.5, c)`; `items`): its values are
     then the tuple's items, copied when the loop began (CPython's tuple is
-    made once), one turn each, whatever their types."""
+    made once), one turn each, whatever their types. Immutable; equal by
+    its fields."""
 
-    values: tuple[Any, ...]
-    taken: int
-    items: bool = False
+    __slots__ = ("values", "taken", "items")
+
+    def __init__(self, values: tuple[Any, ...], taken: int, items: bool = False) -> None:
+        self.values = values
+        self.taken = taken
+        self.items = items
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, UnrolledRange) and type(other) is type(self):
+            return (self.values, self.taken, self.items) == (other.values, other.taken, other.items)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.values, self.taken, self.items))
 
 
 UNROLL_TURNS = 8  # a range of constants with at most this many values is unrolled,
@@ -205,21 +255,26 @@ UNROLL_COPIES = 32  # as long as the loop nest's unrolled copies of a body stay 
 UNROLL_BUDGET = 400  # and its bytecode instructions, copies counted, this many
 
 
-@dataclass(eq=False)
-class BigInt:
+class BigInt(_Item):
     """An int constant that does not fit in 64 bits: using it deopts, except
     where the result is known anyway (comparisons, masking a non-negative int)."""
 
-    value: int
+    __slots__ = ("value",)
+
+    def __init__(self, value: int) -> None:
+        self.value = value
 
 
-@dataclass(eq=False)
-class TupleItems:
-    items: list[StackItem]
+class TupleItems(_Item):
+    """A tuple on the stack: its items, each a stack item of its own."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[StackItem]) -> None:
+        self.items = items
 
 
-@dataclass(eq=False)
-class BufferArg:
+class BufferArg(_Item):
     """A buffer parameter: the address of its first element, its length and
     its undo record (parameters of their own: csrc/undo.h), the type of its
     elements, and whether it refuses stores (bytes, a read-only memoryview).
@@ -227,16 +282,22 @@ class BufferArg:
     first dimension is `length`) and, unless it is C-contiguous, its strides
     in bytes (parameters too: ir.argument_slots)."""
 
-    name: str
-    address: Value
-    length: Value
-    undo: Value
-    element: Element
-    readonly: bool
-    numpy: NumpyScalar | None = None
-    shape: list[Value] = field(default_factory=list)
-    strides: list[Value] | None = None
-    position: int = -1  # among the function's arguments
+    __slots__ = ("name", "address", "length", "undo", "element", "readonly", "numpy", "shape",
+                 "strides", "position")
+
+    def __init__(self, name: str, address: Value, length: Value, undo: Value, element: Element,
+                 readonly: bool, numpy: NumpyScalar | None = None, shape: list[Value] | None = None,
+                 strides: list[Value] | None = None, position: int = -1) -> None:
+        self.name = name
+        self.address = address
+        self.length = length
+        self.undo = undo
+        self.element = element
+        self.readonly = readonly
+        self.numpy = numpy
+        self.shape: list[Value] = shape if shape is not None else []
+        self.strides = strides
+        self.position = position  # among the function's arguments
 
     @property
     def ndim(self) -> int:
@@ -325,12 +386,17 @@ def _check_code_shape(func: FunctionType, code: CodeType) -> None:
 CONTROL = {"jump", "branch", "branch_or_pop", "for_iter", "return", "raise", "unsupported"}
 
 
-@dataclass(eq=False)
-class _BytecodeBlock:
-    start: int
-    items: list[Instr]
-    successors: list[int] = field(default_factory=list)
-    live: set[str] = field(default_factory=set)  # locals read before written from here on
+class _BytecodeBlock(_Item):
+    """A basic block of the bytecode, by the offset it starts at."""
+
+    __slots__ = ("start", "items", "successors", "live")
+
+    def __init__(self, start: int, items: list[Instr], successors: list[int] | None = None,
+                 live: set[str] | None = None) -> None:
+        self.start = start
+        self.items = items
+        self.successors: list[int] = successors if successors is not None else []
+        self.live: set[str] = live if live is not None else set()  # locals read before written from here on
 
 
 # What the front end knows of an int value, n being a buffer's length (the
@@ -344,30 +410,38 @@ class _BytecodeBlock:
 #       of a range of constants, such as range(-1, 2), plus a constant.
 # Indexing the buffer with a value known "in" it with lo >= 0 and hi >= 0 needs
 # no bounds check; one known >= 0 only the check against the length.
-Fact = tuple[Any, ...]
+if TYPE_CHECKING:
+    Fact = tuple[Any, ...]
 SPAN_LIMIT = 2**32  # bounds of "span" facts: sums of a few stay far from int64's
 
 
-@dataclass
-class _State:
-    locals: dict[str, str | None]  # name -> IR type (absent: unbound)
-    stack: list[StackItem]
-    facts: dict[Value, Fact] = field(default_factory=dict)  # about locals' current values
+class _State(_Item):
+    """The types of the locals and the stack at a point of the translation."""
+
+    __slots__ = ("locals", "stack", "facts")
+
+    def __init__(self, locals: dict[str, str | None], stack: list[StackItem],
+                 facts: dict[Value, Fact] | None = None) -> None:
+        self.locals = locals  # name -> IR type (absent: unbound)
+        self.stack = stack
+        self.facts: dict[Value, Fact] = facts if facts is not None else {}  # about locals' current values
 
     def copy(self) -> _State:
         return _State(dict(self.locals), list(self.stack), dict(self.facts))
 
 
-@dataclass(eq=False)
-class _Version:
+class _Version(_Item):
     """One translation of a bytecode block, for one type state (from its
     instruction `index` on: the rest of a block after a call that returns
     one of several types, continued once per type)."""
 
-    bb: _BytecodeBlock
-    entry: _State
-    ir: Block
-    index: int = 0
+    __slots__ = ("bb", "entry", "ir", "index")
+
+    def __init__(self, bb: _BytecodeBlock, entry: _State, ir: Block, index: int = 0) -> None:
+        self.bb = bb
+        self.entry = entry
+        self.ir = ir
+        self.index = index
 
 
 def _split_blocks(instrs: list[Instr]) -> tuple[dict[int, _BytecodeBlock], dict[int, int]]:

@@ -57,26 +57,29 @@ from __future__ import annotations
 import dis
 import opcode
 import sys
-from collections.abc import Callable
-from types import CodeType
-from typing import Any, NamedTuple, Protocol
 
-Item = tuple[str, object]
+# Only type checkers read these: `typing` is slow to import, and importing the
+# compiler is part of the first call of a jitted function.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import CodeType
+    from typing import Any, Protocol
 
+    Item = tuple[str, object]
 
-class InstructionLike(Protocol):
-    """What a rule reads of an instruction (dis.Instruction has it, and so
-    does RawInstruction below)."""
+    class InstructionLike(Protocol):
+        """What a rule reads of an instruction (dis.Instruction has it, and so
+        does RawInstruction below)."""
 
-    @property
-    def opname(self) -> str: ...
-    @property
-    def arg(self) -> int | None: ...
-    @property
-    def argval(self) -> Any: ...
+        @property
+        def opname(self) -> str: ...
+        @property
+        def arg(self) -> int | None: ...
+        @property
+        def argval(self) -> Any: ...
 
-
-Rule = Callable[[InstructionLike], list[Item]]
+    Rule = Callable[[InstructionLike], list[Item]]
 
 SUPPORTED = ((3, 10), (3, 11), (3, 12), (3, 13), (3, 14), (3, 15))
 
@@ -595,14 +598,22 @@ VERSION = sys.version_info[:2]
 NEXTAFTER_STEPS = VERSION >= (3, 12)
 
 
-class RawInstruction(NamedTuple):
+class RawInstruction:
     """What the rules read of an instruction; a stand-in for dis.Instruction."""
 
-    opname: str
-    arg: int | None
-    argval: Any
-    offset: int
-    line: int | None
+    __slots__ = ("opname", "arg", "argval", "offset", "line")
+
+    def __init__(self, opname: str, arg: int | None, argval: Any, offset: int,
+                 line: int | None) -> None:
+        self.opname = opname
+        self.arg = arg
+        self.argval = argval
+        self.offset = offset
+        self.line = line
+
+    def __repr__(self) -> str:
+        return (f"RawInstruction(opname={self.opname!r}, arg={self.arg!r}, argval={self.argval!r}, "
+                f"offset={self.offset!r}, line={self.line!r})")
 
 
 # Read with defaults: this runs at `import jitcore` on every interpreter, also

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import Any
 
 from ..ir import BOOL, COMMUTATIVE, Const, Function, Inst, Operand, Value, fits_int64
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is slow to import; see jitcore/ir.py)
+    from typing import Any
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "lt": operator.lt, "le": operator.le, "eq": operator.eq,

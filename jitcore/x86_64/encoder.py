@@ -25,8 +25,6 @@ instruction's name, e.g. "add: memory-to-memory is not encodable".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .registers import GPRS, XMMS, Reg, byte_name, dword_name, rcx, word_name
 
 
@@ -106,20 +104,25 @@ def imm32_for(instr: str, value: object) -> int:
 # Memory operands
 # ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class Mem:
     """A memory operand  [base + index*scale + disp].
 
     base=None means "no base register": the address is index*scale + disp32
-    (or just disp32), an absolute address, not RIP-relative.
+    (or just disp32), an absolute address, not RIP-relative. Immutable;
+    equal by its fields.
     """
 
-    base: Reg | None
-    index: Reg | None = None
-    scale: int = 1
-    disp: int = 0
+    __slots__ = ("base", "index", "scale", "disp")
 
-    def __post_init__(self) -> None:
+    def __init__(self, base: Reg | None, index: Reg | None = None, scale: int = 1,
+                 disp: int = 0) -> None:
+        self.base = base
+        self.index = index
+        self.scale = scale
+        self.disp = disp
+        self._check()
+
+    def _check(self) -> None:
         if self.base is not None and not is_gpr(self.base):
             raise AsmError(f"Mem: base must be a general-purpose register or None, got {self.base!r}")
         if self.index is not None:
@@ -154,6 +157,20 @@ class Mem:
         elif self.disp < 0:
             text += f" - {format_int(-self.disp)}"
         return f"[{text}]"
+
+    def _fields(self) -> tuple[Reg | None, Reg | None, int, int]:
+        return self.base, self.index, self.scale, self.disp
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mem) and type(other) is type(self):
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"Mem(base={self.base!r}, index={self.index!r}, scale={self.scale!r}, disp={self.disp!r})"
 
 
 Operand = Reg | Mem | int

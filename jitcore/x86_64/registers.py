@@ -8,28 +8,36 @@ always need a REX prefix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True, repr=False, eq=False)
 class Reg:
     """One register: a general-purpose register ('gpr') or an SSE register ('xmm').
 
     There is exactly one object per register (the module constants below), so
     registers compare and hash by identity: the register allocator compares
     them in its inner loops, and a field-by-field __eq__ was a tenth of the
-    compile time.
+    compile time. They are shared by every compile, so they refuse changes
+    (there are 32 of them: guarding their attributes costs nothing).
     """
 
+    __slots__ = ("name", "code", "kind")
     name: str
     code: int  # hardware number, 0-15
     kind: str  # 'gpr' or 'xmm'
 
-    def __post_init__(self) -> None:
-        if self.kind not in ("gpr", "xmm"):
-            raise ValueError(f"register kind must be 'gpr' or 'xmm', got {self.kind!r}")
-        if not 0 <= self.code <= 15:
-            raise ValueError(f"register code must be 0-15, got {self.code}")
+    def __init__(self, name: str, code: int, kind: str) -> None:
+        if kind not in ("gpr", "xmm"):
+            raise ValueError(f"register kind must be 'gpr' or 'xmm', got {kind!r}")
+        if not 0 <= code <= 15:
+            raise ValueError(f"register code must be 0-15, got {code}")
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "kind", kind)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"registers are immutable: cannot set {name!r} of {self.name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"registers are immutable: cannot delete {name!r} of {self.name}")
 
     @property
     def low3(self) -> int:

@@ -26,14 +26,16 @@ __all__ = ["jit", "njit", "disassemble", "explain", "native", "CompileError", "J
 
 # `import jitcore` imports only what decorating needs (see dispatcher.py);
 # the tools below import the compiler or cffi, so they load on first use.
+# (Their modules are not named like them: loading a submodule binds its name
+# in the package, which would hide the function jitcore.explain.)
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .disasm import disassemble
-    from .explain import Explanation, explain
-    from .native import NativeFunction, native
+    from .explanation import Explanation, explain
+    from .handwritten import NativeFunction, native
 
-_LAZY = {"disassemble": "disasm", "explain": "explain", "Explanation": "explain",
-         "native": "native", "NativeFunction": "native"}
+_LAZY = {"disassemble": "disasm", "explain": "explanation", "Explanation": "explanation",
+         "native": "handwritten", "NativeFunction": "handwritten"}
 
 
 def __getattr__(name: str) -> object:

@@ -101,7 +101,7 @@ def demo_mul(value: int) -> int:
     Every step uses a public layer of jitcore: jitcore.asm assembles,
     jitcore.native puts the bytes in executable memory and calls them."""
     from .asm import Assembler, format_listing, rax, rdi
-    from .native import native
+    from .handwritten import native
     from .runtime import stats, strategy
 
     as_int64 = wrap_int64(value)
@@ -197,7 +197,7 @@ def parse_args_values(texts: list[str]) -> tuple[list[Any], str]:
 
 def disasm(parser: argparse.ArgumentParser, target: str, stages: bool, arg_texts: list[str] | None) -> int:
     """The annotated machine code jit makes for FILE:FUNC, or with --stages every stage."""
-    from .explain import explain
+    from .explanation import explain
 
     func, problem = load_function(target)
     if problem:

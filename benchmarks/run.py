@@ -572,7 +572,7 @@ def profile_compile(report: Report, ctx: dict[str, Any], count: int) -> str:
         elif filename == "~":
             label = "C builtins (isinstance, min, set/list/dict methods, ...)"
         elif filename.startswith("<"):
-            label = "generated code " + filename + " (dataclass __eq__/__init__/__hash__)"
+            label = "generated code " + filename
         else:
             label = "stdlib " + path.name
         per_file[label] = per_file.get(label, 0.0) + tottime

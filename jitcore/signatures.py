@@ -40,9 +40,13 @@ import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from .calls import ArrayKind, BufferKind, Key, TupleKind, _array_kind_for, _is_numpy
+from .calls import ArrayKind, BufferKind, TupleKind, _array_kind_for, _is_numpy
 from .dispatcher import Dispatcher
 from .ir import NUMPY_SCALARS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .calls import Key
 
 
 class SignatureError(ValueError):

@@ -42,9 +42,21 @@
 
 /* math.hypot changed its algorithm in CPython 3.12 (Neumaier summation with
  * fma-based squaring instead of Veltkamp-Dekker splitting); the two differ
- * in the last bit for a few inputs in 10**5.  The module is built per
- * interpreter: pyversions.h says which one builds us (JC_HYPOT_BEFORE_312). */
+ * in the last bit for a few inputs in 10**5.  Which CPython's rules apply is
+ * decided at run time (jc_set_python_version; the versions are in
+ * pyversions.h), so one build serves every interpreter. */
 #include "pyversions.h"
+
+#ifdef PY_VERSION_HEX
+static unsigned long jc_python_version = PY_VERSION_HEX;
+#else
+static unsigned long jc_python_version = 0xFFFFFFFFUL; /* a current CPython */
+#endif
+
+void jc_set_python_version(unsigned long hexversion)
+{
+    jc_python_version = hexversion;
+}
 
 /* ------------------------------------------------------------ float ops */
 
@@ -619,10 +631,8 @@ int jc_math_copysign(double x, double y, double *out)
  * math.hypot(x, y).  vec holds |x| and |y|, max the larger of the two that
  * are not nan.  Rewritten in 3.12; both versions are kept verbatim in
  * their arithmetic, since a reordering changes last bits. */
-#ifdef JC_HYPOT_BEFORE_312
-
 /* CPython 3.10 / 3.11: Veltkamp-Dekker splitting, three accumulators. */
-static double vector_norm(int n, double *vec, double max, int found_nan)
+static double vector_norm_before_312(int n, double *vec, double max, int found_nan)
 {
     const double T27 = 134217729.0; /* ldexp(1.0, 27) + 1.0 */
     double x, scale, oldcsum, csum = 1.0, frac1 = 0.0, frac2 = 0.0;
@@ -692,7 +702,7 @@ static double vector_norm(int n, double *vec, double max, int found_nan)
     return max * sqrt(csum - 1.0 + frac1);
 }
 
-#else /* CPython 3.12 and later */
+/* CPython 3.12 and later */
 
 typedef struct {
     double hi;
@@ -718,7 +728,7 @@ static jc_double_length dl_mul(double x, double y)
     return r;
 }
 
-static double vector_norm(int n, double *vec, double max, int found_nan)
+static double vector_norm_since_312(int n, double *vec, double max, int found_nan)
 {
     double x, h, scale, csum = 1.0, frac1 = 0.0, frac2 = 0.0;
     jc_double_length pr, sm;
@@ -735,7 +745,7 @@ static double vector_norm(int n, double *vec, double max, int found_nan)
         /* ldexp(1.0, -max_e) would overflow: make subnormals normal */
         for (i = 0; i < n; i++)
             vec[i] /= DBL_MIN;
-        return DBL_MIN * vector_norm(n, vec, max / DBL_MIN, found_nan);
+        return DBL_MIN * vector_norm_since_312(n, vec, max / DBL_MIN, found_nan);
     }
     scale = ldexp(1.0, -max_e);
     for (i = 0; i < n; i++) {
@@ -757,7 +767,12 @@ static double vector_norm(int n, double *vec, double max, int found_nan)
     return h / scale;
 }
 
-#endif /* JC_HYPOT_BEFORE_312 */
+static double vector_norm(int n, double *vec, double max, int found_nan)
+{
+    if (jc_python_version < JC_HYPOT_NEUMAIER_SINCE)
+        return vector_norm_before_312(n, vec, max, found_nan);
+    return vector_norm_since_312(n, vec, max, found_nan);
+}
 
 /* math_hypot of the n coordinates in vec (made absolute here): NaNs never
  * become max (x > max is false), so hypot(inf, nan) is inf and hypot(1, nan)
@@ -923,10 +938,8 @@ int jc_math_pow(double x, double y, double *out)
                 r = y;
             else if (y < 0. && fabs(x) < 1.0) {
                 r = -y; /* +inf */
-#ifdef JC_POW_ZERO_NEG_INF_RAISES
-                if (x == 0.)
+                if (x == 0. && jc_python_version < JC_POW_ZERO_NEG_INF_INF_SINCE)
                     err = EDOM; /* 0**-inf: divide-by-zero (3.10) */
-#endif
             }
             else
                 r = 0.;

@@ -25,9 +25,10 @@
  * call the same libm functions, so results are bit-identical to the
  * CPython in the same process.  The version-dependent parts, math.hypot's
  * algorithm (changed in CPython 3.12) and math.pow(0.0, -inf) (an error
- * before 3.11), are chosen when numeric.c is compiled, from the Python
- * headers of the interpreter that builds the module (the module is built
- * per interpreter); see pyversions.h.
+ * before 3.11), are chosen at run time from the version jitcore.runtime
+ * passes to jc_set_python_version when it loads the module (the versions
+ * are in pyversions.h): one build of the module (_native.abi3.so) serves
+ * every CPython.
  */
 #ifndef JC_NUMERIC_H
 #define JC_NUMERIC_H
@@ -132,6 +133,11 @@ int jc_math_log2(double x, double *out);
 int jc_math_log10(double x, double *out);
 /* Never fails. */
 int jc_math_fabs(double x, double *out);
+/* Which CPython's rules the helpers follow where CPython versions differ:
+ * sys.hexversion of the running interpreter (jitcore.runtime sets it on
+ * load; until then, the version whose headers built the module). */
+void jc_set_python_version(unsigned long hexversion);
+
 /* math.hypot(x, y); never fails (hypot(inf, nan) is inf). */
 int jc_math_hypot(double x, double y, double *out);
 /* Never fails. */

@@ -3,15 +3,16 @@
  * code depends on, in one place (jitcore/frontend/versions.py is the Python
  * side's).
  *
- * The C modules are built per interpreter, so each difference is a compile-
- * time choice on PY_VERSION_HEX.  Two kinds of file include this header:
+ * Two kinds of file include this header:
  *
- *   - fastcall.c, a CPython extension (Python.h first): the thread state's
- *     recursion counters and eval breaker, and the vectorcall flag;
- *   - numeric.c, plain C built into the cffi module: only which math.hypot
- *     algorithm to copy.  It gets PY_VERSION_HEX from patchlevel.h (cffi puts
- *     Python's include directory on the path); without it, a current CPython
- *     is assumed.
+ *   - fastcall.c, a CPython extension built per interpreter (Python.h first):
+ *     the thread state's recursion counters and eval breaker, and the
+ *     vectorcall flag, each a compile-time choice on PY_VERSION_HEX;
+ *   - numeric.c, plain C built into the cffi module: the versions from which
+ *     math.hypot and math.pow changed, which it checks at run time against
+ *     the running interpreter's (so the module is built once for all); its
+ *     default before that is PY_VERSION_HEX from patchlevel.h (cffi puts
+ *     Python's include directory on the path), else a current CPython.
  *
  * A version newer than the last one named here compiles (the module is
  * optional), but jitcore compiles nothing on it (versions.py refuses
@@ -29,16 +30,14 @@
 /* The newest CPython whose private structures below were checked (3.15). */
 #define JC_NEWEST_KNOWN_PY 0x030F0000
 
-/* math.hypot: 3.12 replaced Veltkamp-Dekker splitting by Neumaier summation
- * with fma-based squaring (numeric.c keeps both). */
-#if defined(PY_VERSION_HEX) && PY_VERSION_HEX < 0x030C0000
-#  define JC_HYPOT_BEFORE_312 1
-#endif
-
-/* math.pow(+-0.0, -inf): ValueError before 3.11, inf since (bpo-44339). */
-#if defined(PY_VERSION_HEX) && PY_VERSION_HEX < 0x030B0000
-#  define JC_POW_ZERO_NEG_INF_RAISES 1
-#endif
+/* The math module's differences, which numeric.c (in the version-independent
+ * _native.abi3.so) follows at run time, by the version jitcore.runtime gives
+ * jc_set_python_version:
+ *   math.hypot: 3.12 replaced Veltkamp-Dekker splitting by Neumaier
+ *   summation with fma-based squaring (numeric.c keeps both);
+ *   math.pow(+-0.0, -inf): ValueError before 3.11, inf since (bpo-44339). */
+#define JC_HYPOT_NEUMAIER_SINCE 0x030C0000UL
+#define JC_POW_ZERO_NEG_INF_INF_SINCE 0x030B0000UL
 
 #ifdef Py_PYTHON_H
 

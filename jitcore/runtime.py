@@ -48,6 +48,10 @@ if UNAVAILABLE is None:
         from ._native import lib as _lib
     except ImportError as _exc:
         UNAVAILABLE = f"jitcore's C module jitcore._native is not installed or did not load ({_exc})"
+    else:
+        # Where CPython versions compute differently (math.hypot, math.pow),
+        # the helpers follow this interpreter (one build serves them all).
+        _lib.jc_set_python_version(sys.hexversion)
 
 __all__ = [
     "CHUNK_SIZE",

@@ -662,3 +662,28 @@ def test_helper_addresses_are_the_functions():
     iout = ffi.new("int64_t *")
     assert ipow(-2, 63, iout) == 0 and iout[0] == INT64_MIN
     assert ipow(2, 63, iout) == 1
+
+
+def test_one_build_follows_every_python_version():
+    # The module is built once (_native.abi3.so) and told the running
+    # interpreter's version (runtime: jc_set_python_version); where CPython
+    # versions compute differently, the helpers follow the version they are told.
+    out = ffi.new("double *")
+    try:
+        lib.jc_set_python_version(0x030A0DF0)  # 3.10.13
+        assert lib.jc_math_pow(0.0, -INF, out) == 1  # ValueError in 3.10
+        old = []
+        for x, y in HYPOT_VERSION_PAIRS:
+            assert lib.jc_math_hypot(x, y, out) == 0
+            old.append(out[0])
+        lib.jc_set_python_version(0x030C0000)  # 3.12.0
+        assert lib.jc_math_pow(0.0, -INF, out) == 0 and out[0] == INF
+        new = []
+        for x, y in HYPOT_VERSION_PAIRS:
+            assert lib.jc_math_hypot(x, y, out) == 0
+            new.append(out[0])
+    finally:
+        lib.jc_set_python_version(sys.hexversion)
+    assert old != new  # the two algorithms differ on these pairs
+    mine = new if sys.version_info >= (3, 12) else old
+    assert mine == [math.hypot(x, y) for x, y in HYPOT_VERSION_PAIRS]

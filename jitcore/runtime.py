@@ -51,7 +51,9 @@ if UNAVAILABLE is None:
     else:
         # Where CPython versions compute differently (math.hypot, math.pow),
         # the helpers follow this interpreter (one build serves them all).
-        _lib.jc_set_python_version(sys.hexversion)
+        from .frontend.versions import HEXVERSION
+
+        _lib.jc_set_python_version(HEXVERSION)
 
 __all__ = [
     "CHUNK_SIZE",

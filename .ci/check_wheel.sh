@@ -10,13 +10,12 @@
 #      wheel fits), and checks all three hold the same files: both compiled C
 #      modules (jitcore/_native*.so, jitcore/_fastcall*.so), the package's
 #      Python files and type information, and nothing else (no C source);
-#   3. (the tag is checked by build_wheel.sh)
-#   4. installs only the release wheel, plus cffi's wheels fetched beforehand, into a
+#   3. installs only the release wheel, plus cffi's wheels fetched beforehand, into a
 #      fresh virtual environment with no package index, and there, outside the
 #      checkout, runs `python -m jitcore demo`, `python -m jitcore bench`
 #      (quick: import time and short scripts) and a jitted loop that must
 #      compile to native code;
-#   5. prints the sizes.
+#   4. prints the sizes.
 #
 # Everything is built in a temporary folder (deleted at the end; KEEP=1 keeps
 # it): the checkout gets no build/, dist/ or *.egg-info. Uses $PYTHON, else

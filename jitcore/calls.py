@@ -72,6 +72,7 @@ from .ir import (
     tuple_type,
     type_named,
 )
+from .record import Record
 from .runtime import (
     ExecMemError,
     call_packed,
@@ -160,7 +161,7 @@ PACK_CODES: dict[str, str] = {INT: "q", BOOL: "q", FLOAT: "d"}
 BUFFER_TYPES = (bytes, bytearray, array.array, memoryview)
 
 
-class BufferKind:
+class BufferKind(Record):
     """What a signature says of a buffer argument: its type and the struct
     code of its elements, or, in `code`, why native code does not take it.
     Immutable; equal by its fields (one object per kind is made, below)."""
@@ -175,14 +176,6 @@ class BufferKind:
 
     def _fields(self) -> tuple[type, str, bool, bool]:
         return self.type, self.code, self.readonly, self.strided
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, BufferKind) and type(other) is type(self):
-            return self._fields() == other._fields()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
 
     @property
     def __name__(self) -> str:  # as signatures print argument types
@@ -243,7 +236,7 @@ def _is_numpy(t: Any) -> bool:
     return isinstance(t, type) and (getattr(t, "__module__", "") or "").split(".")[0] == "numpy"
 
 
-class ArrayKind:
+class ArrayKind(Record):
     """What a signature says of a NumPy array argument: its elements'
     dtype.char (or, in `code`, why native code does not take it), its
     dimensions, its layout ("C": C-contiguous, "A": any strides) and
@@ -260,14 +253,6 @@ class ArrayKind:
     def _fields(self) -> tuple[str, int, str, bool]:
         return self.code, self.ndim, self.layout, self.readonly
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ArrayKind) and type(other) is type(self):
-            return self._fields() == other._fields()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
     @property
     def __name__(self) -> str:  # as signatures print argument types, numba's way
         scalar = NUMPY_BY_CODE.get(self.code)
@@ -279,7 +264,7 @@ class ArrayKind:
         return self.__name__
 
 
-class TupleKind:
+class TupleKind(Record):
     """What a signature says of a tuple argument: its items' kinds (types,
     or TupleKinds for tuples inside it). Immutable; equal by its items."""
 
@@ -288,13 +273,8 @@ class TupleKind:
     def __init__(self, items: tuple[Any, ...]) -> None:
         self.items = items
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, TupleKind) and type(other) is type(self):
-            return self.items == other.items
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.items,))
+    def _fields(self) -> tuple[object, ...]:
+        return (self.items,)
 
     @property
     def __name__(self) -> str:  # as signatures print argument types
@@ -477,7 +457,7 @@ def _forget_compiles(mark: int) -> None:
     del _compiled_while_compiling[mark:]
 
 
-class NativeTarget:
+class NativeTarget(Record):
     """How compiled code calls another jitted function for one signature.
     Immutable; equal by its fields."""
 
@@ -499,14 +479,6 @@ class NativeTarget:
     def _fields(self) -> tuple[Any, ...]:
         return (self.name, self.cell, self.status, self.results, self.is_tuple, self.owner,
                 self.alternatives)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, NativeTarget) and type(other) is type(self):
-            return self._fields() == other._fields()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
 
     def __repr__(self) -> str:
         return (f"NativeTarget(name={self.name!r}, cell={self.cell!r}, status={self.status!r}, "

@@ -83,6 +83,7 @@ Instruction set (dst on the left):
 from __future__ import annotations
 
 from .errors import CompileError
+from .record import Record
 
 # The classes below are plain classes, not dataclasses: the first call of a
 # jitted function imports the compiler, and `dataclasses` (with inspect, ast,
@@ -156,7 +157,7 @@ TYPES = (INT, BOOL, FLOAT)
 
 
 
-class Element:
+class Element(Record):
     """The type of a buffer's elements, named by its struct format code (as
     array.array typecodes, memoryview formats and NumPy's dtype.char are):
     its size and signedness, and the register class a load gives (INT,
@@ -169,14 +170,6 @@ class Element:
 
     def _fields(self) -> tuple[str, int, bool, str]:
         return self.code, self.size, self.signed, self.type
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Element) and type(other) is type(self):
-            return self._fields() == other._fields()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
 
     def __repr__(self) -> str:
         return f"Element(code={self.code!r}, size={self.size!r}, signed={self.signed!r}, type={self.type!r})"
@@ -208,7 +201,7 @@ ELEMENTS: dict[str, Element] = {e.code: e for e in (
 BUFFER_ELEMENTS: dict[str, Element] = {c: e for c, e in ELEMENTS.items() if c != "?"}
 
 
-class NumpyScalar:
+class NumpyScalar(Record):
     """A NumPy scalar type as a value type of the IR ("np.float64"): the
     elements of a NumPy array are these, with NumPy's arithmetic (NEP 50),
     not Python's. In a register it is its element's 64-bit widening: an
@@ -225,14 +218,6 @@ class NumpyScalar:
 
     def _fields(self) -> tuple[str, str, str]:
         return self.name, self.code, self.kind
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, NumpyScalar) and type(other) is type(self):
-            return self._fields() == other._fields()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
 
     def __repr__(self) -> str:
         return f"NumpyScalar(name={self.name!r}, code={self.code!r}, kind={self.kind!r})"
@@ -376,7 +361,7 @@ MAY_DEOPT = {"floordiv", "mod", "shl", "shr", "fdiv", "i2f_exact", "fcheck", "un
              "call", "deopt", "warn"}
 
 
-class RaiseSite:
+class RaiseSite(Record):
     """A place where CPython raises and native code raises the same in place
     (a `raise` instruction): an index out of range in `a[i]` (kind "load") or
     `a[i] = x` ("store"), or a raise statement or failed assert ("raise").
@@ -401,20 +386,12 @@ class RaiseSite:
     def _fields(self) -> tuple[Any, ...]:
         return self.kind, self.param, self.types, self.offset, self.line, self.raised
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, RaiseSite) and type(other) is type(self):
-            return self._fields() == other._fields()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
     def __repr__(self) -> str:
         return (f"RaiseSite(kind={self.kind!r}, param={self.param!r}, types={self.types!r}, "
                 f"offset={self.offset!r}, line={self.line!r}, raised={self.raised!r})")
 
 
-class WarnSite:
+class WarnSite(Record):
     """A NumPy integer operation that wraps and warns on overflow, which
     native code warns about in place (jitcore/raising.py issues NumPy's own
     warning, as from the function's line) and then goes on with the wrapped
@@ -430,14 +407,6 @@ class WarnSite:
 
     def _fields(self) -> tuple[int, str, str]:
         return self.id, self.symbol, self.type
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, WarnSite) and type(other) is type(self):
-            return self._fields() == other._fields()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
 
     def __repr__(self) -> str:
         return f"WarnSite(id={self.id!r}, symbol={self.symbol!r}, type={self.type!r})"
@@ -457,7 +426,7 @@ class Value:
         return self.name if self.name else f"v{self.id}"
 
 
-class Const:
+class Const(Record):
     """A constant operand; `value` is an int (INT, BOOL as 0/1) or a float.
     Immutable; equal by value and type (passes compare and look them up)."""
 
@@ -467,13 +436,8 @@ class Const:
         self.value = value
         self.type: Type = type_named(type)
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Const) and type(other) is type(self):
-            return (self.value, self.type) == (other.value, other.type)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.value, self.type))
+    def _fields(self) -> tuple[object, ...]:
+        return self.value, self.type
 
     def __repr__(self) -> str:
         if self.type == BOOL:

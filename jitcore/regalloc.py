@@ -31,6 +31,7 @@ from collections import Counter
 
 from .ir import Block, Function, Value
 from .passes.liveness import live_in_out
+from .record import Record
 from .x86_64.registers import (
     CALLEE_SAVED,
     XMMS,
@@ -52,7 +53,7 @@ ALLOCATABLE_XMM: list[Reg] = list(XMMS[:14])
 CALL_OPS = {"helper", "call"}
 
 
-class Slot:
+class Slot(Record):
     """The index-th 8-byte stack slot of the frame. Immutable; equal by index."""
 
     __slots__ = ("index",)
@@ -60,13 +61,8 @@ class Slot:
     def __init__(self, index: int) -> None:
         self.index = index
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Slot) and type(other) is type(self):
-            return self.index == other.index
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.index,))
+    def _fields(self) -> tuple[object, ...]:
+        return (self.index,)
 
     def __repr__(self) -> str:
         return f"[slot {self.index}]"

@@ -65,6 +65,7 @@ from ..ir import (
     tuple_type,
     type_named,
 )
+from ..record import Record
 from . import numpy_rules
 from .bytecode import Instr, decode
 from .versions import NEXTAFTER_STEPS
@@ -224,7 +225,7 @@ class Combined(_Item):
         self.items = items
 
 
-class UnrolledRange(_Item):
+class UnrolledRange(_Item, Record):
     """An iterator over a short range of constants (`for di in range(-1, 2)`),
     unrolled: its values and how many were taken. Being part of a block
     version's key, each turn translates the loop body anew with the value as
@@ -241,13 +242,8 @@ class UnrolledRange(_Item):
         self.taken = taken
         self.items = items
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, UnrolledRange) and type(other) is type(self):
-            return (self.values, self.taken, self.items) == (other.values, other.taken, other.items)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.values, self.taken, self.items))
+    def _fields(self) -> tuple[object, ...]:
+        return self.values, self.taken, self.items
 
 
 UNROLL_TURNS = 8  # a range of constants with at most this many values is unrolled,

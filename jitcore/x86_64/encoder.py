@@ -25,6 +25,7 @@ instruction's name, e.g. "add: memory-to-memory is not encodable".
 
 from __future__ import annotations
 
+from ..record import Record
 from .registers import GPRS, XMMS, Reg, byte_name, dword_name, rcx, word_name
 
 
@@ -104,7 +105,7 @@ def imm32_for(instr: str, value: object) -> int:
 # Memory operands
 # ---------------------------------------------------------------------------
 
-class Mem:
+class Mem(Record):
     """A memory operand  [base + index*scale + disp].
 
     base=None means "no base register": the address is index*scale + disp32
@@ -160,14 +161,6 @@ class Mem:
 
     def _fields(self) -> tuple[Reg | None, Reg | None, int, int]:
         return self.base, self.index, self.scale, self.disp
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mem) and type(other) is type(self):
-            return self._fields() == other._fields()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
 
     def __repr__(self) -> str:
         return f"Mem(base={self.base!r}, index={self.index!r}, scale={self.scale!r}, disp={self.disp!r})"

@@ -28,14 +28,12 @@ CPython would raise). The result is always exactly CPython's.
 
 from __future__ import annotations
 
-import array
 import builtins
 import os
 import struct
 import sys
-import threading
 import types
-import weakref
+from _thread import RLock
 from sys import getrecursionlimit
 
 from . import abi, runtime
@@ -91,6 +89,7 @@ from .runtime import (
 # compiler is part of the first call of a jitted function.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import weakref
     from collections.abc import Iterator, Sequence
     from typing import Any
 
@@ -157,8 +156,21 @@ PACK_CODES: dict[str, str] = {INT: "q", BOOL: "q", FLOAT: "d"}
 
 # Objects whose buffer native code reads as a flat run of elements (ir.py):
 # their elements are Python ints and floats. (NumPy arrays, whose elements
-# are NumPy scalars, are not among them.)
-BUFFER_TYPES = (bytes, bytearray, array.array, memoryview)
+# are NumPy scalars, are not among them.) array.array joins them when an
+# argument first is one (is_buffer_type): importing the array module here
+# would cost a first call a millisecond (it imports collections.abc), and
+# before it is imported no array exists.
+BUFFER_TYPES = [bytes, bytearray, memoryview]
+
+
+def is_buffer_type(t: type) -> bool:
+    if t in BUFFER_TYPES:
+        return True
+    arrays = sys.modules.get("array")
+    if arrays is not None and t is getattr(arrays, "array", None):
+        BUFFER_TYPES.append(t)
+        return True
+    return False
 
 
 class BufferKind(Record):
@@ -213,7 +225,7 @@ def _buffer_kind(obj: Any) -> BufferKind:
     strided = False
     if t is bytes or t is bytearray:
         code = "B"
-    elif t is array.array:
+    elif t is not memoryview:  # an array.array
         code = obj.typecode
     else:
         try:  # a memoryview: released ones raise here, and run in CPython (which raises)
@@ -362,8 +374,8 @@ def argument_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """The signature a call's arguments select: their types, and for buffers
     (BUFFER_TYPES) and NumPy arrays also the type of their elements."""
     key: tuple[Any, ...] = tuple(map(type, args))
-    if any(t in BUFFER_TYPES or _is_ndarray(t) or t is tuple for t in key):
-        key = tuple(_buffer_kind(a) if t in BUFFER_TYPES else _array_kind(a) if _is_ndarray(t) else
+    if any(is_buffer_type(t) or _is_ndarray(t) or t is tuple for t in key):
+        key = tuple(_buffer_kind(a) if is_buffer_type(t) else _array_kind(a) if _is_ndarray(t) else
                     _tuple_kind(a) if t is tuple else t for a, t in zip(args, key, strict=True))
     return key
 
@@ -395,7 +407,7 @@ def ir_type(t: Any) -> str | None:
 
 # One lock for all compilation: compiling f may compile the functions f calls
 # (and, through recursion, f itself), so per-function locks could deadlock.
-_COMPILE_LOCK = threading.RLock()
+_COMPILE_LOCK = RLock()
 _nesting = [0]  # how many compiles are under way (all under _COMPILE_LOCK)
 # (dispatcher, signature) compiled, or cached as "runs in CPython", by the
 # compiles under way
@@ -416,7 +428,7 @@ def _after_fork_in_parent() -> None:
 
 def _after_fork_in_child() -> None:
     global _COMPILE_LOCK
-    _COMPILE_LOCK = threading.RLock()
+    _COMPILE_LOCK = RLock()
     _nesting[0] = 0
     del _compiled_while_compiling[:]
 
@@ -1178,15 +1190,20 @@ def bind_arguments(func: types.FunctionType, args: Sequence[Any],
 # decorated (frontend: do_load_global, when the caller compiles): one
 # Dispatcher per function, alive while compiled code calls it (Compiled.callees
 # holds it; the dispatcher holds the function, so its id stays its own).
-_plain_helpers: weakref.WeakValueDictionary[int, Dispatcher] = weakref.WeakValueDictionary()
+# (Made on first use: weakref is a slow import, and few programs need it.)
+_plain_helpers: list[weakref.WeakValueDictionary[int, Dispatcher]] = []
 
 
 def helper_dispatcher(func: types.FunctionType) -> Dispatcher:
     """The dispatcher through which jitted code calls plain function `func`."""
     with _COMPILE_LOCK:
-        found = _plain_helpers.get(id(func))
+        if not _plain_helpers:
+            import weakref
+
+            _plain_helpers.append(weakref.WeakValueDictionary())
+        found = _plain_helpers[0].get(id(func))
         if found is None or found.py_func is not func:
-            found = _plain_helpers[id(func)] = Dispatcher(func)
+            found = _plain_helpers[0][id(func)] = Dispatcher(func)
         return found
 
 

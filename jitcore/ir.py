@@ -91,8 +91,10 @@ from .record import Record
 # likewise: type checkers read these imports, the program does not.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
-    from typing import Any
+    from collections.abc import Iterable, Iterator, Sequence
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -558,6 +560,26 @@ class Function:
             for inst in block.insts:
                 lines.append(f"    {inst!r}")
         return "\n".join(lines)
+
+
+def tally(items: Iterable[T]) -> dict[T, int]:
+    """How often each item occurs (a collections.Counter without importing
+    collections, which a first call would pay for; absent items: use .get)."""
+    counts: dict[T, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return counts
+
+
+def use_counts(func: Function) -> dict[Value, int]:
+    """How many operands read each value (values nothing reads are absent)."""
+    counts: dict[Value, int] = {}
+    for block in func.blocks:
+        for inst in block.insts:
+            for a in inst.args:
+                if isinstance(a, Value):
+                    counts[a] = counts.get(a, 0) + 1
+    return counts
 
 
 def fits_int64(value: int) -> bool:

@@ -27,9 +27,7 @@ push/pop of callee-saved ones.
 
 from __future__ import annotations
 
-from collections import Counter
-
-from .ir import Block, Function, Value
+from .ir import Block, Function, Value, use_counts
 from .passes.liveness import live_in_out
 from .record import Record
 from .x86_64.registers import (
@@ -178,12 +176,12 @@ def fused_compares(func: Function) -> set[Value]:
     """The results of compares that the branch right after them alone reads:
     the code generator tests and branches on the flags (lower.py, fusable),
     and they need no register."""
-    uses = Counter(v for inst in func.insts() for v in inst.uses())
+    uses = use_counts(func)
     fused = set()
     for block in func.blocks:
         for inst, following in zip(block.insts, block.insts[1:], strict=False):
             if following.op == "br" and inst.op in ("cmp", "fcmp", "truth") \
-                    and inst.dst is not None and following.args[0] is inst.dst and uses[inst.dst] == 1:
+                    and inst.dst is not None and following.args[0] is inst.dst and uses.get(inst.dst) == 1:
                 fused.add(inst.dst)
     return fused
 

@@ -17,13 +17,13 @@ loading the C module.
 
 from __future__ import annotations
 
+import _thread
 import os
 import sys
-import threading
-from collections.abc import Sequence
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing is slow to import; see jitcore/ir.py)
+    from collections.abc import Sequence
     from typing import Any
 
 
@@ -262,6 +262,19 @@ def force_strategy(name: str) -> None:
         raise ExecMemError(_last_error())
 
 
+def main_thread_ident() -> int:
+    """threading.main_thread().ident, without importing threading (a
+    first call would pay about a millisecond for it and functools). Before
+    3.13 threading's main thread is the one that imported threading (its
+    _MainThread takes the importing thread's ident), so while nothing has,
+    that is this thread, as threading would say if imported here."""
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        return int(threading.main_thread().ident)
+    main = getattr(_thread, "_get_main_thread_ident", None)  # 3.13+
+    return int(main()) if main is not None else _thread.get_ident()
+
+
 def ensure_interrupt_handler() -> bool:
     """Put jitcore's SIGINT handler in front of the installed one, so that
     Ctrl-C stops native loops (csrc/interrupt.c). The dispatcher calls this
@@ -272,9 +285,7 @@ def ensure_interrupt_handler() -> bool:
     default action (then nothing is installed: the signal does what it did)."""
     if _lib is None:  # no native code in this process (UNAVAILABLE)
         return False
-    main = threading.main_thread().ident
-    if main is None:  # pragma: no cover - the main thread always has an ident
-        return False
+    main = main_thread_ident()
     _lib.jc_set_switch_interval(sys.getswitchinterval())  # what csrc/poll.c follows
     status = int(_lib.jc_interrupt_install(main))
     if status < 0:

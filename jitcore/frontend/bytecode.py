@@ -10,8 +10,6 @@ instruction; decode_with_dis() is that reference.
 
 from __future__ import annotations
 
-import dis
-
 from . import versions
 
 TYPE_CHECKING = False
@@ -50,6 +48,8 @@ def decode(code: CodeType) -> list[Instr]:
 
 def decode_with_dis(code: CodeType) -> list[Instr]:
     """decode() through dis.get_instructions: the reference for the fast reader."""
+    import dis  # (here: the fast reader spares most compiles this slow import)
+
     rules = versions.table()
     out: list[Instr] = []
     line: int | None = code.co_firstlineno

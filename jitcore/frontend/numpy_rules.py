@@ -18,14 +18,13 @@ calls to CPython, which then warns or raises exactly as NumPy does.
 
 from __future__ import annotations
 
-import functools
 import operator
-from collections.abc import Callable
 
 from ..ir import BOOL, FLOAT, INT, NUMPY_BY_CODE, NUMPY_SCALARS
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # (typing is slow to import; see jitcore/ir.py)
+if TYPE_CHECKING:  # (typing, functools, collections.abc are slow to import; see jitcore/ir.py)
+    from collections.abc import Callable
     from typing import Any
 
 # The operators whose result type is asked of NumPy, as Python's operator module has them.
@@ -49,11 +48,20 @@ def _sample(t: str) -> Any:
     return numpy.dtype(NUMPY_SCALARS[t].code).type(1)
 
 
-@functools.cache
+_RESULT_TYPES: dict[tuple[str, str, str], str | None] = {}
+
+
 def result_type(symbol: str, a: str, b: str) -> str | None:
     """The IR type of `a <symbol> b` for IR types a and b (at least one a
     NumPy type), or None where NumPy refuses it or gives a type native code
-    does not hold (a float16, an object)."""
+    does not hold (a float16, an object). Asked of NumPy once per question."""
+    key = (symbol, a, b)
+    if key not in _RESULT_TYPES:
+        _RESULT_TYPES[key] = _ask_numpy(symbol, a, b)
+    return _RESULT_TYPES[key]
+
+
+def _ask_numpy(symbol: str, a: str, b: str) -> str | None:
     import warnings  # (here: only programs that use NumPy need it)
 
     import numpy

@@ -29,13 +29,10 @@ from __future__ import annotations
 
 import bisect
 import builtins
-import dis
 import math
 import operator
 import struct
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from functools import partial
 from types import CodeType, FunctionType, ModuleType
 
 from ..abi import MAX_RESULT_SLOTS
@@ -73,18 +70,24 @@ from .versions import NEXTAFTER_STEPS
 # Only type checkers read these: `typing` is slow to import, and importing the
 # compiler is part of the first call of a jitted function.
 TYPE_CHECKING = False
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (typing, collections.abc: slow imports, and a first call pays for them)
+    from collections.abc import Callable, Iterator, Sequence
     from typing import Any, NoReturn
 
-# co_flags bits that put a function outside what we compile, by the names dis
-# gives them (inspect.CO_* are these, from the same table; inspect is slow to import).
-_CO = {name: flag for flag, name in dis.COMPILER_FLAG_NAMES.items()}
+# co_flags bits that put a function outside what we compile: inspect.CO_*,
+# the same in every version (Include/cpython/code.h; tests/test_frontend.py
+# checks them against dis.COMPILER_FLAG_NAMES; dis and inspect are slow imports).
+CO_VARARGS = 0x04
+CO_VARKEYWORDS = 0x08
+CO_GENERATOR = 0x20
+CO_COROUTINE = 0x80
+CO_ASYNC_GENERATOR = 0x200
 UNSUPPORTED_FLAGS = (
-    (_CO["GENERATOR"], "generator function"),
-    (_CO["COROUTINE"], "async function"),
-    (_CO["ASYNC_GENERATOR"], "async generator"),
-    (_CO["VARARGS"], "*args parameter"),
-    (_CO["VARKEYWORDS"], "**kwargs parameter"),
+    (CO_GENERATOR, "generator function"),
+    (CO_COROUTINE, "async function"),
+    (CO_ASYNC_GENERATOR, "async generator"),
+    (CO_VARARGS, "*args parameter"),
+    (CO_VARKEYWORDS, "**kwargs parameter"),
 )
 
 UNBOUND = None
@@ -1197,7 +1200,7 @@ class _Translator:
             status = self.temp("callstatus", INT, [])
             return self.one_of([
                 (self.temp("cmp", BOOL, [status, Const(alternative.status)], kind="eq"),
-                 partial(self.call_result, alternative))
+                 _later(self.call_result, alternative))
                 for alternative in target.alternatives])
         return self.call_result(target, ops)
 
@@ -2292,6 +2295,12 @@ def _stack_key(item: StackItem) -> tuple[Any, ...]:
     return ("object", id(item))
 
 
+def _later(function: Callable[..., StackItem], *args: Any) -> Callable[[], StackItem]:
+    """function(*args), to be called later (functools.partial, without
+    importing functools)."""
+    return lambda: function(*args)
+
+
 def _short_repr(value: object, limit: int = 60) -> str:
     """repr() for an error message: any object may be a constant, including
     one whose repr is huge or raises."""
@@ -2395,7 +2404,7 @@ def _min_max(which: str):  # type: ignore[no-untyped-def]
             winner = t.temp("select", INT, [wins, Const(types.index(x.type)), winner])
             before = winners.get(x.type)
             winners[x.type] = x if before is None else t.temp("select", x.type, [wins, x, before])
-        return t.one_of([(t.compare("==", winner, Const(k)), partial(winners.__getitem__, name))
+        return t.one_of([(t.compare("==", winner, Const(k)), _later(winners.__getitem__, name))
                          for k, name in enumerate(types)])
     return call
 
@@ -2506,8 +2515,9 @@ BUILTIN_CALLS = {
 }
 
 
-# How a call of a builtin or math function is translated: (translator, arguments) -> result.
-Builtin = Callable[["_Translator", list[StackItem]], StackItem]
+if TYPE_CHECKING:
+    # How a call of a builtin or math function is translated: (translator, arguments) -> result.
+    Builtin = Callable[["_Translator", list[StackItem]], StackItem]
 
 
 def _math_float(helper: str) -> Builtin:

@@ -54,7 +54,6 @@ runs in CPython with a warning naming it.
 
 from __future__ import annotations
 
-import dis
 import opcode
 import sys
 
@@ -62,6 +61,7 @@ import sys
 # compiler is part of the first call of a jitted function.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import dis
     from collections.abc import Callable
     from types import CodeType
     from typing import Any, Protocol
@@ -152,7 +152,7 @@ def _binary_op_items(symbols: list[str]) -> tuple[list[Item], ...]:
     return tuple(out)
 
 
-BINARY_OP_ITEMS = _binary_op_items([symbol for _, symbol in getattr(dis, "_nb_ops", ())])
+BINARY_OP_ITEMS = _binary_op_items([symbol for _, symbol in getattr(opcode, "_nb_ops", ())])
 
 
 def _binary_op(ins: InstructionLike) -> list[Item]:
@@ -164,7 +164,7 @@ def _binary_op(ins: InstructionLike) -> list[Item]:
 
 # CALL_INTRINSIC_1's argument for unary + (3.12+), from the interpreter's own
 # list of intrinsics (Include/internal/pycore_intrinsics.h): 5 so far.
-_INTRINSICS_1: list[str] = list(getattr(dis, "_intrinsic_1_descs", ()))
+_INTRINSICS_1: list[str] = list(getattr(opcode, "_intrinsic_1_descs", ()))
 INTRINSIC_UNARY_POSITIVE = (_INTRINSICS_1.index("INTRINSIC_UNARY_POSITIVE")
                             if "INTRINSIC_UNARY_POSITIVE" in _INTRINSICS_1 else -1)
 
@@ -191,7 +191,7 @@ def _load_small_int(ins: InstructionLike) -> list[Item]:
 
 # LOAD_COMMON_CONSTANT's argument (3.14+) indexes the interpreter's own list:
 # AssertionError, NotImplementedError, ... and in 3.15 also None, True, False, -1.
-_COMMON_CONSTANTS: list[object] = list(getattr(dis, "_common_constants", ()))
+_COMMON_CONSTANTS: list[object] = list(getattr(opcode, "_common_constants", ()))
 
 
 def _load_common_constant(ins: InstructionLike) -> list[Item]:
@@ -641,6 +641,18 @@ _LOCAL_PAIRS = frozenset(("LOAD_FAST_LOAD_FAST", "STORE_FAST_LOAD_FAST", "STORE_
                           "LOAD_FAST_BORROW_LOAD_FAST_BORROW"))
 
 
+def _line_starts(code: CodeType) -> dict[int, int]:
+    """{offset: line} where a new source line starts, as dis.findlinestarts
+    gives it before 3.13 (the versions that use it; importing dis costs a
+    first call about a millisecond)."""
+    starts = {}
+    last = None
+    for start, _, line in code.co_lines():
+        if line is not None and line != last:
+            starts[start] = last = line
+    return starts
+
+
 def instructions(code: CodeType, rules: dict[str, Rule]) -> list[RawInstruction] | None:
     """The instructions of `code` as dis would list them, or None if one is
     not in `rules` (then use dis.get_instructions)."""
@@ -648,10 +660,10 @@ def instructions(code: CodeType, rules: dict[str, Rule]) -> list[RawInstruction]
     units = len(raw) // 2
     if VERSION >= (3, 11):
         lines = [position[0] for position in code.co_positions()]  # type: ignore[attr-defined]
-        starts = {} if VERSION >= (3, 13) else dict(dis.findlinestarts(code))
+        starts = {} if VERSION >= (3, 13) else _line_starts(code)
     else:
         lines = []
-        starts = dict(dis.findlinestarts(code))
+        starts = _line_starts(code)
     varnames = code.co_varnames
     out: list[RawInstruction] = []
     extended = 0

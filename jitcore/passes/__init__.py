@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from ..ir import Function
 from . import cleanup, divmod, finite, fold, layout, licm
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (collections.abc is a slow import, and a first call pays for it)
+    from collections.abc import Callable
 
 # (name, pass) in the order they run; each returns how many changes it made.
 PIPELINE: list[tuple[str, Callable[[Function], int]]] = [

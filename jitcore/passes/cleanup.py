@@ -14,9 +14,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
-from ..ir import Block, Function, Inst, Operand, Value
+from ..ir import Block, Function, Inst, Operand, Value, tally, use_counts
 from .liveness import live_sets
 
 
@@ -29,7 +27,7 @@ def _merge_blocks(func: Function) -> int:
     (the front end splits where bytecode blocks and versions begin): moves
     between the two can then coalesce, and the loop counter's copy with it."""
     entry = func.blocks[0] if func.blocks else None
-    predecessors: Counter[Block] = Counter(s for b in func.blocks for s in b.successors)
+    predecessors = tally(s for b in func.blocks for s in b.successors)
     gone: set[Block] = set()
     for block in func.blocks:
         if block in gone:
@@ -39,7 +37,7 @@ def _merge_blocks(func: Function) -> int:
             if term is None or term.op != "jmp":
                 break
             target = term.targets[0]
-            if target is block or target is entry or predecessors[target] != 1 or target in gone:
+            if target is block or target is entry or predecessors.get(target) != 1 or target in gone:
                 break
             block.insts = block.insts[:-1] + target.insts
             gone.add(target)
@@ -69,8 +67,8 @@ def _coalesce_moves(func: Function) -> int:
     blocks = [b for b in func.blocks if any(_copies_temporary(inst) for inst in b.insts)]
     if not blocks:
         return 0
-    use_count: Counter[Value] = Counter(v for inst in func.insts() for v in inst.uses())
-    def_count: Counter[Value] = Counter(inst.dst for inst in func.insts() if inst.dst is not None)
+    use_count = use_counts(func)
+    def_count = tally(inst.dst for inst in func.insts() if inst.dst is not None)
     return sum(_coalesce_block(block, use_count, def_count) for block in blocks)
 
 
@@ -78,7 +76,7 @@ def _copies_temporary(inst: Inst) -> bool:
     return inst.op == "mov" and isinstance(inst.args[0], Value) and not inst.args[0].name
 
 
-def _coalesce_block(block: Block, use_count: Counter[Value], def_count: Counter[Value]) -> int:
+def _coalesce_block(block: Block, use_count: dict[Value, int], def_count: dict[Value, int]) -> int:
     """_coalesce_moves for one block, in one forward walk (linear in its size).
 
     Positions before the walk (`i`) answer "is x written again while t is
@@ -96,11 +94,11 @@ def _coalesce_block(block: Block, use_count: Counter[Value], def_count: Counter[
             next_write[i] = written_at.get(dst, n)
             written_at[dst] = i
     last_read: dict[Value, int] = {}  # where each value is last read (input positions)
-    block_uses: Counter[Value] = Counter()
+    block_uses: dict[Value, int] = {}
     for i, inst in enumerate(insts):
         for v in inst.uses():
             last_read[v] = i
-            block_uses[v] += 1
+            block_uses[v] = block_uses.get(v, 0) + 1
 
     out: list[Inst] = []
     defined_at: dict[Value, int] = {}  # output position of a value's latest definition
@@ -112,8 +110,8 @@ def _coalesce_block(block: Block, use_count: Counter[Value], def_count: Counter[
         if renamed and any(a in renamed for a in inst.uses()):
             inst.args = [_resolve(a, renamed) for a in inst.args]
         temp, x = inst.args[0] if inst.op == "mov" else None, inst.dst
-        if (isinstance(temp, Value) and not temp.name and def_count[temp] == 1
-                and block_uses[temp] == use_count[temp] and x is not None and x is not temp
+        if (isinstance(temp, Value) and not temp.name and def_count.get(temp) == 1
+                and block_uses.get(temp) == use_count.get(temp) and x is not None and x is not temp
                 and x.type == temp.type and temp in defined_at
                 and touched_at.get(x, -1) <= defined_at[temp]
                 and next_write[i] > last_read.get(temp, -1)):
@@ -127,7 +125,7 @@ def _coalesce_block(block: Block, use_count: Counter[Value], def_count: Counter[
             touched_at[x] = max(touched_at.get(x, -1), touched_at.pop(temp))
             last_read[x] = max(last_read.get(x, -1), last_read.get(temp, -1))
             for counts in (use_count, block_uses):
-                counts[x] += counts.pop(temp) - 1  # t's reads, less the move's
+                counts[x] = counts.get(x, 0) + counts.pop(temp) - 1  # t's reads, less the move's
             removed += 1
             continue
         position = len(out)

@@ -14,12 +14,12 @@ through it.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
 
 from ..ir import BOOL, COMMUTATIVE, Const, Function, Inst, Operand, Value, fits_int64
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing is slow to import; see jitcore/ir.py)
+    from collections.abc import Callable
     from typing import Any
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {

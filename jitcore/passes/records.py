@@ -29,9 +29,11 @@ it: to a fixed point. (A native callee never warns in place: lower.py.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 from ..ir import Block, Function, Inst, Value, WarnSite
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (collections.abc is a slow import, and a first call pays for it)
+    from collections.abc import Callable, Iterator
 
 
 def run(func: Function) -> bool:

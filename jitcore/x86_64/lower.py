@@ -32,11 +32,21 @@ from __future__ import annotations
 
 import struct
 import sys
-from collections import Counter
-from collections.abc import Callable
 
 from .. import abi
-from ..ir import ELEMENTS, FLOAT, Block, Const, Function, Inst, Operand, Value, WarnSite, shape_leaves
+from ..ir import (
+    ELEMENTS,
+    FLOAT,
+    Block,
+    Const,
+    Function,
+    Inst,
+    Operand,
+    Value,
+    WarnSite,
+    shape_leaves,
+    use_counts,
+)
 from ..regalloc import ALLOCATABLE, CALL_OPS, Allocation, Location, Slot, fused_compares
 from ..runtime import helper_address, poll_slow_address, undo_begin_address, warn_in_place_address
 from .encoder import Assembler, Label, Mem
@@ -57,6 +67,10 @@ from .registers import (
     xmm14,
     xmm15,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (collections.abc is a slow import, and a first call pays for it)
+    from collections.abc import Callable
 
 # The entry ABI's registers (jitcore/abi.py).
 ARGS_PTR, OUT_PTR, DEPTH, INTERRUPT_PTR, WARN_ALLOWED = rdi, rsi, rdx, rcx, r8
@@ -196,7 +210,7 @@ class Lowering:
         if self.makes_calls and (8 + 8 * len(self.saved) + frame) % 16:  # 8: the return address
             frame += 8
         self.frame = frame
-        self.uses = Counter(v for inst in func.insts() for v in inst.uses())
+        self.uses = use_counts(func)
         self.fused = fused_compares(func)
         self.tuple_shapes: list[tuple[str, ...]] = []
 
@@ -868,7 +882,7 @@ class Lowering:
         compares it with 0 for (in)equality: then the pair is one `test`,
         since x % 2**k == 0 exactly when x & (2**k - 1) == 0, for every sign."""
         if (mod.op != "mod" or mod.dst is None or cmp is None or cmp.op != "cmp"
-                or self.uses[mod.dst] != 1 or not isinstance(mod.args[0], Value)):
+                or self.uses.get(mod.dst) != 1 or not isinstance(mod.args[0], Value)):
             return None
         d, zero = mod.args[1], cmp.args[1]
         if not isinstance(d, Const) or type(d.value) is not int:

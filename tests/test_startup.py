@@ -1,0 +1,71 @@
+"""What a short script pays for jitcore: the modules `import jitcore` and a
+first compile load. Their time is measured by `python -m jitcore bench`
+(import, short script); here, that the slow ones stay out."""
+
+from __future__ import annotations
+
+import dis
+import subprocess
+import sys
+
+from jitcore.frontend import translate
+
+# Standard modules that cost a first call a millisecond or more each (with
+# what they import) and that jitcore's compile path does without.
+SLOW = {"typing", "collections", "collections.abc", "functools", "threading", "dis", "inspect",
+        "re", "enum", "logging", "dataclasses", "weakref", "array", "ast", "tokenize",
+        "linecache", "traceback", "tempfile", "pathlib", "ctypes"}
+
+SCRIPT = """
+import sys
+before = set(sys.modules)
+from jitcore import jit
+imported = set(sys.modules) - before
+
+@jit(strict=True)
+def kernel(n, x):
+    total = 0.0
+    for i in range(n):
+        total += x * i if i % 3 else -x
+    return total
+
+@jit(strict=True)
+def collatz(n):
+    steps = 0
+    while n != 1:
+        n = n // 2 if n % 2 == 0 else 3 * n + 1
+        steps += 1
+    return steps
+
+assert kernel(10, 0.5) == kernel.py_func(10, 0.5)
+assert collatz(27) == 111
+assert kernel.signatures and collatz.signatures  # compiled natively
+compiled = set(sys.modules) - before
+print(sorted(imported))
+print(sorted(compiled))
+"""
+
+
+def _run() -> tuple[set[str], set[str]]:
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True)
+    imported, compiled = out.stdout.splitlines()
+    return set(eval(imported)), set(eval(compiled))
+
+
+def test_import_and_first_compile_leave_the_slow_modules_out():
+    imported, compiled = _run()
+    # the compiler and cffi load on the first call
+    assert not imported & {"jitcore.calls", "jitcore.compiler", "jitcore.runtime", "jitcore.frontend",
+                           "jitcore._native", "_cffi_backend"}, imported
+    assert not imported & SLOW, imported & SLOW
+    assert "jitcore.compiler" in compiled  # (the script did compile)
+    assert not compiled & SLOW, compiled & SLOW
+
+
+def test_code_flags_are_the_ones_dis_names():
+    names = {name: flag for flag, name in dis.COMPILER_FLAG_NAMES.items()}
+    assert translate.CO_VARARGS == names["VARARGS"]
+    assert translate.CO_VARKEYWORDS == names["VARKEYWORDS"]
+    assert translate.CO_GENERATOR == names["GENERATOR"]
+    assert translate.CO_COROUTINE == names["COROUTINE"]
+    assert translate.CO_ASYNC_GENERATOR == names["ASYNC_GENERATOR"]

@@ -213,12 +213,14 @@ def _intervals(func: Function) -> list[Interval]:
         iv = spans.get(value)
         if iv is None:
             iv = spans[value] = Interval(value, pos, pos)
-        iv.start, iv.end = min(iv.start, pos), max(iv.end, pos)
+        else:
+            iv.end = pos  # (the walk goes in order: positions only grow)
         return iv
 
     for param in func.params:
         spans[param] = Interval(param, 0, 0)
     depth = _loop_depths(func)
+    touched: set[Value] = set()  # read or written by an instruction
     pos = 0
     for block in func.blocks:
         block_start = pos + 1
@@ -229,19 +231,20 @@ def _intervals(func: Function) -> list[Interval]:
             pos += 1
             if inst.op in CALL_OPS:
                 calls.append(pos)
-            for value in inst.uses():
-                touch(value, pos).weight += cost
+            for arg in inst.args:
+                if isinstance(arg, Value):
+                    touch(arg, pos).weight += cost
+                    touched.add(arg)
             if inst.dst is not None:
                 iv = touch(inst.dst, pos)
                 iv.weight += cost
+                touched.add(inst.dst)
                 if iv.hint is None and inst.args and isinstance(inst.args[0], Value):
                     iv.hint = inst.args[0]
         for value in live_out[block]:
             touch(value, pos + 1)  # live past the block's last instruction
     # A parameter nothing reads or writes needs no place (its load is skipped),
     # nor does a compare the branch after it reads from the flags.
-    touched = set(v for inst in func.insts() for v in inst.uses())
-    touched.update(inst.dst for inst in func.insts() if inst.dst is not None)
     fused = fused_compares(func)
     intervals = [iv for v, iv in spans.items()
                  if (v in touched or v not in func.params) and v not in fused]

@@ -18,8 +18,6 @@ calls to CPython, which then warns or raises exactly as NumPy does.
 
 from __future__ import annotations
 
-import operator
-
 from ..ir import BOOL, FLOAT, INT, NUMPY_BY_CODE, NUMPY_SCALARS
 
 TYPE_CHECKING = False
@@ -27,11 +25,13 @@ if TYPE_CHECKING:  # (typing, functools, collections.abc are slow to import; see
     from collections.abc import Callable
     from typing import Any
 
-# The operators whose result type is asked of NumPy, as Python's operator module has them.
+# The operators whose result type is asked of NumPy (lambdas rather than the
+# operator module: a first call pays for each import).
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-    "//": operator.floordiv, "%": operator.mod, "&": operator.and_, "|": operator.or_,
-    "^": operator.xor, "**": operator.pow, "<<": operator.lshift, ">>": operator.rshift,
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "//": lambda a, b: a // b, "%": lambda a, b: a % b,
+    "&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b,
+    "**": lambda a, b: a ** b, "<<": lambda a, b: a << b, ">>": lambda a, b: a >> b,
 }
 
 

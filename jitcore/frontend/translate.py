@@ -30,7 +30,6 @@ from __future__ import annotations
 import bisect
 import builtins
 import math
-import operator
 import struct
 import sys
 from types import CodeType, FunctionType, ModuleType
@@ -99,8 +98,11 @@ MAX_VERSIONS = 12  # type states one bytecode block may be translated for
 PYTHON_TYPES = {int: INT, bool: BOOL, float: FLOAT}
 PYTHON_CONSTANTS = {INT: int, BOOL: bool, FLOAT: float}  # a Const's Python value, by its type
 CONDITIONS = {"<": "lt", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", ">=": "ge"}
-COMPARE_PY = {"<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
-              ">": operator.gt, ">=": operator.ge}
+# Python's comparisons, for constants (lambdas: importing operator costs a first call)
+COMPARE_PY: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}
 
 # math functions of one float argument implemented by C helpers (csrc/numeric.c)
 MATH_FLOAT_HELPERS = {math.sqrt: "math_sqrt", math.exp: "math_exp", math.log: "math_log",
@@ -789,14 +791,19 @@ class _Translator:
         live = bb.live
         # (a tuple's items live as long as the tuple's local: name#k)
         local_types = {n: t for n, t in self.state.locals.items() if n.partition("#")[0] in live}
-        facts = {v: f for v, f in self.state.facts.items()
-                 if v.name.partition(".")[0] in live and self.state.locals.get(v.name.partition(".")[0])
-                 == v.type}
-        stack_facts = [self.state.facts.get(x) if isinstance(x, Value) else None for x in self.stack]
         # A frozenset: the same locals may have been bound in any order.
         types_key = (frozenset(local_types.items()), tuple([_stack_key(x) for x in self.stack]))
-        facts_key = (frozenset((id(v), _fact_key(f)) for v, f in facts.items()),
-                     tuple(_fact_key(f) if f is not None else None for f in stack_facts))
+        known = self.state.facts
+        if known:
+            facts = {v: f for v, f in known.items()
+                     if v.name.partition(".")[0] in live and self.state.locals.get(v.name.partition(".")[0])
+                     == v.type}
+            stack_facts = [known.get(x) if isinstance(x, Value) else None for x in self.stack]
+            facts_key = (frozenset((id(v), _fact_key(f)) for v, f in facts.items()),
+                         tuple(_fact_key(f) if f is not None else None for f in stack_facts))
+        else:  # (the usual case: the same, quicker)
+            facts, stack_facts = {}, [None] * len(self.stack)
+            facts_key = (_NO_FACTS, tuple(stack_facts))
         # Facts (about buffer lengths) make versions of their own, but only
         # one set per block and types: a loop whose facts change each turn
         # (`j -= 1` with j = len(a) - 1) would make one version per turn, so
@@ -2270,6 +2277,9 @@ def _float32(x: float) -> float | None:
 def _numpy_name(t: str) -> str:
     """How a message names an operand's type: "NumPy int64", or the Python type."""
     return f"NumPy {t[3:]}" if t.startswith("np.") else f"a Python {t}"
+
+
+_NO_FACTS: frozenset[Any] = frozenset()
 
 
 def _fact_key(fact: Fact) -> tuple[Any, ...]:

@@ -64,7 +64,8 @@ def _coalesce_moves(func: Function) -> int:
     after the move (x would no longer hold t's value there).
     """
     # Only blocks that copy a temporary (after the first round, usually none).
-    blocks = [b for b in func.blocks if any(_copies_temporary(inst) for inst in b.insts)]
+    blocks = [b for b in func.blocks
+              if any(inst.op == "mov" and _copies_temporary(inst) for inst in b.insts)]
     if not blocks:
         return 0
     use_count = use_counts(func)
@@ -157,7 +158,9 @@ def _drop_dead(func: Function) -> int:
                 continue
             if inst.dst is not None:
                 live.discard(inst.dst)
-            live.update(inst.uses())
+            for v in inst.args:  # (inst.uses(), without making a list: this is hot)
+                if isinstance(v, Value):
+                    live.add(v)
             kept.append(inst)
         kept.reverse()
         block.insts = kept

@@ -13,8 +13,6 @@ through it.
 
 from __future__ import annotations
 
-import operator
-
 from ..ir import BOOL, COMMUTATIVE, Const, Function, Inst, Operand, Value, fits_int64
 
 TYPE_CHECKING = False
@@ -22,9 +20,10 @@ if TYPE_CHECKING:  # (typing is slow to import; see jitcore/ir.py)
     from collections.abc import Callable
     from typing import Any
 
+# (lambdas rather than the operator module: a first call pays for each import)
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "lt": operator.lt, "le": operator.le, "eq": operator.eq,
-    "ne": operator.ne, "gt": operator.gt, "ge": operator.ge,
+    "lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
 }
 
 
@@ -46,15 +45,15 @@ def _shr(a: int, b: int) -> int | None:
 
 # op -> Python function giving the result, or None when it must stay for run time.
 EVALUATE: dict[str, Callable[..., object]] = {
-    "add": operator.add, "sub": operator.sub, "mul": operator.mul,
-    "and": operator.and_, "or": operator.or_, "xor": operator.xor,
-    "neg": operator.neg, "not": operator.invert,
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "and": lambda a, b: a & b, "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b,
+    "neg": lambda a: -a, "not": lambda a: ~a,
     "floordiv": _int_div, "mod": _int_mod, "shl": _shl, "shr": _shr,
     "min": min, "max": max,
     "truth": lambda a: int(a != 0), "ftruth": lambda a: int(a != 0.0),
-    "fadd": operator.add, "fsub": operator.sub, "fmul": operator.mul,
+    "fadd": lambda a, b: a + b, "fsub": lambda a, b: a - b, "fmul": lambda a, b: a * b,
     "fdiv": lambda a, b: a / b if b != 0.0 else None,
-    "fneg": operator.neg, "fabs": abs, "i2f": float,
+    "fneg": lambda a: -a, "fabs": abs, "i2f": float,
     "i2f_exact": lambda a: float(a) if float(a) == a else None,
 }
 

@@ -21,7 +21,9 @@ def live_in_out(func: Function) -> tuple[dict[Block, set[Value]], dict[Block, se
         used: set[Value] = set()
         defined: set[Value] = set()
         for inst in block.insts:
-            used.update(v for v in inst.uses() if v not in defined)
+            for v in inst.args:  # (inst.uses(), without making a list: this is hot)
+                if isinstance(v, Value) and v not in defined:
+                    used.add(v)
             if inst.dst is not None:
                 defined.add(inst.dst)
         uses[block], defs[block] = used, defined

@@ -526,6 +526,8 @@ class Label:
     Assembler.assemble() has run.
     """
 
+    __slots__ = ("name", "offset", "bound", "_owner")
+
     def __init__(self, name: str, owner: Assembler) -> None:
         self.name = name
         self.offset: int | None = None
@@ -539,24 +541,24 @@ class Label:
 class _Code:
     """Instruction bytes that are final as soon as the instruction is requested."""
 
+    __slots__ = ("code", "text", "offset", "size")
+
     def __init__(self, code: bytes, text: str) -> None:
         self.code = code
         self.text = text
         self.offset = 0
-
-    def size(self) -> int:
-        return len(self.code)
+        self.size = len(code)
 
 
 class _Bind:
     """The place where a label is bound (takes no bytes)."""
 
+    __slots__ = ("label", "offset", "size")
+
     def __init__(self, label: Label) -> None:
         self.label = label
         self.offset = 0
-
-    def size(self) -> int:
-        return 0
+        self.size = 0
 
 
 class _Branch:
@@ -566,28 +568,32 @@ class _Branch:
     does not fit; call only has a rel32 form.
     """
 
+    __slots__ = ("instr", "cc", "label", "long", "offset", "size", "text")
+
     def __init__(self, instr: str, cc: int, label: Label) -> None:
         self.instr = instr  # "jmp", "call" or a jcc mnemonic like "je"
         self.cc = cc  # condition code, for jcc only
         self.label = label
-        self.long = instr == "call"
         self.offset = 0
         self.text = f"{instr} {label.name}"
+        self.set_long(instr == "call")
 
     def is_jcc(self) -> bool:
         return self.instr not in ("jmp", "call")
 
-    def size(self) -> int:
-        if not self.long:
-            return 2  # EB rel8 / 70+cc rel8
-        if self.is_jcc():
-            return 6  # 0F 80+cc rel32
-        return 5  # E9 rel32 / E8 rel32
+    def set_long(self, long: bool) -> None:
+        self.long = long
+        if not long:
+            self.size = 2  # EB rel8 / 70+cc rel8
+        elif self.is_jcc():
+            self.size = 6  # 0F 80+cc rel32
+        else:
+            self.size = 5  # E9 rel32 / E8 rel32
 
     def displacement(self) -> int:
         """Relative to the end of this instruction, which is what the CPU adds it to."""
         assert self.label.offset is not None
-        return self.label.offset - (self.offset + self.size())
+        return self.label.offset - (self.offset + self.size)
 
     def encode(self) -> bytes:
         disp = self.displacement()
@@ -628,7 +634,7 @@ class Assembler:
     def __init__(self) -> None:
         self._items: list[_Item] = []
         self._labels: list[Label] = []
-        self._listing: list[tuple[int, int, str]] | None = None
+        self._assembled = False  # since the last instruction was added
 
     # -- labels and output ---------------------------------------------------
 
@@ -655,38 +661,38 @@ class Assembler:
 
         Afterwards every bound label's `offset` is set and listing() works.
         """
-        branches = [item for item in self._items if isinstance(item, _Branch)]
+        items = self._items
+        branches = [item for item in items if type(item) is _Branch]
         for branch in branches:
             if not branch.label.bound:
                 raise AsmError(f"{branch.instr}: label {branch.label.name!r} was never bound")
-            branch.long = branch.instr == "call"
+            branch.set_long(branch.instr == "call")
 
         # Jump relaxation: start with every jump short; lengthen those whose
         # distance does not fit in rel8, and repeat, since lengthening one jump
         # can push another one out of range.  Jumps only ever grow, so this
         # stops (at the latest when all are long).
+        binds = [item for item in items if type(item) is _Bind]
         while True:
-            self._layout()
+            offset = 0
+            for item in items:
+                item.offset = offset
+                offset += item.size
+            for bind in binds:
+                bind.label.offset = bind.offset
             grew = False
             for branch in branches:
-                if not branch.long and not fits_int8(branch.displacement()):
-                    branch.long = True
+                if not branch.long and not -128 <= branch.displacement() <= 127:
+                    branch.set_long(True)
                     grew = True
             if not grew:
                 break
 
-        code = bytearray()
-        listing: list[tuple[int, int, str]] = []
-        for item in self._items:
-            if isinstance(item, _Bind):
-                listing.append((item.offset, 0, f"{item.label.name}:"))
-                continue
-            data = item.encode() if isinstance(item, _Branch) else item.code
-            assert len(code) == item.offset and len(data) == item.size()
-            listing.append((item.offset, len(data), item.text))
-            code += data
-        self._listing = listing
-        return bytes(code)
+        code = b"".join([item.encode() if type(item) is _Branch else item.code  # type: ignore[union-attr]
+                         for item in items if item.size])
+        assert len(code) == offset
+        self._assembled = True
+        return code
 
     @property
     def position(self) -> int:
@@ -698,29 +704,24 @@ class Assembler:
         """(offset, length, Intel-syntax text) for each instruction of the last assemble().
 
         Bound labels appear as zero-length entries whose text is "name:".
+        (Made on request: the compiler asks only for jitcore.explain.)
         """
-        if self._listing is None:
+        if not self._assembled:
             raise AsmError("listing: call assemble() first (and again after adding instructions)")
-        return list(self._listing)
+        return [(item.offset, 0, f"{item.label.name}:") if type(item) is _Bind
+                else (item.offset, item.size, item.text)  # type: ignore[union-attr]
+                for item in self._items]
 
     @property
     def offsets(self) -> dict[Label, int]:
         """Byte offset of every bound label, as of the last assemble()."""
-        if self._listing is None:
+        if not self._assembled:
             raise AsmError("offsets: call assemble() first (and again after adding instructions)")
         return {label: label.offset for label in self._labels if label.offset is not None}
 
-    def _layout(self) -> None:
-        offset = 0
-        for item in self._items:
-            item.offset = offset
-            if isinstance(item, _Bind):
-                item.label.offset = offset
-            offset += item.size()
-
     def _add(self, item: _Item) -> None:
         self._items.append(item)
-        self._listing = None
+        self._assembled = False
 
     def _emit(self, code: bytes, text: str) -> None:
         self._add(_Code(code, text))

@@ -11,6 +11,7 @@ when it first calls a jitted function.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import types
@@ -119,6 +120,24 @@ def user_stacklevel() -> int:
         frame = frame.f_back
         level += 1
     return level
+
+
+def _import_compiler() -> Any:
+    """calls.call_slow, importing jitcore.calls (and the compiler) with the
+    cycle collector paused: the import makes some 5000 objects that live as
+    long as the process, which young collections would otherwise scan
+    several times over, and a middle-generation one again, within this one
+    import; paused, the next collection scans them once. (A program that
+    switched the collector off keeps it off.)"""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        from .calls import call_slow
+    finally:
+        if paused:
+            gc.enable()
+    return call_slow
 
 
 def _without_compiler(dispatcher: Dispatcher, exc: ImportError) -> object:
@@ -237,7 +256,7 @@ class Dispatcher(_DispatcherBase, Generic[P, R]):
         """The Python path of a call (calls.call_slow). Runs once per process:
         importing jitcore.calls puts calls.call_slow in its place."""
         try:
-            from .calls import call_slow
+            call_slow = _import_compiler()
         except ImportError as exc:  # say, a sandbox that no longer maps extension modules
             return _without_compiler(self, exc)
         return call_slow(self, *args, **kwargs)

@@ -69,3 +69,29 @@ def test_code_flags_are_the_ones_dis_names():
     assert translate.CO_GENERATOR == names["GENERATOR"]
     assert translate.CO_COROUTINE == names["COROUTINE"]
     assert translate.CO_ASYNC_GENERATOR == names["ASYNC_GENERATOR"]
+
+
+GC_SCRIPT = """
+import gc, sys
+if sys.argv[1] == "off":
+    gc.disable()
+from jitcore import jit
+
+@jit(strict=True)
+def total(n):
+    t = 0
+    for i in range(n):
+        t += i
+    return t
+
+assert total(10) == 45
+print(gc.isenabled())
+"""
+
+
+def test_the_first_call_leaves_the_cycle_collector_as_it_found_it():
+    # (the compiler's import runs with the collector paused: dispatcher._import_compiler)
+    for setting, expected in (("on", "True"), ("off", "False")):
+        out = subprocess.run([sys.executable, "-c", GC_SCRIPT, setting], capture_output=True,
+                             text=True, check=True)
+        assert out.stdout.strip() == expected, setting

@@ -538,16 +538,29 @@ class Label:
         return f"Label({self.name!r})"
 
 
+# An instruction's listing text, or what makes it: (mnemonic, destination,
+# source), rendered only when a listing is asked for (explain): the two most
+# common instructions (mov and the ALU ops) then cost a compile no formatting.
+Text = str | tuple[str, Operand, Operand]
+
+
 class _Code:
     """Instruction bytes that are final as soon as the instruction is requested."""
 
-    __slots__ = ("code", "text", "offset", "size")
+    __slots__ = ("code", "_text", "offset", "size")
 
-    def __init__(self, code: bytes, text: str) -> None:
+    def __init__(self, code: bytes, text: Text) -> None:
         self.code = code
-        self.text = text
+        self._text = text
         self.offset = 0
         self.size = len(code)
+
+    @property
+    def text(self) -> str:
+        if isinstance(self._text, tuple):
+            name, dst, src = self._text
+            return f"{name} {fmt(dst)}, {fmt(src)}"
+        return self._text
 
 
 class _Bind:
@@ -723,7 +736,7 @@ class Assembler:
         self._items.append(item)
         self._assembled = False
 
-    def _emit(self, code: bytes, text: str) -> None:
+    def _emit(self, code: bytes, text: Text) -> None:
         self._add(_Code(code, text))
 
     def _check_label(self, instr: str, label: object) -> Label:
@@ -746,7 +759,7 @@ class Assembler:
         unsigned spelling of the same 64-bit pattern.
         mem <- imm needs an imm32 (sign-extended).
         """
-        text = f"mov {fmt(dst)}, {fmt(src)}"
+        text = ("mov", dst, src)
         if isinstance(dst, Mem) and isinstance(src, Mem):
             raise AsmError("mov: memory-to-memory is not encodable")
         dst = need_gpr_or_mem("mov", dst, "destination")
@@ -781,7 +794,7 @@ class Assembler:
 
     def _alu(self, name: str, dst: Reg | Mem, src: Operand) -> None:
         digit, op_rm_r, op_r_rm, op_rax_imm = ALU_OPS[name]
-        text = f"{name} {fmt(dst)}, {fmt(src)}"
+        text = (name, dst, src)
         if isinstance(dst, Mem) and isinstance(src, Mem):
             raise AsmError(f"{name}: memory-to-memory is not encodable")
         dst = need_gpr_or_mem(name, dst, "destination")

@@ -139,12 +139,13 @@ class Lowering:
         self.call_failed: Label | None = None
         self.labels: dict[Block, Label] = {b: self.asm.label(b.name) for b in func.blocks}
         self.saved = alloc.callee_saved
-        self.makes_calls = any(inst.op in CALL_OPS for inst in func.insts())
+        insts = list(func.insts())  # (walked several times below)
+        self.makes_calls = any(inst.op in CALL_OPS for inst in insts)
         # (a raise writes its operands to the result slots as a tuple return does)
         self.returns_tuple = any((inst.op == "ret" and inst.kind == "tuple") or inst.op == "raise"
-                                 for inst in func.insts())
+                                 for inst in insts)
         self.raise_sites = func.raise_sites()
-        native_calls = [inst for inst in func.insts() if inst.op == "call"]
+        native_calls = [inst for inst in insts if inst.op == "call"]
         slots = alloc.slots
         if self.makes_calls:
             self.out_ptr_slot, self.helper_out_slot = slots, slots + 1
@@ -184,13 +185,13 @@ class Lowering:
         # NumPy float operations are checked as NumPy checks them: the sticky
         # exception flags of MXCSR, cleared in the prologue and tested at each
         # return (then the caller's restored); see do_fcheck.
-        self.fp_flags = any(inst.op == "fcheck" and inst.data != "always" for inst in func.insts())
+        self.fp_flags = any(inst.op == "fcheck" and inst.data != "always" for inst in insts)
         if self.fp_flags:
             self.mxcsr_saved_slot, self.mxcsr_slot = slots, slots + 1
             slots += 2
         # NumPy's overflow warnings in place (ir.WarnSite): allowed only in a
         # call from Python (abi.py: the entry's fifth argument, kept here).
-        self.warns_in_place = any(isinstance(inst.data, WarnSite) for inst in func.insts())
+        self.warns_in_place = any(isinstance(inst.data, WarnSite) for inst in insts)
         if self.warns_in_place:
             self.warn_allowed_slot = slots
             slots += 1
@@ -198,7 +199,7 @@ class Lowering:
         # prologue: SSE instructions take them as memory operands, where a
         # constant would otherwise cost a movabs and a movq at every use.
         self.float_consts: dict[int, int] = {}
-        for inst in func.insts():
+        for inst in insts:
             for a in inst.args:
                 if isinstance(a, Const) and a.type.is_float:
                     bits = float_bits(float(a.value))

@@ -27,7 +27,6 @@ in CPython, which raises exactly its exception.
 
 from __future__ import annotations
 
-import bisect
 import builtins
 import math
 import struct
@@ -452,9 +451,13 @@ def _split_blocks(instrs: list[Instr]) -> tuple[dict[int, _BytecodeBlock], dict[
     to one of them lands on the next instruction that does.
     """
     offsets = sorted({ins.offset for ins in instrs})
+    present = set(offsets)
 
     def resolve(target: int) -> int:
-        return offsets[bisect.bisect_left(offsets, target)]
+        """The first instruction at or after `target` (code units are 2 bytes)."""
+        while target not in present and target < offsets[-1]:
+            target += 2
+        return target
 
     targets: dict[int, int] = {}
     leaders = {offsets[0]}

@@ -339,16 +339,18 @@ class Dispatcher(_DispatcherBase, Generic[P, R]):
         #   way. cloudpickle stores it by value and the unpickling process
         #   compiles its own code for it; pickle fails with the error it
         #   raises for the plain function (AttributeError or PicklingError).
-        # - A function of __main__ is the one case where the pickler decides:
-        #   pickle stores functions there by name (multiprocessing's workers
-        #   find them: 'fork' inherits them, 'spawn' runs the script again as
-        #   __mp_main__), cloudpickle by value (joblib's and Dask's workers do
-        #   not run the script). cloudpickle decides that for functions in its
+        # - Where a function can be found by name, the pickler decides: pickle
+        #   stores it by name, also in __main__ (multiprocessing's workers
+        #   find it there: 'fork' inherits it, 'spawn' runs the script again
+        #   as __mp_main__); cloudpickle by value in __main__ (joblib's and
+        #   Dask's workers do not run the script) and in modules registered
+        #   with cloudpickle.register_pickle_by_value (not installed where
+        #   the workers run). cloudpickle decides that for functions in its
         #   reducer_override, but a Dispatcher is no function, so we ask the
         #   same question for it: whether the pickler that is dumping takes
         #   py_func its own way (its reducer_override returns a reduction, not
         #   NotImplemented). That needs no import of cloudpickle.
-        if _found_by_name(self) and not (self.__module__ == "__main__"
+        if _found_by_name(self) and not (_module_sent_by_value(self.__module__)
                                          and _dumping_pickler_takes(self.py_func)):
             return str(self.py_func.__qualname__)
         options = {name: getattr(self, name) for name in self._PICKLED_OPTIONS}
@@ -385,9 +387,24 @@ def _found_by_name(dispatcher: Dispatcher) -> bool:
     return found is dispatcher
 
 
+def _module_sent_by_value(module_name: str) -> bool:
+    """Whether cloudpickle sends functions of this module by value though
+    they can be found by name: __main__, and modules registered with
+    cloudpickle.register_pickle_by_value (with their submodules, as
+    cloudpickle counts them). Whether the pickler at work is one that does
+    so, _dumping_pickler_takes asks next."""
+    if module_name == "__main__":
+        return True
+    registry = getattr(sys.modules.get("cloudpickle"), "list_registry_pickle_by_value", None)
+    if registry is None:  # (no cloudpickle loaded: no pickler of its kind at work)
+        return False
+    return any(module_name == name or module_name.startswith(name + ".") for name in registry())
+
+
 def _dumping_pickler_takes(func: types.FunctionType) -> bool:
     """Whether the pickler that is dumping now stores `func` its own way (by
-    value, as cloudpickle does functions of __main__) rather than by name.
+    value, as cloudpickle does functions of __main__ and of modules registered
+    with register_pickle_by_value) rather than by name.
 
     pickle hands __reduce__ no pickler, so this looks for it on the stack: the
     innermost frame whose `self` is a pickler, which is the frame of its

@@ -163,6 +163,49 @@ def test_a_function_of_main_pickles_by_name_with_pickle_and_by_value_with_cloudp
     assert clone.py_func.__globals__["jitcore_test_fact"] is clone
 
 
+UNINSTALLED_MODULE = """
+from jitcore import jit
+
+@jit(strict=True)
+def weighted(n, w):
+    total = 0.0
+    for i in range(n):
+        total += w * i if i % 2 else -w
+    return total
+"""
+
+
+def test_a_module_registered_pickle_by_value_sends_its_jitted_functions_by_value(tmp_path, monkeypatch):
+    """cloudpickle.register_pickle_by_value(module): what Dask users do for code the workers
+    do not have installed. The jitted function goes by value as its function would, and a
+    fresh interpreter that cannot import the module compiles it from the pickle."""
+    (tmp_path / "jitcore_uninstalled.py").write_text(UNINSTALLED_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import jitcore_uninstalled as module
+
+    try:
+        by_name = cloudpickle.dumps(module.weighted)
+        assert len(by_name) < 200 and pickle.loads(by_name) is module.weighted  # not registered
+        cloudpickle.register_pickle_by_value(module)
+        try:
+            data = cloudpickle.dumps(module.weighted)
+            assert len(pickle.dumps(module.weighted)) < 200  # pickle itself: by name still
+        finally:
+            cloudpickle.unregister_pickle_by_value(module)
+    finally:
+        del sys.modules["jitcore_uninstalled"]
+    assert b"jitcore_uninstalled" in data and len(data) > 200
+    script = ("import pickle, sys\n"
+              "f = pickle.loads(sys.stdin.buffer.read())\n"
+              "print(repr(f(11, 0.75)), bool(f.signatures))\n")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p != str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", script], input=data, capture_output=True,
+                          env=env, cwd=TESTS_DIR, timeout=TIMEOUT)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode().split() == [repr(module.weighted.py_func(11, 0.75)), "True"]
+
+
 def pickle_with(pickler_type):
     def dumps(obj):
         buffer = io.BytesIO()

@@ -45,7 +45,9 @@ def run(func: Function) -> int:
             definitions[inst.dst] = definitions.get(inst.dst, 0) + 1
     moved = 0
     for header, body in sorted(loops.items(), key=lambda item: len(item[1])):
-        hoisted = _invariants(body, definitions)
+        # (in the function's block order: a set's order follows addresses, and
+        # the code would differ from run to run)
+        hoisted = _invariants([b for b in func.blocks if b in body], definitions)
         if not hoisted:
             continue
         pre = _preheader(func, header, body)
@@ -60,7 +62,7 @@ def run(func: Function) -> int:
     return moved
 
 
-def _invariants(body: set[Block], definitions: dict[Value, int]) -> list[Inst]:
+def _invariants(body: list[Block], definitions: dict[Value, int]) -> list[Inst]:
     """The instructions of the loop that can move before it, in an order
     that keeps each after what it reads."""
     written = {inst.dst for block in body for inst in block.insts if inst.dst is not None}

@@ -10,11 +10,11 @@ import sys
 
 from jitcore.frontend import translate
 
-# Standard modules that cost a first call a millisecond or more each (with
-# what they import) and that jitcore's compile path does without.
+# Standard modules that cost a first call up to a millisecond or more each
+# (with what they import) and that jitcore's compile path does without.
 SLOW = {"typing", "collections", "collections.abc", "functools", "threading", "dis", "inspect",
         "re", "enum", "logging", "dataclasses", "weakref", "array", "ast", "tokenize",
-        "linecache", "traceback", "tempfile", "pathlib", "ctypes"}
+        "linecache", "traceback", "tempfile", "pathlib", "ctypes", "operator", "bisect"}
 
 SCRIPT = """
 import sys

@@ -40,7 +40,9 @@
  * GIL is (jc_unlocked_call_begin; call.c ends it).
  *
  * The watchdog never touches Python, so it neither holds up interpreter exit
- * nor needs the GIL; a forked child starts its own on its first poll.
+ * nor needs the GIL. A fork stops it first (a process that forks with a
+ * thread of jitcore's would risk its child, and CPython 3.12+ warns of
+ * threads at fork): parent and child start a new one on their next poll.
  *
  * The Python headers come first, as Python requires; only the stable ABI is
  * used (jitcore._native is an abi3 module).
@@ -90,39 +92,115 @@ void jc_set_switch_interval(double seconds)
 
 /* -- the watchdog ----------------------------------------------------- */
 
+/* The watchdog sleeps on a condition variable of its own (g_wake) so that a
+ * fork can stop it at once: fork() in a process with more than one thread
+ * may deadlock the child, and CPython 3.12+ warns of it
+ * (DeprecationWarning, "This process ... is multi-threaded"), which a
+ * program that never started a thread must not see because of jitcore.
+ * So pthread_atfork's prepare handler stops and joins the watchdog, the
+ * fork happens with the caller's threads alone, and the first poll after
+ * it (in parent or child) starts a new one. The sleep's deadline is on the
+ * monotonic clock (a change of the wall clock must not stretch it);
+ * macOS has no pthread_condattr_setclock and sleeps relative to now. */
+
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_cleared = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t g_cleared = PTHREAD_COND_INITIALIZER; /* a poll cleared the word */
+static pthread_cond_t g_wake;                               /* stop now (init_watchdog) */
+static pthread_t g_thread;                                  /* the watchdog, if running */
 static int g_watchdog_running; /* under g_lock */
-static int g_atfork_registered;
+static int g_stop;             /* under g_lock: the watchdog is to return */
+static int g_initialized;      /* under g_lock: g_wake made, atfork handlers in place */
+
+static void init_wake_cond(void)
+{
+#if defined(__APPLE__)
+    pthread_cond_init(&g_wake, NULL);
+#else
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&g_wake, &attr);
+    pthread_condattr_destroy(&attr);
+#endif
+}
+
+/* Sleep one period unless stopped; returns with g_lock held. */
+static void sleep_period(int64_t ns)
+{
+#if defined(__APPLE__)
+    struct timespec pause;
+    pause.tv_sec = (time_t)(ns / 1000000000);
+    pause.tv_nsec = (long)(ns % 1000000000);
+    /* (0: woken, or spuriously, which sleeps a whole period again: harmless) */
+    while (!g_stop && pthread_cond_timedwait_relative_np(&g_wake, &g_lock, &pause) == 0)
+        ;
+#else
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += (time_t)(ns / 1000000000);
+    deadline.tv_nsec += (long)(ns % 1000000000);
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec += 1;
+        deadline.tv_nsec -= 1000000000;
+    }
+    /* (0: woken or spuriously; ETIMEDOUT, or an error, ends the sleep) */
+    while (!g_stop && pthread_cond_timedwait(&g_wake, &g_lock, &deadline) == 0)
+        ;
+#endif
+}
 
 static void *watchdog(void *unused)
 {
     (void)unused;
     pthread_mutex_lock(&g_lock);
-    for (;;) {
-        struct timespec pause;
-        int64_t ns;
-        while (jc_poll_request != 0)
+    while (!g_stop) {
+        if (jc_poll_request != 0) { /* no poll since it was set: nothing to time */
             pthread_cond_wait(&g_cleared, &g_lock);
-        pthread_mutex_unlock(&g_lock);
-        ns = poll_period_ns(g_switch_ns);
-        pause.tv_sec = (time_t)(ns / 1000000000);
-        pause.tv_nsec = (long)(ns % 1000000000);
-        while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
-            ;
-        pthread_mutex_lock(&g_lock);
-        jc_poll_request = 1;
+            continue;
+        }
+        sleep_period(poll_period_ns(g_switch_ns));
+        if (!g_stop)
+            jc_poll_request = 1;
     }
+    pthread_mutex_unlock(&g_lock);
     return NULL;
 }
 
-/* In a forked child only the forking thread exists: no watchdog. */
+/* Before fork(): stop the watchdog and keep g_lock, so that none starts
+ * until the fork is done (rearm waits). */
+static void atfork_prepare(void)
+{
+    pthread_mutex_lock(&g_lock);
+    if (g_watchdog_running) {
+        g_stop = 1;
+        pthread_cond_broadcast(&g_wake);
+        pthread_cond_broadcast(&g_cleared);
+        pthread_mutex_unlock(&g_lock);
+        pthread_join(g_thread, NULL);
+        pthread_mutex_lock(&g_lock);
+        g_stop = 0;
+        g_watchdog_running = 0;
+    }
+}
+
+/* After fork() in the parent: native code still running (another thread's)
+ * polls at once, and that poll starts a new watchdog. */
+static void atfork_parent(void)
+{
+    jc_poll_request = 1;
+    pthread_mutex_unlock(&g_lock);
+}
+
+/* In the child only the forking thread exists: fresh state, no watchdog. */
 static void atfork_child(void)
 {
     pthread_mutex_t fresh_lock = PTHREAD_MUTEX_INITIALIZER;
     pthread_cond_t fresh_cond = PTHREAD_COND_INITIALIZER;
     g_lock = fresh_lock;
     g_cleared = fresh_cond;
+    pthread_cond_destroy(&g_wake); /* (its waiter is gone with the parent's threads) */
+    init_wake_cond();
+    g_stop = 0;
     g_watchdog_running = 0;
     jc_poll_request = 1;
 }
@@ -132,17 +210,18 @@ static void rearm(void)
 {
     pthread_mutex_lock(&g_lock);
     jc_poll_request = 0;
-    if (!g_watchdog_running) {
-        pthread_t thread;
+    if (!g_initialized) {
+        init_wake_cond();
+        if (pthread_atfork(atfork_prepare, atfork_parent, atfork_child) == 0)
+            g_initialized = 1;
+    }
+    if (!g_watchdog_running && g_initialized) {
         pthread_attr_t attr;
-        if (!g_atfork_registered && pthread_atfork(NULL, NULL, atfork_child) == 0)
-            g_atfork_registered = 1;
         pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attr, 64 * 1024);
         /* No watchdog (no threads left?): the word stays clear, and native
          * code polls only for SIGINT, as it did before there was one. */
-        if (g_atfork_registered && pthread_create(&thread, &attr, watchdog, NULL) == 0)
+        if (pthread_create(&g_thread, &attr, watchdog, NULL) == 0)
             g_watchdog_running = 1;
         pthread_attr_destroy(&attr);
     }

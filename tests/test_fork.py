@@ -419,3 +419,59 @@ def test_the_writable_view_is_inaccessible_far_away_and_not_inherited():
     assert abs(view - code) > 2**32, result  # not next to the code: at a random address
     assert [perm for perm, _ in result["child"]["views"]] == ["r-xs"], result  # the code only
     assert result["child"]["ok"] and result["parent_ok"] and result["status"] == 0
+
+
+FORK_WITH_THE_WATCHDOG = r'''
+import os, sys, threading, time, warnings
+from jitcore import jit
+
+warnings.simplefilter("always", DeprecationWarning)  # 3.12+ warns of threads at fork
+
+@jit(strict=True)
+def spin(n):
+    t = 0
+    for i in range(n):
+        t = (t + i) % 1000003
+    return t
+
+
+def threads():
+    with open("/proc/self/status") as status:
+        return int(next(line for line in status if line.startswith("Threads:")).split()[1])
+
+
+def others_run_meanwhile():
+    """A thread runs a long native loop with the GIL held; this thread gets
+    turns meanwhile only if the loop's polls let the GIL go, which the
+    watchdog times."""
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (spin(300_000_000), done.set()))
+    worker.start()
+    turns = 0
+    while not done.is_set():
+        turns += 1
+        time.sleep(0.001)
+    worker.join()
+    return turns
+
+
+spin(1000)  # native code polled: jitcore's watchdog thread runs
+before = threads()
+pid = os.fork()
+if pid == 0:
+    os._exit(0 if others_run_meanwhile() >= 3 else 1)
+after = threads()
+_, status = os.waitpid(pid, 0)
+print(before, after, os.waitstatus_to_exitcode(status), others_run_meanwhile() >= 3)
+'''
+
+
+def test_a_fork_finds_no_thread_of_jitcores_and_both_sides_start_their_own():
+    """The watchdog (csrc/poll.c) is stopped before fork(): the process forks
+    with its own threads only (CPython 3.12+ would warn of any other, and a
+    thread at fork risks the child), and parent and child each start a new
+    one, which keeps handing the GIL round while native loops hold it."""
+    proc = run_script(FORK_WITH_THE_WATCHDOG)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert proc.stdout.split() == ["2", "1", "0", "True"]
+    assert "multi-threaded" not in proc.stderr

@@ -73,7 +73,7 @@ if TYPE_CHECKING:  # (typing, collections.abc: slow imports, and a first call pa
     from typing import Any, NoReturn
 
 # co_flags bits that put a function outside what we compile: inspect.CO_*,
-# the same in every version (Include/cpython/code.h; tests/test_frontend.py
+# the same in every version (Include/cpython/code.h; tests/test_startup.py
 # checks them against dis.COMPILER_FLAG_NAMES; dis and inspect are slow imports).
 CO_VARARGS = 0x04
 CO_VARKEYWORDS = 0x08

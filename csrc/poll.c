@@ -55,6 +55,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
+#if defined(__linux__)
+#  include <sched.h>
+#  include <stdio.h>
+#  include <sys/syscall.h>
+#  include <unistd.h>
+#endif
 
 /* Set at first, so that the first poll starts the watchdog. */
 volatile int64_t jc_poll_request = 1;
@@ -111,6 +117,10 @@ static int g_watchdog_running; /* under g_lock */
 static int g_stop;             /* under g_lock: the watchdog is to return */
 static int g_initialized;      /* under g_lock: g_wake made, atfork handlers in place */
 
+#if !defined(__APPLE__)
+static clockid_t g_wake_clock = CLOCK_REALTIME; /* the clock g_wake's deadlines are on */
+#endif
+
 static void init_wake_cond(void)
 {
 #if defined(__APPLE__)
@@ -118,7 +128,9 @@ static void init_wake_cond(void)
 #else
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    /* (where the monotonic clock cannot be had, deadlines follow the wall clock) */
+    g_wake_clock = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 ? CLOCK_MONOTONIC
+                                                                          : CLOCK_REALTIME;
     pthread_cond_init(&g_wake, &attr);
     pthread_condattr_destroy(&attr);
 #endif
@@ -136,7 +148,7 @@ static void sleep_period(int64_t ns)
         ;
 #else
     struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    clock_gettime(g_wake_clock, &deadline);
     deadline.tv_sec += (time_t)(ns / 1000000000);
     deadline.tv_nsec += (long)(ns % 1000000000);
     if (deadline.tv_nsec >= 1000000000) {
@@ -149,10 +161,30 @@ static void sleep_period(int64_t ns)
 #endif
 }
 
+#if defined(__linux__)
+static long g_watchdog_tid; /* under g_lock: its kernel thread id */
+
+/* pthread_join returns once the thread's stack may be reused, a moment
+ * before the kernel stops counting the thread (/proc/self/stat, which
+ * CPython 3.12+ reads after fork() to warn of threads): wait that moment
+ * out, until its /proc entry is gone (a few microseconds; bounded). */
+static void wait_until_gone(long tid)
+{
+    char path[64];
+    int i;
+    snprintf(path, sizeof path, "/proc/self/task/%ld", tid);
+    for (i = 0; i < 10000 && access(path, F_OK) == 0; i++)
+        sched_yield();
+}
+#endif
+
 static void *watchdog(void *unused)
 {
     (void)unused;
     pthread_mutex_lock(&g_lock);
+#if defined(__linux__)
+    g_watchdog_tid = (long)syscall(SYS_gettid);
+#endif
     while (!g_stop) {
         if (jc_poll_request != 0) { /* no poll since it was set: nothing to time */
             pthread_cond_wait(&g_cleared, &g_lock);
@@ -178,6 +210,11 @@ static void atfork_prepare(void)
         pthread_mutex_unlock(&g_lock);
         pthread_join(g_thread, NULL);
         pthread_mutex_lock(&g_lock);
+#if defined(__linux__)
+        if (g_watchdog_tid > 0)
+            wait_until_gone(g_watchdog_tid);
+        g_watchdog_tid = 0;
+#endif
         g_stop = 0;
         g_watchdog_running = 0;
     }
@@ -202,6 +239,9 @@ static void atfork_child(void)
     init_wake_cond();
     g_stop = 0;
     g_watchdog_running = 0;
+#if defined(__linux__)
+    g_watchdog_tid = 0;
+#endif
     jc_poll_request = 1;
 }
 

@@ -52,7 +52,6 @@
 
 #include "jc_internal.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <time.h>
 #if defined(__linux__)
@@ -111,7 +110,7 @@ void jc_set_switch_interval(double seconds)
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cleared = PTHREAD_COND_INITIALIZER; /* a poll cleared the word */
-static pthread_cond_t g_wake;                               /* stop now (init_watchdog) */
+static pthread_cond_t g_wake;                               /* stop now (init_wake_cond) */
 static pthread_t g_thread;                                  /* the watchdog, if running */
 static int g_watchdog_running; /* under g_lock */
 static int g_stop;             /* under g_lock: the watchdog is to return */

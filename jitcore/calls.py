@@ -166,8 +166,7 @@ BUFFER_TYPES = [bytes, bytearray, memoryview]
 def is_buffer_type(t: type) -> bool:
     if t in BUFFER_TYPES:
         return True
-    arrays = sys.modules.get("array")
-    if arrays is not None and t is getattr(arrays, "array", None):
+    if getattr(t, "__module__", None) == "array" and t is getattr(sys.modules.get("array"), "array", None):
         BUFFER_TYPES.append(t)
         return True
     return False
@@ -1191,19 +1190,20 @@ def bind_arguments(func: types.FunctionType, args: Sequence[Any],
 # Dispatcher per function, alive while compiled code calls it (Compiled.callees
 # holds it; the dispatcher holds the function, so its id stays its own).
 # (Made on first use: weakref is a slow import, and few programs need it.)
-_plain_helpers: list[weakref.WeakValueDictionary[int, Dispatcher]] = []
+_plain_helpers: weakref.WeakValueDictionary[int, Dispatcher] | None = None
 
 
 def helper_dispatcher(func: types.FunctionType) -> Dispatcher:
     """The dispatcher through which jitted code calls plain function `func`."""
+    global _plain_helpers
     with _COMPILE_LOCK:
-        if not _plain_helpers:
+        if _plain_helpers is None:
             import weakref
 
-            _plain_helpers.append(weakref.WeakValueDictionary())
-        found = _plain_helpers[0].get(id(func))
+            _plain_helpers = weakref.WeakValueDictionary()
+        found = _plain_helpers.get(id(func))
         if found is None or found.py_func is not func:
-            found = _plain_helpers[0][id(func)] = Dispatcher(func)
+            found = _plain_helpers[id(func)] = Dispatcher(func)
         return found
 
 

@@ -172,11 +172,12 @@ def _new_slot(alloc: Allocation) -> Slot:
 SPILL_COST_PER_LOOP = 8
 
 
-def fused_compares(func: Function) -> set[Value]:
+def fused_compares(func: Function, uses: dict[Value, int] | None = None) -> set[Value]:
     """The results of compares that the branch right after them alone reads:
     the code generator tests and branches on the flags (lower.py, fusable),
-    and they need no register."""
-    uses = use_counts(func)
+    and they need no register. `uses`: use_counts(func), if the caller has it."""
+    if uses is None:
+        uses = use_counts(func)
     fused = set()
     for block in func.blocks:
         for inst, following in zip(block.insts, block.insts[1:], strict=False):

@@ -5,6 +5,7 @@ first compile load. Their time is measured by `python -m jitcore bench`
 from __future__ import annotations
 
 import dis
+import json
 import subprocess
 import sys
 
@@ -41,15 +42,16 @@ assert kernel(10, 0.5) == kernel.py_func(10, 0.5)
 assert collatz(27) == 111
 assert kernel.signatures and collatz.signatures  # compiled natively
 compiled = set(sys.modules) - before
-print(sorted(imported))
-print(sorted(compiled))
+import json
+print(json.dumps([sorted(imported), sorted(compiled)]))
 """
 
 
 def _run() -> tuple[set[str], set[str]]:
-    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True)
-    imported, compiled = out.stdout.splitlines()
-    return set(eval(imported)), set(eval(compiled))
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True,
+                         timeout=300)
+    imported, compiled = json.loads(out.stdout)
+    return set(imported), set(compiled)
 
 
 def test_import_and_first_compile_leave_the_slow_modules_out():

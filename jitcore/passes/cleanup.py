@@ -64,8 +64,7 @@ def _coalesce_moves(func: Function) -> int:
     after the move (x would no longer hold t's value there).
     """
     # Only blocks that copy a temporary (after the first round, usually none).
-    blocks = [b for b in func.blocks
-              if any(inst.op == "mov" and _copies_temporary(inst) for inst in b.insts)]
+    blocks = [b for b in func.blocks if any(_copies_temporary(inst) for inst in b.insts)]
     if not blocks:
         return 0
     use_count = use_counts(func)

@@ -695,7 +695,7 @@ class Assembler:
                 bind.label.offset = bind.offset
             grew = False
             for branch in branches:
-                if not branch.long and not -128 <= branch.displacement() <= 127:
+                if not branch.long and not fits_int8(branch.displacement()):
                     branch.set_long(True)
                     grew = True
             if not grew:

@@ -212,7 +212,7 @@ class Lowering:
             frame += 8
         self.frame = frame
         self.uses = use_counts(func)
-        self.fused = fused_compares(func)
+        self.fused = fused_compares(func, self.uses)
         self.tuple_shapes: list[tuple[str, ...]] = []
 
     @property

@@ -23,6 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from .x86_64.encoder import Symbol
+
 
 class Stages:
     """What compile_function(keep_stages=True) keeps besides Compiled's own fields."""
@@ -44,7 +46,7 @@ class Compiled:
 
     __slots__ = ("name", "signature", "ir_before", "passes", "ir", "allocation", "slots",
                  "frame_bytes", "code", "block", "tuple_shapes", "returns", "timings_ns", "stages",
-                 "callees", "records", "raise_sites", "capped")
+                 "callees", "records", "raise_sites", "capped", "relocations")
 
     def __init__(self, name: str, signature: tuple[str, ...], ir_before: str,
                  passes: list[tuple[int, str, int]], ir: str, allocation: Allocation | None,
@@ -53,7 +55,8 @@ class Compiled:
                  timings_ns: dict[str, int] | None = None, stages: Stages | None = None,
                  callees: tuple[object, ...] = (), records: bool = True,
                  raise_sites: tuple[RaiseSite, ...] = (),
-                 capped: tuple[CompileError, ...] = ()) -> None:
+                 capped: tuple[CompileError, ...] = (),
+                 relocations: tuple[tuple[int, Symbol], ...] = ()) -> None:
         self.name = name
         self.signature = signature  # IR types of the arguments
         self.ir_before = ir_before  # the IR as the front end built it ("" unless keep_text)
@@ -83,6 +86,10 @@ class Compiled:
         # Paths that run in CPython because they bring a block more combinations
         # of local types than it is compiled for (ir.Function.capped): why.
         self.capped = capped
+        # Where the code holds an address valid only in this process (a C
+        # helper, a callee's cell): (offset of its 8 bytes, what it is), for
+        # the code cache (jitcore/cache.py) to put this process's there.
+        self.relocations = relocations
 
     def __repr__(self) -> str:
         return f"<Compiled {self.name}{self.signature}: {len(self.code)} bytes>"
@@ -146,7 +153,7 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
                     ir.dump() if keep_text else "", alloc if keep_text else None, alloc.slots,
                     frame_bytes, code, block, shapes, returns, timings,
                     stages, callees, ir.records, tuple(ir.raise_sites()),
-                    tuple(ir.capped))
+                    tuple(ir.capped), tuple(asm.relocations))
 
 
 # -- which IR instruction each machine instruction comes from (keep_stages) --

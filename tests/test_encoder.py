@@ -26,6 +26,7 @@ from jitcore.x86_64.registers import (  # noqa: E402
     byte_name,
     r8,
     r9,
+    r11,
     r12,
     r13,
     r15,
@@ -328,6 +329,52 @@ def test_mov_reg_imm_shortest():
 def test_mov_imm_unsigned_spelling_is_same_bits():
     assert enc("mov", rax, 2 ** 64 - 1) == enc("mov", rax, -1)
     assert enc("mov", rax, 2 ** 63) == enc("mov", rax, -2 ** 63)
+
+
+def test_mov_address_is_always_movabs_and_noted_where_its_bytes_are():
+    # every register and every size of value: the 8-byte form, so that code
+    # kept across processes has room for any address there (jitcore/cache.py)
+    for reg in GPRS:
+        for value in MOV_IMM_EDGES:
+            asm = Assembler()
+            asm.mov(rcx, 5)  # (something before it: the offset is not 0)
+            asm.mov_address(reg, value, ("helper", "jc_pow"))
+            asm.ret()
+            code = asm.assemble()
+            insns = decode_all(code)
+            assert [i.mnemonic for i in insns] == ["mov", "movabs", "ret"]
+            signed = value % 2 ** 64 - (2 ** 64 if value % 2 ** 64 >= 2 ** 63 else 0)
+            assert_decodes(code[insns[1].address:insns[2].address], "movabs", reg, signed)
+            assert asm.relocations == [(insns[2].address - 8, ("helper", "jc_pow"))]
+            offset = asm.relocations[0][0]
+            assert int.from_bytes(code[offset:offset + 8], "little") == value % 2 ** 64
+
+
+def test_relocations_follow_the_code_as_jumps_grow():
+    asm = Assembler()
+    far = asm.label("far")
+    asm.jmp(far)  # long once the padding is in: the addresses move by 3 bytes
+    asm.mov_address(rax, 0x7F00_1234_5678, ("poll_slow",))
+    for _ in range(60):
+        asm.mov(rdx, rax)
+    asm.mov_address(r11, 0x5555_0000_1000, ("cell", 0x5555_0000_1000))
+    asm.bind(far)
+    asm.ret()
+    code = asm.assemble()
+    assert [symbol for _, symbol in asm.relocations] == [("poll_slow",), ("cell", 0x5555_0000_1000)]
+    for (offset, _), value in zip(asm.relocations, (0x7F00_1234_5678, 0x5555_0000_1000), strict=True):
+        assert code[offset - 2] in (0x48, 0x49) and 0xB8 <= code[offset - 1] <= 0xBF
+        assert int.from_bytes(code[offset:offset + 8], "little") == value
+    assert asm.relocations[0][0] == 5 + 2  # after the long jmp and REX.W B8
+
+
+def test_mov_address_takes_only_a_general_purpose_register():
+    with pytest.raises(AsmError):
+        Assembler().mov_address(Mem(rax), 1, ("poll_slow",))
+    with pytest.raises(AsmError):
+        Assembler().mov_address(xmm0, 1, ("poll_slow",))
+    with pytest.raises(AsmError):
+        Assembler().mov_address(rax, 2 ** 64, ("poll_slow",))
 
 
 def test_mov_mem_imm():

@@ -625,6 +625,23 @@ class _Branch:
         return opcode + imm32(disp)
 
 
+# What an address loaded by mov_address is: a tuple of strs and ints, such as
+# ("helper", "jc_pow") (jitcore/cache.py gives each kind its meaning).
+Symbol = tuple[str | int, ...]
+
+
+class _AddressLoad(_Code):
+    """movabs r64, imm64 of an address that is only valid in this process
+    (a C helper, a cell): `symbol` says what it is, so that code kept across
+    processes (jitcore/cache.py) can be given this process's address again."""
+
+    __slots__ = ("symbol",)
+
+    def __init__(self, code: bytes, text: Text, symbol: Symbol) -> None:
+        super().__init__(code, text)
+        self.symbol = symbol
+
+
 _Item = _Code | _Bind | _Branch
 
 
@@ -648,6 +665,9 @@ class Assembler:
         self._items: list[_Item] = []
         self._labels: list[Label] = []
         self._assembled = False  # since the last instruction was added
+        # (offset of the 8 address bytes, symbol) of each mov_address, as of
+        # the last assemble()
+        self.relocations: list[tuple[int, Symbol]] = []
 
     # -- labels and output ---------------------------------------------------
 
@@ -704,6 +724,9 @@ class Assembler:
         code = b"".join([item.encode() if type(item) is _Branch else item.code  # type: ignore[union-attr]
                          for item in items if item.size])
         assert len(code) == offset
+        # (the immediate is the last 8 bytes of a movabs)
+        self.relocations = [(item.offset + item.size - 8, item.symbol) for item in items
+                            if type(item) is _AddressLoad]
         self._assembled = True
         return code
 
@@ -779,6 +802,15 @@ class Assembler:
             raise AsmError(f"mov: source must be a general-purpose register, memory operand or "
                            f"immediate, got {describe(src)}")
         self._emit(code, text)
+
+    def mov_address(self, dst: Reg, address: int, symbol: Symbol) -> None:
+        """movabs dst, address: always the 8-byte immediate form, whatever the
+        value, and noted in `relocations` with `symbol` (what the address is),
+        so that the same code can hold another process's address there."""
+        dst = need_gpr("mov", dst, "destination")
+        value = signed64("mov", address)
+        self._add(_AddressLoad(encode_plus_r(0xB8, dst, w=True, imm=imm64(value)),
+                               ("mov", dst, value), symbol))
 
     @staticmethod
     def _mov_reg_imm(dst: Reg, value: int) -> bytes:

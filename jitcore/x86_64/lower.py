@@ -49,7 +49,7 @@ from ..ir import (
 )
 from ..regalloc import ALLOCATABLE, CALL_OPS, Allocation, Location, Slot, fused_compares
 from ..runtime import helper_address, poll_slow_address, undo_begin_address, warn_in_place_address
-from .encoder import Assembler, Label, Mem
+from .encoder import Assembler, Label, Mem, Symbol
 from .registers import (
     CALLEE_SAVED,
     XMMS,
@@ -300,7 +300,7 @@ class Lowering:
             self.asm.shl(rax, 32)  # the status is a C int: only eax is defined
             self.asm.jnz(self.interrupted_label())
             self.asm.jmp(back)
-        self.saving_stub(stub, r11, poll_slow_address())
+        self.saving_stub(stub, r11, poll_slow_address(), ("poll_slow",))
 
     def emit_undo_begins(self) -> None:
         """Each undo_begin's call of jc_undo_begin (its undo record in rdx)
@@ -313,10 +313,10 @@ class Lowering:
             self.asm.shl(rax, 32)
             self.asm.jnz(self.deopt_label())
             self.asm.jmp(retry)
-        self.saving_stub(stub, rdx, undo_begin_address())
+        self.saving_stub(stub, rdx, undo_begin_address(), ("undo_begin",))
 
-    def saving_stub(self, stub: Label, argument: Reg, function: int) -> None:
-        """A stub that calls C `function(argument)` from anywhere in this code:
+    def saving_stub(self, stub: Label, argument: Reg, function: int, symbol: Symbol) -> None:
+        """A stub that calls C `function(argument)` (which `symbol` names) from anywhere in this code:
         it saves the registers the call may clobber and this code uses, aligns
         the stack, and returns the function's answer in eax. (r11, rax and rdx
         are scratch: the code around a stub call reloads what they held.)"""
@@ -340,7 +340,7 @@ class Lowering:
         if self.fp_flags:
             self.asm.stmxcsr(Mem(rsp, disp=8 * len(xmms)))
         self.asm.mov(rdi, argument)
-        self.asm.mov(rax, function)
+        self.asm.mov_address(rax, function, symbol)
         self.asm.call(rax)
         if self.fp_flags:
             self.asm.ldmxcsr(Mem(rsp, disp=8 * len(xmms)))
@@ -586,12 +586,12 @@ class Lowering:
                 self.move(dst, work)
             self.asm.cmp(self.slot(self.warn_allowed_slot), 0)
             self.asm.je(self.deopt_label())
-            self.asm.mov(r11, site.id)
+            self.asm.mov(r11, site.id)  # (code with warn sites is never cached: see cache.py)
             self.asm.call(stub)
             self.asm.shl(rax, 32)  # a C int: only eax is defined
             self.asm.jnz(self.interrupted_label())
             self.asm.jmp(back)
-        self.saving_stub(stub, r11, warn_in_place_address())
+        self.saving_stub(stub, r11, warn_in_place_address(), ("warn_in_place",))
 
     def _unary(self, inst: Inst) -> None:
         assert inst.dst is not None
@@ -1288,7 +1288,7 @@ class Lowering:
         for reg, x in zip(HELPER_INT_ARGS, ints, strict=False):
             self.asm.mov(reg, self.arg(x))
         self.asm.lea(HELPER_INT_ARGS[len(ints)], self.slot(self.helper_out_slot))
-        self.asm.mov(rax, helper_address("jc_" + inst.kind))
+        self.asm.mov_address(rax, helper_address("jc_" + inst.kind), ("helper", "jc_" + inst.kind))
         self.asm.call(rax)
         self.asm.shl(rax, 32)  # the status is a C int: only eax is defined
         self.asm.jnz(self.deopt_label())
@@ -1340,7 +1340,7 @@ class Lowering:
         self.asm.sub(DEPTH, 1)
         self.asm.mov(INTERRUPT_PTR, self.slot(self.interrupt_slot))
         self.asm.mov(WARN_ALLOWED, 0)  # a callee deopts where it would warn (see emit_warns)
-        self.asm.mov(rax, target.cell)
+        self.asm.mov_address(rax, target.cell, ("cell", target.cell))
         self.asm.call(Mem(rax))
         if target.alternatives:
             # one of several kinds: the status is kept for callstatus, and a

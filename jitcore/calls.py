@@ -37,7 +37,6 @@ from _thread import RLock
 from sys import getrecursionlimit
 
 from . import abi, runtime
-from .compiler import Compiled, compile_function
 from .dispatcher import (
     RAISE,
     RUN_PY_FUNC,
@@ -47,11 +46,11 @@ from .dispatcher import (
     _internal_errors,
     _python_reruns,
     debug,
+    gc_paused,
     user_stacklevel,
 )
 from .dispatcher import _fastcall as _fastcall
 from .errors import CompileError, JitWarning
-from .frontend import check_code_shape, versions
 from .ir import (
     BOOL,
     BUFFER_ELEMENTS,
@@ -90,8 +89,10 @@ from .runtime import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import weakref
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from typing import Any
+
+    from .compiled import Compiled
 
 if _fastcall is None:  # pragma: no cover - platform dependent
     from .dispatcher import _FASTCALL_MISSING
@@ -140,7 +141,18 @@ def native_depth_budget(frames_between: int, frame_bytes: int = 1) -> int:
 def why_no_native_code() -> str | None:
     """Why nothing compiles in this process (an interpreter jitcore does not
     know, no C module, not x86-64), or None."""
+    from .frontend import versions
+
     return versions.unsupported_interpreter() or runtime.UNAVAILABLE
+
+
+def _compile_function() -> Callable[..., Compiled]:
+    """compiler.compile_function. The compiler is imported by the first
+    compile, not with this module: a call that loads its code from the code
+    cache (cache=True) never needs it."""
+    with gc_paused():  # (for the first time: the compiler's import)
+        from . import compiler
+    return compiler.compile_function
 
 
 # Python frames the compiler may need: a RecursionError while compiling with
@@ -940,7 +952,7 @@ def _compile(self: Dispatcher, key: Key, signature: tuple[str, ...]) -> Compiled
         self._returns_so_far[key] = []
         self._handed_out[key] = set()
         try:
-            compiled = compile_function(self.py_func, signature, self._returns_so_far[key])
+            compiled = _compile_function()(self.py_func, signature, self._returns_so_far[key])
         except CompileError as exc:
             if not self._handed_out[key]:
                 raise  # no recursion involved: another assumption cannot help
@@ -961,6 +973,53 @@ def _compile(self: Dispatcher, key: Key, signature: tuple[str, ...]) -> Compiled
     raise first_error
 
 
+def _from_cache(self: Dispatcher, key: Key) -> _Entry | None:
+    """With cache=True: the code for `key` from the function's cache file
+    (jitcore/cache.py), installed; or None, and the call compiles as
+    usual. Such code compiled once for exactly this function, so the checks
+    a compile makes first (the function's shape, the interpreter) held; the
+    cache only saves time: any failure of its own is a miss."""
+    signature = tuple(ir_type(t) for t in key)
+    if len(key) != self._nparams or None in signature:
+        return None
+    from . import cache
+
+    try:
+        compiled = cache.load(self, signature, cell_of(self, key)[1])  # type: ignore[arg-type]
+        if compiled is None:
+            return None
+        ensure_interrupt_handler()
+        entry = _Entry(compiled)
+    except Exception as exc:  # noqa: BLE001 - compile instead
+        debug("code cache of %r: %r", self.py_func, exc)
+        return None
+    return _install(self, key, entry)
+
+
+def _keep(self: Dispatcher, key: Key, signature: tuple[str, ...], compiled: Compiled) -> None:
+    """With cache=True: write `compiled` to the function's cache file."""
+    from . import cache
+
+    try:
+        cache.store(self, signature, cell_of(self, key)[1], compiled)
+    except Exception as exc:  # noqa: BLE001 - the code runs all the same
+        debug("code cache of %r: %r", self.py_func, exc)
+
+
+def _install(self: Dispatcher, key: Key, entry: _Entry) -> _Entry:
+    """Calls of signature `key` run `entry` from now on."""
+    compiled = entry.compiled
+    compiled.block.owner = f"{self.py_func.__module__}.{self.py_func.__qualname__}"
+    self._entries[key] = entry
+    register_fast(self, key, entry)  # calls from Python now reach it directly
+    cell_of(self, key)[0][0] = compiled.block.address  # native callers now reach it
+    if _nesting[0]:  # compiled for an outer compile, which may take it back
+        _compiled_while_compiling.append((self, key))
+    debug("Installed native code for %r at 0x%x (%d bytes)", self.py_func,
+          compiled.block.address, len(compiled.code))
+    return entry
+
+
 def prepare(self: Dispatcher, key: Key) -> _Entry | None:
     with _COMPILE_LOCK:  # threads racing on the first call compile once
         if key in self._entries:
@@ -971,9 +1030,15 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
             # finalizer that ran mid-compile. It runs in CPython; the
             # compile under way goes on undisturbed.
             return None
+        if self.cache:
+            cached = _from_cache(self, key)
+            if cached is not None:
+                return cached
         code = self.py_func.__code__
         try:
             signature = tuple(ir_type(t) for t in key)
+            from .frontend import check_code_shape
+
             shape_problem = check_code_shape(self.py_func)
             # Arguments that look like arrays but that native code does not
             # take are worth a warning (strict: an error); other types run
@@ -1001,6 +1066,8 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
                 raise CompileError(_why_not_taken(odd_buffer), code.co_filename,
                                    code.co_firstlineno, self.py_func.__qualname__)
             compiled = _nested_compile(self, key, signature)  # type: ignore[arg-type]
+            if self.cache:
+                _keep(self, key, signature, compiled)  # type: ignore[arg-type]
             if compiled.capped:
                 # Paths that bring a block more type states than it is compiled
                 # for deopt: strict, an error; else a warning, and native code.
@@ -1041,15 +1108,7 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
         except Exception as exc:  # noqa: BLE001 - a jitcore bug must not break the call
             failure = _internal_error(self.py_func, exc)
         else:
-            compiled.block.owner = f"{self.py_func.__module__}.{self.py_func.__qualname__}"
-            self._entries[key] = entry
-            register_fast(self, key, entry)  # calls from Python now reach it directly
-            cell_of(self, key)[0][0] = compiled.block.address  # native callers now reach it
-            if _nesting[0]:  # compiled for an outer compile, which may take it back
-                _compiled_while_compiling.append((self, key))
-            debug("Installed native code for %r at 0x%x (%d bytes)", self.py_func,
-                      compiled.block.address, len(compiled.code))
-            return entry
+            return _install(self, key, entry)
         fail(self, key, failure)
         return None
 

@@ -122,21 +122,32 @@ def user_stacklevel() -> int:
     return level
 
 
-def _import_compiler() -> Any:
-    """calls.call_slow, importing jitcore.calls (and the compiler) with the
-    cycle collector paused: the import makes some 5000 objects that live as
-    long as the process, which young collections would otherwise scan
-    several times over, and a middle-generation one again, within this one
-    import; paused, the next collection scans them once. (A program that
-    switched the collector off keeps it off.)"""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        from .calls import call_slow
-    finally:
-        if paused:
+class gc_paused:
+    """`with gc_paused():` runs its block with the cycle collector paused,
+    for imports of jitcore's own modules (jitcore.calls, the compiler): the
+    compiler's import makes some 5000 objects that live as long as the
+    process, which young collections would otherwise scan several times
+    over, and a middle-generation one again, within this one import; paused,
+    the next collection scans them once. (A program that switched the
+    collector off keeps it off.)"""
+
+    __slots__ = ("paused",)
+
+    def __enter__(self) -> None:
+        self.paused = gc.isenabled()
+        if self.paused:
+            gc.disable()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.paused:
             gc.enable()
+
+
+def _import_compiler() -> Any:
+    """calls.call_slow, importing jitcore.calls (which imports the compiler
+    itself on the first compile) with the cycle collector paused."""
+    with gc_paused():
+        from .calls import call_slow
     return call_slow
 
 
@@ -195,13 +206,14 @@ class Dispatcher(_DispatcherBase, Generic[P, R]):
     """
 
     def __init__(self, py_func: Callable[P, R], strict: bool = False,
-                 nogil: bool = False) -> None:
+                 nogil: bool = False, cache: bool = False) -> None:
         if not isinstance(py_func, types.FunctionType):
             raise TypeError(f"@jit decorates Python functions (def), not {type(py_func).__name__}")
         _update_wrapper(self, py_func)
         self.py_func = py_func
         self.strict = strict
         self.nogil = nogil
+        self.cache = cache  # keep native code in a file for later processes (jitcore/cache.py)
         if _fastcall is not None:
             self._set_nogil(nogil)
         self.failure: Exception | None = None  # why the last failed signature runs in CPython
@@ -323,7 +335,7 @@ class Dispatcher(_DispatcherBase, Generic[P, R]):
 
     # The constructor's options, which a jitted function pickled by value
     # carries (tests/test_pickling.py checks that this names every one).
-    _PICKLED_OPTIONS = ("strict", "nogil")
+    _PICKLED_OPTIONS = ("strict", "nogil", "cache")
 
     def __reduce__(self) -> str | tuple[Any, ...]:
         # A jitted function pickles the way its py_func would, so that
@@ -553,7 +565,7 @@ def _decorator(who: str, signature_or_function: Any, options: dict[str, Any]) ->
         if os.environ.get("JITCORE_DISABLE", "") not in ("", "0"):
             return f  # type: ignore[return-value]
         _warn_unlike_numba(f, options)
-        dispatcher = Dispatcher(f, strict=strict, nogil=nogil)
+        dispatcher = Dispatcher(f, strict=strict, nogil=nogil, cache=options.get("cache", False))
         if signatures is None:
             return dispatcher
         # Eager compilation. strict: a signature that does not compile raises
@@ -625,11 +637,17 @@ def jit(signature_or_function: Any = None, /, **options: Any) -> Any:
     that run long enough to matter. Calls that run in CPython (a deopt, an
     unsupported function) hold the GIL as usual.
 
+    cache=True: the machine code is kept in a file next to the source
+    (`__pycache__/*.jitcore`, or in $JITCORE_CACHE_DIR), and later processes
+    load it instead of compiling, as long as nothing the compile read has
+    changed (jitcore/cache.py says what that is).
+
     numba's keywords are accepted (README, "Coming from numba"): nopython=True
     is strict=True, nopython=False and forceobj=True the default fallback;
-    cache, fastmath, boundscheck (jitcore always checks), inline, looplift
-    and debug change nothing; parallel=True, error_model='numpy' and locals=
-    warn that jitcore does otherwise. Any other keyword is a TypeError.
+    cache=True is jitcore's own; fastmath, boundscheck (jitcore always
+    checks), inline, looplift and debug change nothing; parallel=True,
+    error_model='numpy' and locals= warn that jitcore does otherwise. Any
+    other keyword is a TypeError.
 
     With JITCORE_DISABLE=1 in the environment the function is returned unchanged.
     """

@@ -168,16 +168,16 @@ def test_method():
 
 
 def test_threads_race_on_first_call_compile_once(monkeypatch):
-    import jitcore.calls as calls_module
+    import jitcore.compiler as compiler_module
 
     calls = []
-    real = calls_module.compile_function
+    real = compiler_module.compile_function
 
     def counting(func, signature, returns=None):
         calls.append(func)
         return real(func, signature, returns)
 
-    monkeypatch.setattr(calls_module, "compile_function", counting)
+    monkeypatch.setattr(compiler_module, "compile_function", counting)
     jitted = jit(strict=True)(add)
     barrier = threading.Barrier(8)
     results = []

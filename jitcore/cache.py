@@ -1,0 +1,352 @@
+"""Native code kept across processes: `@jit(cache=True)`.
+
+What a .pyc file is to CPython's compiler, a cache file is to jitcore's: the
+first process that compiles a function for some argument types writes the
+machine code next to the function's source (`__pycache__/<file>.<function>-
+<line>.<python>.jitcore`), and later processes load it instead of compiling.
+A cache file holds code like a .pyc file does; trust it as you trust those.
+
+Code is taken from a cache file only when everything its compile read is
+the same now (`_key`): the function's code object (marshalled: bytecode,
+constants, names, line numbers, file name), what each name it uses is bound
+to in its globals or builtins (an int, float or bool by value, `math`, a
+builtin or math function or an exception class by module and name, the
+function itself), this jitcore (its version and the size and time of each of
+its files), CPython's exact version and, for NumPy types, NumPy's. Anything
+else (another jitted or plain function called natively, a closure, a warning
+NumPy issues in place, a path capped by the block version limit) is compiled
+as usual and not written: such code depends on more than this key says.
+
+Machine code holds a few addresses that change from process to process (C
+helpers and the poll's slow path in jitcore._native, the function's own cell
+for its recursive calls): the assembler notes each (`Assembler.relocations`),
+and loading writes this process's addresses there before the code becomes
+executable. A file that is unreadable, damaged, for another key or for other
+argument types is passed over (and rewritten after the compile); a directory
+that cannot be written leaves the function compiled in memory only. None of
+it is an error for the user: the cache can only save time.
+"""
+
+from __future__ import annotations
+
+import builtins
+import marshal
+import os
+import sys
+import time
+import zlib
+
+from . import __version__
+from .dispatcher import debug
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .compiled import Compiled
+    from .dispatcher import Dispatcher
+
+# The layout of a cache file's record; a file of another layout is ignored.
+_FORMAT = 1
+# marshal's format 2: before format 3, marshal wrote no back-references, whose
+# presence depends on objects' reference counts; with 2 the same key is the
+# same bytes in every process (and a file's bytes depend on its contents only).
+_MARSHAL = 2
+_SUFFIX = ".jitcore"
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def cache_path(func: Any) -> str | None:
+    """The cache file of `func`, or None for a function whose source is no
+    file (`<stdin>`, `exec` of a string): it would have no key worth keeping.
+
+    Next to the source as CPython keeps .pyc files, in `__pycache__`; in
+    $JITCORE_CACHE_DIR if set, or where __pycache__ cannot be written in the
+    user's cache directory ($XDG_CACHE_HOME or ~/.cache, then jitcore), under
+    a name that spells the source's whole path."""
+    code = func.__code__
+    source = os.path.abspath(code.co_filename)
+    if not os.path.isfile(source):
+        return None
+    folder, name = os.path.split(source)
+    stem = name.rsplit(".", 1)[0]
+    qualname = func.__qualname__.replace("<locals>", "locals").replace("<", "").replace(">", "")
+    filename = f"{stem}.{qualname}-{code.co_firstlineno}.{sys.implementation.cache_tag}{_SUFFIX}"
+    chosen = os.environ.get("JITCORE_CACHE_DIR") or None
+    if chosen is None:
+        pycache = os.path.join(folder, "__pycache__")
+        if os.access(pycache if os.path.isdir(pycache) else folder, os.W_OK):
+            return os.path.join(pycache, filename)
+        chosen = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                              "jitcore")
+    spelled = folder.strip(os.sep).replace(os.sep, "%")
+    return os.path.join(chosen, spelled, filename)
+
+
+# -- the key: everything the compile read ------------------------------------
+
+_jitcore_files: tuple[tuple[str, int, int], ...] | None = None
+
+
+def _jitcore_stamp() -> tuple[tuple[str, int, int], ...]:
+    """(name, size, mtime) of every file of this jitcore, read once per
+    process: an edited checkout must not load code an older compiler made."""
+    global _jitcore_files
+    if _jitcore_files is None:
+        found = []
+        for sub in ("", "frontend", "passes", "x86_64"):
+            with os.scandir(os.path.join(_PACKAGE, sub)) as entries:
+                for entry in entries:
+                    if entry.name.endswith((".py", ".so")):
+                        stat = entry.stat()
+                        found.append((sub + "/" + entry.name, stat.st_size, stat.st_mtime_ns))
+        _jitcore_files = tuple(sorted(found))
+    return _jitcore_files
+
+
+def _is_found_at(obj: object) -> tuple[str, str, str] | None:
+    """("object", module, qualified name) when that name leads to `obj` now."""
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if type(module) is not str or type(qualname) is not str:
+        return None
+    found: object = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return ("object", module, qualname) if found is obj and found is not None else None
+
+
+def _binding(dispatcher: Dispatcher, name: str) -> tuple[Any, ...] | None:
+    """What `name` is bound to for the function, as key material, or None if
+    that binding is one the key cannot capture (the code then goes uncached)."""
+    globals_ = dispatcher.py_func.__globals__
+    if name in globals_:
+        obj = globals_[name]
+    elif hasattr(builtins, name):
+        return ("builtins",)
+    else:
+        return ("unbound",)
+    if type(obj) in (int, bool, float):
+        return ("value", obj)  # (marshalled: -0.0 and each NaN by its bits)
+    if obj is sys.modules.get("math"):  # (not imported here: loaded, if a global holds it)
+        return ("math",)
+    if obj is dispatcher:
+        return ("self",)
+    if type(obj) in (str, type(None)):
+        return ("value", obj)  # (a name the code uses as an attribute, say)
+    if isinstance(obj, type) or type(obj) is type(len):  # a class, a builtin or math function
+        return _is_found_at(obj)
+    return None
+
+
+def _key(dispatcher: Dispatcher) -> bytes | None:
+    """The key of the function's cache file, or None if it cannot have one."""
+    func = dispatcher.py_func
+    code = func.__code__
+    if func.__closure__:
+        return None
+    bindings = []
+    for name in code.co_names:
+        binding = _binding(dispatcher, name)
+        if binding is None:
+            return None
+        bindings.append((name, binding))
+    interpreter = (sys.implementation.cache_tag, sys.version, getattr(sys, "abiflags", ""))
+    return marshal.dumps((_FORMAT, __version__, _jitcore_stamp(), interpreter, func.__module__,
+                          func.__qualname__, code, tuple(bindings)), _MARSHAL)
+
+
+def _entry_name(signature: tuple[str, ...]) -> tuple[str, ...]:
+    """What a file's record for `signature` is filed under: its types, and
+    NumPy's version where they are NumPy's (its rules made the code)."""
+    names = tuple(str(s) for s in signature)
+    if any(s.startswith(("np.", "array")) for s in names):
+        return names + ("numpy " + sys.modules["numpy"].__version__,)
+    return names
+
+
+# -- what a record holds besides the code -----------------------------------
+
+def _raised_out(raised: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    if not raised:
+        return ()
+    cls, template = raised
+    where = _is_found_at(cls)
+    return None if where is None else (where, template)
+
+
+def _raised_in(raised: tuple[Any, ...]) -> tuple[Any, ...]:
+    if not raised:
+        return ()
+    (_, module, qualname), template = raised
+    found: Any = sys.modules[module]
+    for part in qualname.split("."):
+        found = getattr(found, part)
+    return (found, template)
+
+
+def _plain(x: Any) -> Any:
+    """Type names as plain strs, tuples and lists as tuples (what marshal takes)."""
+    if isinstance(x, str):
+        return str(x)
+    return tuple(_plain(y) for y in x)
+
+
+def _typed(x: Any) -> Any:
+    from .ir import type_named
+
+    if isinstance(x, str):
+        return type_named(x)
+    return tuple(_typed(y) for y in x)
+
+
+def _record(dispatcher: Dispatcher, own_cell: int, compiled: Compiled) -> tuple[Any, ...] | None:
+    """What a cache file keeps of `compiled`, or None if it cannot be kept."""
+    if compiled.capped:
+        return None
+    relocations = []
+    code = bytearray(compiled.code)  # with zeros for this process's addresses (ASLR's secret)
+    for offset, symbol in compiled.relocations:
+        code[offset:offset + 8] = bytes(8)
+        if symbol[0] == "cell":
+            if symbol[1] != own_cell:
+                return None  # another function's code, or another signature's
+            symbol = ("own cell",)
+        elif symbol[0] == "warn_in_place":
+            return None  # its sites are numbered in this process
+        relocations.append((offset, symbol))
+    sites = []
+    for site in compiled.raise_sites:
+        raised = _raised_out(site.raised)
+        if raised is None:
+            return None
+        sites.append((site.kind, site.param, _plain(site.types), site.offset, site.line, raised))
+    return (compiled.name, _plain(compiled.signature), compiled.slots, compiled.frame_bytes,
+            bytes(code), tuple(relocations), _plain(compiled.tuple_shapes),
+            _plain(compiled.returns), compiled.records, tuple(sites))
+
+
+def _address(symbol: tuple[Any, ...], own_cell: int) -> int:
+    from . import runtime
+
+    kind = symbol[0]
+    if kind == "own cell":
+        return own_cell
+    if kind == "helper":
+        return runtime.helper_address(symbol[1])
+    if kind == "poll_slow":
+        return runtime.poll_slow_address()
+    if kind == "undo_begin":
+        return runtime.undo_begin_address()
+    raise ValueError(f"unknown relocation {symbol!r}")
+
+
+def _movabs_at(code: bytes | bytearray, offset: int) -> bool:
+    """Whether the 8 bytes at `offset` are the immediate of a movabs r64, imm64."""
+    return 2 <= offset <= len(code) - 8 and code[offset - 2] in (0x48, 0x49) \
+        and 0xB8 <= code[offset - 1] <= 0xBF
+
+
+def _compiled_from(dispatcher: Dispatcher, own_cell: int, record: tuple[Any, ...],
+                   started: int) -> Compiled:
+    from .compiled import Compiled
+    from .ir import RaiseSite
+    from .runtime import CodeBlock
+
+    (name, signature, slots, frame_bytes, code, relocations, tuple_shapes, returns, records,
+     sites) = record
+    patched = bytearray(code)
+    for offset, symbol in relocations:
+        if not _movabs_at(patched, offset):
+            raise ValueError(f"relocation at {offset} is not an address load")
+        patched[offset:offset + 8] = _address(symbol, own_cell).to_bytes(8, "little")
+    code = bytes(patched)
+    block = CodeBlock(code)
+    raise_sites = tuple(RaiseSite(kind, param, _typed(types), offset, line, _raised_in(raised))
+                        for kind, param, types, offset, line, raised in sites)
+    uses_cell = any(symbol == ("own cell",) for _, symbol in relocations)
+    return Compiled(name, _typed(signature), "", [], "", None, slots, frame_bytes, code, block,
+                    [_typed(s) for s in tuple_shapes], [_typed(r) for r in returns],
+                    {"cache": time.perf_counter_ns() - started}, None,
+                    (dispatcher,) if uses_cell else (), records, raise_sites, (),
+                    tuple((offset, tuple(symbol)) for offset, symbol in relocations))
+
+
+# -- files --------------------------------------------------------------------
+
+def _read(path: str) -> tuple[bytes, dict[tuple[str, ...], Any]] | None:
+    """(key, {signature: record}) of a cache file, or None if there is none
+    that is whole (its checksum holds) and of this format."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    if len(data) < 4 or zlib.crc32(data[4:]) != int.from_bytes(data[:4], "little"):
+        return None
+    try:
+        form, key, records = marshal.loads(data[4:])
+    except (ValueError, EOFError, TypeError):
+        return None
+    if form != _FORMAT or type(key) is not bytes or type(records) is not dict:
+        return None
+    return key, records
+
+
+def _write(path: str, key: bytes, records: dict[tuple[str, ...], Any]) -> None:
+    """Replace the file at once (another process reads the old one or the new
+    one, never half of one); write nothing where nothing can be written."""
+    payload = marshal.dumps((_FORMAT, key, records), _MARSHAL)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as f:
+            f.write(zlib.crc32(payload).to_bytes(4, "little") + payload)
+        os.replace(temporary, path)
+    except OSError as exc:
+        debug("could not write the code cache %s: %s", path, exc)
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+
+
+def load(dispatcher: Dispatcher, signature: tuple[str, ...], own_cell: int) -> Compiled | None:
+    """The code for `signature` from the function's cache file, or None."""
+    started = time.perf_counter_ns()
+    path = cache_path(dispatcher.py_func)
+    if path is None:
+        return None
+    found = _read(path)
+    if found is None:
+        return None
+    key = _key(dispatcher)
+    stored, records = found
+    record = records.get(_entry_name(signature))
+    if key is None or stored != key or record is None:
+        return None
+    try:
+        compiled = _compiled_from(dispatcher, own_cell, record, started)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a damaged or odd record
+        debug("code cache %s: passed over (%s)", path, exc)
+        return None
+    debug("loaded %r%s from the code cache %s", dispatcher.py_func, tuple(signature), path)
+    return compiled
+
+
+def store(dispatcher: Dispatcher, signature: tuple[str, ...], own_cell: int,
+          compiled: Compiled) -> None:
+    """Keep `compiled` in the function's cache file, if it can be kept."""
+    path = cache_path(dispatcher.py_func)
+    if path is None:
+        return
+    key = _key(dispatcher)
+    record = _record(dispatcher, own_cell, compiled) if key is not None else None
+    if key is None or record is None:
+        debug("%r%s: not cached (its code depends on more than the cache's key)",
+              dispatcher.py_func, tuple(signature))
+        return
+    found = _read(path)
+    records = found[1] if found is not None and found[0] == key else {}
+    records[_entry_name(signature)] = record
+    _write(path, key, records)

@@ -581,3 +581,47 @@ def test_python_version_facts():
     from jitcore.frontend import versions
 
     assert versions.NEXTAFTER_STEPS == (sys.version_info >= (3, 12))
+
+
+REPLACED_BEFORE_THE_COMPILER = """
+import builtins, json, math, sys
+from unittest import mock
+with mock.patch("math.sqrt", lambda x: -1.0), mock.patch("builtins.abs", lambda x: 100.0), \\
+        mock.patch("math.floor", math.ceil):   # (another of math's own functions)
+    from jitcore import jit
+
+    @jit
+    def f(x):
+        return math.sqrt(x) + abs(x) + math.floor(x)
+
+    replaced = [f(2.5), f.py_func(2.5), "jitcore.compiler" in sys.modules]
+
+@jit
+def g(x):
+    return math.sqrt(x) + abs(x) + math.floor(x)
+
+@jit
+def h(x):
+    return math.exp(x) + round(x)
+
+print(json.dumps(replaced + [g(2.5), g.py_func(2.5), h(2.5), h.py_func(2.5), bool(h.signatures)]))
+"""
+
+
+def test_builtins_and_math_functions_replaced_before_the_compiler_loads():
+    # The compiler's tables translate calls of builtins.abs and math.sqrt by
+    # identity; they must hold the module's own functions, not whatever was
+    # bound when the compiler was imported (a mock, in a user's test suite).
+    import json
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", REPLACED_BEFORE_THE_COMPILER],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    jitted, python, loaded, after, python_after, other, python_other, native = json.loads(out.stdout)
+    assert loaded  # (the compiler did load while they were replaced)
+    assert jitted == python == -1.0 + 100.0 + 3
+    # (the functions replaced then run in CPython for the rest of the process;
+    # the others compile as ever)
+    assert after == python_after == math.sqrt(2.5) + 2.5 + 2
+    assert other == python_other == math.exp(2.5) + 2 and native

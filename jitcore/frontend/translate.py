@@ -31,7 +31,7 @@ import builtins
 import math
 import struct
 import sys
-from types import CodeType, FunctionType, ModuleType
+from types import BuiltinFunctionType, CodeType, FunctionType, ModuleType
 
 from ..abi import MAX_RESULT_SLOTS
 from ..errors import CompileError
@@ -103,14 +103,28 @@ COMPARE_PY: dict[str, Callable[[Any, Any], bool]] = {
     "!=": lambda a, b: a != b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
 }
 
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a type made at run time (a class statement)
+
+
+def _own(module: ModuleType, name: str) -> object:
+    """module.name if it is still that module's own function or type, which
+    is what the tables below translate; else an object no call can be of.
+    (A program may replace builtins.abs or math.sqrt before the compiler
+    loads, with a wrapper or a mock: calls of the replacement are then not
+    translated as calls of the builtin, and run it, as CPython does.)"""
+    obj = getattr(module, name, None)
+    if type(obj) is BuiltinFunctionType and obj.__self__ is module and obj.__name__ == name:
+        return obj
+    if isinstance(obj, type) and obj.__module__ == module.__name__ and obj.__name__ == name \
+            and not obj.__flags__ & _HEAP_TYPE:  # (a C type: no class statement makes one)
+        return obj
+    return object()
+
+
 # math functions of one float argument implemented by C helpers (csrc/numeric.c)
-MATH_FLOAT_HELPERS = {math.sqrt: "math_sqrt", math.exp: "math_exp", math.log: "math_log",
-                      math.sin: "math_sin", math.cos: "math_cos", math.tan: "math_tan",
-                      math.asin: "math_asin", math.acos: "math_acos", math.atan: "math_atan",
-                      math.sinh: "math_sinh", math.cosh: "math_cosh", math.tanh: "math_tanh",
-                      math.asinh: "math_asinh", math.acosh: "math_acosh", math.atanh: "math_atanh",
-                      math.expm1: "math_expm1", math.log1p: "math_log1p", math.log2: "math_log2",
-                      math.log10: "math_log10"}
+MATH_FLOAT_HELPERS = {_own(math, name): "math_" + name for name in (
+    "sqrt", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+    "asinh", "acosh", "atanh", "expm1", "log1p", "log2", "log10")}
 MATH_CONSTANTS = {"pi", "e", "tau", "inf", "nan"}
 
 
@@ -2520,12 +2534,12 @@ def _call_pow(t: _Translator, args: list[StackItem]) -> StackItem:
     return t.temp("helper", INT, [t.as_int(x) for x in ops], kind="int_powmod")
 
 
-BUILTIN_CALLS = {
-    range: _call_range, abs: _call_abs, min: _min_max("min"), max: _min_max("max"),
-    int: _call_int, float: _call_float, bool: _call_bool, round: _call_round,
-    divmod: _call_divmod, len: _call_len, enumerate: _call_enumerate, zip: _call_zip,
-    pow: _call_pow,
-}
+BUILTIN_CALLS = {_own(builtins, name): call for name, call in {
+    "range": _call_range, "abs": _call_abs, "min": _min_max("min"), "max": _min_max("max"),
+    "int": _call_int, "float": _call_float, "bool": _call_bool, "round": _call_round,
+    "divmod": _call_divmod, "len": _call_len, "enumerate": _call_enumerate, "zip": _call_zip,
+    "pow": _call_pow,
+}.items()}
 
 
 if TYPE_CHECKING:
@@ -2729,47 +2743,48 @@ def _math_prod(t: _Translator, args: list[StackItem], keywords: dict[str, StackI
 
 # math functions some versions have (looked up, so that each Python compiles its own)
 _OPTIONAL_FLOAT = {"exp2": "math_exp2", "cbrt": "math_cbrt"}
-MATH_FLOAT_HELPERS.update({getattr(math, name): helper for name, helper in _OPTIONAL_FLOAT.items()
+MATH_FLOAT_HELPERS.update({_own(math, name): helper for name, helper in _OPTIONAL_FLOAT.items()
                            if hasattr(math, name)})
 
 MATH_CALLS: dict[Any, Builtin] = {  # looked up by identity: see _builtin_call
     **{fn: _math_float(name) for fn, name in MATH_FLOAT_HELPERS.items()},
-    **{getattr(math, name): _math_float(f"math_{name}")
+    **{_own(math, name): _math_float(f"math_{name}")
        for name in ("erf", "erfc", "gamma", "lgamma", "ulp")},
-    math.log: _math_log,
-    math.fabs: _math_fabs,
-    math.floor: _math_round_to_int("float_floor"),
-    math.ceil: _math_round_to_int("float_ceil"),
-    math.hypot: _math_hypot,
-    math.copysign: _math_two("math_copysign"),
-    math.atan2: _math_two("math_atan2"),
-    math.fmod: _math_two("math_fmod"),
-    math.remainder: _math_two("math_remainder"),
-    math.pow: _math_two("math_pow"),
-    math.ldexp: _math_ldexp,
-    math.frexp: _math_split("math_frexp", "math_frexp_exponent", INT),
-    math.modf: _math_split("math_modf", "math_modf_integral", FLOAT),
-    math.isclose: _without_keywords(_math_isclose),
-    math.prod: _without_keywords(_math_prod),
-    math.nextafter: _without_keywords(_math_nextafter),
-    math.isqrt: _math_int("math_isqrt", 1),
-    math.factorial: _math_int("math_factorial", 1),
-    math.comb: _math_int("math_comb", 2),
-    math.perm: _math_perm,
-    math.gcd: _math_gcd_lcm("math_gcd", 0),
-    math.lcm: _math_gcd_lcm("math_lcm", 1),
-    math.isnan: _math_isnan,
-    math.isfinite: _math_isfinite,
-    math.degrees: _math_angle(180.0 / math.pi),
-    math.radians: _math_angle(math.pi / 180.0),
-    math.trunc: _math_trunc,
-    math.isinf: _math_isinf,
+    _own(math, "log"): _math_log,
+    _own(math, "fabs"): _math_fabs,
+    _own(math, "floor"): _math_round_to_int("float_floor"),
+    _own(math, "ceil"): _math_round_to_int("float_ceil"),
+    _own(math, "hypot"): _math_hypot,
+    _own(math, "copysign"): _math_two("math_copysign"),
+    _own(math, "atan2"): _math_two("math_atan2"),
+    _own(math, "fmod"): _math_two("math_fmod"),
+    _own(math, "remainder"): _math_two("math_remainder"),
+    _own(math, "pow"): _math_two("math_pow"),
+    _own(math, "ldexp"): _math_ldexp,
+    _own(math, "frexp"): _math_split("math_frexp", "math_frexp_exponent", INT),
+    _own(math, "modf"): _math_split("math_modf", "math_modf_integral", FLOAT),
+    _own(math, "isclose"): _without_keywords(_math_isclose),
+    _own(math, "prod"): _without_keywords(_math_prod),
+    _own(math, "nextafter"): _without_keywords(_math_nextafter),
+    _own(math, "isqrt"): _math_int("math_isqrt", 1),
+    _own(math, "factorial"): _math_int("math_factorial", 1),
+    _own(math, "comb"): _math_int("math_comb", 2),
+    _own(math, "perm"): _math_perm,
+    _own(math, "gcd"): _math_gcd_lcm("math_gcd", 0),
+    _own(math, "lcm"): _math_gcd_lcm("math_lcm", 1),
+    _own(math, "isnan"): _math_isnan,
+    _own(math, "isfinite"): _math_isfinite,
+    _own(math, "degrees"): _math_angle(180.0 / math.pi),
+    _own(math, "radians"): _math_angle(math.pi / 180.0),
+    _own(math, "trunc"): _math_trunc,
+    _own(math, "isinf"): _math_isinf,
 }
 if hasattr(math, "fma"):  # 3.13
-    MATH_CALLS[math.fma] = _math_three("math_fma")
+    MATH_CALLS[_own(math, "fma")] = _math_three("math_fma")
 
 # Calls that take keywords: (translator, positional arguments, keywords) -> result.
-KEYWORD_CALLS = {math.isclose: _math_isclose, math.nextafter: _math_nextafter, math.prod: _math_prod}
+KEYWORD_CALLS = {_own(math, "isclose"): _math_isclose, _own(math, "nextafter"): _math_nextafter,
+                 _own(math, "prod"): _math_prod}
 
 # Globals are arbitrary objects: a list, a NumPy array, an object whose __eq__
 # or __hash__ raises. Builtins are looked up by identity, never by hashing or

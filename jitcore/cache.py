@@ -116,44 +116,63 @@ def _is_found_at(obj: object) -> tuple[str, str, str] | None:
     return ("object", module, qualname) if found is obj and found is not None else None
 
 
-def _binding(dispatcher: Dispatcher, name: str) -> tuple[Any, ...] | None:
-    """What `name` is bound to for the function, as key material, or None if
-    that binding is one the key cannot capture (the code then goes uncached)."""
-    globals_ = dispatcher.py_func.__globals__
-    if name in globals_:
-        obj = globals_[name]
-    elif hasattr(builtins, name):
-        return ("builtins",)
-    else:
-        return ("unbound",)
-    if type(obj) in (int, bool, float):
+_UNBOUND = ("unbound",)
+
+
+def _describe(obj: object, dispatcher: Dispatcher) -> tuple[Any, ...] | None:
+    """What `obj` is, as key material, or None if the key cannot say (the
+    code then goes uncached)."""
+    if type(obj) in (int, bool, float, str, type(None)):
         return ("value", obj)  # (marshalled: -0.0 and each NaN by its bits)
     if obj is sys.modules.get("math"):  # (not imported here: loaded, if a global holds it)
         return ("math",)
     if obj is dispatcher:
         return ("self",)
-    if type(obj) in (str, type(None)):
-        return ("value", obj)  # (a name the code uses as an attribute, say)
     if isinstance(obj, type) or type(obj) is type(len):  # a class, a builtin or math function
+        # by the name it is found at: `range` replaced in builtins, or
+        # math.sqrt by another function, is no longer what it was
         return _is_found_at(obj)
     return None
+
+
+def _bindings(dispatcher: Dispatcher) -> tuple[tuple[str, Any], ...] | None:
+    """What each name the function's code holds is bound to, as the compile
+    reads it: a global, or else a builtin; and where the code reads the math
+    module, that module's attribute of the name (math.sqrt, math.pi). The
+    code's names include its attribute names: a global of the same name is
+    key material too, which costs at worst a compile."""
+    func = dispatcher.py_func
+    globals_ = func.__globals__
+    math = sys.modules.get("math")
+    reads_math = math is not None and any(globals_.get(name) is math for name in func.__code__.co_names)
+    found: list[tuple[str, Any]] = []
+    for name in func.__code__.co_names:
+        if name in globals_:
+            binding = _describe(globals_[name], dispatcher)
+        elif hasattr(builtins, name):
+            binding = _describe(getattr(builtins, name), dispatcher)
+        else:
+            binding = _UNBOUND
+        if binding is None:
+            return None
+        found.append((name, binding))
+        if reads_math:
+            attribute = _describe(getattr(math, name), dispatcher) if hasattr(math, name) else _UNBOUND
+            if attribute is None:
+                return None
+            found.append(("math." + name, attribute))
+    return tuple(found)
 
 
 def _key(dispatcher: Dispatcher) -> bytes | None:
     """The key of the function's cache file, or None if it cannot have one."""
     func = dispatcher.py_func
-    code = func.__code__
-    if func.__closure__:
+    bindings = _bindings(dispatcher)
+    if func.__closure__ or bindings is None:
         return None
-    bindings = []
-    for name in code.co_names:
-        binding = _binding(dispatcher, name)
-        if binding is None:
-            return None
-        bindings.append((name, binding))
     interpreter = (sys.implementation.cache_tag, sys.version, getattr(sys, "abiflags", ""))
     return marshal.dumps((_FORMAT, __version__, _jitcore_stamp(), interpreter, func.__module__,
-                          func.__qualname__, code, tuple(bindings)), _MARSHAL)
+                          func.__qualname__, func.__code__, bindings), _MARSHAL)
 
 
 def _entry_name(signature: tuple[str, ...]) -> tuple[str, ...]:

@@ -234,6 +234,52 @@ def test_a_global_rebound_to_another_object_compiles_again(folder):
     assert out == {"r": repr((5 + 0j) * 2.5 + 81.0), "native": False}  # CPython's cmath answer
 
 
+PATCHED = textwrap.dedent('''
+    import math
+    from jitcore import jit
+
+    @jit(cache=True)
+    def norm(x, y):
+        return math.sqrt(abs(x) + abs(y))
+''')
+
+PATCHING_RUNNER = textwrap.dedent('''
+    import builtins, json, math, sys
+    sys.path.insert(0, sys.argv[1])
+    if sys.argv[2] == "abs":
+        builtins.abs = lambda x: 100.0        # the builtin replaced before the module runs
+    elif sys.argv[2] == "sqrt":
+        math.sqrt = math.cbrt if hasattr(math, "cbrt") else math.log  # another builtin
+    import patched
+    r = patched.norm(-3.0, 12.0)
+    sig = patched.norm.signatures
+    print(json.dumps({"r": r, "expected": patched.norm.py_func(-3.0, 12.0),
+                      "src": sorted(patched.norm.compile(*sig[0]).timings_ns) if sig else None}))
+''')
+
+
+@pytest.mark.parametrize("patch", ["abs", "sqrt"])
+def test_a_patched_builtin_or_math_function_is_not_what_the_code_was_compiled_for(tmp_path, patch):
+    (tmp_path / "patched.py").write_text(PATCHED)
+
+    def run(how):
+        out = subprocess.run([sys.executable, "-W", "ignore", "-c", PATCHING_RUNNER, str(tmp_path),
+                              how], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    assert run("none")["src"] == COMPILED
+    assert run("none") == {"r": 15.0 ** 0.5, "expected": 15.0 ** 0.5, "src": ["cache"]}
+    patched = run(patch)
+    assert patched["r"] == patched["expected"] != 15.0 ** 0.5
+    assert patched["src"] != ["cache"]
+    # abs replaced by a Python function: that code is never written, the file
+    # still holds the unpatched code; math.sqrt by cbrt: that process wrote its
+    # own code (one key per file), so the next compiles again
+    assert run("none") == {"r": 15.0 ** 0.5, "expected": 15.0 ** 0.5,
+                           "src": ["cache"] if patch == "abs" else COMPILED}
+
+
 def test_damaged_files_are_passed_over_and_rewritten(folder):
     _sources(folder)
     path = _file(folder, "total")

@@ -9,22 +9,27 @@ A cache file holds code like a .pyc file does; trust it as you trust those.
 Code is taken from a cache file only when everything its compile read is
 the same now (`_key`): the function's code object (marshalled: bytecode,
 constants, names, line numbers, file name), what each name it uses is bound
-to in its globals or builtins (an int, float or bool by value, `math`, a
-builtin or math function or an exception class by module and name, the
-function itself), this jitcore (its version and the size and time of each of
-its files), CPython's exact version and, for NumPy types, NumPy's. Anything
-else (another jitted or plain function called natively, a closure, a warning
-NumPy issues in place, a path capped by the block version limit) is compiled
-as usual and not written: such code depends on more than this key says.
+to in its globals or builtins (an int, float or bool by value, `math` and
+math's attribute of each name, a builtin or math function or an exception
+class by module and name, the function itself, another jitted or plain
+function by its code and defaults), this jitcore (its version and the size
+and time of each of its files), CPython's exact build and, for NumPy types,
+NumPy's version. A function it calls natively is prepared first (loaded or
+compiled, in this process) and must return what the recorded code expects
+(`_callees`: its statuses and result types), else the code is compiled
+again. Anything else (a closure, a warning NumPy issues in place, a path
+capped by the block version limit) is compiled as usual and not written:
+such code depends on more than this key says.
 
 Machine code holds a few addresses that change from process to process (C
-helpers and the poll's slow path in jitcore._native, the function's own cell
-for its recursive calls): the assembler notes each (`Assembler.relocations`),
-and loading writes this process's addresses there before the code becomes
-executable. A file that is unreadable, damaged, for another key or for other
-argument types is passed over (and rewritten after the compile); a directory
-that cannot be written leaves the function compiled in memory only. None of
-it is an error for the user: the cache can only save time.
+helpers and the poll's slow path in jitcore._native, callees' cells, the
+function's own cell for its recursive calls): the assembler notes each
+(`Assembler.relocations`), and loading writes this process's addresses
+there before the code becomes executable; the file holds zeros there. A
+file that is unreadable, damaged, for another key or for other argument
+types is passed over (and rewritten after the compile); a directory that
+cannot be written leaves the function compiled in memory only. None of it
+is an error for the user: the cache can only save time.
 """
 
 from __future__ import annotations
@@ -35,19 +40,22 @@ import os
 import sys
 import time
 import zlib
+from types import FunctionType
 
 from . import __version__
-from .dispatcher import debug
+from .dispatcher import Dispatcher, debug
+from .errors import CompileError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
+    from .calls import NativeTarget
     from .compiled import Compiled
-    from .dispatcher import Dispatcher
 
 # The layout of a cache file's record; a file of another layout is ignored.
-_FORMAT = 1
+_FORMAT = 2
 # marshal's format 2: before format 3, marshal wrote no back-references, whose
 # presence depends on objects' reference counts; with 2 the same key is the
 # same bytes in every process (and a file's bytes depend on its contents only).
@@ -128,6 +136,10 @@ def _describe(obj: object, dispatcher: Dispatcher) -> tuple[Any, ...] | None:
         return ("math",)
     if obj is dispatcher:
         return ("self",)
+    if isinstance(obj, Dispatcher):  # a callee: the code depends on its parameters and defaults
+        obj = obj.py_func            # (and on how it returns, which loading checks)
+    if type(obj) is FunctionType:  # (a plain function is compiled as a jitted callee)
+        return ("function", obj.__code__, obj.__defaults__, obj.__kwdefaults__)
     if isinstance(obj, type) or type(obj) is type(len):  # a class, a builtin or math function
         # by the name it is found at: `range` replaced in builtins, or
         # math.sqrt by another function, is no longer what it was
@@ -171,8 +183,11 @@ def _key(dispatcher: Dispatcher) -> bytes | None:
     if func.__closure__ or bindings is None:
         return None
     interpreter = (sys.implementation.cache_tag, sys.version, getattr(sys, "abiflags", ""))
-    return marshal.dumps((_FORMAT, __version__, _jitcore_stamp(), interpreter, func.__module__,
-                          func.__qualname__, func.__code__, bindings), _MARSHAL)
+    try:
+        return marshal.dumps((_FORMAT, __version__, _jitcore_stamp(), interpreter, func.__module__,
+                              func.__qualname__, func.__code__, bindings), _MARSHAL)
+    except ValueError:  # a callee's default marshal cannot write
+        return None
 
 
 def _entry_name(signature: tuple[str, ...]) -> tuple[str, ...]:
@@ -219,18 +234,43 @@ def _typed(x: Any) -> Any:
     return tuple(_typed(y) for y in x)
 
 
+def _target_fields(target: NativeTarget) -> tuple[Any, ...]:
+    """What a caller's code takes from how it calls a callee: the statuses
+    and result types of each kind of result."""
+    return (target.status, _plain(target.results), target.is_tuple,
+            tuple(_target_fields(t) for t in target.alternatives))
+
+
+def _callee_name(dispatcher: Dispatcher, target: NativeTarget) -> str | None:
+    """The name the function's code calls target's function by."""
+    globals_ = dispatcher.py_func.__globals__
+    for name in dispatcher.py_func.__code__.co_names:
+        obj = globals_[name] if name in globals_ else getattr(builtins, name, None)
+        if obj is target.owner or obj is target.owner.py_func:
+            return str(name)
+    return None
+
+
 def _record(dispatcher: Dispatcher, own_cell: int, compiled: Compiled) -> tuple[Any, ...] | None:
     """What a cache file keeps of `compiled`, or None if it cannot be kept."""
     if compiled.capped:
         return None
+    callees = [target for target in compiled.targets if target.cell != own_cell]  # (not recursion)
+    targets = []
+    for target in callees:
+        name = _callee_name(dispatcher, target)
+        if name is None:
+            return None
+        targets.append((name, _plain(target.signature), _target_fields(target)))
+    cells = [target.cell for target in callees]
     relocations = []
     code = bytearray(compiled.code)  # with zeros for this process's addresses (ASLR's secret)
     for offset, symbol in compiled.relocations:
         code[offset:offset + 8] = bytes(8)
         if symbol[0] == "cell":
-            if symbol[1] != own_cell:
-                return None  # another function's code, or another signature's
-            symbol = ("own cell",)
+            # (this very signature's cell: its recursive calls; any other is a
+            # callee's, whose cell the load asks the callee for)
+            symbol = ("own cell",) if symbol[1] == own_cell else ("callee", cells.index(symbol[1]))
         elif symbol[0] == "warn_in_place":
             return None  # its sites are numbered in this process
         relocations.append((offset, symbol))
@@ -242,15 +282,35 @@ def _record(dispatcher: Dispatcher, own_cell: int, compiled: Compiled) -> tuple[
         sites.append((site.kind, site.param, _plain(site.types), site.offset, site.line, raised))
     return (compiled.name, _plain(compiled.signature), compiled.slots, compiled.frame_bytes,
             bytes(code), tuple(relocations), _plain(compiled.tuple_shapes),
-            _plain(compiled.returns), compiled.records, tuple(sites))
+            _plain(compiled.returns), compiled.records, tuple(sites), tuple(targets))
 
 
-def _address(symbol: tuple[Any, ...], own_cell: int) -> int:
+def _callees(dispatcher: Dispatcher, recorded: tuple[Any, ...]) -> list[NativeTarget]:
+    """How this process's code calls the callees a record names, each
+    prepared first (loaded or compiled, as a compile would), or ValueError
+    if one now returns otherwise than the recorded code expects."""
+    from .calls import helper_dispatcher
+
+    globals_ = dispatcher.py_func.__globals__
+    targets = []
+    for name, signature, fields in recorded:
+        obj = globals_[name] if name in globals_ else getattr(builtins, name)
+        callee = obj if isinstance(obj, Dispatcher) else helper_dispatcher(obj, cache=True)
+        target = callee.native_target(_typed(signature))
+        if _target_fields(target) != fields:
+            raise ValueError(f"{name}{tuple(signature)} returns otherwise now")
+        targets.append(target)
+    return targets
+
+
+def _address(symbol: tuple[Any, ...], own_cell: int, targets: list[NativeTarget]) -> int:
     from . import runtime
 
     kind = symbol[0]
     if kind == "own cell":
         return own_cell
+    if kind == "callee":
+        return int(targets[symbol[1]].cell)
     if kind == "helper":
         return runtime.helper_address(symbol[1])
     if kind == "poll_slow":
@@ -267,28 +327,32 @@ def _movabs_at(code: bytes | bytearray, offset: int) -> bool:
 
 
 def _compiled_from(dispatcher: Dispatcher, own_cell: int, record: tuple[Any, ...],
-                   started: int) -> Compiled:
+                   announce: Callable[[list[Any], list[Any]], None], started: int) -> Compiled:
     from .compiled import Compiled
     from .ir import RaiseSite
     from .runtime import CodeBlock
 
     (name, signature, slots, frame_bytes, code, relocations, tuple_shapes, returns, records,
-     sites) = record
+     sites, recorded_targets) = record
+    raise_sites = tuple(RaiseSite(kind, param, _typed(types), offset, line, _raised_in(raised))
+                        for kind, param, types, offset, line, raised in sites)
+    tuple_shapes, returns = [_typed(s) for s in tuple_shapes], [_typed(r) for r in returns]
+    announce(returns, tuple_shapes)  # (for callees that call it back)
+    targets = _callees(dispatcher, recorded_targets)
     patched = bytearray(code)
     for offset, symbol in relocations:
         if not _movabs_at(patched, offset):
             raise ValueError(f"relocation at {offset} is not an address load")
-        patched[offset:offset + 8] = _address(symbol, own_cell).to_bytes(8, "little")
+        patched[offset:offset + 8] = _address(symbol, own_cell, targets).to_bytes(8, "little")
     code = bytes(patched)
     block = CodeBlock(code)
-    raise_sites = tuple(RaiseSite(kind, param, _typed(types), offset, line, _raised_in(raised))
-                        for kind, param, types, offset, line, raised in sites)
-    uses_cell = any(symbol == ("own cell",) for _, symbol in relocations)
+    owners = [dispatcher] if any(symbol == ("own cell",) for _, symbol in relocations) else []
+    callees = tuple({id(owner): owner for owner in owners + [t.owner for t in targets]}.values())
     return Compiled(name, _typed(signature), "", [], "", None, slots, frame_bytes, code, block,
-                    [_typed(s) for s in tuple_shapes], [_typed(r) for r in returns],
-                    {"cache": time.perf_counter_ns() - started}, None,
-                    (dispatcher,) if uses_cell else (), records, raise_sites, (),
-                    tuple((offset, tuple(symbol)) for offset, symbol in relocations))
+                    tuple_shapes, returns,
+                    {"cache": time.perf_counter_ns() - started}, None, callees, records,
+                    raise_sites, (), tuple((offset, tuple(symbol)) for offset, symbol in relocations),
+                    tuple(targets))
 
 
 # -- files --------------------------------------------------------------------
@@ -330,8 +394,11 @@ def _write(path: str, key: bytes, records: dict[tuple[str, ...], Any]) -> None:
             pass
 
 
-def load(dispatcher: Dispatcher, signature: tuple[str, ...], own_cell: int) -> Compiled | None:
-    """The code for `signature` from the function's cache file, or None."""
+def load(dispatcher: Dispatcher, signature: tuple[str, ...], own_cell: int,
+         announce: Callable[[list[Any], list[Any]], None]) -> Compiled | None:
+    """The code for `signature` from the function's cache file, or None.
+    `announce(returns, tuple_shapes)` is told what the code returns before
+    its callees are prepared (calls._loading)."""
     started = time.perf_counter_ns()
     path = cache_path(dispatcher.py_func)
     if path is None:
@@ -345,8 +412,10 @@ def load(dispatcher: Dispatcher, signature: tuple[str, ...], own_cell: int) -> C
     if key is None or stored != key or record is None:
         return None
     try:
-        compiled = _compiled_from(dispatcher, own_cell, record, started)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a damaged or odd record
+        compiled = _compiled_from(dispatcher, own_cell, record, announce, started)
+    except (ValueError, TypeError, KeyError, AttributeError, CompileError) as exc:
+        # a damaged or odd record, or a callee that now returns otherwise or
+        # cannot be compiled for those types
         debug("code cache %s: passed over (%s)", path, exc)
         return None
     debug("loaded %r%s from the code cache %s", dispatcher.py_func, tuple(signature), path)

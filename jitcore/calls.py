@@ -420,6 +420,7 @@ def ir_type(t: Any) -> str | None:
 # (and, through recursion, f itself), so per-function locks could deadlock.
 _COMPILE_LOCK = RLock()
 _nesting = [0]  # how many compiles are under way (all under _COMPILE_LOCK)
+_compiling: list[Dispatcher] = []  # whose: the innermost last
 # (dispatcher, signature) compiled, or cached as "runs in CPython", by the
 # compiles under way
 _compiled_while_compiling: list[tuple[Dispatcher, Key]] = []
@@ -441,7 +442,7 @@ def _after_fork_in_child() -> None:
     global _COMPILE_LOCK
     _COMPILE_LOCK = RLock()
     _nesting[0] = 0
-    del _compiled_while_compiling[:]
+    del _compiled_while_compiling[:], _compiling[:]
 
 
 if hasattr(os, "register_at_fork"):
@@ -484,10 +485,12 @@ class NativeTarget(Record):
     """How compiled code calls another jitted function for one signature.
     Immutable; equal by its fields."""
 
-    __slots__ = ("name", "cell", "status", "results", "is_tuple", "owner", "alternatives")
+    __slots__ = ("name", "cell", "status", "results", "is_tuple", "owner", "alternatives",
+                 "signature")
 
     def __init__(self, name: str, cell: int, status: int, results: tuple[Any, ...], is_tuple: bool,
-                 owner: Dispatcher, alternatives: tuple[NativeTarget, ...] = ()) -> None:
+                 owner: Dispatcher, alternatives: tuple[NativeTarget, ...] = (),
+                 signature: tuple[str, ...] = ()) -> None:
         self.name = name
         self.cell = cell  # address of the word holding the callee's entry address
         self.status = status  # the status the callee returns with its (single) kind of result
@@ -498,15 +501,16 @@ class NativeTarget(Record):
         # kind (status, results, is_tuple as above); the caller goes on with each
         # (frontend: call_jitted). Empty for a callee of one kind.
         self.alternatives = alternatives
+        self.signature = signature  # the IR types the callee is called with (its cell's)
 
     def _fields(self) -> tuple[Any, ...]:
         return (self.name, self.cell, self.status, self.results, self.is_tuple, self.owner,
-                self.alternatives)
+                self.alternatives, self.signature)
 
     def __repr__(self) -> str:
         return (f"NativeTarget(name={self.name!r}, cell={self.cell!r}, status={self.status!r}, "
                 f"results={self.results!r}, is_tuple={self.is_tuple!r}, owner={self.owner!r}, "
-                f"alternatives={self.alternatives!r})")
+                f"alternatives={self.alternatives!r}, signature={self.signature!r})")
 
     def __str__(self) -> str:
         return self.name
@@ -881,7 +885,10 @@ def native_target(self: Dispatcher, signature: tuple[str, ...]) -> NativeTarget:
             seen = self._returns_so_far[key]
             result = seen[0] if seen else self._assumed[key]
             self._handed_out[key].add(result)
-            return _target(self, name, cell, result, tuple_index=0)
+            return _target(self, signature, cell, result, tuple_index=0)
+        loading = _loading.get((self, key))
+        if loading is not None:  # its code is being loaded (from the code cache): a
+            return _targets(self, signature, cell, *loading)  # callee calls back
         entry = self._entries[key] if key in self._entries else prepare(self, key)
         if entry is None:
             failure = self._failures.get(key)
@@ -890,27 +897,35 @@ def native_target(self: Dispatcher, signature: tuple[str, ...]) -> NativeTarget:
             code = self.py_func.__code__
             raise CompileError(f"called with argument types {_format(key)}, which native code does "
                                f"not take", code.co_filename, code.co_firstlineno, name)
-        returns = entry.compiled.returns
-        if not returns:
-            # Every path of the callee deopts (say, a comparison of a float
-            # with an int no double can hold): any expected kind will do,
-            # since the call deopts whenever it is made.
-            return _target(self, name, cell, (INT,), 0)
-        targets = [_target(self, name, cell, result, entry.compiled.tuple_shapes.index(result[1:])
-                                if result[0] == "tuple" else 0) for result in returns]
-        if len(targets) == 1:
-            return targets[0]
-        # returns one of several kinds: the caller goes on with each
-        return NativeTarget(name, cell, -1, (), False, self, tuple(targets))
+        return _targets(self, signature, cell, entry.compiled.returns, entry.compiled.tuple_shapes)
 
 
-def _target(self: Dispatcher, name: str, cell: int, result: tuple[str, ...],
+def _targets(self: Dispatcher, signature: tuple[str, ...], cell: int, returns: list[tuple[str, ...]],
+             tuple_shapes: list[tuple[str, ...]]) -> NativeTarget:
+    """The NativeTarget of code that returns `returns` (Compiled.returns)."""
+    if not returns:
+        # Every path of the callee deopts (say, a comparison of a float
+        # with an int no double can hold): any expected kind will do,
+        # since the call deopts whenever it is made.
+        return _target(self, signature, cell, (INT,), 0)
+    targets = [_target(self, signature, cell, result, tuple_shapes.index(result[1:])
+                       if result[0] == "tuple" else 0) for result in returns]
+    if len(targets) == 1:
+        return targets[0]
+    # returns one of several kinds: the caller goes on with each
+    return NativeTarget(self.py_func.__qualname__, cell, -1, (), False, self, tuple(targets),
+                        tuple(signature))
+
+
+def _target(self: Dispatcher, signature: tuple[str, ...], cell: int, result: tuple[str, ...],
             tuple_index: int) -> NativeTarget:
     kind = result[0]
+    name, signature = self.py_func.__qualname__, tuple(signature)
     if kind == "tuple":
-        return NativeTarget(name, cell, abi.STATUS_TUPLE + tuple_index, result[1:], True, self)
+        return NativeTarget(name, cell, abi.STATUS_TUPLE + tuple_index, result[1:], True, self,
+                            signature=signature)
     results = () if kind == "none" else (kind,)
-    return NativeTarget(name, cell, abi.SCALAR_STATUS[kind], results, False, self)
+    return NativeTarget(name, cell, abi.SCALAR_STATUS[kind], results, False, self, signature=signature)
 
 
 def cell_of(self: Dispatcher, key: Key) -> tuple[Any, int]:
@@ -922,9 +937,11 @@ def cell_of(self: Dispatcher, key: Key) -> tuple[Any, int]:
 def _nested_compile(self: Dispatcher, key: Key, signature: tuple[str, ...]) -> Compiled:
     """_compile, counting how deep compiles nest (compiling f compiles what f calls)."""
     _nesting[0] += 1
+    _compiling.append(self)
     try:
         return _compile(self, key, signature)
     finally:
+        _compiling.pop()
         _nesting[0] -= 1
         if _nesting[0] == 0:
             del _compiled_while_compiling[:]
@@ -941,6 +958,7 @@ def _compile(self: Dispatcher, key: Key, signature: tuple[str, ...]) -> Compiled
     A wrong assumption is never a wrong answer: each native call checks
     the kind its callee returned and deopts on a mismatch.
     """
+    compile_function = _compile_function()
     candidates: list[tuple[str, ...]] = [(INT,), (BOOL,), (FLOAT,)]
     tried: list[tuple[str, ...]] = []
     first_error: CompileError | None = None
@@ -952,7 +970,7 @@ def _compile(self: Dispatcher, key: Key, signature: tuple[str, ...]) -> Compiled
         self._returns_so_far[key] = []
         self._handed_out[key] = set()
         try:
-            compiled = _compile_function()(self.py_func, signature, self._returns_so_far[key])
+            compiled = compile_function(self.py_func, signature, self._returns_so_far[key])
         except CompileError as exc:
             if not self._handed_out[key]:
                 raise  # no recursion involved: another assumption cannot help
@@ -984,16 +1002,30 @@ def _from_cache(self: Dispatcher, key: Key) -> _Entry | None:
         return None
     from . import cache
 
+    def announce(returns: list[tuple[str, ...]], tuple_shapes: list[tuple[str, ...]]) -> None:
+        _loading[self, key] = (returns, tuple_shapes)
+
+    _loading[self, key] = None
     try:
-        compiled = cache.load(self, signature, cell_of(self, key)[1])  # type: ignore[arg-type]
-        if compiled is None:
+        compiled = cache.load(self, signature, cell_of(self, key)[1], announce)  # type: ignore[arg-type]
+        if compiled is None or key in self._entries:
             return None
         ensure_interrupt_handler()
         entry = _Entry(compiled)
     except Exception as exc:  # noqa: BLE001 - compile instead
         debug("code cache of %r: %r", self.py_func, exc)
         return None
+    finally:
+        del _loading[self, key]
     return _install(self, key, entry)
+
+
+# (dispatcher, key) whose code is being loaded from the code cache: what its
+# record says it returns, once read (then None). The load prepares its
+# callees first; one that calls it back is told what the code it is loading
+# returns, as a recursive call being compiled is told what is assumed (and
+# checks at run time, as ever, what comes back).
+_loading: dict[tuple[Dispatcher, Key], tuple[list[tuple[str, ...]], list[tuple[str, ...]]] | None] = {}
 
 
 def _keep(self: Dispatcher, key: Key, signature: tuple[str, ...], compiled: Compiled) -> None:
@@ -1024,16 +1056,16 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
     with _COMPILE_LOCK:  # threads racing on the first call compile once
         if key in self._entries:
             return self._entries[key]
-        if key in self._assumed:
-            # A call made while this very signature compiles, on this
-            # thread (the lock is re-entrant): a signal handler or a
+        if key in self._assumed or (self, key) in _loading:
+            # A call made while this very signature compiles (or loads), on
+            # this thread (the lock is re-entrant): a signal handler or a
             # finalizer that ran mid-compile. It runs in CPython; the
             # compile under way goes on undisturbed.
             return None
         if self.cache:
             cached = _from_cache(self, key)
-            if cached is not None:
-                return cached
+            if cached is not None or key in self._entries:  # (callees may have compiled it)
+                return self._entries[key]
         code = self.py_func.__code__
         try:
             signature = tuple(ir_type(t) for t in key)
@@ -1101,6 +1133,11 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
             return None
         except CompileError as exc:
             failure: CompileError = exc
+        except ImportError as exc:  # of the compiler, the first time: a sandbox that maps no
+            # more extension modules, a broken install (as dispatcher._without_compiler)
+            failure = CompileError(f"jitcore's compiler did not load ({type(exc).__name__}: {exc})",
+                                   code.co_filename, code.co_firstlineno, self.py_func.__qualname__)
+            failure.__cause__ = exc
         except ExecMemError as exc:
             failure = CompileError(f"no executable memory: {exc}", code.co_filename,
                                    code.co_firstlineno, self.py_func.__qualname__)
@@ -1252,8 +1289,10 @@ def bind_arguments(func: types.FunctionType, args: Sequence[Any],
 _plain_helpers: weakref.WeakValueDictionary[int, Dispatcher] | None = None
 
 
-def helper_dispatcher(func: types.FunctionType) -> Dispatcher:
-    """The dispatcher through which jitted code calls plain function `func`."""
+def helper_dispatcher(func: types.FunctionType, cache: bool = False) -> Dispatcher:
+    """The dispatcher through which jitted code calls plain function `func`:
+    with cache=True (given, or that of the function being compiled) its code
+    is kept in the code cache too, as its caller's is."""
     global _plain_helpers
     with _COMPILE_LOCK:
         if _plain_helpers is None:
@@ -1263,6 +1302,8 @@ def helper_dispatcher(func: types.FunctionType) -> Dispatcher:
         found = _plain_helpers.get(id(func))
         if found is None or found.py_func is not func:
             found = _plain_helpers[id(func)] = Dispatcher(func)
+        if cache or (_compiling and _compiling[-1].cache):
+            found.cache = True
         return found
 
 

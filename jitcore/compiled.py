@@ -9,6 +9,8 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .errors import CompileError
     from .ir import RaiseSite
     from .regalloc import Allocation
@@ -36,7 +38,7 @@ class Compiled:
 
     __slots__ = ("name", "signature", "ir_before", "passes", "ir", "allocation", "slots",
                  "frame_bytes", "code", "block", "tuple_shapes", "returns", "timings_ns", "stages",
-                 "callees", "records", "raise_sites", "capped", "relocations")
+                 "callees", "records", "raise_sites", "capped", "relocations", "targets")
 
     def __init__(self, name: str, signature: tuple[str, ...], ir_before: str,
                  passes: list[tuple[int, str, int]], ir: str, allocation: Allocation | None,
@@ -46,7 +48,8 @@ class Compiled:
                  callees: tuple[object, ...] = (), records: bool = True,
                  raise_sites: tuple[RaiseSite, ...] = (),
                  capped: tuple[CompileError, ...] = (),
-                 relocations: tuple[tuple[int, Symbol], ...] = ()) -> None:
+                 relocations: tuple[tuple[int, Symbol], ...] = (),
+                 targets: tuple[Any, ...] = ()) -> None:
         self.name = name
         self.signature = signature  # IR types of the arguments
         self.ir_before = ir_before  # the IR as the front end built it ("" unless keep_text)
@@ -80,6 +83,9 @@ class Compiled:
         # helper, a callee's cell): (offset of its 8 bytes, what it is), for
         # the code cache (jitcore/cache.py) to put this process's there.
         self.relocations = relocations
+        # How its native calls reach their callees (calls.NativeTarget), one
+        # per callee's cell: what the code cache checks again as it loads.
+        self.targets = targets
 
     def __repr__(self) -> str:
         return f"<Compiled {self.name}{self.signature}: {len(self.code)} bytes>"

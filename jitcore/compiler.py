@@ -75,14 +75,14 @@ def compile_function(func: FunctionType, signature: Sequence[str] | None = None,
         assert marks is not None
         stages = Stages(trace.texts, listing, _origins(ir, marks, listing))
         stages.render_ns = render + clock() - t6
-    callees = tuple({id(inst.data.owner): inst.data.owner
-                     for inst in ir.insts() if inst.op == "call"}.values())
+    targets = tuple({inst.data.cell: inst.data for inst in ir.insts() if inst.op == "call"}.values())
+    callees = tuple({id(target.owner): target.owner for target in targets}.values())
     arg_types = tuple(signature) if signature is not None else (INT,) * func.__code__.co_argcount
     return Compiled(func.__qualname__, arg_types, ir_before, report,
                     ir.dump() if keep_text else "", alloc if keep_text else None, alloc.slots,
                     frame_bytes, code, block, shapes, returns, timings,
                     stages, callees, ir.records, tuple(ir.raise_sites()),
-                    tuple(ir.capped), tuple(asm.relocations))
+                    tuple(ir.capped), tuple(asm.relocations), targets)
 
 
 # -- which IR instruction each machine instruction comes from (keep_stages) --

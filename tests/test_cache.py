@@ -70,7 +70,28 @@ MODULE = textwrap.dedent('''
 
     @jit(cache=True)
     def helper_user(n):
-        return total(n) + 1   # calls another jitted function: not cached
+        return total(n) + 1   # calls another jitted function
+
+    FACTOR = 3
+
+    def plain_helper(x):      # not decorated: compiled as a callee
+        return x * FACTOR
+
+    @jit(cache=True)
+    def uses_plain(n):
+        return plain_helper(n) + 1
+
+    @jit(cache=True)
+    def is_even(n):
+        if n == 0:
+            return True
+        return is_odd(n - 1)
+
+    @jit(cache=True)
+    def is_odd(n):
+        if n == 0:
+            return False
+        return is_even(n - 1)
 ''')
 
 # Runs in the child: each case's result (repr, type name) or exception, and
@@ -90,6 +111,8 @@ RUNNER = textwrap.dedent('''
     cases += [("pick", (array("d", [1.5, -2.5, 3.0]), i)) for i in (0, 2, -1, -3, 3, -4, -2000)]
     cases += [("pair", (x,)) for x in (0, 5, -2 ** 63, 2 ** 63 - 1)]
     cases += [("helper_user", (10,)), ("spin", (1000,))]
+    cases += [("uses_plain", (n,)) for n in (0, 5, -7, 2 ** 62, 3_074_457_345_618_258_602)]
+    cases += [("is_even", (n,)) for n in (0, 1, 10, 301)] + [("is_odd", (n,)) for n in (0, 7, 300)]
     out = []
     for name, args in cases:
         for f in (getattr(mod, name), getattr(mod, name).py_func):
@@ -100,7 +123,8 @@ RUNNER = textwrap.dedent('''
             except Exception as exc:
                 out.append([name, "raised", type(exc).__name__, str(exc)])
     sources = {}
-    for name in ("total", "fib", "mixed", "mul", "pick", "pair", "helper_user", "spin"):
+    for name in ("total", "fib", "mixed", "mul", "pick", "pair", "helper_user", "spin",
+                 "uses_plain", "is_even", "is_odd"):
         d = getattr(mod, name)
         sources[name] = sorted(sorted(d.compile(*key).timings_ns) for key in d.signatures)
     print(json.dumps({"results": out, "sources": sources,
@@ -109,9 +133,11 @@ RUNNER = textwrap.dedent('''
 
 
 def _line(name):
-    """The line of `name`'s decorator in MODULE: its code's co_firstlineno."""
+    """The line of `name`'s decorator in MODULE, if it has one, else of its
+    def: its code's co_firstlineno."""
     lines = MODULE.split("\n")
-    return next(i for i, text in enumerate(lines, 1) if text.startswith(f"def {name}(")) - 1
+    line = next(i for i, text in enumerate(lines, 1) if text.startswith(f"def {name}("))
+    return line - 1 if lines[line - 2].startswith("@") else line
 
 
 def _file(folder, name):
@@ -144,17 +170,18 @@ def test_the_second_process_loads_the_code_and_gives_cpythons_results(folder):
     for jitted, python in _pairs(first["results"]):
         assert jitted == python
     files = sorted(f for f in os.listdir(folder / "__pycache__") if f.endswith(".jitcore"))
-    cached = ("fib", "mixed", "mul", "pair", "pick", "spin", "total")
-    assert files == sorted(_file(folder, name).name for name in cached)
+    # (plain_helper's too: a plain function called by a function with
+    # cache=True is kept with it)
+    assert files == sorted(_file(folder, name).name for name in [*first["sources"], "plain_helper"])
     assert all(srcs == [COMPILED] for srcs in first["sources"].values()), first["sources"]
     second = _run(folder)
     for jitted, python in _pairs(second["results"]):
         assert jitted == python
     assert second["results"] == first["results"]
-    for name, srcs in second["sources"].items():
-        # helper_user's code calls total's: it is never cached
-        assert srcs == [COMPILED] if name == "helper_user" else [["cache"]], (name, srcs)
-    assert second["compiler"]  # (helper_user compiled)
+    # every function's code loaded (helper_user's and uses_plain's with their
+    # callees' cells, is_even's and is_odd's with each other's), nothing compiled
+    assert all(srcs == [["cache"]] for srcs in second["sources"].values()), second["sources"]
+    assert not second["compiler"]
 
 
 def test_a_process_that_loads_everything_never_imports_the_compiler(folder):
@@ -217,6 +244,43 @@ def test_a_change_to_what_the_compile_read_compiles_again(folder, edit, changed)
     assert _sources(folder)["src"] == [["cache"], ["cache"]]  # and written again
 
 
+def _callers(folder):
+    runner = textwrap.dedent('''
+        import json, sys
+        sys.path.insert(0, sys.argv[1])
+        import mod
+        r = [mod.helper_user(300), mod.uses_plain(7), mod.is_even(9)]
+        print(json.dumps({"r": r, "src": {f.__name__: sorted(f.compile(*f.signatures[0]).timings_ns)
+                                          for f in (mod.total, mod.helper_user, mod.uses_plain,
+                                                    mod.is_even, mod.is_odd)}}))
+    ''')
+    return _run(folder, runner=runner)
+
+
+@pytest.mark.parametrize("edit, compiled", [
+    # the callee's code: the callee and its caller
+    (("t += i * i % LIMIT", "t += i * i % LIMIT + 0"), {"total", "helper_user"}),
+    # what the callee returns (an int, now a float), its code and the
+    # caller's the same: the caller's recorded call no longer fits
+    (("FACTOR = 3", "FACTOR = 3.5"), {"uses_plain"}),
+    # one of two mutually recursive functions
+    (("return is_odd(n - 1)", "return is_odd(n + -1)"), {"is_even", "is_odd"}),
+])
+def test_a_change_to_a_callee_compiles_its_callers_again(folder, edit, compiled):
+    first = _callers(folder)
+    assert set(first["src"]) == {"total", "helper_user", "uses_plain", "is_even", "is_odd"}
+    assert all(src == ["cache"] for src in _callers(folder)["src"].values())
+    source = (folder / "mod.py").read_text()
+    assert edit[0] in source
+    (folder / "mod.py").write_text(source.replace(edit[0], edit[1]))
+    after = _callers(folder)
+    factor = 3.5 if edit[1] == "FACTOR = 3.5" else 3
+    assert after["r"] == [sum(i * i % 1000 for i in range(300)) + 1,
+                          7 * factor + 1, False]
+    assert {name for name, src in after["src"].items() if src != ["cache"]} == compiled, after["src"]
+    assert all(src == ["cache"] for src in _callers(folder)["src"].values())
+
+
 def test_a_global_rebound_to_another_object_compiles_again(folder):
     assert _sources(folder)["src"][1] == COMPILED
     source = (folder / "mod.py").read_text()
@@ -273,11 +337,9 @@ def test_a_patched_builtin_or_math_function_is_not_what_the_code_was_compiled_fo
     patched = run(patch)
     assert patched["r"] == patched["expected"] != 15.0 ** 0.5
     assert patched["src"] != ["cache"]
-    # abs replaced by a Python function: that code is never written, the file
-    # still holds the unpatched code; math.sqrt by cbrt: that process wrote its
-    # own code (one key per file), so the next compiles again
-    assert run("none") == {"r": 15.0 ** 0.5, "expected": 15.0 ** 0.5,
-                           "src": ["cache"] if patch == "abs" else COMPILED}
+    # that process wrote its own code (a native call of the lambda, or cbrt's
+    # helper): one key per file, so the next compiles again
+    assert run("none") == {"r": 15.0 ** 0.5, "expected": 15.0 ** 0.5, "src": COMPILED}
 
 
 def test_damaged_files_are_passed_over_and_rewritten(folder):

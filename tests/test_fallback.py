@@ -336,7 +336,7 @@ def test_the_running_interpreter_is_supported():
 
 NO_COMPILER = r"""
 import sys, warnings
-sys.modules["jitcore.calls"] = None  # the compiler cannot be imported (an ImportError)
+sys.modules[sys.argv[1]] = None  # the compiler cannot be imported (an ImportError)
 from jitcore import CompileError, JitWarning, jit
 
 def mul_add(a, b):
@@ -355,19 +355,22 @@ except CompileError as exc:
 """
 
 
-def test_a_compiler_that_cannot_load_leaves_calls_to_cpython(tmp_path):
-    # `import jitcore` loads no compiler; the first call does. If that import
-    # fails (a sandbox that maps no more extension modules, a broken install),
-    # calls run in CPython with one warning, and strict functions raise.
+@pytest.mark.parametrize("module", ["jitcore.calls", "jitcore.frontend.translate", "jitcore.compiler"])
+def test_a_compiler_that_cannot_load_leaves_calls_to_cpython(tmp_path, module):
+    # `import jitcore` loads no compiler; the first call loads jitcore.calls,
+    # and the first compile the compiler. If either import fails (a sandbox
+    # that maps no more extension modules, a broken install), calls run in
+    # CPython with one warning, and strict functions raise.
     script = tmp_path / "no_compiler.py"
     script.write_text(NO_COMPILER)
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, str(script), module], capture_output=True, text=True,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == f"43 {2**71 + 1} 4.0"
     assert lines[1] == f"1 True {script} 12"  # one warning, at the user's call
     why = (f"{script}:6: cannot compile in mul_add(): jitcore's compiler did not load "
-           f"(ModuleNotFoundError: import of jitcore.calls halted; None in sys.modules) "
+           f"(ModuleNotFoundError: import of {module} halted; None in sys.modules) "
            f"in `def mul_add(a, b):`")
     assert lines[2] == why + "; running it in CPython"
     assert lines[3] == "strict: " + why

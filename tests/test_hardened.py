@@ -133,8 +133,10 @@ def exercise(rt, n=300):
 result = {"mode": MODE}
 if MODE == "noexec":
     # nothing can be mapped executable afterwards, not even extension modules:
-    # the compiler (which imports some) loads first, as after a first call
+    # the compiler (which imports some) loads first, as after a first compile
+    # (tests/test_fallback.py: a compiler that cannot load)
     import jitcore.calls
+    import jitcore.compiler
     import jitcore.runtime as rt
     install(MODE)
     try:

@@ -39,7 +39,6 @@ import marshal
 import os
 import sys
 import time
-import zlib
 from types import FunctionType
 
 from . import __version__
@@ -55,7 +54,7 @@ if TYPE_CHECKING:
     from .compiled import Compiled
 
 # The layout of a cache file's record; a file of another layout is ignored.
-_FORMAT = 2
+_FORMAT = 3
 # marshal's format 2: before format 3, marshal wrote no back-references, whose
 # presence depends on objects' reference counts; with 2 the same key is the
 # same bytes in every process (and a file's bytes depend on its contents only).
@@ -357,6 +356,20 @@ def _compiled_from(dispatcher: Dispatcher, own_cell: int, record: tuple[Any, ...
 
 # -- files --------------------------------------------------------------------
 
+# A file's checksum: its payload as one number, modulo the prime 2**61 - 1.
+# Any one flipped bit changes it (2**k is never 0 modulo a prime), other
+# damage almost surely, and it needs no module (zlib is a shared library to
+# load, a millisecond of a start-up the cache is there to shorten).
+_CHECKSUM_MODULUS = 2 ** 61 - 1
+
+
+def _checksum(payload: bytes) -> bytes:
+    return (int.from_bytes(payload, "little") % _CHECKSUM_MODULUS).to_bytes(8, "little")
+
+
+_MAGIC = b"jitcore\n"  # what a cache file starts with (then the checksum, then the payload)
+
+
 def _read(path: str) -> tuple[bytes, dict[tuple[str, ...], Any]] | None:
     """(key, {signature: record}) of a cache file, or None if there is none
     that is whole (its checksum holds) and of this format."""
@@ -365,10 +378,10 @@ def _read(path: str) -> tuple[bytes, dict[tuple[str, ...], Any]] | None:
             data = f.read()
     except OSError:
         return None
-    if len(data) < 4 or zlib.crc32(data[4:]) != int.from_bytes(data[:4], "little"):
+    if data[:8] != _MAGIC or _checksum(data[16:]) != data[8:16]:
         return None
     try:
-        form, key, records = marshal.loads(data[4:])
+        form, key, records = marshal.loads(data[16:])
     except (ValueError, EOFError, TypeError):
         return None
     if form != _FORMAT or type(key) is not bytes or type(records) is not dict:
@@ -384,7 +397,7 @@ def _write(path: str, key: bytes, records: dict[tuple[str, ...], Any]) -> None:
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temporary, "wb") as f:
-            f.write(zlib.crc32(payload).to_bytes(4, "little") + payload)
+            f.write(_MAGIC + _checksum(payload) + payload)
         os.replace(temporary, path)
     except OSError as exc:
         debug("could not write the code cache %s: %s", path, exc)

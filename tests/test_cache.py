@@ -17,6 +17,7 @@ import sys
 import textwrap
 
 import pytest
+from test_startup import SLOW
 
 from jitcore import cache
 
@@ -188,9 +189,11 @@ def test_a_process_that_loads_everything_never_imports_the_compiler(folder):
     runner = textwrap.dedent('''
         import json, sys
         sys.path.insert(0, sys.argv[1])
+        before = set(sys.modules)
         import mod
         r = [mod.total(100), mod.fib(15), mod.mixed(1.0, 2.0), mod.mul(2 ** 40, 2 ** 30)]
         print(json.dumps({"r": repr(r), "compiler": "jitcore.compiler" in sys.modules,
+                          "modules": sorted(set(sys.modules) - before),
                           "stages": sorted(m for m in sys.modules if m.startswith((
                               "jitcore.frontend.translate", "jitcore.passes", "jitcore.regalloc",
                               "jitcore.x86_64"))),
@@ -201,6 +204,8 @@ def test_a_process_that_loads_everything_never_imports_the_compiler(folder):
     second = _run(folder, runner=runner)
     assert first["compiler"] and first["stages"]
     assert not second["compiler"] and second["stages"] == []
+    slow = SLOW - {"array"}  # (mod imports array itself)
+    assert not set(second["modules"]) & slow, set(second["modules"]) & slow
     assert second["r"] == first["r"] == repr([sum(i * i % 1000 for i in range(100)), 610,
                                                5.0 ** 0.5 * 2.5 + 1.0, 2 ** 70])
     assert second["cache"] == [["cache"]] * 4

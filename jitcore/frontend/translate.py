@@ -113,8 +113,9 @@ def _own(module: ModuleType, name: str) -> object:
     loads, with a wrapper or a mock: calls of the replacement are then not
     translated as calls of the builtin, and run it, as CPython does.)"""
     obj = getattr(module, name, None)
-    if type(obj) is BuiltinFunctionType and obj.__self__ is module and obj.__name__ == name:
-        return obj
+    if type(obj) is BuiltinFunctionType and obj.__name__ == name and (
+            obj.__self__ is module or obj.__module__.startswith(module.__name__ + ".")):
+        return obj  # (3.15's math.gcd, isqrt, comb, ... are math.integer's, made in C)
     if isinstance(obj, type) and obj.__module__ == module.__name__ and obj.__name__ == name \
             and not obj.__flags__ & _HEAP_TYPE:  # (a C type: no class statement makes one)
         return obj

@@ -1021,7 +1021,7 @@ def _from_cache(self: Dispatcher, key: Key) -> _Entry | None:
 
 
 # (dispatcher, key) whose code is being loaded from the code cache: what its
-# record says it returns, once read (then None). The load prepares its
+# record says it returns (None until the record is read). The load prepares its
 # callees first; one that calls it back is told what the code it is loading
 # returns, as a recursive call being compiled is told what is assumed (and
 # checks at run time, as ever, what comes back).

@@ -42,7 +42,7 @@ import time
 from types import FunctionType
 
 from . import __version__
-from .dispatcher import Dispatcher, debug
+from .dispatcher import Dispatcher, debug, found_at
 from .errors import CompileError
 
 TYPE_CHECKING = False
@@ -117,13 +117,17 @@ def _is_found_at(obj: object) -> tuple[str, str, str] | None:
     qualname = getattr(obj, "__qualname__", None)
     if type(module) is not str or type(qualname) is not str:
         return None
-    found: object = sys.modules.get(module)
-    for part in qualname.split("."):
-        found = getattr(found, part, None)
-    return ("object", module, qualname) if found is obj and found is not None else None
+    return ("object", module, qualname) if obj is not None and found_at(module, qualname) is obj else None
 
 
 _UNBOUND = ("unbound",)
+_MISSING = object()
+
+
+def _bound(globals_: dict[str, Any], name: str) -> Any:
+    """What a name in a function's code means to the compile: its global, or
+    else its builtin (_MISSING: neither)."""
+    return globals_[name] if name in globals_ else getattr(builtins, name, _MISSING)
 
 
 def _describe(obj: object, dispatcher: Dispatcher) -> tuple[Any, ...] | None:
@@ -158,12 +162,8 @@ def _bindings(dispatcher: Dispatcher) -> tuple[tuple[str, Any], ...] | None:
     reads_math = math is not None and any(globals_.get(name) is math for name in func.__code__.co_names)
     found: list[tuple[str, Any]] = []
     for name in func.__code__.co_names:
-        if name in globals_:
-            binding = _describe(globals_[name], dispatcher)
-        elif hasattr(builtins, name):
-            binding = _describe(getattr(builtins, name), dispatcher)
-        else:
-            binding = _UNBOUND
+        obj = _bound(globals_, name)
+        binding = _UNBOUND if obj is _MISSING else _describe(obj, dispatcher)
         if binding is None:
             return None
         found.append((name, binding))
@@ -212,9 +212,9 @@ def _raised_in(raised: tuple[Any, ...]) -> tuple[Any, ...]:
     if not raised:
         return ()
     (_, module, qualname), template = raised
-    found: Any = sys.modules[module]
-    for part in qualname.split("."):
-        found = getattr(found, part)
+    found = found_at(module, qualname)
+    if found is None:
+        raise KeyError(f"{module}.{qualname}")
     return (found, template)
 
 
@@ -244,7 +244,7 @@ def _callee_name(dispatcher: Dispatcher, target: NativeTarget) -> str | None:
     """The name the function's code calls target's function by."""
     globals_ = dispatcher.py_func.__globals__
     for name in dispatcher.py_func.__code__.co_names:
-        obj = globals_[name] if name in globals_ else getattr(builtins, name, None)
+        obj = _bound(globals_, name)
         if obj is target.owner or obj is target.owner.py_func:
             return str(name)
     return None
@@ -293,7 +293,7 @@ def _callees(dispatcher: Dispatcher, recorded: tuple[Any, ...]) -> list[NativeTa
     globals_ = dispatcher.py_func.__globals__
     targets = []
     for name, signature, fields in recorded:
-        obj = globals_[name] if name in globals_ else getattr(builtins, name)
+        obj = _bound(globals_, name)
         callee = obj if isinstance(obj, Dispatcher) else helper_dispatcher(obj, cache=True)
         target = callee.native_target(_typed(signature))
         if _target_fields(target) != fields:

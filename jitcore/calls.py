@@ -419,8 +419,8 @@ def ir_type(t: Any) -> str | None:
 # One lock for all compilation: compiling f may compile the functions f calls
 # (and, through recursion, f itself), so per-function locks could deadlock.
 _COMPILE_LOCK = RLock()
-_nesting = [0]  # how many compiles are under way (all under _COMPILE_LOCK)
-_compiling: list[Dispatcher] = []  # whose: the innermost last
+# whose compiles are under way, the innermost last (all under _COMPILE_LOCK)
+_compiling: list[Dispatcher] = []
 # (dispatcher, signature) compiled, or cached as "runs in CPython", by the
 # compiles under way
 _compiled_while_compiling: list[tuple[Dispatcher, Key]] = []
@@ -441,7 +441,6 @@ def _after_fork_in_parent() -> None:
 def _after_fork_in_child() -> None:
     global _COMPILE_LOCK
     _COMPILE_LOCK = RLock()
-    _nesting[0] = 0
     del _compiled_while_compiling[:], _compiling[:]
 
 
@@ -936,14 +935,12 @@ def cell_of(self: Dispatcher, key: Key) -> tuple[Any, int]:
 
 def _nested_compile(self: Dispatcher, key: Key, signature: tuple[str, ...]) -> Compiled:
     """_compile, counting how deep compiles nest (compiling f compiles what f calls)."""
-    _nesting[0] += 1
     _compiling.append(self)
     try:
         return _compile(self, key, signature)
     finally:
         _compiling.pop()
-        _nesting[0] -= 1
-        if _nesting[0] == 0:
+        if not _compiling:
             del _compiled_while_compiling[:]
 
 
@@ -991,15 +988,15 @@ def _compile(self: Dispatcher, key: Key, signature: tuple[str, ...]) -> Compiled
     raise first_error
 
 
-def _from_cache(self: Dispatcher, key: Key) -> _Entry | None:
-    """With cache=True: the code for `key` from the function's cache file
-    (jitcore/cache.py), installed; or None, and the call compiles as
-    usual. Such code compiled once for exactly this function, so the checks
-    a compile makes first (the function's shape, the interpreter) held; the
+def _load_from_cache(self: Dispatcher, key: Key) -> None:
+    """With cache=True: install the code for `key` from the function's cache
+    file (jitcore/cache.py) if it has it; else the call compiles as usual.
+    Such code compiled once for exactly this function, so the checks a
+    compile makes first (the function's shape, the interpreter) held; the
     cache only saves time: any failure of its own is a miss."""
     signature = tuple(ir_type(t) for t in key)
     if len(key) != self._nparams or None in signature:
-        return None
+        return
     from . import cache
 
     def announce(returns: list[tuple[str, ...]], tuple_shapes: list[tuple[str, ...]]) -> None:
@@ -1009,15 +1006,15 @@ def _from_cache(self: Dispatcher, key: Key) -> _Entry | None:
     try:
         compiled = cache.load(self, signature, cell_of(self, key)[1], announce)  # type: ignore[arg-type]
         if compiled is None or key in self._entries:
-            return None
+            return
         ensure_interrupt_handler()
         entry = _Entry(compiled)
     except Exception as exc:  # noqa: BLE001 - compile instead
         debug("code cache of %r: %r", self.py_func, exc)
-        return None
+        return
     finally:
         del _loading[self, key]
-    return _install(self, key, entry)
+    _install(self, key, entry)
 
 
 # (dispatcher, key) whose code is being loaded from the code cache: what its
@@ -1045,7 +1042,7 @@ def _install(self: Dispatcher, key: Key, entry: _Entry) -> _Entry:
     self._entries[key] = entry
     register_fast(self, key, entry)  # calls from Python now reach it directly
     cell_of(self, key)[0][0] = compiled.block.address  # native callers now reach it
-    if _nesting[0]:  # compiled for an outer compile, which may take it back
+    if _compiling:  # compiled for an outer compile, which may take it back
         _compiled_while_compiling.append((self, key))
     debug("Installed native code for %r at 0x%x (%d bytes)", self.py_func,
           compiled.block.address, len(compiled.code))
@@ -1063,8 +1060,8 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
             # compile under way goes on undisturbed.
             return None
         if self.cache:
-            cached = _from_cache(self, key)
-            if cached is not None or key in self._entries:  # (callees may have compiled it)
+            _load_from_cache(self, key)
+            if key in self._entries:  # (loaded, or compiled by a callee that called back)
                 return self._entries[key]
         code = self.py_func.__code__
         try:
@@ -1160,9 +1157,9 @@ def fail(self: Dispatcher, key: Key, failure: CompileError) -> None:
     if self.strict:
         raise failure  # its __cause__ says what went wrong inside
     self._entries[key] = None
-    if _nesting[0]:
+    if _compiling:
         _compiled_while_compiling.append((self, key))
-    if not self._warned and _nesting[0] == 0:
+    if not self._warned and not _compiling:
         self._warned = True
         import warnings  # (here: importing the compiler, a first call, stays lighter)
 

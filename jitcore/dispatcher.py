@@ -390,13 +390,20 @@ if _fastcall is not None:
     _fastcall._enable_vectorcall(Dispatcher)
 
 
+def found_at(module: str, qualname: str) -> Any:
+    """What a module's qualified name leads to now (as pickle looks a
+    function up), or None: '<locals>' and '<lambda>' lead nowhere."""
+    found: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return found
+
+
 def _found_by_name(dispatcher: Dispatcher) -> bool:
     """Whether pickle can store `dispatcher` by name: its module and qualified
     name lead back to it (pickle's own test, made before it stores a function)."""
-    found: Any = sys.modules.get(getattr(dispatcher, "__module__", None) or "")
-    for part in dispatcher.py_func.__qualname__.split("."):
-        found = getattr(found, part, None)  # '<locals>' and '<lambda>' lead to None
-    return found is dispatcher
+    return found_at(getattr(dispatcher, "__module__", None) or "", dispatcher.py_func.__qualname__) \
+        is dispatcher
 
 
 def _module_sent_by_value(module_name: str) -> bool:

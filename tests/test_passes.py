@@ -17,7 +17,7 @@ from programs import has_only_int64_constants, make, programs
 from jitcore import jit
 from jitcore.frontend import build_ir
 from jitcore.ir import Const, fits_int64
-from jitcore.passes import optimize
+from jitcore.passes import LAST, PIPELINE, optimize
 from jitcore.passes.fold import EVALUATE
 from jitcore.passes.licm import _loops
 
@@ -74,6 +74,42 @@ def test_report_counts_changes_per_round():
     report = optimize(ir)
     assert report[0][:2] == (1, "fold") and report[0][2] > 0
     assert report[-2][2] == 0 and report[-1][2] == 0  # the last round changed nothing
+
+
+def _optimize_every_pass_every_round(ir):
+    """What optimize() stands for: every pass in every round until a round
+    changes nothing, then LAST."""
+    while sum(run(ir) for _, run in PIPELINE):
+        pass
+    LAST[1](ir)
+
+
+def test_skipping_passes_that_saw_no_change_gives_the_same_ir():
+    """optimize() runs a pass again only when the IR changed since its last
+    run: the IR it ends with is the one running every pass in every round
+    gives, for every function of the kernels corpus and every signature
+    the tests compile it for."""
+    import inspect
+
+    import kernels
+
+    compared = rounds_skipped = 0
+    for name, value in sorted(vars(kernels).items()):
+        func = getattr(value, "py_func", value)
+        if not inspect.isfunction(func) or func.__module__ != kernels.__name__:
+            continue
+        try:
+            ir = build_ir(func)
+        except Exception:
+            continue  # (not for these argument types)
+        reference = build_ir(func)
+        report = optimize(ir)
+        _optimize_every_pass_every_round(reference)
+        assert ir.dump() == reference.dump(), name
+        compared += 1
+        last_round = report[-1][0]
+        rounds_skipped += len(PIPELINE) * last_round + 1 - len(report)
+    assert compared > 50 and rounds_skipped > compared  # (most functions skip passes)
 
 
 def test_dead_code_is_removed():

@@ -528,10 +528,14 @@ class Label:
 
     __slots__ = ("name", "offset", "bound", "_owner")
 
-    def __init__(self, name: str, owner: Assembler) -> None:
+    def __init__(self, name: str, owner: object) -> None:
         self.name = name
         self.offset: int | None = None
         self.bound = False
+        # Its Assembler's token (Assembler._token), not the Assembler: a label
+        # pointing back at the assembler that lists it would make every
+        # compile's instructions a reference cycle, left for the cycle
+        # collector instead of freed when the compile is done.
         self._owner = owner
 
     def __repr__(self) -> str:
@@ -664,6 +668,7 @@ class Assembler:
     def __init__(self) -> None:
         self._items: list[_Item] = []
         self._labels: list[Label] = []
+        self._token = object()  # what its labels know it by (Label._owner)
         self._assembled = False  # since the last instruction was added
         # (offset of the 8 address bytes, symbol) of each mov_address, as of
         # the last assemble()
@@ -677,7 +682,7 @@ class Assembler:
             name = f".L{len(self._labels)}"
         elif not isinstance(name, str):
             raise AsmError(f"label: name must be a str, got {name!r}")
-        label = Label(name, self)
+        label = Label(name, self._token)
         self._labels.append(label)
         return label
 
@@ -765,7 +770,7 @@ class Assembler:
     def _check_label(self, instr: str, label: object) -> Label:
         if not isinstance(label, Label):
             raise AsmError(f"{instr}: expected a Label, got {describe(label)}")
-        if label._owner is not self:
+        if label._owner is not self._token:
             raise AsmError(f"{instr}: label {label.name!r} belongs to another Assembler")
         return label
 

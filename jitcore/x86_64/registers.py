@@ -19,10 +19,12 @@ class Reg:
     (there are 32 of them: guarding their attributes costs nothing).
     """
 
-    __slots__ = ("name", "code", "kind")
+    __slots__ = ("name", "code", "kind", "low3", "ext")
     name: str
     code: int  # hardware number, 0-15
     kind: str  # 'gpr' or 'xmm'
+    low3: int  # the three bits that go into ModRM.reg, ModRM.rm, SIB or the opcode
+    ext: int  # the fourth bit, carried by REX.R, REX.X or REX.B
 
     def __init__(self, name: str, code: int, kind: str) -> None:
         if kind not in ("gpr", "xmm"):
@@ -32,22 +34,15 @@ class Reg:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "code", code)
         object.__setattr__(self, "kind", kind)
+        # (attributes, not properties: the encoder reads them for every operand)
+        object.__setattr__(self, "low3", code & 7)
+        object.__setattr__(self, "ext", code >> 3)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"registers are immutable: cannot set {name!r} of {self.name}")
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"registers are immutable: cannot delete {name!r} of {self.name}")
-
-    @property
-    def low3(self) -> int:
-        """The three bits that go into ModRM.reg, ModRM.rm, SIB or the opcode."""
-        return self.code & 7
-
-    @property
-    def ext(self) -> int:
-        """The fourth bit, carried by REX.R, REX.X or REX.B."""
-        return self.code >> 3
 
     def __repr__(self) -> str:
         return self.name

@@ -155,6 +155,16 @@ def _compile_function() -> Callable[..., Compiled]:
     return compiler.compile_function
 
 
+def _check_code_shape(func: Any) -> CompileError | None:
+    """frontend.check_code_shape, whose first use imports the front end: with
+    the collector paused, as the compiler's import is (most of the
+    compiler's objects are the front end's; a collection in the middle of
+    its import once took a middle-generation pass over everything, 1.5 ms)."""
+    with gc_paused():
+        from .frontend import translate
+    return translate.check_code_shape(func)
+
+
 # Python frames the compiler may need: a RecursionError while compiling with
 # more room than this left is the function's doing, not its caller's depth.
 _COMPILER_FRAMES = 300
@@ -1066,9 +1076,7 @@ def prepare(self: Dispatcher, key: Key) -> _Entry | None:
         code = self.py_func.__code__
         try:
             signature = tuple(ir_type(t) for t in key)
-            from .frontend import check_code_shape
-
-            shape_problem = check_code_shape(self.py_func)
+            shape_problem = _check_code_shape(self.py_func)
             # Arguments that look like arrays but that native code does not
             # take are worth a warning (strict: an error); other types run
             # in CPython quietly, as documented.

@@ -97,3 +97,51 @@ def test_the_first_call_leaves_the_cycle_collector_as_it_found_it():
         out = subprocess.run([sys.executable, "-c", GC_SCRIPT, setting], capture_output=True,
                              text=True, check=True)
         assert out.stdout.strip() == expected, setting
+
+
+
+PROMOTE_SCRIPT = """
+import gc, json, sys, weakref
+class Node:
+    pass
+a, b = Node(), Node()
+a.other, b.other = b, a
+collected = []
+weakref.finalize(a, collected.append, "cycle")
+del a, b  # garbage, but only the collector can tell
+if sys.argv[1] == "frozen":
+    gc.freeze()  # as before a fork
+frozen = gc.get_freeze_count()
+from jitcore import jit
+
+@jit(strict=True)
+def total(n):
+    t = 0
+    for i in range(n):
+        t += i
+    return t
+
+assert total(10) == 45
+from jitcore.frontend import translate
+in_oldest = any(o is translate._Translator for o in gc.get_objects(generation=2))
+after = dict(enabled=gc.isenabled(), frozen=[frozen, gc.get_freeze_count()], in_oldest=in_oldest)
+gc.collect()
+after["collected"] = collected
+print(json.dumps(after))
+"""
+
+
+def test_the_compilers_objects_go_straight_to_the_oldest_generation():
+    """The compiler's import (dispatcher.gc_paused) leaves its objects, which
+    live as long as the process, where only full collections scan them;
+    a program's garbage cycle from before is still freed by gc.collect(),
+    and objects the program froze stay frozen."""
+    out = subprocess.run([sys.executable, "-c", PROMOTE_SCRIPT, "on"], capture_output=True,
+                         text=True, check=True)
+    result = json.loads(out.stdout)
+    assert result == dict(enabled=True, frozen=[0, 0], in_oldest=True, collected=["cycle"]), result
+    out = subprocess.run([sys.executable, "-c", PROMOTE_SCRIPT, "frozen"], capture_output=True,
+                         text=True, check=True)
+    result = json.loads(out.stdout)
+    assert result["enabled"] and result["frozen"][0] > 0, result
+    assert result["frozen"][1] == result["frozen"][0], result  # not thawed by jitcore

@@ -49,12 +49,11 @@ if UNAVAILABLE is None:
     except ImportError as _exc:
         UNAVAILABLE = f"jitcore's C module jitcore._native is not installed or did not load ({_exc})"
     else:
-        # Where CPython versions compute differently (math.hypot, math.pow;
-        # the differences are csrc/pyversions.h's), the helpers follow this
-        # interpreter (one build serves them all). sys.hexversion itself, not
-        # frontend.versions: a call whose code comes from the code cache then
-        # loads nothing of the front end (nor `opcode`, which it imports).
-        _lib.jc_set_python_version(sys.hexversion)
+        # Where CPython versions compute differently (math.hypot, math.pow),
+        # the helpers follow this interpreter (one build serves them all).
+        from .frontend.versions import HEXVERSION
+
+        _lib.jc_set_python_version(HEXVERSION)
 
 __all__ = [
     "CHUNK_SIZE",

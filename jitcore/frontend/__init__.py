@@ -1,9 +1,10 @@
 """Bytecode -> IR. `build_ir(func)` is the front end's whole interface.
 
 translate.py holds it (and check_code_shape), versions.py the tables of each
-CPython's bytecode. Importing the package loads neither: a call whose code
-comes from the code cache (jitcore/cache.py) needs nothing of the front end,
-so translate.py and versions.py load with the first compile.
+CPython's bytecode. Importing the package loads neither: runtime.py reads
+versions.HEXVERSION, and a call whose code comes from the code cache
+(jitcore/cache.py) needs nothing more of the front end, so translate.py loads
+with the first compile.
 """
 
 TYPE_CHECKING = False

@@ -593,6 +593,10 @@ def line_of(ins: dis.Instruction, previous: int | None) -> int | None:
 # function of the test corpus.
 
 VERSION = sys.version_info[:2]
+# What the C helpers are told (runtime: jc_set_python_version), so that where
+# CPython versions compute differently (math.hypot, math.pow; csrc/pyversions.h)
+# they follow this interpreter.
+HEXVERSION = sys.hexversion
 
 # math.nextafter(x, y, steps=n): the keyword arrived in 3.12 (before, a TypeError).
 NEXTAFTER_STEPS = VERSION >= (3, 12)

@@ -42,26 +42,37 @@ assert kernel(10, 0.5) == kernel.py_func(10, 0.5)
 assert collatz(27) == 111
 assert kernel.signatures and collatz.signatures  # compiled natively
 compiled = set(sys.modules) - before
+
+@jit(strict=True)
+def distance(a, b):
+    return abs(a - b)
+
+assert distance(2, 7) == 5
+numeric = set(sys.modules) - before - compiled
 import json
-print(json.dumps([sorted(imported), sorted(compiled)]))
+print(json.dumps([sorted(imported), sorted(compiled), sorted(numeric)]))
 """
 
 
-def _run() -> tuple[set[str], set[str]]:
+def _run() -> tuple[set[str], set[str], set[str]]:
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True,
                          timeout=300)
-    imported, compiled = json.loads(out.stdout)
-    return set(imported), set(compiled)
+    imported, compiled, numeric = json.loads(out.stdout)
+    return set(imported), set(compiled), set(numeric)
 
 
 def test_import_and_first_compile_leave_the_slow_modules_out():
-    imported, compiled = _run()
+    imported, compiled, numeric = _run()
     # the compiler and cffi load on the first call
     assert not imported & {"jitcore.calls", "jitcore.compiler", "jitcore.runtime", "jitcore.frontend",
                            "jitcore._native", "_cffi_backend"}, imported
     assert not imported & SLOW, imported & SLOW
     assert "jitcore.compiler" in compiled  # (the script did compile)
     assert not compiled & SLOW, compiled & SLOW
+    # the translation of numeric builtins and math functions loads with the
+    # first function that calls one (abs), not with loops and arithmetic
+    assert "jitcore.frontend.numeric_calls" not in compiled, compiled
+    assert numeric == {"jitcore.frontend.numeric_calls"}, numeric
 
 
 def test_code_flags_are_the_ones_dis_names():

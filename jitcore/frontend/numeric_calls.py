@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 def _call_abs(t: _Translator, args: list[StackItem]) -> StackItem:
     (x,) = _numbers(t, args, "abs", 1, numpy=True)
     if x.type.numpy is not None:
-        return t.numpy_unary("abs", x)
+        from .numpy_ops import unary  # (loaded by the first NumPy scalar)
+
+        return unary(t, "abs", x)
     if x.type == FLOAT:
         return t.temp("fabs", FLOAT, [x])
     if x.type == BOOL:

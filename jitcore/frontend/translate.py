@@ -2,8 +2,8 @@
 
 The function is compiled for one signature: the types of its arguments (int,
 bool or float, NumPy scalar types, buffers and NumPy arrays). Elements of a
-NumPy array are NumPy scalars, computed with NumPy's rules (the numpy_*
-methods, with numpy_rules.py). The stack holds IR operands instead of
+NumPy array are NumPy scalars, computed with NumPy's rules (numpy_ops.py,
+with numpy_rules.py). The stack holds IR operands instead of
 objects (`load_local a` pushes the Value that stands for local `a`; `binary
 +` pops two operands and pushes the temporary an `add` defines) or
 compile-time things (a global function, a range iterator, a tuple).
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import builtins
 import math
-import struct
 import sys
 from types import BuiltinFunctionType, CodeType, FunctionType, ModuleType
 
@@ -42,7 +41,6 @@ from ..ir import (
     INT64_MAX,
     INT64_MIN,
     NUMPY_BY_CODE,
-    NUMPY_SCALARS,
     Block,
     Const,
     Element,
@@ -52,7 +50,6 @@ from ..ir import (
     Operand,
     RaiseSite,
     Value,
-    WarnSite,
     array_type,
     buffer_type,
     fits_int64,
@@ -61,7 +58,6 @@ from ..ir import (
     type_named,
 )
 from ..record import Record
-from . import numpy_rules
 from .bytecode import Instr, decode
 
 # Only type checkers read these: `typing` is slow to import, and importing the
@@ -1269,7 +1265,8 @@ class _Translator:
 
     def binary(self, symbol: str, a: Operand, b: Operand) -> Operand:
         if a.type.numpy is not None or b.type.numpy is not None:
-            return self.numpy_binary(symbol, a, b)
+            from .numpy_ops import binary as numpy_binary  # (loaded by the first NumPy scalar)
+            return numpy_binary(self, symbol, a, b)
         if symbol in BITWISE:
             if FLOAT in (a.type, b.type):
                 self.deopt()  # TypeError
@@ -1340,7 +1337,8 @@ class _Translator:
             return
         a = self.operand(item, f"unary {symbol}")
         if a.type.numpy is not None:
-            self.push(self.numpy_unary(symbol, a))
+            from .numpy_ops import unary as numpy_unary  # (loaded by the first NumPy scalar)
+            self.push(numpy_unary(self, symbol, a))
             return
         if symbol == "+":
             self.push(self.as_int(a))
@@ -1355,174 +1353,6 @@ class _Translator:
             self.push(self.temp("not", INT, [a]))
         else:
             raise self.fail(f"operator {symbol}")
-
-    # -- NumPy scalars (numpy_rules.py says which type each result has) --------
-    def numpy_binary(self, symbol: str, a: Operand, b: Operand) -> Operand:
-        """a <symbol> b with at least one NumPy scalar, as NumPy computes it:
-        in the type NumPy promotes to, deopting where NumPy would warn or
-        raise (the re-run in CPython then does)."""
-        if symbol not in numpy_rules.OPERATORS:
-            raise self.fail(f"operator {symbol} on NumPy scalars")
-        name = numpy_rules.result_type(symbol, a.type, b.type)
-        if name is None:
-            self.deopt()  # NumPy raises (or gives a type native code does not hold)
-        result = NUMPY_SCALARS[name]
-        if result.kind == "f":
-            fa, fb = self.numpy_float_operand(a, result), self.numpy_float_operand(b, result)
-            if symbol in FLOAT_ARITH:
-                x = self.temp(FLOAT_ARITH[symbol], name, [fa, fb])
-                if result.bits == 32:  # exact: float32 +-*/ via doubles rounds once
-                    x = self.temp("fround32", name, [x])
-                self.emit("fcheck", None, [x])  # overflow, inf - inf, ...: NumPy warns
-            elif symbol in ("//", "%"):
-                # NumPy's divmod of doubles is CPython's; of float32s its own, in single
-                # precision (a zero divisor deopts: NumPy warns)
-                kind = FLOAT_HELPERS[symbol] if result.bits == 64 else \
-                    "numpy_floordivf" if symbol == "//" else "numpy_modf"
-                x = self.temp("helper", name, [fa, fb], kind=kind)
-                self.emit("fcheck", None, [x], data="always")  # (lower.do_fcheck)
-            elif symbol == "**":  # C's pow (powf for float32); inf or nan: NumPy may warn
-                if name not in (a.type, b.type):
-                    # NumPy's scalar code calls pow() only when one operand has
-                    # the result's type; otherwise its ufunc loop computes it,
-                    # with results of its own (SIMD on some processors)
-                    raise self.fail(f"operator ** on {_numpy_name(a.type)} and {_numpy_name(b.type)}, "
-                                    f"which NumPy computes in its array loop")
-                kind = "numpy_pow" if result.bits == 64 else "numpy_powf"
-                x = self.temp("helper", name, [fa, fb], kind=kind)
-                self.emit("fcheck", None, [x], data="always")
-            else:
-                raise self.fail(f"operator {symbol} on NumPy {name[3:]}")
-            return x
-        ops = [self.numpy_int_operand(x, y) for x, y in ((a, b), (b, a))]
-        if result.kind == "b":  # NumPy's bool + is or, * is and
-            logical = {"+": "|", "*": "&"}.get(symbol, symbol)
-            if logical not in BITWISE:
-                raise self.fail(f"operator {symbol} on NumPy bools")
-            return self.temp(BITWISE[logical], name, ops)
-        if symbol in BITWISE:  # stays within the type: no check
-            return self.temp(BITWISE[symbol], name, ops)
-        if symbol == "**":  # NumPy's integer power wraps, silently
-            return self.wrapped(self.temp("helper", name, ops, kind="numpy_int_pow"), result)
-        if symbol == "<<":  # wraps too; a count beyond the width gives 0
-            return self.wrapped(self.temp("helper", name, ops, kind="numpy_shl"), result)
-        if symbol == ">>":  # stays within the type
-            return self.temp("helper", name, ops, kind="numpy_shr")
-        if symbol not in INT_ARITH:
-            raise self.fail(f"operator {symbol} on NumPy ints")
-        op = INT_ARITH[symbol]
-        if op in ("add", "sub", "mul") and not (result.kind == "u" and result.bits == 64):
-            return self.numpy_wrapping(op, symbol, result, ops, (a.type, b.type))
-        x = self.temp(op, name, ops, checked=op in ("add", "sub", "mul"))
-        self.guard_range(x, *result.bounds())  # NumPy wraps, with a warning
-        return x
-
-    def numpy_wrapping(self, op: str, symbol: str, result: NumpyScalar, ops: list[Operand],
-                       types: tuple[str, str]) -> Operand:
-        """a + b, a - b or a * b of NumPy int type `result`: NumPy wraps the
-        result and warns ("overflow encountered in scalar add"), which the
-        code does in place (a WarnSite: the warning is NumPy's own, issued by
-        jitcore/raising.py; passes/records.py turns it into a deopt where a
-        re-run could follow and show it twice). (A uint64 does not come here:
-        an int64 register cannot hold one beyond 2**63.)"""
-        from ..raising import register_warn_site  # (on first use: import jitcore stays light)
-
-        site = WarnSite(register_warn_site(self.func, symbol, result.name, (str(types[0]), str(types[1])),
-                                           self.offset, self.line), symbol, result.name)
-        if result.bits == 64:  # int64: the processor's overflow flag is NumPy's overflow
-            return self.temp(op, result.name, ops, checked=True, data=site)
-        x = self.temp(op, INT, ops)  # exact in int64: 32-bit operands
-        wrapped = self.wrapped(x, result)
-        self.emit("warn", None, [self.temp("cmp", BOOL, [wrapped, x], kind="ne")], data=site)
-        return wrapped
-
-    def wrapped(self, x: Value, result: NumpyScalar) -> Operand:
-        """x (an int64 holding a value modulo 2**64) as NumPy int type `result`
-        holds it: modulo 2**bits, signed or not (a uint64 of 2**63 or more is
-        no int64: deopt, as its load does)."""
-        if result.bits == 64:
-            if result.kind == "u":
-                self.guard(self.compare(">=", x, Const(0)))
-            return x
-        low = self.temp("and", result.name, [x, Const((1 << result.bits) - 1)])
-        if result.kind == "u":
-            return low
-        sign = Const(1 << (result.bits - 1))  # (low ^ sign) - sign sign-extends
-        flipped = self.temp("xor", result.name, [low, sign])
-        return self.temp("sub", result.name, [flipped, sign])
-
-    def numpy_float_operand(self, x: Operand, result: NumpyScalar) -> Operand:
-        """x converted to float type `result` as NumPy converts it."""
-        scalar = x.type.numpy
-        value = self.numeric_as_float(x)
-        if result.bits == 32 and scalar is None and x.type != BOOL:
-            # a Python int or float: rounded to float32 first (beyond its range: a warning)
-            if isinstance(value, Const):
-                rounded = _float32(float(value.value))
-                if rounded is None or (math.isinf(rounded) and not math.isinf(float(value.value))):
-                    self.deopt()  # NumPy warns: overflow in the cast
-                return Const(rounded, FLOAT)
-            value = self.temp("fround32", FLOAT, [value])
-            self.emit("fcheck", None, [value])
-        return value
-
-    def numpy_int_operand(self, x: Operand, other: Operand) -> Operand:
-        """x as an int operand of NumPy integer arithmetic with `other`: a
-        Python int must fit the NumPy type beside it (else NumPy raises
-        OverflowError)."""
-        if x.type == INT:
-            scalar = other.type.numpy
-            if scalar is not None and scalar.kind != "b":
-                low, high = scalar.bounds()
-                if isinstance(x, Const):
-                    if not low <= int(x.value) <= high:
-                        self.deopt()
-                else:
-                    self.guard_range(x, low, high)
-            return x
-        return self.numeric_as_int(x)
-
-    def numpy_compare(self, cc: str, a: Operand, b: Operand) -> Operand:
-        """A comparison with a NumPy scalar: an np.bool. Ints compare exactly
-        (NumPy 2 does, also with Python ints out of the NumPy type's range);
-        with a float both sides are converted as NumPy's arithmetic would."""
-        ints = [x for x in (a, b) if x.type.register != FLOAT]
-        if len(ints) == 2:
-            return self.temp("cmp", "np.bool", [self.numeric_as_int(a), self.numeric_as_int(b)], kind=cc)
-        name = numpy_rules.result_type("+", a.type, b.type)
-        if name is None or NUMPY_SCALARS[name].kind != "f":
-            self.deopt()
-        result = NUMPY_SCALARS[name]
-        return self.temp("fcmp", "np.bool", [self.numpy_float_operand(a, result),
-                                             self.numpy_float_operand(b, result)], kind=cc)
-
-    def numpy_unary(self, symbol: str, a: Operand) -> Operand:
-        """-a, +a, ~a or abs(a) of a NumPy scalar, of its type."""
-        scalar = a.type.numpy
-        assert scalar is not None
-        if scalar.kind == "b":
-            if symbol == "~":
-                return self.temp("xor", a.type, [a, Const(1, BOOL)])
-            if symbol == "abs":
-                return a
-            self.deopt()  # TypeError: NumPy bools refuse - and +
-        if symbol == "+":
-            return a
-        if scalar.kind == "f":
-            if symbol == "~":
-                self.deopt()  # TypeError
-            return self.temp("fneg" if symbol == "-" else "fabs", a.type, [a])
-        if symbol == "~":
-            if scalar.kind == "u":
-                if scalar.bits == 64:
-                    self.deopt()  # ~x of a uint64 below 2**63 is above: no int64 holds it
-                return self.temp("xor", a.type, [a, Const(2**scalar.bits - 1)])
-            return self.temp("not", a.type, [a])
-        if scalar.kind == "u" and symbol == "abs":
-            return a
-        x = self.temp("neg" if symbol == "-" else "abs", a.type, [a], checked=True)
-        self.guard_range(x, *scalar.bounds())  # -int8(-128), -uint8(5): NumPy warns
-        return x
 
     def logical_not(self, b: Operand) -> Operand:
         if isinstance(b, Const):
@@ -1599,7 +1429,8 @@ class _Translator:
             raise self.fail(f"comparison {symbol}")
         cc = CONDITIONS[symbol]
         if a.type.numpy is not None or b.type.numpy is not None:
-            return self.numpy_compare(cc, a, b)
+            from .numpy_ops import compare as numpy_compare  # (loaded by the first NumPy scalar)
+            return numpy_compare(self, cc, a, b)
         if FLOAT in (a.type, b.type):
             # An int compares exactly with a float; deopt unless the int is exact as a double.
             fa = a if a.type == FLOAT else self.exact_float(a)
@@ -1697,7 +1528,8 @@ class _Translator:
         value = self.operand(item, f"value stored into {buf.name}")
         where, number = self.element_place(buf, index, "store", value)
         if buf.numpy is not None:
-            value = self.numpy_store_value(buf.numpy, value)
+            from .numpy_ops import store_value as numpy_store_value  # (loaded by the first NumPy scalar)
+            value = numpy_store_value(self, buf.numpy, value)
         else:
             value = self.buffer_store_value(buf, value)
         args = [buf.address, where, value, *self.undo_pointers(buf)]
@@ -1736,31 +1568,6 @@ class _Translator:
         value = self.as_int(value)
         self.guard_range(value, *element.bounds())  # OverflowError / ValueError
         return value
-
-    def numpy_store_value(self, target: NumpyScalar, value: Operand) -> Operand:
-        """What `a[i] = value` stores into a NumPy array of `target`s, as
-        NumPy converts it; a deopt where NumPy raises or warns."""
-        source = value.type.numpy
-        if target.kind == "b":
-            return self.truth(value)  # any nonzero (or nan) is True
-        if target.kind == "f":
-            if source is not None and source.kind in "iu" and target.bits == 32 and source.bits > 16:
-                # NumPy rounds such an int to float32 directly: only exact ones agree with a double
-                self.guard_range(value, -(2**24), 2**24)
-            x = self.numeric_as_float(value)
-            if target.bits == 32 and not (source is not None and source.bits <= 32):
-                rounded = self.temp("fround32", FLOAT, [x])
-                self.emit("fcheck", None, [rounded])  # overflow to inf warns; nan stays with CPython
-            return x
-        if value.type == FLOAT or (source is not None and source.kind == "f"):
-            # a float: to a Python int (nan, inf: ValueError, OverflowError), then range-checked
-            x = self.temp("helper", INT, [self.numeric_as_float(value)], kind="float_to_int")
-            self.guard_range(x, *target.bounds())
-            return x
-        x = self.numeric_as_int(value)
-        if source is None or source.kind == "b":
-            self.guard_range(x, *target.bounds())  # a Python int out of range: OverflowError
-        return x  # a NumPy int of another type wraps, as C's cast does: its low bits are stored
 
     def guard_range(self, x: Operand, low: int, high: int) -> None:
         """Deopt unless low <= x <= high (bounds beyond int64 need no check)."""
@@ -2279,19 +2086,6 @@ class _Translator:
         return tuple(shape)
 
 
-def _float32(x: float) -> float | None:
-    """x rounded to float32 (as a double), or None where that overflows."""
-    try:
-        return float(struct.unpack("<f", struct.pack("<f", x))[0])
-    except OverflowError:
-        return None
-
-
-def _numpy_name(t: str) -> str:
-    """How a message names an operand's type: "NumPy int64", or the Python type."""
-    return f"NumPy {t[3:]}" if t.startswith("np.") else f"a Python {t}"
-
-
 _NO_FACTS: frozenset[Any] = frozenset()
 
 
@@ -2434,18 +2228,13 @@ _BY_ID: dict[int, tuple[object, Builtin]] = {id(fn): (fn, call) for fn, call in 
 _NUMERIC_CALL_TYPES = (BuiltinFunctionType, type)
 
 
-def _numeric_calls() -> Any:
-    """numeric_calls.py (its import fills its tables: the math module's functions, looked up)."""
-    from . import numeric_calls
-
-    return numeric_calls
-
-
 def _keyword_call(obj: object) -> KeywordBuiltin | None:
     """How a call of `obj` with keywords translates, if it is a function that takes them here."""
     if type(obj) not in _NUMERIC_CALL_TYPES:
         return None
-    found = _numeric_calls().KEYWORDS_BY_ID.get(id(obj))
+    from .numeric_calls import KEYWORDS_BY_ID  # (its import fills its tables: math, looked up)
+
+    found = KEYWORDS_BY_ID.get(id(obj))
     return found[1] if found is not None and found[0] is obj else None
 
 
@@ -2453,7 +2242,9 @@ def _builtin_call(obj: object) -> Builtin | None:
     """How a call of `obj` translates, if it is a builtin or math function jitcore knows."""
     found = _BY_ID.get(id(obj))
     if found is None and type(obj) in _NUMERIC_CALL_TYPES:
-        found = _numeric_calls().BY_ID.get(id(obj))
+        from .numeric_calls import BY_ID
+
+        found = BY_ID.get(id(obj))
     return found[1] if found is not None and found[0] is obj else None
 
 

@@ -15,7 +15,8 @@ from jitcore.frontend import translate
 # (with what they import) and that jitcore's compile path does without.
 SLOW = {"typing", "collections", "collections.abc", "functools", "threading", "dis", "inspect",
         "re", "enum", "logging", "dataclasses", "weakref", "array", "ast", "tokenize",
-        "linecache", "traceback", "tempfile", "pathlib", "ctypes", "operator", "bisect"}
+        "linecache", "traceback", "tempfile", "pathlib", "ctypes", "operator", "bisect",
+        "math"}  # (a C module: loading one costs about 0.25 ms; loaded by the program if it uses it)
 
 SCRIPT = """
 import sys

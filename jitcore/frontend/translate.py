@@ -28,7 +28,6 @@ in CPython, which raises exactly its exception.
 from __future__ import annotations
 
 import builtins
-import math
 import sys
 from types import BuiltinFunctionType, CodeType, FunctionType, ModuleType
 
@@ -1062,7 +1061,7 @@ class _Translator:
             self.deopt()  # NameError at run time
         if type(obj) in (int, bool, float):
             self.push(self.constant(obj))  # module constants are read at compile time
-        elif obj is math or _builtin_call(obj) is not None or _is_jitted(obj) or _is_exception_class(obj):
+        elif _is_math(obj) or _builtin_call(obj) is not None or _is_jitted(obj) or _is_exception_class(obj):
             self.push(Known(obj))
         elif type(obj) is FunctionType:  # a plain function: compiled as if decorated
             from ..calls import helper_dispatcher
@@ -1073,11 +1072,11 @@ class _Translator:
 
     def do_load_attr(self, name: Any) -> None:
         owner = self.pop()
-        if isinstance(owner, Known) and owner.obj is math:
+        if isinstance(owner, Known) and _is_math(owner.obj):
             if name in MATH_CONSTANTS:
-                self.push(Const(getattr(math, name), FLOAT))
+                self.push(Const(getattr(owner.obj, name), FLOAT))
                 return
-            fn = getattr(math, name, None)
+            fn = getattr(owner.obj, name, None)
             if fn is not None and _builtin_call(fn) is not None:
                 self.push(Known(fn))
                 return
@@ -2130,6 +2129,13 @@ def _short_repr(value: object, limit: int = 60) -> str:
 
 class _PathEnds(Exception):
     """The current path ended (jump, branch, return or deopt)."""
+
+
+def _is_math(obj: object) -> bool:
+    """Whether obj is the math module. (Looked up, not imported: a program
+    whose code reads math imported it, and one that did not spares its
+    first compile loading it.)"""
+    return type(obj) is ModuleType and obj is sys.modules.get("math")
 
 
 def _is_jitted(obj: Any) -> bool:

@@ -274,7 +274,7 @@ def encode_rm(reg: int, rm: Reg | Mem) -> tuple[int, int, bytes]:
     """
     if isinstance(rm, Mem):
         return encode_mem(reg, rm)
-    return 0, rm.ext, bytes([modrm(MOD_REGISTER, reg, rm.low3)])
+    return 0, rm.ext, bytes((modrm(MOD_REGISTER, reg, rm.low3),))
 
 
 def encode_op(opcode: bytes, reg: int, rm: Reg | Mem, *, w: bool = False,
@@ -289,26 +289,22 @@ def encode_op(opcode: bytes, reg: int, rm: Reg | Mem, *, w: bool = False,
     force_rex: emit REX even if all its bits are 0; needed to address spl,
             bpl, sil and dil as byte registers (without REX they are ah-bh)
     """
-    rex_x, rex_b, tail = encode_rm(reg & 7, rm)
+    if type(rm) is Reg:  # (most operands: ModRM alone, computed here)
+        rex_x, rex_b, tail = 0, rm.ext, bytes((0xC0 | (reg & 7) << 3 | rm.low3,))  # mod 11
+    else:
+        rex_x, rex_b, tail = encode_rm(reg & 7, rm)
     rex_byte = rex(int(w), reg >> 3, rex_x, rex_b)
-    out = bytearray(prefix)
     if rex_byte != 0x40 or force_rex:
-        out.append(rex_byte)
-    out += opcode
-    out += tail
-    out += imm
-    return bytes(out)
+        return prefix + bytes((rex_byte,)) + opcode + tail + imm
+    return prefix + opcode + tail + imm
 
 
 def encode_plus_r(opcode: int, reg: Reg, *, w: bool = False, imm: bytes = b"") -> bytes:
     """An instruction with the register in the low three bits of the opcode (push, pop, mov r, imm)."""
     rex_byte = rex(int(w), 0, 0, reg.ext)
-    out = bytearray()
     if rex_byte != 0x40:
-        out.append(rex_byte)
-    out.append(opcode + reg.low3)
-    out += imm
-    return bytes(out)
+        return bytes((rex_byte, opcode + reg.low3)) + imm
+    return bytes((opcode + reg.low3,)) + imm
 
 
 def needs_byte_rex(reg: Reg) -> bool:
@@ -451,12 +447,13 @@ def condition_code(instr: str, cond: object) -> tuple[str, int]:
 
 # Registers are the module constants of registers.py and nothing else: a
 # Reg("eax", 0, "gpr") made by hand would otherwise encode as rax.
+# (The table lookup also says the kind: GPRS holds general registers only.)
 def is_gpr(op: object) -> bool:
-    return isinstance(op, Reg) and op.kind == "gpr" and GPRS[op.code] is op
+    return type(op) is Reg and GPRS[op.code] is op
 
 
 def is_xmm(op: object) -> bool:
-    return isinstance(op, Reg) and op.kind == "xmm" and XMMS[op.code] is op
+    return type(op) is Reg and XMMS[op.code] is op
 
 
 def describe(op: object) -> str:
@@ -542,10 +539,11 @@ class Label:
         return f"Label({self.name!r})"
 
 
-# An instruction's listing text, or what makes it: (mnemonic, destination,
-# source), rendered only when a listing is asked for (explain): the two most
-# common instructions (mov and the ALU ops) then cost a compile no formatting.
-Text = str | tuple[str, Operand, Operand]
+# An instruction's listing text, or what makes it: (mnemonic, operand, ...),
+# rendered only when a listing is asked for (explain), as "mnemonic op, op"
+# with memory operands as qwords: most instructions then cost a compile no
+# formatting.
+Text = str | tuple[str | Operand, ...]
 
 
 class _Code:
@@ -562,8 +560,8 @@ class _Code:
     @property
     def text(self) -> str:
         if isinstance(self._text, tuple):
-            name, dst, src = self._text
-            return f"{name} {fmt(dst)}, {fmt(src)}"
+            name, *operands = self._text
+            return f"{name} " + ", ".join(fmt(op) for op in operands)  # type: ignore[arg-type]
         return self._text
 
 
@@ -765,7 +763,8 @@ class Assembler:
         self._assembled = False
 
     def _emit(self, code: bytes, text: Text) -> None:
-        self._add(_Code(code, text))
+        self._items.append(_Code(code, text))  # (_add, inlined: every instruction comes here)
+        self._assembled = False
 
     def _check_label(self, instr: str, label: object) -> Label:
         if not isinstance(label, Label):
@@ -886,7 +885,7 @@ class Assembler:
 
         test is symmetric, so test(reg, mem) is encoded as test mem, reg.
         """
-        text = f"test {fmt(a)}, {fmt(b)}"
+        text = ("test", a, b)
         if isinstance(a, Mem) and isinstance(b, Mem):
             raise AsmError("test: memory-to-memory is not encodable")
         a = need_gpr_or_mem("test", a, "first operand")
@@ -912,14 +911,14 @@ class Assembler:
         src = need_gpr_or_mem("imul", src, "source")
         if imm is None:
             code = encode_op(b"\x0F\xAF", dst.code, src, w=True)  # 0F AF /r
-            text = f"imul {fmt(dst)}, {fmt(src)}"
+            text: Text = ("imul", dst, src)
         else:
             value = imm32_for("imul", imm)
             if fits_int8(value):
                 code = encode_op(b"\x6B", dst.code, src, w=True, imm=imm8(value))  # 6B /r ib
             else:
                 code = encode_op(b"\x69", dst.code, src, w=True, imm=imm32(value))  # 69 /r id
-            text = f"imul {fmt(dst)}, {fmt(src)}, {fmt(imm)}"
+            text = ("imul", dst, src, imm)
         self._emit(code, text)
 
     # -- one-operand instructions --------------------------------------------
@@ -1010,16 +1009,16 @@ class Assembler:
     def lea(self, dst: Reg, src: Mem) -> None:
         dst = need_gpr("lea", dst, "destination")
         src = need_mem("lea", src, "source")
-        self._emit(encode_op(b"\x8D", dst.code, src, w=True), f"lea {dst.name}, {fmt(src)}")
+        self._emit(encode_op(b"\x8D", dst.code, src, w=True), ("lea", dst, src))
 
     def push(self, reg: Reg) -> None:
         # 50+r; push is 64-bit by default in long mode, so no REX.W.
         reg = need_gpr("push", reg, "operand")
-        self._emit(encode_plus_r(0x50, reg), f"push {reg.name}")
+        self._emit(encode_plus_r(0x50, reg), ("push", reg))
 
     def pop(self, reg: Reg) -> None:
         reg = need_gpr("pop", reg, "operand")
-        self._emit(encode_plus_r(0x58, reg), f"pop {reg.name}")
+        self._emit(encode_plus_r(0x58, reg), ("pop", reg))
 
     def ret(self) -> None:
         self._emit(b"\xC3", "ret")
@@ -1136,7 +1135,7 @@ class Assembler:
         dst = need_gpr(instr, dst, "destination")
         src = need_gpr_or_mem(instr, src, "source")
         code = encode_op(bytes([0x0F, 0x40 + cc]), dst.code, src, w=True)  # REX.W 0F 40+cc /r
-        self._emit(code, f"{instr} {dst.name}, {fmt(src)}")
+        self._emit(code, (instr, dst, src))
 
     def movzx_b(self, dst: Reg, src: Reg | Mem) -> None:
         """Zero-extend the low byte of a GPR (or a byte in memory) into 64-bit dst.
@@ -1214,14 +1213,15 @@ class Assembler:
         dst = need_xmm(name, dst, "destination")
         src = need_xmm_or_mem(name, src, "source")
         code = encode_op(bytes([0x0F, opcode]), dst.code, src, prefix=bytes([prefix]))
-        self._emit(code, f"{name} {dst.name}, {fmt(src, mem_size)}")
+        text = (name, dst, src) if mem_size == "qword" else f"{name} {dst.name}, {fmt(src, mem_size)}"
+        self._emit(code, text)
 
     def movsd(self, dst: Reg | Mem, src: Reg | Mem) -> None:
         """movsd xmm, xmm/m64 (F2 0F 10) or movsd m64, xmm (F2 0F 11).
 
         Note: xmm <- xmm keeps the destination's upper half; xmm <- mem clears it.
         """
-        text = f"movsd {fmt(dst)}, {fmt(src)}"
+        text = ("movsd", dst, src)
         if isinstance(dst, Mem) and isinstance(src, Mem):
             raise AsmError("movsd: memory-to-memory is not encodable")
         if isinstance(dst, Mem):
@@ -1243,7 +1243,7 @@ class Assembler:
         alignment, which our stack slots do not have: not offered.)"""
         dst = need_xmm("movapd", dst, "destination")
         src = need_xmm("movapd", src, "source")
-        self._emit(encode_op(b"\x0F\x28", dst.code, src, prefix=b"\x66"), f"movapd {dst.name}, {src.name}")
+        self._emit(encode_op(b"\x0F\x28", dst.code, src, prefix=b"\x66"), ("movapd", dst, src))
 
     def addsd(self, dst: Reg, src: Reg | Mem) -> None:
         self._sse("addsd", dst, src)
@@ -1317,14 +1317,14 @@ class Assembler:
         dst = need_xmm("cvtsi2sd", dst, "destination")
         src = need_gpr_or_mem("cvtsi2sd", src, "source")
         code = encode_op(b"\x0F\x2A", dst.code, src, w=True, prefix=b"\xF2")
-        self._emit(code, f"cvtsi2sd {dst.name}, {fmt(src)}")
+        self._emit(code, ("cvtsi2sd", dst, src))
 
     def cvttsd2si(self, dst: Reg, src: Reg | Mem) -> None:
         """Convert a double to a signed 64-bit integer, truncating: F2 REX.W 0F 2C /r."""
         dst = need_gpr("cvttsd2si", dst, "destination")
         src = need_xmm_or_mem("cvttsd2si", src, "source")
         code = encode_op(b"\x0F\x2C", dst.code, src, w=True, prefix=b"\xF2")
-        self._emit(code, f"cvttsd2si {dst.name}, {fmt(src)}")
+        self._emit(code, ("cvttsd2si", dst, src))
 
     def movq(self, dst: Reg, src: Reg) -> None:
         """Copy 64 bits between an xmm register and a GPR, either way.
@@ -1339,7 +1339,7 @@ class Assembler:
         else:
             raise AsmError(f"movq: needs one xmm register and one general-purpose register, "
                            f"got {describe(dst)}, {describe(src)}")
-        self._emit(code, f"movq {dst.name}, {src.name}")
+        self._emit(code, ("movq", dst, src))
 
     def roundsd(self, dst: Reg, src: Reg | Mem, mode: int) -> None:
         """Round a double (SSE4.1): 66 0F 3A 0B /r ib.

@@ -72,9 +72,10 @@ def test_import_and_first_compile_leave_the_slow_modules_out():
     assert not compiled & SLOW, compiled & SLOW
     # the translation of numeric builtins and math functions loads with the
     # first function that calls one (abs), not with loops and arithmetic;
-    # that of NumPy scalars with the first NumPy scalar
+    # that of NumPy scalars with the first NumPy scalar, and the lowering of
+    # buffer elements with the first buffer
     assert not compiled & {"jitcore.frontend.numeric_calls", "jitcore.frontend.numpy_ops",
-                           "jitcore.frontend.numpy_rules"}, compiled
+                           "jitcore.frontend.numpy_rules", "jitcore.x86_64.memory"}, compiled
     assert numeric == {"jitcore.frontend.numeric_calls"}, numeric
 
 

@@ -35,8 +35,6 @@ import sys
 
 from .. import abi
 from ..ir import (
-    ELEMENTS,
-    FLOAT,
     Block,
     Const,
     Function,
@@ -48,7 +46,7 @@ from ..ir import (
     use_counts,
 )
 from ..regalloc import ALLOCATABLE, CALL_OPS, Allocation, Location, Slot, fused_compares
-from ..runtime import helper_address, poll_slow_address, undo_begin_address, warn_in_place_address
+from ..runtime import helper_address, poll_slow_address, warn_in_place_address
 from .encoder import Assembler, Label, Mem, Symbol
 from .registers import (
     CALLEE_SAVED,
@@ -88,10 +86,6 @@ SWAPPED = {"lt": "gt", "le": "ge", "eq": "eq", "ne": "ne", "gt": "lt", "ge": "le
 NEGATED = {"l": "ge", "ge": "l", "le": "g", "g": "le", "e": "ne", "ne": "e",
            "a": "be", "ae": "b"}
 SIGN_BIT = -(2**63)
-# The encoder's load of an element narrower than 8 bytes, by (size, signed);
-# an unsigned byte is movzx_b.
-WIDENING_LOAD = {(1, True): "movsx_b", (2, True): "movsx_w", (2, False): "movzx_w",
-                 (4, True): "movsxd", (4, False): "mov32"}
 
 HELPER_INT_ARGS = (rdi, rsi, rdx, rcx)  # (the last one given takes the result pointer)
 HELPER_FLOAT_ARGS = tuple(XMMS[:4])
@@ -302,19 +296,6 @@ class Lowering:
             self.asm.jmp(back)
         self.saving_stub(stub, r11, poll_slow_address(), ("poll_slow",))
 
-    def emit_undo_begins(self) -> None:
-        """Each undo_begin's call of jc_undo_begin (its undo record in rdx)
-        at the call's first store into the buffer, then back; no memory:
-        deopt, before anything was stored."""
-        stub = self.asm.label("undo_stub")
-        for begin, retry in self.undo_begins:
-            self.asm.bind(begin)
-            self.asm.call(stub)
-            self.asm.shl(rax, 32)
-            self.asm.jnz(self.deopt_label())
-            self.asm.jmp(retry)
-        self.saving_stub(stub, rdx, undo_begin_address(), ("undo_begin",))
-
     def saving_stub(self, stub: Label, argument: Reg, function: int, symbol: Symbol) -> None:
         """A stub that calls C `function(argument)` (which `symbol` names) from anywhere in this code:
         it saves the registers the call may clobber and this code uses, aligns
@@ -388,7 +369,9 @@ class Lowering:
         if self.slow_polls:
             self.emit_slow_polls()  # first: it may ask for the interrupted label
         if self.undo_begins:
-            self.emit_undo_begins()  # it may ask for the deopt label
+            from .memory import emit_undo_begins
+
+            emit_undo_begins(self)  # it may ask for the deopt label
         if self.warns:
             self.emit_warns()  # it may ask for the deopt and interrupted labels
         for label, back, emit in self.out_of_line:
@@ -1094,190 +1077,26 @@ class Lowering:
         self.asm.jne(self.deopt_label())
         self.store(inst, xmm15)
 
-    # -- buffer elements ---------------------------------------------------------
+    # -- buffer elements: memory.py (loaded by the first compile that has some) ----
     def do_load(self, inst: Inst) -> None:
-        """dst = element i of the buffer at p, widened to 64 bits as its type
-        says (ir.ELEMENTS); a uint64 above INT64_MAX deopts (.ovf). With
-        data "bytes" (a strided array) i is a byte offset, not an index."""
-        element = ELEMENTS[inst.kind]
-        address, index = inst.args
-        scale = 1 if inst.data == "bytes" else element.size
-        base = self.arg(address)
-        if not isinstance(base, Reg):
-            self.asm.mov(r11, base)
-            base = r11
-        i = self.arg(index)
-        if isinstance(i, Reg):
-            where = Mem(base, i, scale)
-        elif isinstance(i, int) and fits_imm32(i * scale):
-            where = Mem(base, disp=i * scale)
-        else:
-            self.asm.mov(rax, i)
-            where = Mem(base, rax, scale)
-        assert inst.dst is not None
-        dst = self.loc(inst.dst)
-        if element.type == FLOAT:
-            work = dst if isinstance(dst, Reg) else xmm15
-            if element.size == 4:
-                self.asm.xorpd(work, work)  # cvtss2sd writes only the low half: no false dependency
-                self.asm.cvtss2sd(work, where)
-            else:
-                self.asm.movsd(work, where)
-            self.fmove(dst, work)
-            return
-        work = dst if isinstance(dst, Reg) else rax
-        self.load_integer(work, where, element.size, element.signed)
-        if inst.checked:  # a uint64 with the top bit set is no int64
-            self.asm.test(work, work)
-            self.asm.js(self.deopt_label())
-        self.move(dst, work)
+        from .memory import load
+
+        load(self, inst)
 
     def do_undo_begin(self, inst: Inst) -> None:
-        """dst = the undo record's byte map; at the call's first store into
-        this buffer it is NULL, and jc_undo_begin (out of line, through a
-        stub that saves registers) allocates the record's memory first: no
-        memory means deopt, before anything was stored."""
-        retry = self.asm.label("undo")
-        self.asm.bind(retry)  # after jc_undo_begin
-        self.asm.mov(rdx, self.arg(inst.args[0]))
-        none = self.asm.label("no_record")
-        if not self.func.records:  # the caller may pass no record (0): then dst = 0
-            self.asm.mov(rax, 0)
-            self.asm.test(rdx, rdx)
-            self.asm.jz(none)
-        self.asm.mov(rax, Mem(rdx, disp=abi.UNDO_DIRTY))
-        self.asm.test(rax, rax)
-        begin = self.asm.label("undo_begin")
-        self.asm.jz(begin)
-        self.undo_begins.append((begin, retry))
-        self.asm.bind(none)
-        if inst.dst is not None:
-            self.store(inst, rax)
+        from .memory import undo_begin
+
+        undo_begin(self, inst)
 
     def do_undo_field(self, inst: Inst) -> None:
-        """dst = the undo record's `pre` or `post` (ir.py; kind names which)."""
-        record = self.arg(inst.args[0])
-        if not isinstance(record, Reg):
-            self.asm.mov(r11, record)
-            record = r11
-        offset = abi.UNDO_PRE if inst.kind == "pre" else abi.UNDO_POST
-        dst = self.loc(inst.dst)  # type: ignore[arg-type]
-        work = dst if isinstance(dst, Reg) else rax
-        self.asm.mov(work, Mem(record, disp=offset))
-        self.move(dst, work)
+        from .memory import undo_field
+
+        undo_field(self, inst)
 
     def do_store(self, inst: Inst) -> None:
-        """Element i of the buffer at p = x, recorded first in its undo
-        record (csrc/undo.h; its byte map d, `pre` and `post` are operands):
-        if d[i] is clear, set it and copy the element's old value to pre[i];
-        then write x to the element and to post[i]. In a function without
-        records (passes/records.py) d may be 0: then x is only written. With
-        data "bytes" (a strided array) the element is at byte offset i, and a
-        seventh operand is its index in the record (its place in C order). Scratch: r11
-        (address), rax (index), rdx (record pointers), rdi (data), xmm15."""
-        element = ELEMENTS[inst.kind]
-        size = element.size
-        address, index, value, dirty, pre, post = inst.args[:6]
-        base = self.arg(address)
-        if inst.data == "bytes":
-            self.asm.mov(r11, base)  # the element's address
-            self.asm.add(r11, self.small(self.arg(index), rax))
-            base = r11
-            i = self.arg(inst.args[6])
-        else:
-            if not isinstance(base, Reg):
-                self.asm.mov(r11, base)
-                base = r11
-            i = self.arg(index)
-        if not isinstance(i, Reg):
-            self.asm.mov(rax, i)
-            i = rax
-        target = Mem(base) if inst.data == "bytes" else Mem(base, i, size)
+        from .memory import store
 
-        def pointer(x: Operand) -> Reg:
-            where = self.arg(x)
-            if isinstance(where, Reg):
-                return where
-            self.asm.mov(rdx, where)
-            return rdx
-
-        x = xmm15
-        if element.type == FLOAT:
-            x = self.xreg(value, xmm15)
-            if size == 4:
-                self.asm.cvtsd2ss(xmm15, x)  # rounded to float32, as CPython's (float) cast
-                x = xmm15
-
-        def integer() -> Reg:
-            v = self.arg(value)
-            if not isinstance(v, Reg):
-                self.asm.mov(rdi, v)
-                v = rdi
-            return v
-
-        own = self.func.records
-
-        def record() -> None:
-            """d[i] set (and pre[i] = the old value) unless set, post[i] = x."""
-            flags = pointer(dirty) if own else self.record_field(dirty, abi.UNDO_DIRTY)
-            written = self.asm.label("stored_before")
-            self.asm.cmp_byte(Mem(flags, i), 0)
-            self.asm.jne(written)  # stored before: pre holds the element's value before this call
-            self.asm.mov_byte(Mem(flags, i), 1)
-            old = pointer(pre) if own else self.record_field(pre, abi.UNDO_PRE)
-            self.load_integer(rdi, target, size, signed=False)  # its bits
-            self.asm.store_narrow(size, Mem(old, i, size), rdi)
-            self.asm.bind(written)
-            last = pointer(post) if own else self.record_field(post, abi.UNDO_POST)
-            if element.type == FLOAT:
-                self.fstore(size, Mem(last, i, size), x)
-            else:
-                self.asm.store_narrow(size, Mem(last, i, size), integer())
-
-        if own:
-            record()
-        else:
-            # The three operands are the record itself (passes/records.py):
-            # 0 unless a native caller that keeps records passed its own;
-            # then the record is kept out of line, after the function's code.
-            where = self.arg(dirty)
-            if isinstance(where, Reg):
-                self.asm.test(where, where)
-            else:
-                self.asm.cmp(where, 0)  # type: ignore[arg-type]
-            recording, back = self.asm.label("record"), self.asm.label("recorded")
-            self.asm.jnz(recording)
-            self.asm.bind(back)
-            self.out_of_line.append((recording, back, record))
-        if element.type == FLOAT:
-            self.fstore(size, target, x)
-        else:
-            self.asm.store_narrow(size, target, integer())
-
-    def record_field(self, record: Operand, offset: int) -> Reg:
-        """rdx = the pointer at `offset` in undo record `record` (csrc/undo.h)."""
-        where = self.arg(record)
-        if not isinstance(where, Reg):
-            self.asm.mov(rdx, where)
-            where = rdx
-        self.asm.mov(rdx, Mem(where, disp=offset))
-        return rdx
-
-    def fstore(self, size: int, target: Mem, x: Reg) -> None:
-        """Store float register x (a float32 already in its low 4 bytes if size is 4)."""
-        if size == 4:
-            self.asm.movss_store(target, x)
-        else:
-            self.asm.movsd(target, x)
-
-    def load_integer(self, dst: Reg, src: Mem, size: int, signed: bool) -> None:
-        """The `size`-byte integer at src into dst, sign- or zero-extended."""
-        if size == 8:
-            self.asm.mov(dst, src)
-        elif size == 1 and not signed:
-            self.asm.movzx_b(dst, src)
-        else:
-            self.asm.load_widened(WIDENING_LOAD[size, signed], dst, src)
+        store(self, inst)
 
     # -- calls to C helpers (csrc/numeric.c) -----------------------------------
     def do_helper(self, inst: Inst) -> None:

@@ -127,8 +127,8 @@ class gc_paused:
     for imports of jitcore's own modules (jitcore.calls, the front end, the
     compiler).
 
-    Their objects (some 15,000: functions, classes, tables) live as long as
-    the process. Young collections would scan them several times over
+    Their objects (some 5,000 the collector tracks: functions, classes,
+    tables) live as long as the process. Young collections would scan them several times over
     within the import, and the next middle-generation collection (in a short
     script, one came due at the first compile) all of them again: 1.5-2 ms.
     So a block that imported a module ends by moving everything the

@@ -15,8 +15,7 @@ from jitcore.frontend import translate
 # (with what they import) and that jitcore's compile path does without.
 SLOW = {"typing", "collections", "collections.abc", "functools", "threading", "dis", "inspect",
         "re", "enum", "logging", "dataclasses", "weakref", "array", "ast", "tokenize",
-        "linecache", "traceback", "tempfile", "pathlib", "ctypes", "operator", "bisect",
-        "math"}  # (a C module: loading one costs about 0.25 ms; loaded by the program if it uses it)
+        "linecache", "traceback", "tempfile", "pathlib", "ctypes", "operator", "bisect"}
 
 SCRIPT = """
 import sys
@@ -70,13 +69,15 @@ def test_import_and_first_compile_leave_the_slow_modules_out():
     assert not imported & SLOW, imported & SLOW
     assert "jitcore.compiler" in compiled  # (the script did compile)
     assert not compiled & SLOW, compiled & SLOW
+    # nor math, a C module (about 0.25 ms to load) that the program loads if it uses it
+    assert "math" not in compiled, compiled
     # the translation of numeric builtins and math functions loads with the
     # first function that calls one (abs), not with loops and arithmetic;
     # that of NumPy scalars with the first NumPy scalar, and the lowering of
     # buffer elements with the first buffer
     assert not compiled & {"jitcore.frontend.numeric_calls", "jitcore.frontend.numpy_ops",
                            "jitcore.frontend.numpy_rules", "jitcore.x86_64.memory"}, compiled
-    assert numeric == {"jitcore.frontend.numeric_calls"}, numeric
+    assert numeric - {"math"} == {"jitcore.frontend.numeric_calls"}, numeric
 
 
 def test_code_flags_are_the_ones_dis_names():
@@ -154,7 +155,11 @@ def test_the_compilers_objects_go_straight_to_the_oldest_generation():
     out = subprocess.run([sys.executable, "-c", PROMOTE_SCRIPT, "on"], capture_output=True,
                          text=True, check=True)
     result = json.loads(out.stdout)
-    assert result == dict(enabled=True, frozen=[0, 0], in_oldest=True, collected=["cycle"]), result
+    assert result["enabled"] and result["collected"] == ["cycle"], result
+    before, after = result["frozen"]
+    assert after == before, result  # what was frozen stays frozen
+    if before == 0:  # (CPython 3.12 starts with objects frozen of its own: then nothing moves)
+        assert result["in_oldest"], result
     out = subprocess.run([sys.executable, "-c", PROMOTE_SCRIPT, "frozen"], capture_output=True,
                          text=True, check=True)
     result = json.loads(out.stdout)

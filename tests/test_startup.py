@@ -90,10 +90,8 @@ def test_code_flags_are_the_ones_dis_names():
     assert translate.CO_ASYNC_GENERATOR == names["ASYNC_GENERATOR"]
 
 
-GC_SCRIPT = """
-import gc, sys
-if sys.argv[1] == "off":
-    gc.disable()
+# A first call that compiles (and so imports the compiler): the scripts below end with it.
+FIRST_CALL = """
 from jitcore import jit
 
 @jit(strict=True)
@@ -104,6 +102,19 @@ def total(n):
     return t
 
 assert total(10) == 45
+"""
+
+
+def _output(script: str, setting: str) -> str:
+    return subprocess.run([sys.executable, "-c", script, setting], capture_output=True, text=True,
+                          check=True, timeout=300).stdout
+
+
+GC_SCRIPT = """
+import gc, sys
+if sys.argv[1] == "off":
+    gc.disable()
+""" + FIRST_CALL + """
 print(gc.isenabled())
 """
 
@@ -111,10 +122,7 @@ print(gc.isenabled())
 def test_the_first_call_leaves_the_cycle_collector_as_it_found_it():
     # (the compiler's import runs with the collector paused: dispatcher._import_compiler)
     for setting, expected in (("on", "True"), ("off", "False")):
-        out = subprocess.run([sys.executable, "-c", GC_SCRIPT, setting], capture_output=True,
-                             text=True, check=True)
-        assert out.stdout.strip() == expected, setting
-
+        assert _output(GC_SCRIPT, setting).strip() == expected, setting
 
 
 PROMOTE_SCRIPT = """
@@ -129,16 +137,7 @@ del a, b  # garbage, but only the collector can tell
 if sys.argv[1] == "frozen":
     gc.freeze()  # as before a fork
 frozen = gc.get_freeze_count()
-from jitcore import jit
-
-@jit(strict=True)
-def total(n):
-    t = 0
-    for i in range(n):
-        t += i
-    return t
-
-assert total(10) == 45
+""" + FIRST_CALL + """
 from jitcore.frontend import translate
 in_oldest = any(o is translate._Translator for o in gc.get_objects(generation=2))
 after = dict(enabled=gc.isenabled(), frozen=[frozen, gc.get_freeze_count()], in_oldest=in_oldest)
@@ -153,16 +152,12 @@ def test_the_compilers_objects_go_straight_to_the_oldest_generation():
     live as long as the process, where only full collections scan them;
     a program's garbage cycle from before is still freed by gc.collect(),
     and objects the program froze stay frozen."""
-    out = subprocess.run([sys.executable, "-c", PROMOTE_SCRIPT, "on"], capture_output=True,
-                         text=True, check=True)
-    result = json.loads(out.stdout)
+    result = json.loads(_output(PROMOTE_SCRIPT, "on"))
     assert result["enabled"] and result["collected"] == ["cycle"], result
     before, after = result["frozen"]
     assert after == before, result  # what was frozen stays frozen
     if before == 0:  # (CPython 3.12 starts with objects frozen of its own: then nothing moves)
         assert result["in_oldest"], result
-    out = subprocess.run([sys.executable, "-c", PROMOTE_SCRIPT, "frozen"], capture_output=True,
-                         text=True, check=True)
-    result = json.loads(out.stdout)
+    result = json.loads(_output(PROMOTE_SCRIPT, "frozen"))
     assert result["enabled"] and result["frozen"][0] > 0, result
     assert result["frozen"][1] == result["frozen"][0], result  # not thawed by jitcore

@@ -2229,14 +2229,16 @@ BUILTIN_CALLS: dict[Any, Builtin] = {_own(builtins, name): call for name, call i
 _BY_ID: dict[int, tuple[object, Builtin]] = {id(fn): (fn, call) for fn, call in BUILTIN_CALLS.items()}
 
 
-# What numeric_calls.py's functions are (C functions; int, float and bool are
-# types): only a call of one of these loads it.
-_NUMERIC_CALL_TYPES = (BuiltinFunctionType, type)
+def _may_be_numeric_call(obj: object) -> bool:
+    """Whether obj may be one of numeric_calls.py's: a C function, or the
+    types int, float and bool (by identity). Only these load it; an
+    exception class or a program's class does not."""
+    return type(obj) is BuiltinFunctionType or obj is int or obj is float or obj is bool
 
 
 def _keyword_call(obj: object) -> KeywordBuiltin | None:
     """How a call of `obj` with keywords translates, if it is a function that takes them here."""
-    if type(obj) not in _NUMERIC_CALL_TYPES:
+    if not _may_be_numeric_call(obj):
         return None
     from .numeric_calls import KEYWORDS_BY_ID  # (its import fills its tables: math, looked up)
 
@@ -2247,7 +2249,7 @@ def _keyword_call(obj: object) -> KeywordBuiltin | None:
 def _builtin_call(obj: object) -> Builtin | None:
     """How a call of `obj` translates, if it is a builtin or math function jitcore knows."""
     found = _BY_ID.get(id(obj))
-    if found is None and type(obj) in _NUMERIC_CALL_TYPES:
+    if found is None and _may_be_numeric_call(obj):
         from .numeric_calls import BY_ID
 
         found = BY_ID.get(id(obj))
